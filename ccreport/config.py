@@ -1,0 +1,266 @@
+"""The configuration model (SPEC §3.4): loading `ccreport.yaml` strictly and merging sources.
+
+Precedence: command line > `CCREPORT_*` environment variables > config file > defaults. The CLI
+passes options whose value is None when the user did not give them, so the file decides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import zoneinfo
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from . import yamlio
+from .errors import ConfigError
+from .schema import PRIORITIES
+
+DEFAULT_CONFIG_NAME = "ccreport.yaml"
+DEFAULT_MISSING = ("", "?", "NULL", "N/A", "-")
+#: ServiceNow's default impact × urgency matrix: [impact-1][urgency-1].
+DEFAULT_MATRIX = (("P1", "P2", "P3"), ("P2", "P3", "P4"), ("P3", "P4", "P5"))
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhd])\s*$")
+_HOURS = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)\s*-\s*([01]?\d|2[0-4]):([0-5]\d)$")
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_duration(value: Any) -> float:
+    """'15m', '4h', '3d' (d = 24 clock hours) or a number of hours -> hours as float."""
+    if isinstance(value, bool):
+        raise ValueError("a duration like 15m, 4h or 3d")
+    if isinstance(value, (int, float)):
+        return float(value)
+    m = _DURATION.match(str(value))
+    if not m:
+        raise ValueError(f"{value!r} is not a duration like 15m, 4h or 3d")
+    number, unit = float(m.group(1)), m.group(2)
+    return number / 60 if unit == "m" else number * 24 if unit == "d" else number
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Organisation(_Strict):
+    name: str = "Contact Centre"
+    logo: str | None = None
+    primary_colour: str = "#1f4e79"
+
+    @field_validator("primary_colour")
+    @classmethod
+    def _colour(cls, v: str) -> str:
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", v):
+            raise ValueError(f"{v!r} is not a colour like #1f4e79")
+        return v
+
+
+class Holidays(_Strict):
+    country: str | None = None
+    subdivision: str | None = None
+    dates: tuple[dt.date, ...] = ()
+
+
+class Calendar(_Strict):
+    days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = (
+        "mon", "tue", "wed", "thu", "fri",
+    )
+    hours: str = "08:00-18:00"
+    holidays: Holidays = Holidays()
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, v: str) -> str:
+        m = _HOURS.match(v.strip())
+        if not m:
+            raise ValueError(f"{v!r} is not a range like 08:00-18:00")
+        start = int(m.group(1)) * 60 + int(m.group(2))
+        end = int(m.group(3)) * 60 + int(m.group(4))
+        if not 0 <= start < end <= 24 * 60:
+            raise ValueError(f"{v!r}: the end must be after the start, within one day")
+        return v.strip()
+
+    @property
+    def start_minute(self) -> int:
+        m = _HOURS.match(self.hours)
+        assert m
+        return int(m.group(1)) * 60 + int(m.group(2))
+
+    @property
+    def end_minute(self) -> int:
+        m = _HOURS.match(self.hours)
+        assert m
+        return int(m.group(3)) * 60 + int(m.group(4))
+
+    @property
+    def weekmask(self) -> str:
+        """numpy busday weekmask, Monday first."""
+        return "".join("1" if d in self.days else "0" for d in _DAYS)
+
+
+class SlaTarget(_Strict):
+    respond: float | None = None
+    resolve: float | None = None
+    calendar: str = "24x7"
+
+    @field_validator("respond", "resolve", mode="before")
+    @classmethod
+    def _duration(cls, v: Any) -> float | None:
+        return None if v is None else parse_duration(v)
+
+
+class Targets(_Strict):
+    resolution_sla_pct: float | None = 95.0
+    response_sla_pct: float | None = 95.0
+    mttr_hours: float | None = 12.0
+    reopen_rate_pct: float | None = 5.0
+    escalation_rate_pct: float | None = None
+    mtta_hours: float | None = None
+    csat_mean: float | None = None
+
+
+class Email(_Strict):
+    host: str = "localhost"
+    port: int = 587
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password_env: str = "CCREPORT_SMTP_PASSWORD"
+    from_: str | None = Field(default=None, alias="from")
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    cafile: str | None = None
+    timeout: float = 30.0
+    retries: int = 3
+    groups: dict[str, tuple[str, ...]] = {}
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ContactsSettings(_Strict):
+    #: Service-level threshold in seconds (informational; the data gives answered_in_sl).
+    sl_threshold_seconds: int = 20
+    #: How abandoned contacts count in service level: "offered" (SL = in SL ÷ offered) or
+    #: "answered" (SL = in SL ÷ answered, abandoned contacts ignored).
+    sl_denominator: Literal["offered", "answered"] = "offered"
+    baseline_weeks: int = 4
+
+
+Priority = Annotated[str, Field(pattern=r"^P[1-5]$")]
+
+
+class Config(_Strict):
+    organisation: Organisation = Organisation()
+    timezone: str = "UTC"
+    dayfirst: bool | None = None
+    missing_values: tuple[str, ...] = DEFAULT_MISSING
+    priority_map: dict[str, Priority] = {}
+    priority_matrix: tuple[tuple[Priority, Priority, Priority], ...] = DEFAULT_MATRIX
+    calendars: dict[str, Calendar] = {}
+    sla: dict[Priority, SlaTarget] = {}
+    pause_states: tuple[str, ...] = ("On Hold",)
+    targets: Targets = Targets()
+    email: Email = Email()
+    contacts: ContactsSettings = ContactsSettings()
+    # Defaults for command-line options (the command line and CCREPORT_* still win).
+    preset: Literal["auto", "canonical", "servicenow", "jira", "pagerduty", "zendesk", "freshservice"] | None = None
+    mapping: str | None = None
+    out: str | None = None
+    format: str | None = None
+    templates: str | None = None
+    docx_template: str | None = None
+    #: Folder the config file was read from; relative paths in it are resolved against this.
+    base_dir: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{v!r} is not an IANA time zone such as Europe/London") from None
+        return v
+
+    @field_validator("priority_matrix")
+    @classmethod
+    def _matrix(cls, v: tuple) -> tuple:
+        if len(v) != 3:
+            raise ValueError("the matrix needs 3 rows (impact 1-3) of 3 priorities (urgency 1-3)")
+        return v
+
+    @model_validator(mode="after")
+    def _calendars_known(self) -> "Config":
+        for prio, target in self.sla.items():
+            if target.calendar != "24x7" and target.calendar not in self.calendars:
+                known = ", ".join(["24x7", *self.calendars]) or "24x7"
+                raise ValueError(
+                    f"sla.{prio}.calendar: {target.calendar!r} is not defined under calendars "
+                    f"(known: {known})"
+                )
+        return self
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def resolve_path(self, value: str | None) -> Path | None:
+        """A path from the config file, relative to the config file's folder."""
+        if value is None:
+            return None
+        p = Path(value)
+        if not p.is_absolute() and self.base_dir:
+            p = Path(self.base_dir) / p
+        return p
+
+
+#: Environment variables that override config keys (the command line still wins).
+ENV_KEYS = {
+    "CCREPORT_TIMEZONE": "timezone",
+    "CCREPORT_PRESET": "preset",
+    "CCREPORT_MAPPING": "mapping",
+    "CCREPORT_OUT": "out",
+    "CCREPORT_FORMAT": "format",
+    "CCREPORT_TEMPLATES": "templates",
+    "CCREPORT_DOCX_TEMPLATE": "docx_template",
+}
+
+
+def load_config(path: str | Path | None = None, *, env: dict[str, str] | None = None) -> Config:
+    """Load the config: the named file, else ./ccreport.yaml if present, else defaults.
+
+    Environment variables from ENV_KEYS are applied on top of the file.
+    """
+    env = dict(os.environ) if env is None else env
+    data: dict[str, Any] = {}
+    doc: yamlio.YamlDoc | None = None
+    if path is None and env.get("CCREPORT_CONFIG"):
+        path = env["CCREPORT_CONFIG"]
+    if path is None and Path(DEFAULT_CONFIG_NAME).is_file():
+        path = DEFAULT_CONFIG_NAME
+    if path is not None:
+        doc = yamlio.load(path)
+        if doc.data is None:
+            doc.data = {}
+        if not isinstance(doc.data, dict):
+            raise ConfigError(f"{path}: the config must be a mapping of keys (see the README).")
+        if "base_dir" in doc.data:
+            raise ConfigError(f"{path}: base_dir: unknown key; check its spelling.")
+        data = dict(doc.data)
+        data["base_dir"] = str(Path(path).resolve().parent)
+    for var, key in ENV_KEYS.items():
+        if env.get(var):
+            data[key] = env[var]
+    try:
+        return Config.model_validate(data)
+    except ValidationError as err:
+        if doc is None:
+            raise ConfigError(f"environment: {err.errors()[0]['loc']}: {err.errors()[0]['msg']}") from None
+        raise yamlio.pydantic_error(doc, err) from None
+
+
+def sla_for(config: Config) -> dict[str, SlaTarget]:
+    """Per-priority SLA targets (only priorities with an entry)."""
+    return {p: config.sla[p] for p in PRIORITIES if p in config.sla}

@@ -1,0 +1,67 @@
+"""DataQuality: what ingest found wrong or adjusted, counted over the whole input (SPEC §4)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Issue:
+    """One problem with one row (1-based data row of its file; None when not row-specific)."""
+
+    row: int | None
+    field: str
+    problem: str
+    file: str | None = None
+
+
+@dataclass
+class DataQuality:
+    rows_read: int = 0
+    incidents: int = 0
+    rows_rejected: int = 0
+    duplicates: int = 0
+    negative_durations: int = 0
+    resolved_from_closed: int = 0
+    unknown_priority: int = 0
+    dst_adjusted: int = 0
+    unparsed_timestamps: int = 0
+    issues: list[Issue] = field(default_factory=list)
+
+    #: Issues beyond this many are counted but not listed (a million bad rows must not
+    #: make a million-line appendix).
+    MAX_ISSUES = 1000
+
+    def add(self, row: int | None, field_: str, problem: str, file: str | None = None) -> None:
+        if len(self.issues) < self.MAX_ISSUES:
+            self.issues.append(Issue(row, field_, problem, file))
+
+    @property
+    def problems(self) -> int:
+        """How many problems `--strict` fails on."""
+        return (
+            self.rows_rejected
+            + self.duplicates
+            + self.negative_durations
+            + self.resolved_from_closed
+            + self.unknown_priority
+            + self.dst_adjusted
+            + self.unparsed_timestamps
+        )
+
+    def to_dict(self) -> dict:
+        """The SPEC §4 `data_quality` object (plus dst_adjusted and unparsed_timestamps)."""
+        d = asdict(self)
+        d["issues"] = [
+            {k: v for k, v in asdict(i).items() if k != "file" or v is not None} for i in self.issues
+        ]
+        return d
+
+    def merge(self, other: "DataQuality") -> None:
+        for name in (
+            "rows_read", "incidents", "rows_rejected", "duplicates", "negative_durations",
+            "resolved_from_closed", "unknown_priority", "dst_adjusted", "unparsed_timestamps",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for i in other.issues:
+            self.add(i.row, i.field, i.problem, i.file)
