@@ -1,8 +1,212 @@
-"""Command line (placeholder while the foundation lands)."""
+"""Command line: thin Click commands that parse options and call library functions.
+
+Library code raises CcreportError subclasses; `main()` turns them into one-line messages and
+the exit codes of SPEC §7. Option defaults are None so that ccreport.yaml decides unless the
+user said otherwise; CCREPORT_* environment variables sit between the two.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
 
 import click
 
+from . import __version__
+from .errors import CcreportError, QualityError
 
-@click.group()
-def main() -> None:
-    """ccreport."""
+log = logging.getLogger("ccreport")
+
+HELP_PRESET = "Export format: auto (detect from the header row), canonical, servicenow, jira, pagerduty, zendesk, freshservice."
+HELP_MAPPING = "YAML column map for exports no preset knows (see README, 'Mapping files')."
+HELP_MONTH = "Reporting month: YYYY-MM, 'previous' (default) or 'current', in the configured timezone."
+
+
+@dataclass
+class State:
+    config_path: str | None
+    debug: bool
+    _config: Any = None
+
+    @property
+    def config(self):
+        if self._config is None:
+            from .config import load_config
+
+            self._config = load_config(self.config_path)
+        return self._config
+
+
+def add_options(options: list[Callable]) -> Callable:
+    """Apply a list of Click options as one decorator (mkdocs style)."""
+
+    def wrap(func: Callable) -> Callable:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return wrap
+
+
+input_options = add_options([
+    click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False)),
+    click.option("--preset", type=click.Choice(["auto", "canonical", "servicenow", "jira", "pagerduty",
+                                                "zendesk", "freshservice"]),
+                 default=None, envvar="CCREPORT_PRESET", help=HELP_PRESET),
+    click.option("--mapping", type=click.Path(dir_okay=False), default=None, envvar="CCREPORT_MAPPING",
+                 help=HELP_MAPPING),
+    click.option("--sheet", default=None, help="XLSX sheet to read (default: the first)."),
+    click.option("--events", "events_file", type=click.Path(dir_okay=False), default=None,
+                 help="Incident timeline events CSV (incident_id, timestamp, type, text[, author, audience])."),
+])
+
+period_options = add_options([
+    click.option("--month", default=None, envvar="CCREPORT_MONTH", help=HELP_MONTH),
+    click.option("--from", "date_from", default=None, help="Period start date (YYYY-MM-DD), with --to."),
+    click.option("--to", "date_to", default=None, help="Period end date, exclusive (YYYY-MM-DD)."),
+])
+
+
+def ingest(state: State, inputs, preset, mapping, sheet, events_file):
+    """Load inputs (and events) using config defaults for unset options."""
+    from .ingest import load, load_events
+
+    cfg = state.config
+    preset = preset or cfg.preset or "auto"
+    mapping = mapping or (str(cfg.resolve_path(cfg.mapping)) if cfg.mapping else None)
+    result = load(list(inputs), cfg, preset=preset, mapping=mapping, sheet=sheet)
+    if events_file:
+        load_events(events_file, cfg, result)
+    return result
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Config file (default: ./ccreport.yaml if present; or $CCREPORT_CONFIG).")
+@click.option("-v", "--verbose", is_flag=True, help="Say more about what is happening (to stderr).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.version_option(__version__, prog_name="ccreport")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, verbose: bool, quiet: bool, debug: bool) -> None:
+    """Contact-centre incident reports from ITSM exports: monthly report, post-incident review
+    and incident-management strategy, as PDF, Word, HTML and Markdown.
+
+    \b
+    Example:
+        ccreport validate export.csv
+        ccreport metrics export.csv --month 2026-10 --format json
+    """
+    level = logging.ERROR if quiet else logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    _setup_logging(level, quiet)
+    ctx.obj = State(config_path=config_path, debug=debug)
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        msg = record.getMessage()
+        if record.levelno >= logging.WARNING:
+            return f"ccreport: {record.levelname.lower()}: {msg}"
+        return msg
+
+
+def _setup_logging(level: int, quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    log.handlers[:] = [handler]
+    log.setLevel(level)
+    log.propagate = False
+    # "Wrote ..." and the detected preset are worth saying unless --quiet.
+    if not quiet and level > logging.INFO:
+        log.setLevel(logging.INFO)
+        handler.setLevel(logging.INFO)
+
+
+@cli.command()
+@input_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--strict", is_flag=True, help="Exit 3 when the data has quality problems.")
+@click.pass_obj
+def validate(state: State, inputs, preset, mapping, sheet, events_file, fmt, strict) -> None:
+    """Read and normalise exports and print the data-quality report.
+
+    \b
+    Example:
+        ccreport validate incidents.csv
+        ccreport validate snow_export.csv --preset servicenow --format json --strict
+    """
+    result = ingest(state, inputs, preset, mapping, sheet, events_file)
+    q = result.quality
+    if fmt == "json":
+        click.echo(json.dumps({"preset": result.preset, "data_quality": q.to_dict()}, indent=2, default=str))
+    else:
+        click.echo(format_quality(result))
+    if strict and q.problems:
+        raise QualityError(f"{q.problems} data-quality problem(s) found (--strict).")
+
+
+def format_quality(result) -> str:
+    q = result.quality
+    rows = [
+        ("Preset", result.preset),
+        ("Rows read", f"{q.rows_read:,}"),
+        ("Incidents", f"{q.incidents:,}"),
+        ("Rows rejected", f"{q.rows_rejected:,}"),
+        ("Duplicates (last row kept)", f"{q.duplicates:,}"),
+        ("Negative durations", f"{q.negative_durations:,}"),
+        ("Resolved time taken from closed", f"{q.resolved_from_closed:,}"),
+        ("Unknown priority", f"{q.unknown_priority:,}"),
+        ("DST adjustments", f"{q.dst_adjusted:,}"),
+        ("Unreadable timestamps", f"{q.unparsed_timestamps:,}"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    lines = ["Data quality", "=" * 12] + [f"{k:<{width}}  {v:>10}" for k, v in rows]
+    if q.issues:
+        lines += ["", "Issues"]
+        for i in q.issues[:50]:
+            where = f"{Path(i.file).name} " if i.file else ""
+            row = f"row {i.row}" if i.row is not None else "-"
+            lines.append(f"  {where}{row:<10} {i.field:<18} {i.problem}")
+        if len(q.issues) > 50:
+            lines.append(f"  ... and {len(q.issues) - 50} more (use --format json for all)")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and map errors to SPEC §7 exit codes."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="ccreport", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.UsageError as exc:
+        exc.show()
+        sys.exit(2)
+    except click.Abort:
+        click.echo("ccreport: aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except CcreportError as exc:
+        if debug:
+            raise
+        click.echo(f"ccreport: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("ccreport: interrupted.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug: say so in one line, traceback with --debug
+        if debug:
+            raise
+        click.echo(f"ccreport: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
+        sys.exit(1)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""`--mapping FILE`: a YAML column map for exports no preset knows (SPEC §3.1).
+
+    columns: {canonical_field: source column, event_time: ..., state: ..., level: ...}
+    states: {source state: canonical status}
+    priorities: {source label: P1}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .. import yamlio
+from ..schema import FIELDS, STATUSES
+
+HISTORY_KEYS = ("event_time", "state", "level", "sequence")
+
+
+class Mapping(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    columns: dict[str, str] = Field(default_factory=dict)
+    states: dict[str, str] = Field(default_factory=dict)
+    priorities: dict[str, str] = Field(default_factory=dict)
+    #: The preset this mapping extends (default: the one detected, else canonical).
+    preset: str | None = None
+
+    @field_validator("columns")
+    @classmethod
+    def _known_fields(cls, v: dict[str, str]) -> dict[str, str]:
+        for key in v:
+            if key not in FIELDS and key not in HISTORY_KEYS:
+                raise ValueError(
+                    f"{key!r} is not a canonical field; use one of: {', '.join(FIELDS)} "
+                    f"(or {', '.join(HISTORY_KEYS)} for history exports)"
+                )
+        return v
+
+    @field_validator("states")
+    @classmethod
+    def _known_states(cls, v: dict[str, str]) -> dict[str, str]:
+        for label, status in v.items():
+            if status not in STATUSES:
+                raise ValueError(f"{label!r} maps to {status!r}, which is not one of {', '.join(STATUSES)}")
+        return v
+
+    @field_validator("priorities")
+    @classmethod
+    def _known_priorities(cls, v: dict[str, str]) -> dict[str, str]:
+        for label, p in v.items():
+            if p not in ("P1", "P2", "P3", "P4", "P5"):
+                raise ValueError(f"{label!r} maps to {p!r}, which is not one of P1–P5")
+        return v
+
+    @property
+    def is_history(self) -> bool:
+        return "event_time" in self.columns and "state" in self.columns
+
+
+def load_mapping(path: str | Path) -> Mapping:
+    doc = yamlio.load(path)
+    if not isinstance(doc.data, dict):
+        raise yamlio.ConfigError(f"{path}: a mapping file must hold `columns:` (see the README).")
+    data = {k: ({str(a): str(b) for a, b in v.items()} if isinstance(v, dict) else v) for k, v in doc.data.items()}
+    try:
+        return Mapping.model_validate(data)
+    except ValidationError as err:
+        raise yamlio.pydantic_error(doc, err) from None

@@ -1,0 +1,354 @@
+"""Normalisation of raw text values to canonical ones (SPEC §3.2).
+
+All functions are vectorised over a column: label-to-value rules run once per *distinct*
+label (a handful), then map over the column; timestamps are parsed by pyarrow's ISO cast or by
+regex extraction of their parts, never by guessing a format from the first value.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import IngestError
+from ..schema import PRIORITIES, STATUSES, UNKNOWN_PRIORITY
+from .frame import TS_DTYPE
+from .quality import DataQuality
+
+# --- priorities ------------------------------------------------------------------------------
+
+_PRIORITY_WORDS = {
+    "critical": "P1", "highest": "P1", "blocker": "P1",
+    "high": "P2", "major": "P2",
+    "moderate": "P3", "medium": "P3",
+    "low": "P4", "minor": "P4",
+    "planning": "P5", "lowest": "P5", "trivial": "P5",
+}
+_PRIORITY_PATTERNS = (
+    re.compile(r"^p?([1-5])$"),  # 1, P1
+    re.compile(r"^([1-5])\s*-\s*[a-z ]+$"),  # 1 - Critical
+    re.compile(r"^sev(?:erity)?[\s_-]*([1-5])$"),  # Sev1, SEV-1, Severity 1
+    re.compile(r"^s([1-5])$"),  # S1
+    re.compile(r"^p([1-5])\s*[-:]\s*[a-z ]+$"),  # P1 - Critical
+)
+
+
+def priority_of_label(label: str, extra: dict[str, str]) -> str | None:
+    """P1..P5 for one label by the SPEC rules, or None."""
+    key = label.strip().lower()
+    if not key:
+        return None
+    if key in extra:
+        return extra[key]
+    for pat in _PRIORITY_PATTERNS:
+        m = pat.match(key)
+        if m:
+            return f"P{m.group(1)}"
+    return _PRIORITY_WORDS.get(key)
+
+
+def normalise_priority(
+    raw: pd.Series,
+    impact: pd.Series,
+    urgency: pd.Series,
+    matrix: tuple[tuple[str, ...], ...],
+    extra: dict[str, str],
+) -> pd.Series:
+    """Canonical priority: label rules, then the impact × urgency matrix, else Unknown."""
+    extra = {k.strip().lower(): v for k, v in extra.items()}
+    labels = raw.astype("str").where(raw.notna(), "")
+    uniques = pd.unique(labels)
+    lookup = {u: priority_of_label(str(u), extra) for u in uniques}
+    out = labels.map(lookup).astype("object")
+    need = out.isna() & (labels.str.strip() == "")
+    if need.any():
+        i = pd.to_numeric(impact, errors="coerce")
+        u = pd.to_numeric(urgency, errors="coerce")
+        ok = need & i.between(1, 3) & u.between(1, 3)
+        if ok.any():
+            grid = np.array(matrix, dtype=object)
+            out[ok] = grid[i[ok].astype(int).to_numpy() - 1, u[ok].astype(int).to_numpy() - 1]
+    return out.fillna(UNKNOWN_PRIORITY)
+
+
+def normalise_level(raw: pd.Series, levels: dict[str, int]) -> pd.Series:
+    """Impact/urgency 1..3 from numbers or labels ('1 - High', 'High')."""
+    text = raw.astype("str").where(raw.notna(), "").str.strip().str.lower()
+    lookup: dict[str, float] = {}
+    for u in pd.unique(text):
+        if u in levels:
+            lookup[u] = levels[u]
+        else:
+            m = re.match(r"^([1-3])(\s*-.*)?$", u)
+            lookup[u] = int(m.group(1)) if m else np.nan
+    return text.map(lookup).astype("Float64").astype("Int64")
+
+
+# --- statuses --------------------------------------------------------------------------------
+
+_CANONICAL_STATUS = {s.lower(): s for s in STATUSES}
+_CANONICAL_STATUS.update({"canceled": "Cancelled", "in-progress": "In Progress",
+                          "inprogress": "In Progress", "onhold": "On Hold", "on-hold": "On Hold"})
+
+
+def status_lookup(labels, states: dict[str, str]) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for u in labels:
+        key = str(u).strip().lower()
+        out[u] = states.get(key) or _CANONICAL_STATUS.get(key)
+    return out
+
+
+def normalise_status(raw: pd.Series, states: dict[str, str]) -> pd.Series:
+    """Canonical status, or NA when the label is missing or unknown."""
+    labels = raw.astype("str").where(raw.notna(), "")
+    return labels.map(status_lookup(pd.unique(labels), states)).astype("object")
+
+
+# --- booleans and numbers --------------------------------------------------------------------
+
+_TRUE = {"true", "yes", "y", "1", "t", "x", "major"}
+_FALSE = {"false", "no", "n", "0", "f", ""}
+
+
+def normalise_bool(raw: pd.Series, any_text_true: bool = False) -> tuple[pd.Series, pd.Series]:
+    """(boolean Series, mask of unrecognised values). With any_text_true, any non-empty,
+    non-false text is True (Freshservice 'Major incident type' holds a type name)."""
+    text = raw.astype("str").where(raw.notna(), "").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+    t = text.isin(_TRUE)
+    f = text.isin(_FALSE) & (text != "")
+    out[t] = True
+    out[f] = False
+    bad = ~(t | f) & (text != "")
+    if any_text_true:
+        out[bad] = True
+        bad = pd.Series(False, index=raw.index)
+    return out, bad
+
+
+def normalise_number(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(Float64 Series, mask of values that were text, not numbers)."""
+    if pd.api.types.is_numeric_dtype(raw):
+        return raw.astype("Float64"), pd.Series(False, index=raw.index)
+    text = raw.astype("str").where(raw.notna(), "").str.strip()
+    text = text.str.replace(",", "", regex=False)
+    num = pd.to_numeric(text, errors="coerce").astype("Float64")
+    bad = num.isna() & (text != "")
+    return num, bad
+
+
+# --- timestamps ------------------------------------------------------------------------------
+
+_TZ_SUFFIX = r"(?:Z|z|UTC|GMT|[+-]\d{2}:?\d{2})$"
+_ISO = re.compile(
+    r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*"
+    r"(Z|z|UTC|GMT|[+-]\d{2}:?\d{2})?\s*$"
+)
+_NUMERIC = (
+    r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})"
+    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?)?\s*$"
+)
+_MONTH_NAME = (
+    r"^\s*(\d{1,2})[/ -]([A-Za-z]{3,9})[/ -](\d{4}|\d{2})"
+    r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?\s*$"
+)
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+
+
+@dataclass
+class DayFirstEvidence:
+    """Rows (spreadsheet numbers) that prove each reading of a numeric date column."""
+
+    dayfirst_rows: list[int]
+    monthfirst_rows: list[int]
+    count_dayfirst: int
+    count_monthfirst: int
+
+
+def numeric_date_evidence(raw: pd.Series, rows: pd.Series) -> DayFirstEvidence | None:
+    """For a column of dd/mm vs mm/dd dates, which rows prove which order (None if the column
+    holds no such dates)."""
+    text = raw.astype("str").where(raw.notna(), "")
+    parts = text.str.extract(_NUMERIC)
+    has = parts[0].notna()
+    if not has.any():
+        return None
+    a = pd.to_numeric(parts[0], errors="coerce")
+    b = pd.to_numeric(parts[1], errors="coerce")
+    day_first = has & (a > 12) & (b <= 12)
+    month_first = has & (b > 12) & (a <= 12)
+    return DayFirstEvidence(
+        rows[day_first].head(3).tolist(), rows[month_first].head(3).tolist(),
+        int(day_first.sum()), int(month_first.sum()),
+    )
+
+
+def _assemble(parts: pd.DataFrame, day: int, month: int, year: int, month_names: bool = False) -> pd.Series:
+    """Build naive datetimes from extracted string groups; impossible dates become NaT."""
+    y = pd.to_numeric(parts[year], errors="coerce")
+    y = y.where(y >= 100, np.where(y < 69, 2000 + y, 1900 + y))
+    if month_names:
+        mo = parts[month].str.lower().str[:3].map(_MONTHS)
+    else:
+        mo = pd.to_numeric(parts[month], errors="coerce")
+    d = pd.to_numeric(parts[day], errors="coerce")
+    h = pd.to_numeric(parts[3], errors="coerce").fillna(0)
+    mi = pd.to_numeric(parts[4], errors="coerce").fillna(0)
+    s = pd.to_numeric(parts[5], errors="coerce").fillna(0)
+    ampm = parts[6].str.lower()
+    h = h.where(ampm.isna(), h % 12 + np.where(ampm == "pm", 12, 0))
+    frame = pd.DataFrame({"year": y, "month": mo, "day": d, "hour": h, "minute": mi, "second": s})
+    valid = frame.notna().all(axis=1)
+    out = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
+    if valid.any():
+        out[valid] = pd.to_datetime(frame[valid].astype("int64"), errors="coerce")
+    return out
+
+
+def localise(naive: pd.Series, tz: zoneinfo.ZoneInfo | str, quality: DataQuality | None,
+             field: str = "", rows: pd.Series | None = None, file: str | None = None) -> pd.Series:
+    """Naive local wall-clock times -> UTC. A DST gap shifts forward; an overlap takes the first
+    occurrence; both are counted in data quality (SPEC §3.2)."""
+    key = str(tz)
+    if key == "UTC":
+        return naive.dt.tz_localize("UTC").astype(TS_DTYPE)
+    first = np.ones(len(naive), dtype=bool)  # True = DST side = the first occurrence
+    out = naive.dt.tz_localize(key, ambiguous=first, nonexistent="shift_forward")
+    if quality is not None and naive.notna().any():
+        gap = naive.dt.tz_localize(key, ambiguous=first, nonexistent="NaT").isna() & naive.notna()
+        overlap = naive.dt.tz_localize(key, ambiguous="NaT", nonexistent="shift_forward").isna() & naive.notna()
+        adjusted = gap | overlap
+        n = int(adjusted.sum())
+        if n:
+            quality.dst_adjusted += n
+            idx = adjusted[adjusted].index[:5]
+            for i in idx:
+                why = "falls in the DST gap; shifted forward" if gap[i] else "is ambiguous (DST overlap); took the first occurrence"
+                quality.add(int(rows[i]) if rows is not None else None, field,
+                            f"local time {naive[i]} {why}", file)
+    return out.dt.tz_convert("UTC").astype(TS_DTYPE)
+
+
+def parse_timestamps(
+    raw: pd.Series,
+    *,
+    field: str,
+    tz: zoneinfo.ZoneInfo | str,
+    dayfirst: bool,
+    quality: DataQuality,
+    rows: pd.Series,
+    file: str,
+) -> pd.Series:
+    """Parse one column to UTC datetimes. Unparseable values become NaT and are reported."""
+    if isinstance(raw.dtype, pd.DatetimeTZDtype):
+        return raw.dt.tz_convert("UTC").astype(TS_DTYPE)
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        return localise(raw.astype("datetime64[ns]"), tz, quality, field, rows, file)
+    text = raw.astype("str").where(raw.notna(), "").str.strip()
+    present = text != ""
+    if not present.any():
+        return pd.Series(pd.NaT, index=raw.index, dtype=TS_DTYPE)
+    # Fast path: all ISO 8601 with offsets (pyarrow's cast is ~14x pandas' parser).
+    arr = pa.array(text.where(present, None), type=pa.string())
+    try:
+        return pd.Series(pc.cast(arr, pa.timestamp("ns", tz="UTC")).to_pandas(), index=raw.index).astype(TS_DTYPE)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    try:
+        naive = pd.Series(pc.cast(arr, pa.timestamp("ns")).to_pandas(), index=raw.index)
+        return localise(naive, tz, quality, field, rows, file)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    out = pd.Series(pd.NaT, index=raw.index, dtype=TS_DTYPE)
+    todo = present.copy()
+    # ISO with or without offset, possibly mixed in one column.
+    iso = todo & text.str.match(_ISO.pattern)
+    if iso.any():
+        aware = iso & text.str.contains(_TZ_SUFFIX, regex=True)
+        if aware.any():
+            vals = text[aware].str.replace(r"\s*(UTC|GMT)$", "Z", regex=True)
+            out[aware] = pd.to_datetime(vals, format="ISO8601", utc=True, errors="coerce").astype(TS_DTYPE)
+        naive_mask = iso & ~aware
+        if naive_mask.any():
+            naive = pd.to_datetime(text[naive_mask], format="ISO8601", errors="coerce")
+            out[naive_mask] = localise(naive, tz, quality, field, rows[naive_mask], file)
+        todo &= ~iso
+    if todo.any():
+        num = text[todo].str.extract(_NUMERIC)
+        hit = num[0].notna()
+        if hit.any():
+            day, month = (0, 1) if dayfirst else (1, 0)
+            naive = _assemble(num[hit], day, month, 2)
+            idx = naive.index
+            out[idx] = localise(naive, tz, quality, field, rows[idx], file)
+            todo[idx] = False
+    if todo.any():
+        named = text[todo].str.extract(_MONTH_NAME)
+        hit = named[0].notna() & named[1].str.lower().str[:3].isin(list(_MONTHS))
+        if hit.any():
+            naive = _assemble(named[hit], 0, 1, 2, month_names=True)
+            idx = naive.index
+            out[idx] = localise(naive, tz, quality, field, rows[idx], file)
+            todo[idx] = False
+    failed = present & out.isna()
+    n = int(failed.sum())
+    if n:
+        quality.unparsed_timestamps += n
+        for i in failed[failed].index[:5]:
+            quality.add(int(rows[i]), field, f"cannot read {text[i][:40]!r} as a date and time", file)
+        if n > 5:
+            quality.add(None, field, f"{n - 5} more values could not be read as dates", file)
+    return out
+
+
+def decide_dayfirst(
+    evidence: dict[str, DayFirstEvidence], configured: bool | None, path: str, quality: DataQuality
+) -> dict[str, bool]:
+    """Per column: config if set; else the column's own evidence; else the file's; else day-first.
+
+    Contradictory evidence within one column is an error naming rows (SPEC §3.2).
+    """
+    decided: dict[str, bool] = {}
+    for col, ev in evidence.items():
+        if ev.count_dayfirst and ev.count_monthfirst:
+            raise IngestError(
+                f"{path}: column {col!r} mixes day-first (row {ev.dayfirst_rows[0]}) and "
+                f"month-first (row {ev.monthfirst_rows[0]}) dates; fix those rows or set "
+                "`dayfirst` in ccreport.yaml."
+            )
+    if configured is not None:
+        return {col: configured for col in evidence}
+    file_votes = {True: 0, False: 0}
+    for col, ev in evidence.items():
+        if ev.count_dayfirst:
+            decided[col] = True
+            file_votes[True] += 1
+        elif ev.count_monthfirst:
+            decided[col] = False
+            file_votes[False] += 1
+    if file_votes[True] and file_votes[False]:
+        cols = [c for c, v in decided.items() if v], [c for c, v in decided.items() if not v]
+        raise IngestError(
+            f"{path}: columns {cols[0][0]!r} (day-first) and {cols[1][0]!r} (month-first) "
+            "disagree; set `dayfirst` in ccreport.yaml."
+        )
+    fallback = file_votes[False] == 0
+    for col in evidence:
+        if col not in decided:
+            decided[col] = fallback
+            if not file_votes[True] and not file_votes[False]:
+                quality.add(None, col, "dates are ambiguous (no day above 12); read as day-first. "
+                            "Set `dayfirst` in ccreport.yaml to be sure", path)
+    return decided
+
+
+def priorities_valid(values: pd.Series) -> bool:
+    return bool(values.isin([*PRIORITIES, UNKNOWN_PRIORITY]).all())

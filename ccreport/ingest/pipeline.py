@@ -1,0 +1,406 @@
+"""The ingest pipeline: read each file, map it through a preset, normalise, then collapse event
+logs or drop duplicates across all files, and count everything in DataQuality."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..config import Config
+from ..errors import IngestError, UsageError
+from ..schema import (
+    BOOL_FIELDS,
+    DATETIME_FIELDS,
+    DONE_STATUSES,
+    EVENT_TYPES,
+    FIELDS,
+    FLOAT_FIELDS,
+    INT_FIELDS,
+    UNCATEGORISED,
+    UNKNOWN_PRIORITY,
+)
+from . import history, normalise, readers
+from .frame import TS_DTYPE, coerce, empty_events, empty_pauses
+from .mapping import Mapping, load_mapping
+from .presets import PRESETS, Preset, detect, find_column, header_key, missing_column_error
+from .quality import DataQuality
+from .result import IngestResult
+
+log = logging.getLogger("ccreport")
+
+_LEVEL_FIELDS = ("impact", "urgency")
+_COUNT_FIELDS = ("escalation_level", "reassignment_count", "reopen_count",
+                 "customers_affected", "contacts_affected")
+
+
+@dataclass
+class _Mapped:
+    rows: pd.DataFrame  # canonical columns (normalised) + helper columns
+    fields: set[str]
+    preset: Preset
+    history: bool
+    keep_record_times: bool
+
+
+def _coalesce_repeats(raw: readers.RawTable, source_header: str) -> pd.Series:
+    """A column by its original header; repeated headers (Jira) give the first non-empty."""
+    keys = [k for h, k in zip(raw.headers, raw.frame.columns) if h == source_header]
+    col = raw.frame[keys[0]]
+    for k in keys[1:]:
+        other = raw.frame[k]
+        empty = col.isna() | (col.astype("str").str.strip() == "")
+        col = col.where(~empty, other)
+    return col
+
+
+def _blank_missing(col: pd.Series, markers: set[str]) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(col) or col.dtype == object and col.map(
+            lambda v: isinstance(v, (list, dict))).any():
+        return col
+    text = col.astype("str").str.strip()
+    return text.where(~(text.isin(markers) | col.isna()), None)
+
+
+def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | None,
+              sheet: str | None, quality: DataQuality) -> _Mapped:
+    raw = readers.read(path, sheet)
+    n = len(raw.frame)
+    quality.rows_read += n
+    rows_no = raw.row_numbers if raw.row_numbers is not None else pd.Series(
+        np.arange(2, n + 2), index=raw.frame.index)
+    if preset_name == "auto":
+        preset = PRESETS[mapping.preset] if mapping and mapping.preset else detect(raw.headers)
+        log.info("%s: detected preset %s", path, preset.name)
+    else:
+        preset = PRESETS[preset_name]
+    by_key: dict[str, str] = {}
+    for h in raw.headers:
+        by_key.setdefault(header_key(h), h)
+    columns = dict(preset.columns)
+    extra_columns: dict[str, str] = {}
+    if mapping:
+        for field_, source in mapping.columns.items():
+            if header_key(source) not in by_key:
+                raise IngestError(
+                    f"{path}: the mapping names column {source!r} for {field_!r}, but the file "
+                    f"has no such column; columns found: {', '.join(raw.headers[:20])}."
+                )
+            if field_ in FIELDS:
+                columns[field_] = (source,)
+            else:
+                extra_columns[field_] = source
+    states = {**preset.states, **({k.strip().lower(): v for k, v in mapping.states.items()} if mapping else {})}
+    priorities = {**preset.priorities, **config.priority_map, **(mapping.priorities if mapping else {})}
+
+    source: dict[str, str] = {}
+    for field_, cands in columns.items():
+        hit = find_column(by_key, cands)
+        if hit is not None:
+            source[field_] = hit
+    # Event-log (history) mode: a mapping with event_time + state, or a tool's own event log.
+    hist_time = hist_seq = None
+    is_history = keep_record = False
+    if mapping and mapping.is_history:
+        is_history = True
+        hist_time = by_key[header_key(extra_columns["event_time"])]
+        hist_seq = by_key.get(header_key(extra_columns.get("sequence", ""))) if "sequence" in extra_columns else None
+        source["status"] = by_key[header_key(extra_columns["state"])]
+    elif preset.event_log:
+        t = find_column(by_key, preset.event_log[0])
+        s = find_column(by_key, preset.event_log[1])
+        if t and s and "incident_id" in source:
+            ids = raw.frame[source["incident_id"]] if source["incident_id"] in raw.frame else None
+            if ids is not None and ids.duplicated().any():
+                is_history = keep_record = True
+                hist_time, hist_seq = t, s
+    required = ("incident_id",) if is_history and not keep_record else ("incident_id", "opened_at")
+    for field_ in required:
+        if field_ not in source:
+            raise missing_column_error(path, field_, raw.headers, preset)
+
+    markers = set(config.missing_values)
+    cols: dict[str, pd.Series] = {f: _blank_missing(_coalesce_repeats(raw, h), markers) for f, h in source.items()}
+    rows = pd.DataFrame(index=raw.frame.index)
+    fields = set(source)
+
+    # Timestamps: decide day-first per column from evidence, then parse.
+    ts_cols = {f: cols[f] for f in DATETIME_FIELDS if f in cols}
+    if hist_time:
+        ts_cols["_event_time"] = _blank_missing(_coalesce_repeats(raw, hist_time), markers)
+    evidence = {}
+    for f, c in ts_cols.items():
+        if not pd.api.types.is_datetime64_any_dtype(c):
+            ev = normalise.numeric_date_evidence(c, rows_no)
+            if ev is not None:
+                evidence[f] = ev
+    dayfirst = normalise.decide_dayfirst(evidence, config.dayfirst, path, quality)
+    for f, c in ts_cols.items():
+        rows[f] = normalise.parse_timestamps(c, field=f.lstrip("_"), tz=config.timezone,
+                                             dayfirst=dayfirst.get(f, True), quality=quality,
+                                             rows=rows_no, file=path)
+
+    # PagerDuty: acknowledgements list, seconds columns, last_status_change_at.
+    if preset.name == "pagerduty":
+        _pagerduty_extras(raw, by_key, rows, cols, fields, config, quality, rows_no, path, markers)
+
+    for f in ("incident_id", "title", "description", "category", "subcategory", "service", "channel",
+              "site", "assignment_group", "root_cause", "resolution_notes", "problem_id"):
+        if f in cols:
+            rows[f] = cols[f]
+    if "status" in cols:
+        raw_state = cols["status"]
+        rows["status"] = normalise.normalise_status(raw_state, states)
+        unknown = raw_state.notna() & rows["status"].isna()
+        for label in pd.unique(raw_state[unknown])[:5]:
+            first = rows_no[unknown & (raw_state == label)].iloc[0]
+            quality.add(int(first), "status", f"unknown state {str(label)[:40]!r}; status inferred from the timestamps", path)
+        if is_history:
+            rows[history.RAW_STATE] = raw_state
+    levels = preset.levels or {}
+    for f in _LEVEL_FIELDS:
+        if f in cols:
+            rows[f] = normalise.normalise_level(cols[f], levels)
+    for f in _COUNT_FIELDS + FLOAT_FIELDS:
+        if f in cols and f not in rows:
+            num, bad = normalise.normalise_number(cols[f])
+            _report(bad, rows_no, f, "is not a number; left empty", cols[f], quality, path)
+            if f in _COUNT_FIELDS:
+                neg = num < 0
+                _report(neg.fillna(False), rows_no, f, "is negative; left empty", cols[f], quality, path)
+                num = num.where(~neg.fillna(False))
+            if f == "csat":
+                out = ~num.between(1, 5) & num.notna()
+                _report(out.fillna(False), rows_no, f, "is outside 1–5; left empty", cols[f], quality, path)
+                num = num.where(~out.fillna(False))
+            rows[f] = num
+    if "major" in cols:
+        val, bad = normalise.normalise_bool(cols["major"], any_text_true=preset.name == "freshservice")
+        _report(bad, rows_no, "major", "is not true/false; left empty", cols["major"], quality, path)
+        rows["major"] = val
+    rows["priority"] = normalise.normalise_priority(
+        cols.get("priority", pd.Series(None, index=rows.index, dtype=object)),
+        rows["impact"] if "impact" in rows else pd.Series(pd.NA, index=rows.index),
+        rows["urgency"] if "urgency" in rows else pd.Series(pd.NA, index=rows.index),
+        config.priority_matrix, priorities,
+    )
+    if "priority" in cols or ("impact" in cols and "urgency" in cols):
+        fields.add("priority")
+    if is_history:
+        seq = pd.to_numeric(_coalesce_repeats(raw, hist_seq), errors="coerce") if hist_seq else pd.Series(np.nan, index=rows.index)
+        rows[history.EVENT_SEQ] = seq
+        if "level" in extra_columns:
+            rows[history.LEVEL] = pd.to_numeric(_coalesce_repeats(raw, by_key[header_key(extra_columns["level"])]), errors="coerce")
+    rows["_row"] = rows_no.to_numpy()
+    rows["_file"] = path
+
+    # Rejected rows: no ID, or (outside history mode) no readable opened_at.
+    bad_id = rows["incident_id"].isna()
+    bad_open = rows["opened_at"].isna() if "opened_at" in rows and not (is_history and not keep_record) else pd.Series(False, index=rows.index)
+    if is_history and hist_time:
+        bad_open = bad_open & rows["_event_time"].isna() if keep_record else rows["_event_time"].isna()
+    rejected = bad_id | bad_open
+    if rejected.any():
+        quality.rows_rejected += int(rejected.sum())
+        for i in rejected[rejected].index[:20]:
+            what = "incident_id" if bad_id[i] else ("opened_at" if "opened_at" in rows else "event_time")
+            quality.add(int(rows_no[i]), what, "missing or unreadable; the row was skipped", path)
+        rows = rows[~rejected]
+    if is_history:
+        rows = rows.rename(columns={"_event_time": history.EVENT_TIME})
+        fields |= {"opened_at", "acknowledged_at", "resolved_at", "closed_at", "reopen_count"}
+        if history.LEVEL in rows:
+            fields |= {"escalated_at", "escalation_level"}
+    return _Mapped(rows, fields, preset, is_history, keep_record)
+
+
+def _report(bad: pd.Series, rows_no: pd.Series, field_: str, what: str, values: pd.Series,
+            quality: DataQuality, path: str) -> None:
+    if not bad.any():
+        return
+    for i in bad[bad].index[:5]:
+        quality.add(int(rows_no[i]), field_, f"{str(values[i])[:40]!r} {what}", path)
+    n = int(bad.sum())
+    if n > 5:
+        quality.add(None, field_, f"{n - 5} more values {what}", path)
+
+
+def _pagerduty_extras(raw, by_key, rows, cols, fields, config, quality, rows_no, path, markers) -> None:
+    frame = raw.frame
+    opened = rows.get("opened_at")
+    if "acknowledgements" in frame.columns and "acknowledged_at" not in rows:
+        first_ack = frame["acknowledgements"].map(
+            lambda v: v[0].get("at") if isinstance(v, list) and v and isinstance(v[0], dict) else None)
+        rows["acknowledged_at"] = normalise.parse_timestamps(first_ack, field="acknowledged_at", tz="UTC",
+                                                             dayfirst=True, quality=quality, rows=rows_no, file=path)
+        fields.add("acknowledged_at")
+    for col_name, target in (("seconds_to_first_ack", "acknowledged_at"), ("seconds_to_resolve", "resolved_at")):
+        key = find_column(by_key, (col_name,))
+        if key and opened is not None:
+            secs, _ = normalise.normalise_number(_blank_missing(frame[key], markers))
+            derived = opened + pd.to_timedelta(secs.astype("float64"), unit="s")
+            rows[target] = rows[target].where(rows[target].notna(), derived) if target in rows else derived.astype(TS_DTYPE)
+            fields.add(target)
+    key = find_column(by_key, ("last_status_change_at",))
+    if key and "status" in cols and "resolved_at" not in rows:
+        changed = normalise.parse_timestamps(_blank_missing(frame[key], markers), field="resolved_at", tz="UTC",
+                                             dayfirst=True, quality=quality, rows=rows_no, file=path)
+        resolved = cols["status"].astype("str").str.lower().eq("resolved")
+        rows["resolved_at"] = changed.where(resolved.to_numpy())
+        fields.add("resolved_at")
+    key = find_column(by_key, ("urgency",))
+    if key and "urgency" not in rows:
+        rows["urgency"] = frame[key].astype("str").str.lower().map({"high": 1, "low": 3}).astype("Float64").astype("Int64")
+        fields.add("urgency")
+
+
+def _finish(frame: pd.DataFrame, quality: DataQuality) -> pd.DataFrame:
+    """Rules applied after collapsing, over the whole input (SPEC §3.2, §4 data quality)."""
+    status = frame["status"].astype("object") if "status" in frame else pd.Series(None, index=frame.index, dtype=object)
+    # Missing or unknown status: infer from the timestamps.
+    if status.isna().any():
+        inferred = np.where(frame.get("closed_at", pd.Series(pd.NaT, index=frame.index)).notna(), "Closed",
+                            np.where(frame.get("resolved_at", pd.Series(pd.NaT, index=frame.index)).notna(), "Resolved", "New"))
+        status = status.where(status.notna(), pd.Series(inferred, index=frame.index))
+    frame["status"] = status
+    if "closed_at" in frame:
+        done = status.isin(DONE_STATUSES)
+        need = done & frame["resolved_at"].isna() & frame["closed_at"].notna() if "resolved_at" in frame else done & frame["closed_at"].notna()
+        if need.any():
+            if "resolved_at" not in frame:
+                frame["resolved_at"] = pd.Series(pd.NaT, index=frame.index, dtype=TS_DTYPE)
+            frame.loc[need, "resolved_at"] = frame.loc[need, "closed_at"]
+            quality.resolved_from_closed += int(need.sum())
+    if "resolved_at" in frame:
+        neg = frame["resolved_at"] < frame["opened_at"]
+        neg = neg.fillna(False)
+        quality.negative_durations += int(neg.sum())
+        for i in neg[neg].index[:5]:
+            quality.add(_int(frame.at[i, "_row"]), "resolved_at",
+                        f"{frame.at[i, 'incident_id']}: resolved before it was opened; excluded from durations",
+                        frame.at[i, "_file"])
+    unknown = frame["priority"].eq(UNKNOWN_PRIORITY)
+    quality.unknown_priority += int(unknown.sum())
+    for i in unknown[unknown].index[:5]:
+        quality.add(_int(frame.at[i, "_row"]), "priority",
+                    f"{frame.at[i, 'incident_id']}: no recognisable priority; counted as Unknown",
+                    frame.at[i, "_file"])
+    frame["category"] = frame["category"].fillna(UNCATEGORISED) if "category" in frame else UNCATEGORISED
+    return frame
+
+
+def _int(v) -> int | None:
+    return None if pd.isna(v) else int(v)
+
+
+def load(
+    paths: list[str | Path],
+    config: Config,
+    preset: str = "auto",
+    mapping: str | Path | Mapping | None = None,
+    sheet: str | None = None,
+) -> IngestResult:
+    """Read, normalise and combine export files into one IngestResult."""
+    if not paths:
+        raise UsageError("no input files; name one or more incident exports.")
+    if preset not in ("auto", *PRESETS):
+        raise UsageError(f"unknown preset {preset!r}; use one of auto, {', '.join(PRESETS)}.")
+    if isinstance(mapping, (str, Path)):
+        mapping = load_mapping(mapping)
+    quality = DataQuality()
+    parts = [_map_file(str(p), config, preset, mapping, sheet, quality) for p in paths]
+    names = sorted({m.preset.name for m in parts})
+    fields = set().union(*(m.fields for m in parts))
+    rows = pd.concat([m.rows for m in parts], ignore_index=True) if len(parts) > 1 else parts[0].rows.reset_index(drop=True)
+    if rows.empty:
+        raise IngestError(f"{', '.join(str(p) for p in paths)}: no incident could be read "
+                          f"({quality.rows_rejected} rows rejected); see `ccreport validate`.")
+    is_history = any(m.history for m in parts)
+    events, pauses = empty_events(), empty_pauses()
+    if is_history:
+        if history.EVENT_TIME not in rows:
+            rows[history.EVENT_TIME] = rows["opened_at"]
+        if history.RAW_STATE not in rows:
+            rows[history.RAW_STATE] = rows["status"]
+        if history.EVENT_SEQ not in rows:
+            rows[history.EVENT_SEQ] = np.nan
+        for f in ("opened_at", "acknowledged_at", "resolved_at", "closed_at", "escalated_at"):
+            if f not in rows:
+                rows[f] = pd.Series(pd.NaT, index=rows.index, dtype=TS_DTYPE)
+        if "reopen_count" not in rows:
+            rows["reopen_count"] = np.nan
+        rows["incident_id"] = rows["incident_id"].astype("str")
+        frame, events, pauses = history.collapse(rows, config.pause_states,
+                                                 keep_record_times=any(m.keep_record_times for m in parts))
+        log.info("event log: %d rows collapsed to %d incidents", len(rows), len(frame))
+    else:
+        dup = rows["incident_id"].duplicated(keep="last")
+        if dup.any():
+            quality.duplicates += int(dup.sum())
+            for i in dup[dup].index[:5]:
+                quality.add(_int(rows.at[i, "_row"]), "incident_id",
+                            f"{rows.at[i, 'incident_id']}: duplicate; the last row was kept", rows.at[i, "_file"])
+            rows = rows[~dup]
+        frame = rows.reset_index(drop=True)
+    frame = _finish(frame, quality)
+    quality.incidents = len(frame)
+    incidents = coerce(frame)
+    fields |= {"incident_id", "opened_at", "status", "category"}
+    return IngestResult(
+        incidents=incidents, events=events, pauses=pauses, quality=quality,
+        preset=names[0] if len(names) == 1 else "+".join(names),
+        fields=frozenset(f for f in fields if f in FIELDS), pauses_known=is_history,
+    )
+
+
+def load_events(path: str | Path, config: Config, result: IngestResult | None = None) -> pd.DataFrame:
+    """Read an --events CSV (incident_id, timestamp, type, text[, author, audience]).
+
+    When `result` is given, its events and pauses are extended in place (state rows feed the
+    SLA pause intervals) and `pauses_known` is set.
+    """
+    raw = readers.read(path)
+    by_key = {header_key(h): k for h, k in zip(raw.headers, raw.frame.columns)}
+    for need in ("incident_id", "timestamp", "type"):
+        if need not in by_key:
+            raise IngestError(f"{path}: required column {need!r} not found; an events file needs "
+                              f"incident_id, timestamp, type, text[, author, audience].")
+    f = raw.frame
+    markers = set(config.missing_values)
+    quality = DataQuality()
+    rows_no = pd.Series(np.arange(2, len(f) + 2), index=f.index)
+    ts = normalise.parse_timestamps(_blank_missing(f[by_key["timestamp"]], markers), field="timestamp",
+                                    tz=config.timezone, dayfirst=config.dayfirst if config.dayfirst is not None else True,
+                                    quality=quality, rows=rows_no, file=str(path))
+    if quality.unparsed_timestamps:
+        first = quality.issues[0]
+        raise IngestError(f"{path}: row {first.row}: timestamp: {first.problem}; fix it and run again.")
+    types = f[by_key["type"]].astype("str").str.strip().str.lower()
+    bad = ~types.isin(EVENT_TYPES)
+    if bad.any():
+        i = bad[bad].index[0]
+        raise IngestError(f"{path}: row {rows_no[i]}: type {types[i]!r} is not one of {', '.join(EVENT_TYPES)}.")
+    def opt(name: str) -> pd.Series:
+        return _blank_missing(f[by_key[name]], markers) if name in by_key else pd.Series(None, index=f.index, dtype=object)
+    events = pd.DataFrame({
+        "incident_id": _blank_missing(f[by_key["incident_id"]], markers).astype("str"),
+        "timestamp": ts, "type": types.astype("str"), "text": opt("text"),
+        "author": opt("author"), "audience": opt("audience"),
+    })
+    events = events.sort_values(["incident_id", "timestamp"], kind="stable").reset_index(drop=True)
+    if result is not None:
+        result.events = pd.concat([result.events, events], ignore_index=True).sort_values(
+            ["incident_id", "timestamp"], kind="stable").reset_index(drop=True)
+        states = events[events["type"] == "state"]
+        if len(states):
+            status = normalise.normalise_status(states["text"], {})
+            inc = result.incidents.set_index("incident_id")
+            end_of = inc["resolved_at"].fillna(inc["closed_at"])
+            extra = history.pause_intervals(states["incident_id"], states["timestamp"], status,
+                                            states["text"], config.pause_states, end_of=end_of)
+            result.pauses = pd.concat([result.pauses, extra], ignore_index=True) if len(result.pauses) else extra
+            result.pauses_known = True
+    return events

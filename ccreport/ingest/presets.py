@@ -1,0 +1,275 @@
+"""Presets: how each real tool's export maps onto the canonical schema, and `auto` detection.
+
+A preset is data, not code: candidate source headers per canonical field (matched without
+regard to case, spaces or underscores), the tool's state vocabulary, extra priority labels and
+the headers that identify it. Tool quirks that need code (PagerDuty's nested JSON, seconds
+columns, ServiceNow event logs) are flagged here and handled in pipeline/history.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from ..errors import IngestError
+from ..schema import FIELDS
+
+
+def header_key(h: str) -> str:
+    """Case-, space- and punctuation-insensitive header key: 'Opened At' == 'opened_at'."""
+    return re.sub(r"[^a-z0-9]+", "", h.lower())
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    #: canonical field -> source header candidates, in order of preference.
+    columns: dict[str, tuple[str, ...]]
+    #: headers whose presence identifies the tool (scored by `detect`).
+    signature: tuple[str, ...] = ()
+    #: tool state label (lower-case) -> canonical status.
+    states: dict[str, str] = field(default_factory=dict)
+    #: extra priority labels (lower-case) -> P1..P5, on top of the built-in rules.
+    priorities: dict[str, str] = field(default_factory=dict)
+    #: impact/urgency labels (lower-case) -> 1..3 (1 = high).
+    levels: dict[str, int] = field(default_factory=dict)
+    #: Event-log columns: (time column candidates, sequence column candidates).
+    event_log: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+
+
+_SN_STATES = {
+    "new": "New", "1": "New",
+    "in progress": "In Progress", "active": "In Progress", "work in progress": "In Progress",
+    "2": "In Progress", "assigned": "In Progress",
+    "on hold": "On Hold", "3": "On Hold", "awaiting user info": "On Hold",
+    "awaiting problem": "On Hold", "awaiting vendor": "On Hold", "awaiting evidence": "On Hold",
+    "awaiting change": "On Hold", "awaiting caller": "On Hold", "pending": "On Hold",
+    "resolved": "Resolved", "6": "Resolved",
+    "closed": "Closed", "7": "Closed",
+    "canceled": "Cancelled", "cancelled": "Cancelled", "8": "Cancelled",
+}
+_SN_LEVELS = {"1 - high": 1, "2 - medium": 2, "3 - low": 3, "1": 1, "2": 2, "3": 3,
+              "high": 1, "medium": 2, "low": 3}
+
+CANONICAL = Preset(
+    name="canonical",
+    columns={f: (f,) for f in FIELDS},
+    signature=("incident_id", "opened_at"),
+)
+
+SERVICENOW = Preset(
+    name="servicenow",
+    columns={
+        "incident_id": ("number",),
+        "title": ("short_description", "short description"),
+        "description": ("description",),
+        "category": ("category",),
+        "subcategory": ("subcategory",),
+        "service": ("business_service", "business service", "service", "cmdb_ci",
+                    "configuration item"),
+        "channel": ("contact_type", "contact type", "channel"),
+        "site": ("location",),
+        "assignment_group": ("assignment_group", "assignment group"),
+        "priority": ("priority",),
+        "impact": ("impact",),
+        "urgency": ("urgency",),
+        "status": ("incident_state", "incident state", "state"),
+        "major": ("major_incident", "major incident", "u_major_incident", "major_incident_state",
+                  "major incident state"),
+        "opened_at": ("opened_at", "opened", "sys_created_on", "created", "sys_created_at"),
+        "acknowledged_at": ("u_acknowledged_at", "work_start", "work start"),
+        "resolved_at": ("resolved_at", "resolved"),
+        "closed_at": ("closed_at", "closed"),
+        "escalation_level": ("escalation",),
+        "reassignment_count": ("reassignment_count", "reassignment count"),
+        "reopen_count": ("reopen_count", "reopen count"),
+        "root_cause": ("u_root_cause", "cause", "caused_by"),
+        "resolution_notes": ("close_notes", "close notes", "resolution notes"),
+        "problem_id": ("problem_id", "problem"),
+    },
+    signature=("number", "incident_state", "opened_at", "sys_created_on", "short_description",
+               "made_sla", "sys_mod_count", "sys_updated_at", "sys_updated_on", "caller_id",
+               "assignment_group", "cmdb_ci", "u_symptom", "contact_type", "opened",
+               "short description", "made sla", "configuration item", "incident state",
+               "assignment group", "close_code"),
+    states=_SN_STATES,
+    priorities={"1 - critical": "P1", "2 - high": "P2", "3 - moderate": "P3", "4 - low": "P4",
+                "5 - planning": "P5"},
+    levels=_SN_LEVELS,
+    event_log=(("sys_updated_at", "sys_updated_on", "updated"), ("sys_mod_count", "updates")),
+)
+
+JIRA = Preset(
+    name="jira",
+    columns={
+        "incident_id": ("issue key", "key"),
+        "title": ("summary",),
+        "description": ("description",),
+        "category": ("custom field (category)", "custom field (incident category)",
+                     "custom field (request type)", "issue type"),
+        "service": ("custom field (affected services)", "components", "component/s",
+                    "custom field (service)"),
+        "channel": ("custom field (channel)", "custom field (source)"),
+        "site": ("custom field (site)", "custom field (location)"),
+        "assignment_group": ("custom field (team)", "custom field (assignment group)",
+                             "custom field (organizations)"),
+        "priority": ("priority",),
+        "impact": ("custom field (impact)",),
+        "urgency": ("custom field (urgency)",),
+        "status": ("status",),
+        "major": ("custom field (major incident)",),
+        "opened_at": ("created",),
+        "resolved_at": ("resolved",),
+        "root_cause": ("custom field (root cause)",),
+        "resolution_notes": ("resolution",),
+        "problem_id": ("custom field (problem)", "custom field (linked problem)"),
+    },
+    signature=("issue key", "issue id", "issue type", "summary", "project key", "created",
+               "watchers", "custom field (time to resolution)", "custom field (time to first response)",
+               "last viewed", "project name", "creator"),
+    states={
+        "open": "New", "to do": "New", "new": "New", "waiting for support": "New",
+        "backlog": "New", "reopened": "In Progress",
+        "in progress": "In Progress", "work in progress": "In Progress",
+        "investigating": "In Progress", "escalated": "In Progress", "under investigation": "In Progress",
+        "pending": "On Hold", "waiting for customer": "On Hold", "on hold": "On Hold",
+        "waiting for third party": "On Hold", "waiting for approval": "On Hold",
+        "resolved": "Resolved", "done": "Resolved", "completed": "Resolved", "mitigated": "Resolved",
+        "closed": "Closed",
+        "canceled": "Cancelled", "cancelled": "Cancelled", "declined": "Cancelled",
+        "won't do": "Cancelled", "rejected": "Cancelled",
+    },
+    levels={"extensive / widespread": 1, "significant / large": 2, "moderate / limited": 3,
+            "minor / localized": 3, "critical": 1, "high": 1, "medium": 2, "low": 3},
+)
+
+PAGERDUTY = Preset(
+    name="pagerduty",
+    columns={
+        "incident_id": ("incident_number", "id"),
+        "title": ("title", "description", "summary"),
+        "description": ("description",),
+        "service": ("service.summary", "service_name", "service"),
+        "assignment_group": ("escalation_policy.summary", "team_name", "escalation_policy_name",
+                             "escalation_policy"),
+        "priority": ("priority.summary", "priority_name", "priority"),
+        "status": ("status",),
+        "major": ("major",),
+        "opened_at": ("created_at", "created_on"),
+        "acknowledged_at": ("acknowledged_at",),
+        "resolved_at": ("resolved_at", "resolved_on"),
+        "escalation_level": ("escalation_count", "escalations", "assignment_count"),
+    },
+    signature=("incident_number", "urgency", "escalation_policy.summary", "service.summary",
+               "last_status_change_at", "seconds_to_first_ack", "seconds_to_resolve",
+               "priority_name", "escalation_count", "html_url", "incident_key", "team_name",
+               "service_name"),
+    states={"triggered": "New", "acknowledged": "In Progress", "resolved": "Resolved"},
+)
+
+ZENDESK = Preset(
+    name="zendesk",
+    columns={
+        "incident_id": ("id", "ticket id"),
+        "title": ("subject",),
+        "description": ("description",),
+        "category": ("ticket type", "category", "type"),
+        "channel": ("via", "channel"),
+        "assignment_group": ("group",),
+        "priority": ("priority",),
+        "status": ("status",),
+        "opened_at": ("created at",),
+        "resolved_at": ("solved at",),
+        "csat": ("satisfaction score",),
+    },
+    signature=("id", "requester", "subject", "created at", "solved at", "updated at",
+               "ticket type", "assignee updated at", "requester updated at", "via", "tags"),
+    states={"new": "New", "open": "In Progress", "pending": "On Hold", "hold": "On Hold",
+            "on-hold": "On Hold", "solved": "Resolved", "closed": "Closed", "deleted": "Cancelled"},
+    priorities={"urgent": "P1", "normal": "P3"},
+)
+
+FRESHSERVICE = Preset(
+    name="freshservice",
+    columns={
+        "incident_id": ("ticket id", "id"),
+        "title": ("subject",),
+        "description": ("description",),
+        "category": ("category",),
+        "subcategory": ("sub-category", "sub category", "subcategory"),
+        "channel": ("source",),
+        "site": ("department", "location"),
+        "assignment_group": ("group",),
+        "priority": ("priority",),
+        "impact": ("impact",),
+        "urgency": ("urgency",),
+        "status": ("status",),
+        "major": ("major incident type",),
+        "opened_at": ("created time", "created date"),
+        "resolved_at": ("resolved time", "resolved date"),
+        "closed_at": ("closed time", "closed date"),
+        "reopen_count": ("reopened", "reopen count"),
+    },
+    signature=("ticket id", "created time", "resolved time", "closed time", "due by time",
+               "major incident type", "sub-category", "first responded time", "agent", "source"),
+    states={"open": "New", "pending": "On Hold", "resolved": "Resolved", "closed": "Closed",
+            "in progress": "In Progress", "awaiting user": "On Hold",
+            "waiting on customer": "On Hold", "waiting on third party": "On Hold"},
+    priorities={"urgent": "P1"},
+    # Freshservice impact/urgency are Low/Medium/High; canonical 1 = high.
+    levels={"high": 1, "medium": 2, "low": 3, "3": 1, "2": 2, "1": 3},
+)
+
+PRESETS: dict[str, Preset] = {
+    p.name: p for p in (CANONICAL, SERVICENOW, JIRA, PAGERDUTY, ZENDESK, FRESHSERVICE)
+}
+PRESET_NAMES = ("auto", *PRESETS)
+
+
+def find_column(headers_by_key: dict[str, str], candidates: tuple[str, ...]) -> str | None:
+    """The first candidate present in the headers (by header_key), as the frame key."""
+    for c in candidates:
+        k = header_key(c)
+        if k in headers_by_key:
+            return headers_by_key[k]
+    return None
+
+
+def detect(headers: list[str]) -> Preset:
+    """Pick the preset whose signature best matches the headers (case-insensitive).
+
+    Canonical wins when both required canonical columns are present and no tool scores
+    higher on its distinctive headers.
+    """
+    keys = {header_key(h) for h in headers}
+    scores: dict[str, float] = {}
+    for p in PRESETS.values():
+        hits = sum(header_key(s) in keys for s in p.signature)
+        scores[p.name] = hits / max(len(p.signature), 1) + hits * 0.01
+    canonical_ok = all(k in keys for k in ("incidentid", "openedat"))
+    best = max((n for n in scores if n != "canonical"), key=lambda n: scores[n])
+    if canonical_ok:
+        canon_hits = sum(header_key(f) in keys for f in FIELDS)
+        if canon_hits >= 3 and scores[best] < 0.25:
+            return CANONICAL
+    if scores[best] >= 0.15:
+        return PRESETS[best]
+    if canonical_ok:
+        return CANONICAL
+    return CANONICAL  # the missing-column error then names what is needed
+
+
+def missing_column_error(path: str, field_: str, headers: list[str], preset: Preset) -> IngestError:
+    wanted = preset.columns.get(field_, (field_,))
+    pool = {header_key(h): h for h in headers}
+    close: list[str] = []
+    for w in (field_, *wanted):
+        close += [pool[m] for m in difflib.get_close_matches(header_key(w), list(pool), n=2, cutoff=0.6)]
+    found = ", ".join(headers[:20]) + (" ..." if len(headers) > 20 else "")
+    hint = f" Did you mean {close[0]!r}? Use --mapping to name it." if close else " Use --mapping FILE to name it."
+    names = " or ".join(repr(w) for w in wanted[:3])
+    return IngestError(
+        f"{path}: required column {field_!r} not found (preset {preset.name}: looked for {names}); "
+        f"columns found: {found}.{hint}"
+    )

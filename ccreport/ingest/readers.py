@@ -1,0 +1,341 @@
+"""Readers: turn one export file into a table of strings with its original headers.
+
+Every reader returns a `RawTable`: the original header names (repeats kept, as Jira writes
+them), unique column keys for the frame, and every cell as text (or a datetime for typed
+XLSX/Parquet cells). Type conversion is normalisation's job, so that "0123" keeps its zero and
+"NA" is not silently missing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ..errors import IngestError
+
+#: XLSX files larger than this when unzipped are refused (zip-bomb guard).
+MAX_XLSX_UNCOMPRESSED = 512 * 1024 * 1024
+_DELIMITERS = ",;\t|"
+
+
+@dataclass
+class RawTable:
+    path: str
+    headers: list[str]  # original header text, repeats kept
+    frame: pd.DataFrame  # columns = unique keys (see unique_keys), values text or datetime
+    #: Spreadsheet row number (header = row 1) of each frame row; None where unknown.
+    row_numbers: pd.Series | None = None
+    #: Container key of a JSON export ("incidents", "result" or None for a bare array).
+    json_root: str | None = None
+
+
+def unique_keys(headers: list[str]) -> list[str]:
+    """Unique frame column keys for possibly repeated headers: 'Comment', 'Comment__2', ..."""
+    seen: dict[str, int] = {}
+    keys = []
+    for h in headers:
+        n = seen.get(h, 0) + 1
+        seen[h] = n
+        keys.append(h if n == 1 else f"{h}__{n}")
+    return keys
+
+
+def read(path: str | Path, sheet: str | None = None) -> RawTable:
+    """Read any supported export by its extension (content-sniffed for .txt and unknown)."""
+    p = Path(path)
+    if not p.exists():
+        raise IngestError(f"{p}: file not found.")
+    if p.is_dir():
+        raise IngestError(f"{p}: is a folder; name the export file itself.")
+    try:
+        size = p.stat().st_size
+    except OSError as err:
+        raise IngestError(f"{p}: cannot read ({err.strerror}).") from None
+    if size == 0:
+        raise IngestError(f"{p}: the file is empty; export the incidents again.")
+    suffix = p.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return read_xlsx(p, sheet)
+    if suffix == ".xls":
+        raise IngestError(f"{p}: old .xls workbooks are not supported; save it as .xlsx or CSV.")
+    if suffix == ".json":
+        return read_json(p)
+    if suffix in (".parquet", ".pq"):
+        return read_parquet(p)
+    head = p.open("rb").read(8)
+    if head.startswith(b"PK\x03\x04"):
+        return read_xlsx(p, sheet)
+    if head.startswith(b"PAR1"):
+        return read_parquet(p)
+    return read_csv(p)
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+
+def _decode(p: Path, data: bytes) -> tuple[str, str]:
+    """Decode bytes as UTF-8 (with or without BOM), UTF-16 with BOM, or cp1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise IngestError(f"{p}: looks like UTF-16 but cannot be decoded; save it as UTF-8 CSV.") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"\x00" in data:
+        row = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise IngestError(
+            f"{p}: contains NUL bytes (first on line {row}); this is not a text CSV. "
+            "Export it again as CSV (UTF-8)."
+        )
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as err:
+        utf8_err = err
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        line = data[: utf8_err.start].count(b"\n") + 1
+        raise IngestError(
+            f"{p}: line {line}: not UTF-8 or Windows-1252 text; save it as UTF-8 CSV and run again."
+        ) from None
+
+
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter of a CSV sample: csv.Sniffer first, then the most common candidate
+    in the header line that also appears consistently in the next lines."""
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        pass
+    lines = [ln for ln in sample.splitlines()[:20] if ln.strip()]
+    if not lines:
+        return ","
+    counts = {d: lines[0].count(d) for d in _DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def read_csv(p: Path) -> RawTable:
+    data = p.read_bytes()
+    text, encoding = _decode(p, data)
+    if not text.strip():
+        raise IngestError(f"{p}: the file is empty; export the incidents again.")
+    delimiter = sniff_delimiter(text[:65536])
+    reader = csv.reader(io.StringIO(text[:1_000_000]), delimiter=delimiter)
+    try:
+        headers = next(reader)
+    except (StopIteration, csv.Error) as err:
+        raise IngestError(f"{p}: cannot read the header row ({err}).") from None
+    headers = [h.strip() for h in headers]
+    while headers and headers[-1] == "":  # a trailing delimiter on the header line
+        headers.pop()
+    if not any(headers):
+        raise IngestError(f"{p}: the header row is empty; the first line must name the columns.")
+    keys = unique_keys([h or f"column_{i + 1}" for i, h in enumerate(headers)])
+    # Re-encode as UTF-8 for pyarrow (fast, multi-threaded) when the source was not UTF-8.
+    body = data if encoding == "utf-8" else text.encode("utf-8")
+    if body.startswith(b"\xef\xbb\xbf"):
+        body = body[3:]
+    bad_rows: list[tuple[int | None, int, int]] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        # A trailing empty field (delimiter at line end) is tolerated if the rest matches.
+        bad_rows.append((row.number, row.expected_columns, row.actual_columns))
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(column_names=keys, skip_rows=1, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={k: pa.string() for k in keys},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as err:
+        raise IngestError(f"{p}: cannot parse as CSV ({str(err).splitlines()[0]}).") from None
+    if bad_rows:
+        raise IngestError(_ragged_message(p, text, delimiter, len(keys), bad_rows))
+    if table.num_rows == 0:
+        raise IngestError(f"{p}: has a header row but no incidents; export with data rows.")
+    frame = table.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow") if t == pa.string() else None)
+    return RawTable(str(p), headers, frame, row_numbers=None)
+
+
+def _ragged_message(p: Path, text: str, delimiter: str, expected: int, bad: list) -> str:
+    """Find the spreadsheet row of the first ragged record (slow path, errors only)."""
+    for i, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter)):
+        if i == 0 or not row:
+            continue
+        if len(row) != expected and not (len(row) == expected + 1 and row[-1] == ""):
+            more = f" ({len(bad) - 1} more such rows)" if len(bad) > 1 else ""
+            return (
+                f"{p}: row {i + 1} has {len(row)} fields but the header has {expected}{more}; "
+                "check the delimiter and quoting of that row."
+            )
+    number, exp, act = bad[0]
+    return f"{p}: a row has {act} fields but the header has {exp}; check the delimiter and quoting."
+
+
+# --- XLSX ------------------------------------------------------------------------------------
+
+
+def read_xlsx(p: Path, sheet: str | None) -> RawTable:
+    try:
+        with zipfile.ZipFile(p) as z:
+            total = sum(i.file_size for i in z.infolist())
+    except zipfile.BadZipFile:
+        raise IngestError(f"{p}: not a valid .xlsx workbook (damaged or another format).") from None
+    if total > MAX_XLSX_UNCOMPRESSED:
+        raise IngestError(
+            f"{p}: the workbook unpacks to {total // (1 << 20)} MB, over the "
+            f"{MAX_XLSX_UNCOMPRESSED // (1 << 20)} MB limit; export it as CSV instead."
+        )
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
+    except Exception as err:  # openpyxl raises many types for damaged files
+        raise IngestError(f"{p}: cannot open the workbook ({err}).") from None
+    try:
+        if sheet is not None:
+            if sheet not in wb.sheetnames:
+                raise IngestError(
+                    f"{p}: no sheet named {sheet!r}; the sheets are {', '.join(wb.sheetnames)}."
+                )
+            ws = wb[sheet]
+        else:
+            ws = wb.worksheets[0]
+        rows = ws.iter_rows(values_only=True)
+        headers_raw = next(rows, None)
+        if headers_raw is None or not any(h is not None and str(h).strip() for h in headers_raw):
+            raise IngestError(f"{p}: sheet {ws.title!r} is empty; the first row must name the columns.")
+        headers = [("" if h is None else str(h)).strip() for h in headers_raw]
+        while headers and headers[-1] == "":
+            headers.pop()
+        width = len(headers)
+        records = []
+        for r in rows:
+            r = list(r[:width]) + [None] * (width - len(r))
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in r):
+                continue
+            records.append(r)
+    finally:
+        wb.close()
+    if not records:
+        raise IngestError(f"{p}: sheet {ws.title!r} has a header row but no incidents.")
+    keys = unique_keys([h or f"column_{i + 1}" for i, h in enumerate(headers)])
+    frame = pd.DataFrame.from_records(records, columns=keys)
+    # Text cells stay text; numbers become their text (no float '.0' for whole numbers);
+    # datetimes stay datetimes (naive local time, as Excel stores them).
+    for k in keys:
+        col = frame[k]
+        if pd.api.types.is_datetime64_any_dtype(col):
+            continue
+        frame[k] = _cells_to_text(col)
+    return RawTable(str(p), headers, frame, row_numbers=None)
+
+
+def _cells_to_text(col: pd.Series) -> pd.Series:
+    """Object column of Excel cell values -> strings, keeping datetimes as pandas Timestamps."""
+    import datetime as dt
+
+    types = col.map(type)
+    if (types == dt.datetime).any():
+        is_dt = types == dt.datetime
+        if is_dt.all() or (is_dt | col.isna()).all():
+            return pd.to_datetime(col)
+    out = col.map(
+        lambda v: ""
+        if v is None
+        else (str(int(v)) if isinstance(v, float) and v.is_integer() else
+              v.isoformat(sep=" ") if isinstance(v, (dt.datetime, dt.date, dt.time)) else str(v))
+    )
+    return out.astype("str")
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def read_json(p: Path) -> RawTable:
+    try:
+        data = json.loads(p.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise IngestError(f"{p}: not UTF-8 text; save the JSON as UTF-8.") from None
+    except json.JSONDecodeError as err:
+        raise IngestError(f"{p}: line {err.lineno}: invalid JSON ({err.msg}).") from None
+    root = None
+    if isinstance(data, dict):
+        for key in ("incidents", "result", "records", "data", "issues"):
+            if isinstance(data.get(key), list):
+                root = key
+                data = data[key]
+                break
+        else:
+            raise IngestError(
+                f"{p}: the JSON must be an array of incident records or {{\"incidents\": [...]}}; "
+                f"found an object with keys {', '.join(list(data)[:8])}."
+            )
+    if not isinstance(data, list):
+        raise IngestError(f"{p}: the JSON must be an array of incident records, not a {type(data).__name__}.")
+    if not data:
+        raise IngestError(f"{p}: the JSON holds no incidents.")
+    bad = next((i for i, r in enumerate(data) if not isinstance(r, dict)), None)
+    if bad is not None:
+        raise IngestError(f"{p}: record {bad + 1} is not an object; each incident must be a JSON object.")
+    frame = pd.json_normalize(data, sep=".")
+    # Lists (e.g. PagerDuty acknowledgements) stay as Python objects; presets pick from them.
+    headers = [str(c) for c in frame.columns]
+    for c in frame.columns:
+        col = frame[c]
+        if col.map(lambda v: isinstance(v, (list, dict))).any():
+            continue
+        frame[c] = col.map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else
+                           (str(int(v)) if isinstance(v, float) and v.is_integer() else
+                            ("true" if v is True else "false" if v is False else str(v)))).astype("str")
+    frame.columns = unique_keys(headers)
+    numbers = pd.Series(range(1, len(frame) + 1), index=frame.index)
+    return RawTable(str(p), headers, frame, row_numbers=numbers, json_root=root)
+
+
+# --- Parquet ---------------------------------------------------------------------------------
+
+
+def read_parquet(p: Path) -> RawTable:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(p)
+    except (pa.ArrowInvalid, OSError) as err:
+        raise IngestError(f"{p}: not a readable Parquet file ({str(err).splitlines()[0]}).") from None
+    if table.num_rows == 0:
+        raise IngestError(f"{p}: the Parquet file holds no incidents.")
+    frame = table.to_pandas()
+    headers = [str(c) for c in frame.columns]
+    for c in frame.columns:
+        col = frame[c]
+        if pd.api.types.is_datetime64_any_dtype(col):
+            continue
+        if pd.api.types.is_bool_dtype(col):
+            frame[c] = col.map({True: "true", False: "false"}).fillna("").astype("str")
+        elif pd.api.types.is_integer_dtype(col):
+            frame[c] = col.astype("Int64").astype("str").fillna("")
+        elif pd.api.types.is_float_dtype(col):
+            frame[c] = col.map(lambda v: "" if pd.isna(v) else (str(int(v)) if float(v).is_integer() else repr(float(v)))).astype("str")
+        else:
+            frame[c] = col.astype("str").fillna("")
+    frame.columns = unique_keys(headers)
+    return RawTable(str(p), headers, frame, row_numbers=None)
