@@ -62,6 +62,15 @@ def load_mapping(path: str | Path) -> Mapping:
     doc = yamlio.load(path)
     if not isinstance(doc.data, dict):
         raise yamlio.ConfigError(f"{path}: a mapping file must hold `columns:` (see the README).")
+    columns = doc.data.get("columns")
+    if isinstance(columns, dict):
+        for key in columns:
+            if key not in FIELDS and key not in HISTORY_KEYS:
+                line = doc.line_of(("columns", key))
+                raise yamlio.ConfigError(
+                    f"{path} line {line}: columns.{key}: {key!r} is not a canonical field; use one of "
+                    f"{', '.join(FIELDS)} (or {', '.join(HISTORY_KEYS)} for history exports)."
+                )
     data = {k: ({str(a): str(b) for a, b in v.items()} if isinstance(v, dict) else v) for k, v in doc.data.items()}
     try:
         return Mapping.model_validate(data)

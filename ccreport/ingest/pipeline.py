@@ -364,6 +364,10 @@ def load_events(path: str | Path, config: Config, result: IngestResult | None = 
     """
     raw = readers.read(path)
     by_key = {header_key(h): k for h, k in zip(raw.headers, raw.frame.columns)}
+    by_key = {k: v for k, v in by_key.items()}
+    for name in ("incident_id", "timestamp", "type", "text", "author", "audience"):
+        if header_key(name) in by_key:
+            by_key[name] = by_key[header_key(name)]
     for need in ("incident_id", "timestamp", "type"):
         if need not in by_key:
             raise IngestError(f"{path}: required column {need!r} not found; an events file needs "

@@ -1,0 +1,381 @@
+"""Charts: plain-data specs (`Chart`) drawn with matplotlib into SVG text and PNG bytes.
+
+A document builder decides what a chart shows and writes its title (the finding, FT/Economist
+style); this module only draws. Everything happens inside an `rc_context` (matplotlib's
+global state is restored afterwards) with the Agg backend, one palette made from the
+organisation's primary colour plus muted greys, and deterministic SVG output (`svg.hashsalt`
+per figure, no date in the metadata) so golden files are stable.
+
+Colour is never the only carrier of meaning: series are labelled directly at their ends,
+targets are drawn as labelled dashed lines, and stacked parts differ in lightness, which
+colour-blind readers and greyscale printers both see.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Literal, Sequence
+
+from .document import xml_safe
+
+ChartKind = Literal["trend", "weekly", "sla_by_priority", "mttr_trend", "pareto", "ageing"]
+
+#: Width of the A4 text column (210 mm - 2 × 22 mm margins) in inches.
+TEXT_WIDTH_IN = 6.5
+PNG_DPI = 200
+
+GREY = "#8a8f98"
+LIGHT_GREY = "#d5d8dc"
+INK = "#2b2f33"
+MUTED_INK = "#5f6670"
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """What to draw: plain data only, so renderers and tests can treat it as a value."""
+
+    kind: ChartKind
+    title: str
+    categories: tuple[str, ...]
+    series: tuple[Series, ...]
+    #: Axis unit shown on the value axis, e.g. "incidents", "%", "hours".
+    unit: str = ""
+    target: float | None = None
+    target_label: str = ""
+    subtitle: str = ""
+    height_in: float = 2.6
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    svg: str | None = None
+    png: bytes | None = None
+
+
+@dataclass
+class Palette:
+    primary: str
+    grey: str = GREY
+    light: str = LIGHT_GREY
+    ramp: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_primary(cls, primary: str, steps: int = 5) -> "Palette":
+        # A lightness ramp of the brand colour: dark = most severe / oldest.
+        r, g, b = (int(primary[i : i + 2], 16) for i in (1, 3, 5))
+        ramp = []
+        for k in range(steps):
+            t = 0.78 * k / max(steps - 1, 1)  # 0 = brand colour, 0.78 = nearly white
+            ramp.append("#%02x%02x%02x" % tuple(round(c + (255 - c) * t) for c in (r, g, b)))
+        return cls(primary=primary, ramp=ramp)
+
+
+def _rc(salt: str) -> dict:
+    return {
+        "svg.hashsalt": salt,
+        "svg.fonttype": "none",  # text stays text: selectable in the PDF, small, font from CSS
+        "text.parse_math": False,  # '$' in a category name is a dollar, not mathtext
+        "text.usetex": False,
+        "font.family": "sans-serif",
+        "font.sans-serif": ["DejaVu Sans"],
+        "font.size": 7.5,
+        "axes.titlesize": 9,
+        "axes.labelsize": 7.5,
+        "axes.edgecolor": LIGHT_GREY,
+        "axes.labelcolor": MUTED_INK,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.spines.left": False,
+        "axes.grid": True,
+        "axes.grid.axis": "y",
+        "axes.axisbelow": True,
+        "grid.color": "#e6e8eb",
+        "grid.linewidth": 0.6,
+        "xtick.color": MUTED_INK,
+        "ytick.color": MUTED_INK,
+        "xtick.labelsize": 7,
+        "ytick.labelsize": 7,
+        "ytick.left": False,
+        "xtick.major.size": 0,
+        "legend.frameon": False,
+        "lines.linewidth": 1.8,
+        "figure.dpi": 100,
+        "savefig.dpi": PNG_DPI,
+        "path.simplify": True,
+    }
+
+
+def _ok(v: float | None) -> bool:
+    return v is not None and v == v  # excludes None and NaN
+
+
+def _fmt(v: float, unit: str) -> str:
+    if unit == "%":
+        return f"{v:.1f}\u00a0%"
+    if unit == "hours":
+        return f"{v:.1f}\u00a0h"
+    return f"{v:,.0f}"
+
+
+# --------------------------------------------------------------------------- drawing
+
+
+def _title(fig, ax, chart: Chart) -> None:
+    # Left-aligned finding as the title, unit line below it (FT style), above the axes.
+    fig.text(0.01, 0.985, xml_safe(chart.title), ha="left", va="top", fontsize=9,
+             fontweight="bold", color=INK)
+    if chart.subtitle:
+        fig.text(0.01, 0.90, xml_safe(chart.subtitle), ha="left", va="top", fontsize=7.5,
+                 color=MUTED_INK)
+
+
+def _target_line(ax, chart: Chart, n: int) -> None:
+    if chart.target is None:
+        return
+    ax.axhline(chart.target, color=INK, linewidth=0.9, linestyle=(0, (4, 2)), zorder=3)
+    ax.annotate(
+        xml_safe(chart.target_label or f"Target {_fmt(chart.target, chart.unit)}"),
+        xy=(n - 0.5, chart.target), xytext=(0, 3), textcoords="offset points",
+        ha="right", va="bottom", fontsize=7, color=INK,
+    )
+
+
+def _end_label(ax, x: float, y: float, text: str, colour: str, dy: float = 0) -> None:
+    ax.annotate(xml_safe(text), xy=(x, y), xytext=(6, dy), textcoords="offset points",
+                ha="left", va="center", fontsize=7.5, color=colour, fontweight="bold")
+
+
+def _lines(ax, chart: Chart, pal: Palette) -> None:
+    """Trend lines (opened vs resolved, MTTR): brand colour first, grey second, labelled."""
+    xs = list(range(len(chart.categories)))
+    colours = [pal.primary, pal.grey, pal.light]
+    styles = ["-", (0, (3, 1.5)), ":"]
+    ends: list[tuple[float, float, str, str]] = []
+    top = 0.0
+    for i, s in enumerate(chart.series):
+        pts = [(x, v) for x, v in zip(xs, s.values) if _ok(v)]
+        if not pts:
+            continue
+        px, py = zip(*pts)
+        top = max(top, max(py))
+        c = colours[i % len(colours)]
+        ax.plot(px, py, color=c, linestyle=styles[i % len(styles)], marker="o", markersize=2.5,
+                solid_capstyle="round", zorder=4)
+        ends.append((px[-1], py[-1], s.name, c))
+    # Keep end labels apart when the lines finish close together.
+    span = max(top, chart.target or 0) or 1.0
+    ends.sort(key=lambda e: e[1])
+    for j, (x, y, name, c) in enumerate(ends):
+        dy = 0.0
+        if j > 0 and abs(y - ends[j - 1][1]) < 0.08 * span:
+            dy = 6.0
+        if j == 0 and len(ends) > 1 and abs(ends[1][1] - y) < 0.08 * span:
+            dy = -6.0
+        _end_label(ax, x, y, name, c, dy)
+    ax.set_xticks(xs, [xml_safe(c) for c in chart.categories])
+    ax.set_xlim(-0.4, len(xs) - 0.6)
+    ax.set_ylim(0, max(top, chart.target or 0) * 1.15 or 1)
+    _target_line(ax, chart, len(xs))
+
+
+def _grouped_bars(ax, chart: Chart, pal: Palette) -> None:
+    """Weekly opened vs resolved: paired bars with value labels, names on the first pair."""
+    xs = list(range(len(chart.categories)))
+    k = len(chart.series)
+    width = 0.8 / max(k, 1)
+    colours = [pal.primary, pal.grey]
+    top = 0.0
+    for i, s in enumerate(chart.series):
+        vals = [v if _ok(v) else 0 for v in s.values]
+        top = max([top, *vals])
+        offs = [x - 0.4 + width * (i + 0.5) for x in xs]
+        bars = ax.bar(offs, vals, width * 0.92, color=colours[i % 2], zorder=3)
+        ax.bar_label(bars, labels=[f"{v:,.0f}" for v in vals], padding=1.5, fontsize=6.5,
+                     color=MUTED_INK)
+        if vals:  # direct label inside the top of the first bar of each series
+            ax.annotate(xml_safe(s.name), xy=(offs[0], 0), xytext=(0, 3), textcoords="offset points",
+                        rotation=90, ha="center", va="bottom", fontsize=6.5,
+                        color="white", fontweight="bold", zorder=5)
+    ax.set_xticks(xs, [xml_safe(c) for c in chart.categories])
+    ax.set_ylim(0, top * 1.18 or 1)
+
+
+def _sla_bars(ax, chart: Chart, pal: Palette) -> None:
+    """SLA attainment per priority against the target: below target in brand colour."""
+    s = chart.series[0]
+    xs = list(range(len(chart.categories)))
+    vals = [v if _ok(v) else 0.0 for v in s.values]
+    colours = [
+        pal.light if not _ok(v) else (pal.primary if chart.target is not None and v < chart.target else pal.grey)
+        for v in s.values
+    ]
+    bars = ax.bar(xs, vals, 0.6, color=colours, zorder=3)
+    labels = [_fmt(v, "%") if _ok(v) else "no data" for v in s.values]
+    ax.bar_label(bars, labels=labels, padding=2, fontsize=7, color=INK)
+    ax.set_xticks(xs, [xml_safe(c) for c in chart.categories])
+    ax.set_ylim(0, 112)
+    ax.set_yticks([0, 25, 50, 75, 100])
+    _target_line(ax, chart, len(xs))
+
+
+def _pareto(ax, chart: Chart, pal: Palette) -> None:
+    """Category counts as bars, cumulative share as a line on a 0-100 % right axis."""
+    counts = chart.series[0]
+    xs = list(range(len(chart.categories)))
+    vals = [v if _ok(v) else 0 for v in counts.values]
+    colours = [pal.grey if c == "Other" else pal.primary for c in chart.categories]
+    bars = ax.bar(xs, vals, 0.65, color=colours, zorder=3)
+    ax.bar_label(bars, labels=[f"{v:,.0f}" for v in vals], padding=1.5, fontsize=6.5, color=MUTED_INK)
+    ax.set_ylim(0, (max(vals) if vals else 1) * 1.18 or 1)
+    labels = [_wrap(xml_safe(c), 14) for c in chart.categories]
+    ax.set_xticks(xs, labels, fontsize=6.3)
+    if len(chart.series) > 1:
+        cum = chart.series[1]
+        ax2 = ax.twinx()
+        ax2.set_ylim(0, 105)
+        ax2.grid(False)
+        for side in ("top", "left", "bottom"):
+            ax2.spines[side].set_visible(False)
+        ax2.spines["right"].set_visible(False)
+        ax2.tick_params(axis="y", right=False, labelsize=6.5, colors=MUTED_INK)
+        ax2.set_yticks([0, 50, 80, 100], ["0 %", "50 %", "80 %", "100 %"])
+        pts = [(x, v) for x, v in zip(xs, cum.values) if _ok(v)]
+        if pts:
+            px, py = zip(*pts)
+            ax2.plot(px, py, color=INK, linewidth=1.1, marker="o", markersize=2.2, zorder=5)
+            ax2.annotate(xml_safe(cum.name), xy=(px[-1], py[-1]), xytext=(-4, -9),
+                         textcoords="offset points", ha="right", va="top", fontsize=7, color=INK)
+
+
+def _ageing(ax, chart: Chart, pal: Palette) -> None:
+    """Backlog by age bucket (rows), stacked by priority (darkest = P1), totals at bar ends."""
+    buckets = list(chart.categories)
+    ys = list(range(len(buckets)))[::-1]  # first bucket on top
+    left = [0.0] * len(buckets)
+    ramp = Palette.from_primary(pal.primary, max(len(chart.series), 2)).ramp
+    for i, s in enumerate(chart.series):
+        vals = [v if _ok(v) else 0 for v in s.values]
+        ax.barh(ys, vals, 0.62, left=left, color=ramp[i], edgecolor="white", linewidth=0.6, zorder=3)
+        for y, l, v in zip(ys, left, vals):
+            if v >= 1 and v >= 0.06 * (max(sum(col) for col in _columns(chart)) or 1):
+                ax.text(l + v / 2, y, f"{v:,.0f}", ha="center", va="center", fontsize=6.3,
+                        color="white" if i < 3 else INK, zorder=4)
+        left = [l + v for l, v in zip(left, vals)]
+    for y, total in zip(ys, left):
+        ax.text(total, y, f"  {total:,.0f}", ha="left", va="center", fontsize=7, color=INK,
+                fontweight="bold")
+    ax.set_yticks(ys, [xml_safe(b) for b in buckets])
+    ax.set_xlim(0, (max(left) if left else 1) * 1.12 or 1)
+    ax.grid(axis="x", color="#e6e8eb", linewidth=0.6)
+    ax.grid(axis="y", visible=False)
+    ax.spines["bottom"].set_visible(False)
+    ax.tick_params(axis="x", labelsize=6.5)
+    # Direct key: each priority's name written in its own colour, in a row above the bars.
+    x = 0.0
+    fig = ax.figure
+    for i, s in enumerate(chart.series):
+        t = fig.text(0.12 + x, 0.80, "\u25a0 " + xml_safe(s.name), fontsize=7, color=ramp[i],
+                     ha="left", va="bottom", fontweight="bold")
+        x += 0.075
+        del t
+
+
+def _columns(chart: Chart) -> list[list[float]]:
+    cols = []
+    for j in range(len(chart.categories)):
+        cols.append([s.values[j] or 0 for s in chart.series if j < len(s.values)])
+    return cols
+
+
+def _wrap(text: str, width: int) -> str:
+    if len(text) <= width:
+        return text
+    words, lines, cur = text.split(), [], ""
+    for w in words:
+        if cur and len(cur) + 1 + len(w) > width:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = f"{cur} {w}".strip()
+    lines.append(cur)
+    if len(lines) > 2:
+        lines = [lines[0], (" ".join(lines[1:]))[: width - 1] + "\u2026"]
+    return "\n".join(lines)
+
+
+_DRAW = {
+    "trend": _lines,
+    "mttr_trend": _lines,
+    "weekly": _grouped_bars,
+    "sla_by_priority": _sla_bars,
+    "pareto": _pareto,
+    "ageing": _ageing,
+}
+
+
+def draw(chart: Chart, primary: str = "#1f4e79", *, svg: bool = True, png: bool = True,
+         salt: str = "ccreport") -> ChartImage:
+    """Draw one chart; return SVG text (no XML prolog) and/or PNG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    pal = Palette.from_primary(primary)
+    with matplotlib.rc_context(_rc(salt)):
+        fig = plt.figure(figsize=(TEXT_WIDTH_IN, chart.height_in))
+        try:
+            top = 0.80 if chart.subtitle else 0.86
+            if chart.kind == "ageing":
+                top = 0.74
+            right = 0.90 if chart.kind in ("trend", "mttr_trend", "pareto") else 0.98
+            bottom = 0.22 if chart.kind == "pareto" else 0.12
+            left = 0.10 if chart.kind == "ageing" else 0.07
+            ax = fig.add_axes((left, bottom, right - left, top - bottom))
+            _DRAW[chart.kind](ax, chart, pal)
+            if chart.unit and chart.kind != "ageing":
+                ax.set_ylabel(xml_safe(chart.unit))
+            elif chart.unit:
+                ax.set_xlabel(xml_safe(chart.unit))
+            _title(fig, ax, chart)
+            svg_text = png_bytes = None
+            if svg:
+                buf = io.StringIO()
+                fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+                svg_text = _clean_svg(buf.getvalue())
+            if png:
+                bbuf = io.BytesIO()
+                fig.savefig(bbuf, format="png", dpi=PNG_DPI,
+                            metadata={"Software": None}, pil_kwargs={"optimize": False})
+                png_bytes = bbuf.getvalue()
+        finally:
+            plt.close(fig)
+    return ChartImage(svg=svg_text, png=png_bytes)
+
+
+_PROLOG = re.compile(r"^.*?(?=<svg)", re.DOTALL)
+_SVG_SIZE = re.compile(r'(<svg[^>]*?) width="[^"]*" height="[^"]*"')
+
+
+def _clean_svg(svg: str) -> str:
+    """Drop the XML declaration and DOCTYPE, so the SVG can sit inline in HTML."""
+    svg = _PROLOG.sub("", svg, count=1)
+    # Size comes from CSS (the text column); the viewBox keeps the aspect ratio.
+    return _SVG_SIZE.sub(r"\1", svg, count=1).strip()
+
+
+def draw_all(figures: Iterable[tuple[str, Chart]], primary: str, *, svg: bool, png: bool) -> dict[str, ChartImage]:
+    """Draw every chart once, keyed by figure id. The salt is the id, so SVG ids never clash."""
+    return {fid: draw(chart, primary, svg=svg, png=png, salt=f"ccreport-{fid}") for fid, chart in figures}
+
+
+def series(name: str, values: Sequence[float | None]) -> Series:
+    return Series(name, tuple(None if v is None else float(v) for v in values))

@@ -1,0 +1,426 @@
+"""The format-neutral document tree that every renderer lays out.
+
+A builder in `ccreport.documents` turns metrics into a `Document`: sections, paragraphs, key
+figures, tables of already-formatted strings, figures (chart specs) and callouts. Renderers
+(`ccreport.render`) dispatch on the block type and only lay out what they are given; they
+never compute or format a number. Because every format is built from the same tree, the
+PDF, Word, HTML and Markdown outputs cannot disagree.
+
+Text in `Paragraph` and `Callout` is a small Markdown subset (bold, italics, links, bullet
+and numbered lists), parsed once here into spans so that each renderer escapes plain text
+its own way. Text from an export (titles, category names) goes into a paragraph through
+`md_escape()`; table cells, labels and captions are always plain text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Iterator, Literal, Union
+
+if TYPE_CHECKING:  # charts imports matplotlib lazily; the spec itself is plain data
+    from .charts import Chart
+
+# --------------------------------------------------------------------------- text safety
+
+# XML 1.0 allows tab, LF, CR and everything from U+0020 except surrogates and U+FFFE/FFFF.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Remove the characters XML 1.0 (and so Word, SVG and PDF metadata) cannot hold."""
+    return _XML_INVALID.sub("", text) if _XML_INVALID.search(text) else text
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|<>#~!])")
+
+
+def md_escape(text: str) -> str:
+    """Escape untrusted text so that it is literal inside Paragraph/Callout Markdown."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+# --------------------------------------------------------------------------- RAG status
+
+
+class Rag(enum.Enum):
+    """Red/Amber/Green status: always shown with a word and a symbol, never colour alone."""
+
+    GREEN = "Green"
+    AMBER = "Amber"
+    RED = "Red"
+
+    @property
+    def word(self) -> str:
+        return self.value
+
+    @property
+    def symbol(self) -> str:
+        # Distinct shapes, so the status survives a greyscale printer and colour blindness.
+        return {"Green": "\u2714", "Amber": "\u25b2", "Red": "\u2716"}[self.value]
+
+    @property
+    def label(self) -> str:
+        return f"{self.symbol} {self.word}"
+
+    @property
+    def css(self) -> str:
+        return self.value.lower()
+
+
+# --------------------------------------------------------------------------- inline Markdown
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of plain text with its emphasis, or a link (href set)."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class TextPart:
+    """One paragraph or list parsed from Paragraph text."""
+
+    kind: Literal["p", "ul", "ol"]
+    #: For "p": one item (the paragraph's spans); for lists: one item per list entry.
+    items: tuple[tuple[Span, ...], ...]
+
+
+_SAFE_HREF = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
+_LINK = re.compile(r"\[((?:\\.|[^\]\\])*)\]\(([^)\s]+)\)")
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def parse_inline(text: str) -> tuple[Span, ...]:
+    """Parse `**bold**`, `*italic*`/`_italic_` and `[text](url)`; backslash escapes are literal.
+
+    Links to anything but http(s), mailto and in-document anchors become plain text.
+    """
+    spans: list[Span] = []
+    buf: list[str] = []
+    bold = italic = False
+    i, n = 0, len(text)
+
+    def flush(href: str | None = None, link_text: str | None = None) -> None:
+        if buf:
+            spans.append(Span("".join(buf), bold, italic))
+            buf.clear()
+        if link_text is not None:
+            if href is not None and _SAFE_HREF.match(href):
+                spans.append(Span(link_text, bold, italic, href))
+            else:
+                spans.append(Span(link_text, bold, italic))
+
+    while i < n:
+        c = text[i]
+        if c == "\\" and i + 1 < n:
+            buf.append(text[i + 1])
+            i += 2
+        elif text.startswith("**", i):
+            flush()
+            bold = not bold
+            i += 2
+        elif c in "*_" and (c == "*" or _is_word_boundary(text, i)):
+            flush()
+            italic = not italic
+            i += 1
+        elif c == "[" and (m := _LINK.match(text, i)):
+            flush(m.group(2), _unescape(m.group(1)))
+            i = m.end()
+        else:
+            buf.append(c)
+            i += 1
+    flush()
+    return tuple(s for s in spans if s.text)
+
+
+def _is_word_boundary(text: str, i: int) -> bool:
+    """`_` toggles italics only at a word edge, so snake_case stays literal."""
+    before = text[i - 1] if i > 0 else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    return not (before.isalnum() and after.isalnum())
+
+
+_BULLET = re.compile(r"^\s*[-*+]\s+(.*)$")
+_NUMBERED = re.compile(r"^\s*\d+[.)]\s+(.*)$")
+
+
+def parse_text(text: str) -> tuple[TextPart, ...]:
+    """Split Markdown text into paragraphs (blank-line separated) and lists."""
+    parts: list[TextPart] = []
+    para: list[str] = []
+    items: list[str] = []
+    list_kind: str | None = None
+
+    def end_para() -> None:
+        if para:
+            parts.append(TextPart("p", (parse_inline(" ".join(para)),)))
+            para.clear()
+
+    def end_list() -> None:
+        nonlocal list_kind
+        if items:
+            parts.append(TextPart(list_kind, tuple(parse_inline(t) for t in items)))  # type: ignore[arg-type]
+            items.clear()
+        list_kind = None
+
+    for line in text.splitlines():
+        if not line.strip():
+            end_para()
+            end_list()
+            continue
+        bullet, numbered = _BULLET.match(line), _NUMBERED.match(line)
+        if bullet or numbered:
+            kind = "ul" if bullet else "ol"
+            end_para()
+            if list_kind != kind:
+                end_list()
+                list_kind = kind
+            items.append((bullet or numbered).group(1))  # type: ignore[union-attr]
+        elif items and line.startswith((" ", "\t")):
+            items[-1] += " " + line.strip()  # continuation of a list item
+        else:
+            end_list()
+            para.append(line.strip())
+    end_para()
+    end_list()
+    return tuple(parts)
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+@dataclass
+class Paragraph:
+    """Markdown-subset text: bold, italics, links, bullet and numbered lists."""
+
+    block_type: ClassVar[str] = "paragraph"
+    text: str
+
+    def parts(self) -> tuple[TextPart, ...]:
+        return parse_text(self.text)
+
+
+@dataclass
+class KeyFigure:
+    """One headline tile: the label, the value as text, its change, and its status."""
+
+    label: str
+    value: str
+    change: str = ""
+    rag: Rag | None = None
+    #: Short context under the value, e.g. "target 95 %".
+    note: str = ""
+
+
+@dataclass
+class KeyFigures:
+    block_type: ClassVar[str] = "key_figures"
+    figures: list[KeyFigure]
+    caption: str = ""
+
+
+Align = Literal["left", "right", "center"]
+
+
+@dataclass
+class Column:
+    header: str
+    align: Align = "left"
+    numeric: bool = False
+
+    def __post_init__(self) -> None:
+        if self.numeric and self.align == "left":
+            self.align = "right"  # numbers line up on the right, whatever the caller forgot
+
+
+@dataclass
+class Table:
+    """Rows of already-formatted strings. Use `Table.capped()` for long lists."""
+
+    block_type: ClassVar[str] = "table"
+    columns: list[Column]
+    rows: list[list[str]]
+    caption: str = ""
+    notes: list[str] = field(default_factory=list)
+    #: "and 25 more major incidents" when rows were left off; None when the table is whole.
+    more: str | None = None
+    #: Optional per-cell status, the same shape as rows (None where a cell has no status).
+    rag: list[list[Rag | None]] | None = None
+    #: The last row is a total (rendered bold, above a rule).
+    total_row: bool = False
+
+    def __post_init__(self) -> None:
+        width = len(self.columns)
+        for row in self.rows:
+            if len(row) != width:
+                raise ValueError(f"table row has {len(row)} cells, expected {width}: {row!r}")
+        if self.rag is not None and len(self.rag) != len(self.rows):
+            raise ValueError("rag must have one entry per row")
+
+    @classmethod
+    def capped(
+        cls,
+        columns: list[Column],
+        rows: list[list[str]],
+        *,
+        limit: int = 15,
+        noun: str = "rows",
+        rag: list[list[Rag | None]] | None = None,
+        **kwargs,
+    ) -> "Table":
+        """Keep the first `limit` rows and say how many were left off."""
+        more = None
+        if len(rows) > limit:
+            more = f"and {len(rows) - limit:,} more {noun}"
+            rows = rows[:limit]
+            rag = rag[:limit] if rag is not None else None
+        return cls(columns, rows, more=more, rag=rag, **kwargs)
+
+    def cell_rag(self, r: int, c: int) -> Rag | None:
+        if self.rag is None:
+            return None
+        row = self.rag[r]
+        return row[c] if c < len(row) else None
+
+
+@dataclass
+class Figure:
+    """A chart (plain-data spec drawn by ccreport.charts), its caption and alt text."""
+
+    block_type: ClassVar[str] = "figure"
+    id: str
+    chart: "Chart"
+    caption: str
+    alt: str
+
+
+@dataclass
+class Callout:
+    block_type: ClassVar[str] = "callout"
+    kind: Literal["info", "warning", "todo"]
+    text: str
+    title: str = ""
+
+    def parts(self) -> tuple[TextPart, ...]:
+        return parse_text(self.text)
+
+    @property
+    def default_title(self) -> str:
+        return self.title or {"info": "Note", "warning": "Warning", "todo": "To complete"}[self.kind]
+
+
+@dataclass
+class PageBreak:
+    block_type: ClassVar[str] = "page_break"
+
+
+@dataclass
+class Section:
+    """A numbered heading and its content. Appendix sections are lettered (A, B, ...)."""
+
+    block_type: ClassVar[str] = "section"
+    title: str
+    children: list["Block"] = field(default_factory=list)
+    level: int = 1
+    appendix: bool = False
+    #: Set by Document numbering: "2", "2.1", "A", "A.1".
+    number: str = ""
+    #: Set by Document numbering: a stable anchor for links and the table of contents.
+    anchor: str = ""
+
+    @property
+    def heading(self) -> str:
+        if not self.number:
+            return self.title
+        return f"Appendix {self.number}: {self.title}" if self.appendix and self.level == 1 else f"{self.number} {self.title}"
+
+    def add(self, *blocks: "Block") -> "Section":
+        self.children.extend(blocks)
+        return self
+
+
+Block = Union[Section, Paragraph, KeyFigures, Table, Figure, Callout, PageBreak]
+
+
+# --------------------------------------------------------------------------- the document
+
+
+@dataclass
+class Document:
+    kind: str
+    title: str
+    subtitle: str = ""
+    period_label: str = ""
+    organisation: str = ""
+    author: str = ""
+    date: dt.date = field(default_factory=dt.date.today)
+    blocks: list[Block] = field(default_factory=list)
+    #: One-line description, used as the PDF subject and DOCX subject.
+    subject: str = ""
+    keywords: list[str] = field(default_factory=list)
+    primary_colour: str = "#1f4e79"
+    logo: Path | None = None
+    #: Show a table of contents after the cover.
+    toc: bool = True
+    lang: str = "en-GB"
+
+    def __post_init__(self) -> None:
+        self.number_sections()
+
+    def number_sections(self) -> None:
+        """Number sections 1, 1.1, ... and appendices A, A.1, ...; give each an anchor."""
+        counters = {"main": 0, "appendix": 0}
+        for block in self.blocks:
+            if isinstance(block, Section):
+                key = "appendix" if block.appendix else "main"
+                counters[key] += 1
+                n = counters[key]
+                number = chr(ord("A") + n - 1) if block.appendix else str(n)
+                _number(block, number, 1)
+
+    def sections(self, max_level: int = 9) -> Iterator[Section]:
+        """Every section in document order, down to `max_level`."""
+
+        def walk(blocks: list[Block]) -> Iterator[Section]:
+            for b in blocks:
+                if isinstance(b, Section) and b.level <= max_level:
+                    yield b
+                    yield from walk(b.children)
+
+        return walk(self.blocks)
+
+    def figures(self) -> Iterator[Figure]:
+        def walk(blocks: list[Block]) -> Iterator[Figure]:
+            for b in blocks:
+                if isinstance(b, Figure):
+                    yield b
+                elif isinstance(b, Section):
+                    yield from walk(b.children)
+
+        return walk(self.blocks)
+
+    @property
+    def full_title(self) -> str:
+        return f"{self.title}: {self.period_label}" if self.period_label else self.title
+
+
+def _number(section: Section, number: str, level: int) -> None:
+    section.level = level
+    section.number = number
+    section.anchor = "sec-" + number.replace(".", "-").lower()
+    sub = 0
+    for child in section.children:
+        if isinstance(child, Section):
+            sub += 1
+            _number(child, f"{number}.{sub}", level + 1)
