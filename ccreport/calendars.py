@@ -1,15 +1,18 @@
 """Business-hours arithmetic, vectorised: how much of [start, end) falls in working time.
 
 A business calendar (config `calendars`) works `hours` (e.g. 08:00-18:00) on `days`, except on
-holidays (the `holidays` package for a country/subdivision, plus explicit dates). Working time
-is measured on the local wall clock of the configured timezone, so a working day is always its
-nominal length: on the day the clocks change, 08:00-18:00 is still 10 hours. "24x7" is plain
-elapsed time.
+holidays (the `holidays` package for a country/subdivision, for the years the data span, plus
+explicit dates). Working time is measured on the local wall clock of the configured timezone,
+so a working day is always its nominal length: on the day the clocks change, 08:00-18:00 is
+still 10 hours. "24x7" is plain elapsed (real) time.
 
-The vectorised method: count the working days in [first day, last day] with
-`numpy.busday_count`, multiply by the working-day length, then take off the part of the first
-day before `start` and the part of the last day after `end` (each clipped to the working
-window). No per-row Python; tests check it against a day-by-day reference.
+The vectorised method: a timestamp's *clock position* is the working time from a fixed day d0
+to it — `numpy.busday_count(d0, day)` working days (a lookup table built once over the days the
+data span, with the calendar's weekmask and holidays) times the working-day length, plus the
+part of its own day's working window before it (time of day clipped to the window, if the day
+is a working day). The working time of [start, end) is position(end) − position(start): the
+first day is clipped at start, the last day at end, and the days between count whole. No
+per-row Python; tests check it against a day-by-day reference.
 
 Durations are signed like elapsed time: when end < start the result is minus the working time
 of [end, start). A stretch that runs backwards on the wall clock although forwards in real time
@@ -32,6 +35,8 @@ from .errors import ConfigError
 TWENTY_FOUR_SEVEN = "24x7"
 NS_PER_HOUR = 3_600_000_000_000
 NS_PER_MINUTE = 60_000_000_000
+NS_PER_DAY = 86_400_000_000_000
+_NAT = np.iinfo(np.int64).min
 
 CalendarLike = Union[Calendar, str, None]
 TzLike = Union[str, zoneinfo.ZoneInfo, dt.tzinfo]
@@ -76,45 +81,91 @@ def busday_calendar(calendar: Calendar, first_year: int, last_year: int) -> np.b
     )
 
 
-def _local_ns(values: pd.Series, tz: TzLike) -> np.ndarray:
-    """Local wall-clock time as int64 nanoseconds (NaT stays NaT's int64 minimum)."""
-    local = values.dt.tz_convert(tz).dt.tz_localize(None)
-    return local.to_numpy(dtype="datetime64[ns]").view("i8")
+def _local_ns(utc_ns: np.ndarray, tz: TzLike) -> np.ndarray:
+    """UTC int64 nanoseconds → local wall-clock int64 nanoseconds (NaT stays NaT)."""
+    idx = pd.DatetimeIndex(utc_ns.view("datetime64[ns]")).tz_localize("UTC")
+    return idx.tz_convert(tz).tz_localize(None).asi8
 
 
 def _utc_ns(values: pd.Series) -> np.ndarray:
-    return values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").view("i8")
+    """A datetime Series (tz-aware; naive counts as UTC) as int64 UTC nanoseconds."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.array.as_unit("ns").asi8
+    return values.to_numpy(dtype="datetime64[ns]").view("i8")
 
 
 def _as_ts(values: pd.Series | pd.Index) -> pd.Series:
     s = pd.Series(values) if not isinstance(values, pd.Series) else values
-    if not isinstance(s.dtype, pd.DatetimeTZDtype):
-        s = pd.to_datetime(s, utc=True)
+    if not pd.api.types.is_datetime64_any_dtype(s.dtype):
+        s = pd.to_datetime(s, utc=True, format="ISO8601")
     return s
 
 
-def _working_ns(a: np.ndarray, b: np.ndarray, calendar: Calendar) -> np.ndarray:
-    """Working nanoseconds in [a, b) for local wall-clock int64 ns with a <= b (no NaT)."""
-    out = np.zeros(len(a), dtype=np.int64)
-    if len(a) == 0:
-        return out
-    day_a = a.astype("datetime64[ns]").astype("datetime64[D]")
-    day_b = b.astype("datetime64[ns]").astype("datetime64[D]")
-    first_year = int(day_a.min().astype(object).year)
-    last_year = int(day_b.max().astype(object).year)
+def _is_24x7(calendar: CalendarLike) -> bool:
+    if calendar is None or (isinstance(calendar, str) and calendar == TWENTY_FOUR_SEVEN):
+        return True
+    if isinstance(calendar, Calendar):
+        return False
+    raise TypeError(f"calendar must be a Calendar or '24x7', not {calendar!r}")
+
+
+def clock_positions(calendar: CalendarLike, tz: TzLike, *utc_ns: np.ndarray) -> list[np.ndarray]:
+    """Clock positions (int64 ns) of int64 UTC-nanosecond arrays on one calendar.
+
+    Positions of the arrays passed together are comparable: the working time between two
+    instants is the difference of their positions (see hours_from_positions). On 24x7 the
+    position is the instant itself. NaT (int64 minimum) stays NaT.
+    """
+    arrays = [np.asarray(a, dtype=np.int64) for a in utc_ns]
+    if _is_24x7(calendar):
+        return arrays
+    assert isinstance(calendar, Calendar)
+    local = [_local_ns(a, tz) for a in arrays]
+    known = [a[a != _NAT] for a in local]
+    if not any(len(k) for k in known):
+        return [np.full(len(a), _NAT, dtype=np.int64) for a in arrays]
+    lo = min(int(k.min()) for k in known if len(k)) // NS_PER_DAY
+    hi = max(int(k.max()) for k in known if len(k)) // NS_PER_DAY
+    d0 = np.datetime64(lo, "D")
+    table_days = d0 + np.arange(hi - lo + 1)
+    first_year = int(table_days[0].astype(object).year)
+    last_year = int(table_days[-1].astype(object).year)
     cal = busday_calendar(calendar, first_year, last_year)
-    if cal is None:
-        return out
+    if cal is None:  # no working weekday at all: every position is 0
+        return [np.where(a == _NAT, _NAT, 0) for a in arrays]
+    # Working days before each day of the table (from d0), and whether the day itself works.
+    before = np.busday_count(d0, table_days, busdaycal=cal).astype(np.int64)
+    works = np.is_busday(table_days, busdaycal=cal)
     s_ns = calendar.start_minute * NS_PER_MINUTE
     e_ns = calendar.end_minute * NS_PER_MINUTE
-    # Working days in [day_a, day_b], then the pieces of the first and last day outside [a, b).
-    days = np.busday_count(day_a, day_b + np.timedelta64(1, "D"), busdaycal=cal).astype(np.int64)
-    tod_a = a - day_a.astype("datetime64[ns]").view("i8")
-    tod_b = b - day_b.astype("datetime64[ns]").view("i8")
-    before = np.where(np.is_busday(day_a, busdaycal=cal), np.clip(tod_a, s_ns, e_ns) - s_ns, 0)
-    after = np.where(np.is_busday(day_b, busdaycal=cal), e_ns - np.clip(tod_b, s_ns, e_ns), 0)
-    # A wall-clock stretch that runs backwards (the repeated autumn hour) measures 0, not < 0.
-    return np.maximum(days * (e_ns - s_ns) - before - after, 0)
+    out = []
+    for a in local:  # the few arrays passed in, not rows
+        missing = a == _NAT
+        day = np.where(missing, lo, a // NS_PER_DAY) - lo
+        tod = np.where(missing, 0, a - (day + lo) * NS_PER_DAY)
+        pos = before[day] * (e_ns - s_ns) + np.where(works[day], np.clip(tod, s_ns, e_ns) - s_ns, 0)
+        out.append(np.where(missing, _NAT, pos))
+    return out
+
+
+def hours_from_positions(pos_start: np.ndarray, pos_end: np.ndarray, su: np.ndarray, eu: np.ndarray) -> np.ndarray:
+    """Signed working hours from clock positions; `su`/`eu` (UTC ns) give the real-time order.
+
+    Forward in real time never counts below 0 (the repeated autumn hour can run backwards on
+    the wall clock), backward never above 0. NaT in any input → NaN.
+    """
+    missing = (pos_start == _NAT) | (pos_end == _NAT) | (su == _NAT) | (eu == _NAT)
+    diff = pos_end - pos_start
+    diff = np.where(eu >= su, np.maximum(diff, 0), np.minimum(diff, 0))
+    return np.where(missing, np.nan, diff / NS_PER_HOUR)
+
+
+def hours_between(su: np.ndarray, eu: np.ndarray, calendar: CalendarLike, tz: TzLike) -> np.ndarray:
+    """business_hours on int64 UTC nanosecond arrays (NaT = int64 minimum) → float64 hours."""
+    su = np.asarray(su, dtype=np.int64)
+    eu = np.asarray(eu, dtype=np.int64)
+    ps, pe = clock_positions(calendar, tz, su, eu)
+    return hours_from_positions(ps, pe, su, eu)
 
 
 def business_hours(start: pd.Series, end: pd.Series, calendar: CalendarLike, tz: TzLike) -> pd.Series:
@@ -129,30 +180,8 @@ def business_hours(start: pd.Series, end: pd.Series, calendar: CalendarLike, tz:
     end = _as_ts(end)
     if len(start) != len(end):
         raise ValueError("start and end must have the same length")
-    su = _utc_ns(start)
-    eu = _utc_ns(end)
-    missing = np.isnat(su.view("datetime64[ns]")) | np.isnat(eu.view("datetime64[ns]"))
-    if calendar is None or (isinstance(calendar, str) and calendar == TWENTY_FOUR_SEVEN):
-        hours = (eu - su) / NS_PER_HOUR
-    elif isinstance(calendar, Calendar):
-        sl = _local_ns(start, tz)
-        el = _local_ns(end, tz)
-        ok = ~missing
-        forward = eu >= su
-        lo = np.where(forward, sl, el)[ok]
-        hi = np.where(forward, el, sl)[ok]
-        ns = np.zeros(len(su), dtype=np.int64)
-        ns[ok] = _working_ns(lo, hi, calendar)
-        hours = np.where(forward, ns, -ns) / NS_PER_HOUR
-    else:
-        raise TypeError(f"calendar must be a Calendar or '24x7', not {calendar!r}")
-    hours = np.where(missing, np.nan, hours).astype(np.float64)
+    hours = hours_between(_utc_ns(start), _utc_ns(end), calendar, tz)
     return pd.Series(hours, index=start.index, dtype="float64")
-
-
-def clock_hours(start: pd.Series, end: pd.Series, calendar: CalendarLike, tz: TzLike) -> pd.Series:
-    """Alias of business_hours that reads better for 24x7 clocks."""
-    return business_hours(start, end, calendar, tz)
 
 
 def pause_hours(
@@ -168,40 +197,38 @@ def pause_hours(
 
     `window_start`/`window_end` (length n) are each incident's clock window, e.g.
     [opened_at, resolved_at]; `owner` (one per pause) is the position 0..n-1 of the window the
-    pause belongs to; `pause_start`/`pause_end` its interval (UTC). Each pause is clipped to its
-    window (a pause with no end runs to the window end; a window with no end does not clip);
-    overlapping pauses of one window are counted once; the clock is `calendar` (working time
-    only for a business calendar). A window with NaT start gets NaN; otherwise windows without
-    pauses get 0.
+    pause belongs to (−1: none); `pause_start`/`pause_end` its interval. Each pause is clipped
+    to its window (a pause with no end runs to the window end; a window with no end does not
+    clip, and an open pause in an open window is not counted); overlapping pauses of one window
+    are counted once; the clock is `calendar` (working time only, for a business calendar). A
+    window with NaT start gets NaN; otherwise a window without pauses gets 0.
     """
-    n = len(window_start)
+    return pause_hours_between(
+        _utc_ns(_as_ts(window_start)), _utc_ns(_as_ts(window_end)), owner,
+        _utc_ns(_as_ts(pause_start)), _utc_ns(_as_ts(pause_end)), calendar, tz,
+    )
+
+
+def pause_hours_between(ws_all: np.ndarray, we_all: np.ndarray, owner: np.ndarray, ps: np.ndarray,
+                        pe: np.ndarray, calendar: CalendarLike, tz: TzLike) -> np.ndarray:
+    """pause_hours on int64 UTC nanosecond arrays (NaT = int64 minimum)."""
+    n = len(ws_all)
     total = np.zeros(n, dtype=np.float64)
-    ws_all = _utc_ns(_as_ts(window_start))
-    total[np.isnat(ws_all.view("datetime64[ns]"))] = np.nan
+    total[ws_all == _NAT] = np.nan
     owner = np.asarray(owner, dtype=np.int64)
     keep = owner >= 0
     if not keep.any():
         return total
-    owner = owner[keep]
-    ps = _utc_ns(_as_ts(pause_start))[keep]
-    pe = _utc_ns(_as_ts(pause_end))[keep]
+    owner, ps, pe = owner[keep], np.asarray(ps)[keep], np.asarray(pe)[keep]
     ws = ws_all[owner]
-    we = _utc_ns(_as_ts(window_end))[owner]
-    nat = np.iinfo(np.int64).min
+    we = we_all[owner]
     big = np.iinfo(np.int64).max
-    we_open = np.where(we == nat, big, we)
-    pe_open = np.where(pe == nat, big, pe)
-    lo = np.maximum(np.where(ps == nat, big, ps), ws)
-    hi = np.minimum(pe_open, we_open)
-    valid = (ws != nat) & (hi > lo) & (hi != big)
-    if not valid.any():
-        return total
+    lo = np.maximum(np.where(ps == _NAT, big, ps), ws)
+    hi = np.minimum(np.where(pe == _NAT, big, pe), np.where(we == _NAT, big, we))
+    valid = (ws != _NAT) & (hi > lo) & (hi != big)
     owner, lo, hi = union_pieces(owner[valid], lo[valid], hi[valid])
     if len(owner):
-        hours = business_hours(
-            pd.Series(pd.to_datetime(lo, utc=True)), pd.Series(pd.to_datetime(hi, utc=True)), calendar, tz
-        ).to_numpy()
-        total += np.bincount(owner, weights=hours, minlength=n)
+        total += np.bincount(owner, weights=hours_between(lo, hi, calendar, tz), minlength=n)
     return total
 
 

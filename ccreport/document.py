@@ -259,6 +259,8 @@ class Table:
     rag: list[list[Rag | None]] | None = None
     #: The last row is a total (rendered bold, above a rule).
     total_row: bool = False
+    #: Set by Document numbering when the table has a caption: "Table 3".
+    number: int = 0
 
     def __post_init__(self) -> None:
         width = len(self.columns)
@@ -303,6 +305,8 @@ class Figure:
     chart: "Chart"
     caption: str
     alt: str
+    #: Set by Document numbering: "Figure 2".
+    number: int = 0
 
 
 @dataclass
@@ -379,7 +383,11 @@ class Document:
         self.number_sections()
 
     def number_sections(self) -> None:
-        """Number sections 1, 1.1, ... and appendices A, A.1, ...; give each an anchor."""
+        """Number sections 1, 1.1, ... and appendices A, A.1, ...; give each an anchor.
+
+        Figures and captioned tables are numbered in document order as well, so every
+        format prints the same "Figure 2" and "Table 3".
+        """
         counters = {"main": 0, "appendix": 0}
         for block in self.blocks:
             if isinstance(block, Section):
@@ -388,6 +396,25 @@ class Document:
                 n = counters[key]
                 number = chr(ord("A") + n - 1) if block.appendix else str(n)
                 _number(block, number, 1)
+        figures = tables = 0
+        for block in self.walk():
+            if isinstance(block, Figure):
+                figures += 1
+                block.number = figures
+            elif isinstance(block, Table) and block.caption:
+                tables += 1
+                block.number = tables
+
+    def walk(self) -> Iterator[Block]:
+        """Every block, depth first, in document order."""
+
+        def walk(blocks: list[Block]) -> Iterator[Block]:
+            for b in blocks:
+                yield b
+                if isinstance(b, Section):
+                    yield from walk(b.children)
+
+        return walk(self.blocks)
 
     def sections(self, max_level: int = 9) -> Iterator[Section]:
         """Every section in document order, down to `max_level`."""
@@ -401,14 +428,7 @@ class Document:
         return walk(self.blocks)
 
     def figures(self) -> Iterator[Figure]:
-        def walk(blocks: list[Block]) -> Iterator[Figure]:
-            for b in blocks:
-                if isinstance(b, Figure):
-                    yield b
-                elif isinstance(b, Section):
-                    yield from walk(b.children)
-
-        return walk(self.blocks)
+        return (b for b in self.walk() if isinstance(b, Figure))
 
     @property
     def full_title(self) -> str:

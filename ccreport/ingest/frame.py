@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..schema import (
     BOOL_FIELDS,
@@ -41,6 +43,19 @@ def dtype_of(name: str) -> Any:
     return "str"
 
 
+def _all_na(name: str, n: int) -> pd.Series:
+    """An all-missing column of the canonical dtype, built without per-cell conversion."""
+    kind = dtype_of(name)
+    if kind == TS_DTYPE:
+        return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")).dt.tz_localize("UTC")
+    if kind in ("Int64", "Float64", "boolean"):
+        values = np.zeros(n, dtype={"Int64": "int64", "Float64": "float64", "boolean": "bool"}[kind])
+        return pd.Series(pd.array(values, dtype=kind)).mask(np.ones(n, dtype=bool))
+    if kind == "category":
+        return pd.Series(pd.Categorical.from_codes(np.full(n, -1), categories=pd.Index([], dtype="str")))
+    return pd.Series(pd.array(pa.nulls(n, pa.string()), dtype="str"))
+
+
 def coerce(df: pd.DataFrame) -> pd.DataFrame:
     """Return a frame with exactly the canonical columns, in order, with canonical dtypes.
 
@@ -50,22 +65,28 @@ def coerce(df: pd.DataFrame) -> pd.DataFrame:
     out = {}
     n = len(df)
     for name in FIELDS:
-        col = df[name] if name in df.columns else pd.Series([pd.NA] * n, index=df.index, dtype=object)
+        if name not in df.columns:
+            out[name] = _all_na(name, n)
+            continue
+        col = df[name].reset_index(drop=True)
         kind = dtype_of(name)
         if kind == TS_DTYPE:
             if not isinstance(col.dtype, pd.DatetimeTZDtype):
                 col = pd.to_datetime(col, utc=True, format="ISO8601")
             out[name] = col.dt.tz_convert("UTC").astype(TS_DTYPE)
         elif kind == "str":
-            out[name] = col.astype("str").where(col.notna(), None) if n else col.astype("str")
+            out[name] = col if isinstance(col.dtype, pd.StringDtype) else col.astype("str").where(col.notna(), None)
         elif kind == "Int64":
-            out[name] = pd.to_numeric(col, errors="coerce").astype("Float64").round().astype("Int64")
+            if col.dtype != "Int64":
+                col = pd.to_numeric(col, errors="coerce").astype("Float64").round().astype("Int64")
+            out[name] = col
         elif kind == "Float64":
-            out[name] = pd.to_numeric(col, errors="coerce").astype("Float64")
+            out[name] = col if col.dtype == "Float64" else pd.to_numeric(col, errors="coerce").astype("Float64")
+        elif kind == "category":
+            out[name] = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
         else:
-            out[name] = col.astype(kind)
-    frame = pd.DataFrame(out, index=pd.RangeIndex(n))
-    return frame
+            out[name] = col if col.dtype == kind else col.astype(kind)
+    return pd.DataFrame(out, index=pd.RangeIndex(n))
 
 
 def from_records(records: Iterable[dict]) -> pd.DataFrame:

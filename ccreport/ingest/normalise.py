@@ -21,6 +21,14 @@ from ..schema import PRIORITIES, STATUSES, UNKNOWN_PRIORITY
 from .frame import TS_DTYPE
 from .quality import DataQuality
 
+def map_labels(col: pd.Series, rule) -> pd.Series:
+    """Apply `rule(label) -> value|None` once per distinct label and spread the results by code
+    (a million rows have a handful of distinct priorities or states)."""
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    values = np.array([rule("" if pd.isna(u) else str(u)) for u in uniques] + [rule("")], dtype=object)
+    return pd.Series(values[codes], index=col.index, dtype=object)
+
+
 # --- priorities ------------------------------------------------------------------------------
 
 _PRIORITY_WORDS = {
@@ -62,11 +70,8 @@ def normalise_priority(
 ) -> pd.Series:
     """Canonical priority: label rules, then the impact × urgency matrix, else Unknown."""
     extra = {k.strip().lower(): v for k, v in extra.items()}
-    labels = raw.astype("str").where(raw.notna(), "")
-    uniques = pd.unique(labels)
-    lookup = {u: priority_of_label(str(u), extra) for u in uniques}
-    out = labels.map(lookup).astype("object")
-    need = out.isna() & (labels.str.strip() == "")
+    out = map_labels(raw, lambda u: priority_of_label(u, extra))
+    need = out.isna() & raw.isna()
     if need.any():
         i = pd.to_numeric(impact, errors="coerce")
         u = pd.to_numeric(urgency, errors="coerce")
@@ -79,15 +84,14 @@ def normalise_priority(
 
 def normalise_level(raw: pd.Series, levels: dict[str, int]) -> pd.Series:
     """Impact/urgency 1..3 from numbers or labels ('1 - High', 'High')."""
-    text = raw.astype("str").where(raw.notna(), "").str.strip().str.lower()
-    lookup: dict[str, float] = {}
-    for u in pd.unique(text):
-        if u in levels:
-            lookup[u] = levels[u]
-        else:
-            m = re.match(r"^([1-3])(\s*-.*)?$", u)
-            lookup[u] = int(m.group(1)) if m else np.nan
-    return text.map(lookup).astype("Float64").astype("Int64")
+    def rule(label: str) -> float:
+        key = label.strip().lower()
+        if key in levels:
+            return levels[key]
+        m = re.match(r"^([1-3])(\s*-.*)?$", key)
+        return int(m.group(1)) if m else np.nan
+
+    return map_labels(raw, rule).astype("Float64").astype("Int64")
 
 
 # --- statuses --------------------------------------------------------------------------------
@@ -107,8 +111,7 @@ def status_lookup(labels, states: dict[str, str]) -> dict[str, str | None]:
 
 def normalise_status(raw: pd.Series, states: dict[str, str]) -> pd.Series:
     """Canonical status, or NA when the label is missing or unknown."""
-    labels = raw.astype("str").where(raw.notna(), "")
-    return labels.map(status_lookup(pd.unique(labels), states)).astype("object")
+    return map_labels(raw, lambda u: states.get(u.strip().lower()) or _CANONICAL_STATUS.get(u.strip().lower()))
 
 
 # --- booleans and numbers --------------------------------------------------------------------
@@ -137,11 +140,9 @@ def normalise_number(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(Float64 Series, mask of values that were text, not numbers)."""
     if pd.api.types.is_numeric_dtype(raw):
         return raw.astype("Float64"), pd.Series(False, index=raw.index)
-    text = raw.astype("str").where(raw.notna(), "").str.strip()
-    text = text.str.replace(",", "", regex=False)
-    num = pd.to_numeric(text, errors="coerce").astype("Float64")
-    bad = num.isna() & (text != "")
-    return num, bad
+    from .arrowtext import to_float
+
+    return to_float(raw)
 
 
 # --- timestamps ------------------------------------------------------------------------------
@@ -237,6 +238,31 @@ def localise(naive: pd.Series, tz: zoneinfo.ZoneInfo | str, quality: DataQuality
     return out.dt.tz_convert("UTC").astype(TS_DTYPE)
 
 
+def parse_iso_fast(raw: pd.Series, tz, quality: DataQuality | None, field: str = "",
+                   rows: pd.Series | None = None, file: str | None = None) -> pd.Series | None:
+    """All-ISO-8601 columns via pyarrow's cast (~14x pandas' parser); None if any value is not
+    plain ISO 8601 (then the general parser decides)."""
+    from .arrowtext import to_arrow
+
+    if isinstance(raw.dtype, pd.DatetimeTZDtype):
+        return raw.dt.tz_convert("UTC").astype(TS_DTYPE)
+    if pd.api.types.is_datetime64_any_dtype(raw):
+        return localise(raw.astype("datetime64[ns]"), tz, quality, field, rows, file)
+    arr = pc.utf8_trim_whitespace(to_arrow(raw))
+    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+    if arr.null_count == len(arr):
+        return pd.Series(pd.NaT, index=raw.index, dtype=TS_DTYPE)
+    try:
+        return pd.Series(pc.cast(arr, pa.timestamp("ns", tz="UTC")).to_pandas(), index=raw.index).astype(TS_DTYPE)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    try:
+        naive = pd.Series(pc.cast(arr, pa.timestamp("ns")).to_pandas(), index=raw.index)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return localise(naive, tz, quality, field, rows, file)
+
+
 def parse_timestamps(
     raw: pd.Series,
     *,
@@ -252,21 +278,11 @@ def parse_timestamps(
         return raw.dt.tz_convert("UTC").astype(TS_DTYPE)
     if pd.api.types.is_datetime64_any_dtype(raw):
         return localise(raw.astype("datetime64[ns]"), tz, quality, field, rows, file)
+    fast = parse_iso_fast(raw, tz, quality, field, rows, file)
+    if fast is not None:
+        return fast
     text = raw.astype("str").where(raw.notna(), "").str.strip()
     present = text != ""
-    if not present.any():
-        return pd.Series(pd.NaT, index=raw.index, dtype=TS_DTYPE)
-    # Fast path: all ISO 8601 with offsets (pyarrow's cast is ~14x pandas' parser).
-    arr = pa.array(text.where(present, None), type=pa.string())
-    try:
-        return pd.Series(pc.cast(arr, pa.timestamp("ns", tz="UTC")).to_pandas(), index=raw.index).astype(TS_DTYPE)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    try:
-        naive = pd.Series(pc.cast(arr, pa.timestamp("ns")).to_pandas(), index=raw.index)
-        return localise(naive, tz, quality, field, rows, file)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
     out = pd.Series(pd.NaT, index=raw.index, dtype=TS_DTYPE)
     todo = present.copy()
     # ISO with or without offset, possibly mixed in one column.

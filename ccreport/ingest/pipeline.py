@@ -23,7 +23,7 @@ from ..schema import (
     UNCATEGORISED,
     UNKNOWN_PRIORITY,
 )
-from . import history, normalise, readers
+from . import arrowtext, history, normalise, readers
 from .frame import TS_DTYPE, coerce, empty_events, empty_pauses
 from .mapping import Mapping, load_mapping
 from .presets import PRESETS, Preset, detect, find_column, header_key, missing_column_error
@@ -58,11 +58,12 @@ def _coalesce_repeats(raw: readers.RawTable, source_header: str) -> pd.Series:
 
 
 def _blank_missing(col: pd.Series, markers: set[str]) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(col) or col.dtype == object and col.map(
-            lambda v: isinstance(v, (list, dict))).any():
+    """Trimmed text with missing markers as NA; datetimes and JSON lists/objects untouched."""
+    if pd.api.types.is_datetime64_any_dtype(col):
         return col
-    text = col.astype("str").str.strip()
-    return text.where(~(text.isin(markers) | col.isna()), None)
+    if col.dtype == object and col.map(lambda v: isinstance(v, (list, dict))).any():
+        return col  # nested JSON (object columns of small API exports only)
+    return arrowtext.clean(col, markers)
 
 
 def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | None,
@@ -131,14 +132,21 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
     ts_cols = {f: cols[f] for f in DATETIME_FIELDS if f in cols}
     if hist_time:
         ts_cols["_event_time"] = _blank_missing(_coalesce_repeats(raw, hist_time), markers)
+    # ISO columns parse on the fast path; only the others need day-first evidence.
+    general = {}
+    for f, c in ts_cols.items():
+        fast = normalise.parse_iso_fast(c, config.timezone, quality, f.lstrip("_"), rows_no, path)
+        if fast is not None:
+            rows[f] = fast
+        else:
+            general[f] = c
     evidence = {}
-    for f, c in ts_cols.items():
-        if not pd.api.types.is_datetime64_any_dtype(c):
-            ev = normalise.numeric_date_evidence(c, rows_no)
-            if ev is not None:
-                evidence[f] = ev
+    for f, c in general.items():
+        ev = normalise.numeric_date_evidence(c, rows_no)
+        if ev is not None:
+            evidence[f] = ev
     dayfirst = normalise.decide_dayfirst(evidence, config.dayfirst, path, quality)
-    for f, c in ts_cols.items():
+    for f, c in general.items():
         rows[f] = normalise.parse_timestamps(c, field=f.lstrip("_"), tz=config.timezone,
                                              dayfirst=dayfirst.get(f, True), quality=quality,
                                              rows=rows_no, file=path)

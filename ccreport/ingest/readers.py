@@ -126,11 +126,30 @@ def sniff_delimiter(sample: str) -> str:
 
 def read_csv(p: Path) -> RawTable:
     data = p.read_bytes()
-    text, encoding = _decode(p, data)
-    if not text.strip():
+    encoding = "utf-8"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
+        text, encoding = _decode(p, data)  # UTF-16, or a clear NUL-byte error
+        data = text.encode("utf-8")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return _parse_csv(p, data)
+    except _NotUtf8:
+        text, encoding = _decode(p, data)  # cp1252 as Excel writes it, or a clear error
+        return _parse_csv(p, text.encode("utf-8"))
+
+
+class _NotUtf8(Exception):
+    pass
+
+
+def _parse_csv(p: Path, body: bytes) -> RawTable:
+    """Parse UTF-8 CSV bytes with pyarrow (fast, multi-threaded), every cell as text."""
+    sample = body[:65536].decode("utf-8", errors="replace")
+    if not sample.strip():
         raise IngestError(f"{p}: the file is empty; export the incidents again.")
-    delimiter = sniff_delimiter(text[:65536])
-    reader = csv.reader(io.StringIO(text[:1_000_000]), delimiter=delimiter)
+    delimiter = sniff_delimiter(sample)
+    reader = csv.reader(io.StringIO(sample), delimiter=delimiter)
     try:
         headers = next(reader)
     except (StopIteration, csv.Error) as err:
@@ -141,23 +160,12 @@ def read_csv(p: Path) -> RawTable:
     if not any(headers):
         raise IngestError(f"{p}: the header row is empty; the first line must name the columns.")
     keys = unique_keys([h or f"column_{i + 1}" for i, h in enumerate(headers)])
-    # Re-encode as UTF-8 for pyarrow (fast, multi-threaded) when the source was not UTF-8.
-    body = data if encoding == "utf-8" else text.encode("utf-8")
-    if body.startswith(b"\xef\xbb\xbf"):
-        body = body[3:]
-    bad_rows: list[tuple[int | None, int, int]] = []
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        # A trailing empty field (delimiter at line end) is tolerated if the rest matches.
-        bad_rows.append((row.number, row.expected_columns, row.actual_columns))
-        return "skip"
-
     try:
         table = pacsv.read_csv(
             io.BytesIO(body),
             read_options=pacsv.ReadOptions(column_names=keys, skip_rows=1, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+                delimiter=delimiter, newlines_in_values=True
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={k: pa.string() for k in keys},
@@ -166,28 +174,32 @@ def read_csv(p: Path) -> RawTable:
             ),
         )
     except pa.ArrowInvalid as err:
+        if "UTF8" in str(err) or "utf8" in str(err).lower():
+            raise _NotUtf8() from None
+        if "Expected" in str(err) and "columns" in str(err):
+            # A ragged row: find its spreadsheet row number on the slow path (errors only).
+            raise IngestError(_ragged_message(p, body.decode("utf-8", errors="replace"), delimiter, len(keys))) from None
         raise IngestError(f"{p}: cannot parse as CSV ({str(err).splitlines()[0]}).") from None
-    if bad_rows:
-        raise IngestError(_ragged_message(p, text, delimiter, len(keys), bad_rows))
     if table.num_rows == 0:
         raise IngestError(f"{p}: has a header row but no incidents; export with data rows.")
     frame = table.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow") if t == pa.string() else None)
     return RawTable(str(p), headers, frame, row_numbers=None)
 
 
-def _ragged_message(p: Path, text: str, delimiter: str, expected: int, bad: list) -> str:
+def _ragged_message(p: Path, text: str, delimiter: str, expected: int) -> str:
     """Find the spreadsheet row of the first ragged record (slow path, errors only)."""
+    bad = []
     for i, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter)):
         if i == 0 or not row:
             continue
-        if len(row) != expected and not (len(row) == expected + 1 and row[-1] == ""):
-            more = f" ({len(bad) - 1} more such rows)" if len(bad) > 1 else ""
-            return (
-                f"{p}: row {i + 1} has {len(row)} fields but the header has {expected}{more}; "
-                "check the delimiter and quoting of that row."
-            )
-    number, exp, act = bad[0]
-    return f"{p}: a row has {act} fields but the header has {exp}; check the delimiter and quoting."
+        if len(row) != expected:
+            bad.append((i + 1, len(row)))
+    if not bad:
+        return f"{p}: a row has a different number of fields than the header; check the delimiter and quoting."
+    more = f" ({len(bad) - 1} more such rows)" if len(bad) > 1 else ""
+    row, width = bad[0]
+    return (f"{p}: row {row} has {width} fields but the header has {expected}{more}; "
+            "check the delimiter and quoting of that row.")
 
 
 # --- XLSX ------------------------------------------------------------------------------------

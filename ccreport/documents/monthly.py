@@ -1,0 +1,936 @@
+"""The monthly incident report (SPEC §5.1): the full metrics dict -> a Document.
+
+This module chooses which figures to show and words them; it never computes a metric (those
+come from ccreport.metrics, see docs/metrics.md). The only arithmetic here is comparison for
+wording: month-on-month changes, RAG status against targets, which rule fired, and shares for
+a chart title.
+
+    build_monthly(metrics, config) -> Document
+    render_monthly(metrics, config, formats, out_dir, ...) -> list[Path]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from ..charts import Chart, series
+from ..document import (
+    Callout,
+    Column,
+    Document,
+    Figure,
+    KeyFigure,
+    KeyFigures,
+    Paragraph,
+    Rag,
+    Section,
+    Table,
+    md_escape,
+)
+from . import common as c
+from .common import DASH, NBSP, NOT_IN_EXPORT, get
+
+TABLE_LIMIT = 15
+PRIORITY_ROWS = ("P1", "P2", "P3", "P4", "P5", "Unknown")
+BUCKET_LABELS = {"0-1d": "0–1 day", "1-3d": "1–3 days", "3-7d": "3–7 days", "7-30d": "7–30 days", ">30d": "Over 30 days"}
+
+
+# --------------------------------------------------------------------------- context
+
+
+@dataclass
+class _Ctx:
+    """The metrics dict plus what every section needs to word it."""
+
+    m: Mapping[str, Any]
+    targets: Mapping[str, Any]
+    fields: list[str] | None
+    label: str
+    prev_label: str
+    month_word: str  # "October" (or the label for a custom period)
+    prev_word: str  # "September" (or "previous period")
+
+    @property
+    def totals(self) -> Mapping[str, Any]:
+        return self.m.get("totals") or {}
+
+    @property
+    def prev(self) -> Mapping[str, Any]:
+        return get(self.m, "previous", "totals", default={})
+
+    def has(self, field: str) -> bool:
+        return self.fields is None or field in self.fields
+
+    def present(self, metric: str) -> bool:
+        return c.present(metric, self.fields)
+
+    def fmt(self, value: Any, kind: str, metric: str) -> str:
+        return c.fmt_metric(value, kind, metric, self.fields)
+
+    def target(self, key: str) -> float | None:
+        v = self.targets.get(key)
+        return None if v is None else float(v)
+
+
+def _context(metrics: Mapping[str, Any], config: Any) -> _Ctx:
+    targets = metrics.get("targets")
+    if targets is None and config is not None and getattr(config, "targets", None) is not None:
+        targets = config.targets.model_dump()
+    period = metrics.get("period") or {}
+    label = period.get("label") or _label_from_period(period)
+    prev_period = get(metrics, "previous", "period", default={})
+    prev_label = prev_period.get("label") or _label_from_period(prev_period) or "the previous period"
+    month = period.get("month")
+    month_word = dt.date.fromisoformat(month + "-01").strftime("%B") if month else label
+    prev_month = prev_period.get("month")
+    prev_word = dt.date.fromisoformat(prev_month + "-01").strftime("%B") if prev_month else "Previous"
+    return _Ctx(metrics, targets or {}, metrics.get("fields"), label, prev_label, month_word, prev_word)
+
+
+def _label_from_period(period: Mapping[str, Any]) -> str:
+    if period.get("month"):
+        return c.month_label(period["month"])
+    if period.get("start") and period.get("end"):
+        start = dt.datetime.fromisoformat(period["start"]).date()
+        end = dt.datetime.fromisoformat(period["end"]).date() - dt.timedelta(days=1)
+        return f"{c.fmt_date(start)} to {c.fmt_date(end)}"
+    return ""
+
+
+def period_slug(metrics: Mapping[str, Any]) -> str:
+    """"2026-10" for a month, "2026-10-01_2026-10-15" for a custom period."""
+    period = metrics.get("period") or {}
+    if period.get("month"):
+        return str(period["month"])
+    if period.get("start") and period.get("end"):
+        start = dt.datetime.fromisoformat(period["start"]).date()
+        end = dt.datetime.fromisoformat(period["end"]).date() - dt.timedelta(days=1)
+        return f"{start:%Y-%m-%d}_{end:%Y-%m-%d}"
+    return "period"
+
+
+def _short(text: Any, limit: int = 70) -> str:
+    text = "" if text is None else " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+# --------------------------------------------------------------------------- executive summary
+
+
+def _key_figures(x: _Ctx) -> KeyFigures:
+    t, p = x.totals, x.prev
+    specs = [
+        # label, key, kind, target key, higher is better
+        ("Incidents opened", "opened", "int", None, True),
+        ("Incidents resolved", "resolved", "int", None, True),
+        ("Mean time to resolve", "mttr_hours", "hours", "mttr_hours", False),
+        ("Resolution SLA", "resolution_sla_pct", "pct", "resolution_sla_pct", True),
+        ("Response SLA", "response_sla_pct", "pct", "response_sla_pct", True),
+        ("Backlog at month end", "backlog_end", "int", None, False),
+    ]
+    figures = []
+    for label, key, kind, tkey, higher in specs:
+        value = t.get(key)
+        target = x.target(tkey) if tkey else None
+        change = c.fmt_change(value, p.get(key), kind)
+        figures.append(
+            KeyFigure(
+                label=label,
+                value=x.fmt(value, kind, key),
+                change="" if change == DASH else f"{change} vs {x.prev_word}",
+                rag=c.rag_status(value, target, higher),
+                note=f"target {c.FORMATTERS[kind](target)}" if target is not None else "",
+            )
+        )
+    return KeyFigures(
+        figures,
+        caption=(
+            f"Change is against {x.prev_label}. Status against target: "
+            f"{Rag.GREEN.label} meets it, {Rag.AMBER.label} within 10{NBSP}%, {Rag.RED.label} "
+            "further off (see Appendix A)."
+        ),
+    )
+
+
+def _sla_phrase(value: float | None, target: float | None) -> str:
+    if target is None:
+        return ""
+    met = "meeting" if value >= target else "below"
+    return f", {met} the {c.fmt_pct(target, 0 if target == int(target) else 1)} target"
+
+
+def _summary_sentences(x: _Ctx) -> list[str]:
+    t, p = x.totals, x.prev
+    out: list[str] = []
+
+    # 1. Volume.
+    opened, resolved = t.get("opened"), t.get("resolved")
+    s = f"{c.plural(opened or 0, 'incident')} {'was' if opened == 1 else 'were'} opened and {c.fmt_int(resolved)} resolved in {x.label}"
+    words = c.change_words(opened, p.get("opened"))
+    if words:
+        s += f"; openings were {words} in {x.prev_label}"
+    out.append(s + ".")
+
+    # 2. Resolution SLA.
+    sla, target = t.get("resolution_sla_pct"), x.target("resolution_sla_pct")
+    if sla is not None:
+        out.append(f"Resolution SLA attainment was {c.fmt_pct(sla)}{_sla_phrase(sla, target)}.")
+    elif not x.present("resolution_sla_pct"):
+        out.append(f"Resolution SLA attainment is {NOT_IN_EXPORT}.")
+
+    # 3. Priorities that missed the resolution target.
+    if target is not None:
+        missed = [
+            (prio, v["resolution_sla_pct"])
+            for prio, v in (x.m.get("by_priority") or {}).items()
+            if v and v.get("resolution_sla_pct") is not None and v["resolution_sla_pct"] < target
+        ]
+        if missed:
+            parts = [f"{prio} ({c.fmt_pct(v)})" for prio, v in missed]
+            verb = "was" if len(missed) == 1 else "were"
+            out.append(f"{c.join_words(parts)} {verb} below the resolution target.")
+
+    # 4. MTTR.
+    mttr, mt = t.get("mttr_hours"), x.target("mttr_hours")
+    if mttr is not None:
+        s = f"Mean time to resolve was {c.fmt_hours(mttr)} (median {c.fmt_hours(t.get('median_ttr_hours'))})"
+        if mt is not None:
+            s += f", {'within' if mttr <= mt else 'above'} the {c.fmt_hours(mt)} target"
+        out.append(s + ".")
+
+    # 5. Major incidents.
+    majors = x.m.get("major_incidents") or []
+    if not majors:
+        out.append(f"There were no major incidents in {x.label}.")
+    else:
+        s = f"There {'was' if len(majors) == 1 else 'were'} {c.plural(len(majors), 'major incident')}"
+        timed = [mi for mi in majors if mi.get("duration_hours") is not None]
+        if timed:
+            longest = max(timed, key=lambda mi: mi["duration_hours"])
+            s += (
+                f"; the longest, {md_escape(str(longest.get('incident_id')))} "
+                f"({md_escape(_short(longest.get('title'), 60))}), lasted {c.fmt_duration(longest['duration_hours'])}"
+            )
+        still_open = len(majors) - len([mi for mi in majors if mi.get("resolved_at")])
+        if still_open:
+            s += f"; {still_open} {'is' if still_open == 1 else 'are'} still open"
+        out.append(s + ".")
+
+    # 6. Backlog.
+    backlog = t.get("backlog_end")
+    if backlog is not None:
+        s = f"The backlog was {c.fmt_int(backlog)} at month end"
+        words = c.change_words(backlog, p.get("backlog_end"))
+        if words:
+            s += f", {words}"
+        old = get(x.m, "ageing", "total", ">30d")
+        if old:
+            s += f"; {c.plural(old, 'incident')} {'was' if old == 1 else 'were'} older than 30 days"
+        out.append(s + ".")
+    return out[:6]
+
+
+def _executive_summary(x: _Ctx) -> Section:
+    sentences = _summary_sentences(x)
+    return Section("Executive summary").add(
+        _key_figures(x),
+        Paragraph("\n".join(f"- {s}" for s in sentences)),
+    )
+
+
+# --------------------------------------------------------------------------- volume
+
+
+def _alt_series(kind: str, cats: list[str], named: list[tuple[str, list[Any]]], fmt: Callable[[Any], str]) -> str:
+    parts = [f"{name}: " + ", ".join(f"{cat} {fmt(v)}" for cat, v in zip(cats, vals)) for name, vals in named]
+    return f"{kind}. " + ". ".join(parts) + "."
+
+
+def _volume(x: _Ctx) -> Section:
+    sec = Section("Volume and trends")
+    trend = x.m.get("trend") or []
+    if trend:
+        months = [c.short_month(r["month"]) for r in trend]
+        opened = [r.get("opened") for r in trend]
+        resolved = [r.get("resolved") for r in trend]
+        more_in = sum(1 for o, r in zip(opened, resolved) if o is not None and r is not None and o > r)
+        last = opened[-1]
+        valid = [o for o in opened if o is not None]
+        if last is not None and valid and last == max(valid) and len(valid) > 1:
+            title = f"{c.fmt_int(last)} incidents opened in {x.month_word}, the most in 12 months"
+        elif last is not None and valid and last == min(valid) and len(valid) > 1:
+            title = f"{c.fmt_int(last)} incidents opened in {x.month_word}, the fewest in 12 months"
+        else:
+            title = f"More incidents opened than resolved in {more_in} of the last {len(trend)} months"
+        chart = Chart(
+            "trend", title, tuple(months),
+            (series("Opened", opened), series("Resolved", resolved)),
+            unit="incidents", subtitle="Incidents per month",
+        )
+        sec.add(
+            Paragraph(
+                f"Over the last {len(trend)} months more incidents were opened than resolved in "
+                f"{more_in} {'month' if more_in == 1 else 'months'}; a backlog grows in those months."
+            ),
+            Figure(
+                "fig-trend", chart,
+                caption=f"Incidents opened and resolved per month, {months[0]} to {months[-1]}.",
+                alt=_alt_series("Line chart of incidents per month", months,
+                                [("Opened", opened), ("Resolved", resolved)], c.fmt_int),
+            ),
+        )
+    weekly = x.m.get("weekly") or []
+    if weekly:
+        weeks = [f"w/c {c.fmt_date(w['week_start'])[:-5]}" for w in weekly]
+        opened = [w.get("opened") for w in weekly]
+        busiest = max(range(len(weekly)), key=lambda i: opened[i] or 0)
+        chart = Chart(
+            "weekly",
+            f"Busiest week began {c.fmt_date(weekly[busiest]['week_start'])[:-5]}: {c.fmt_int(opened[busiest])} opened",
+            tuple(weeks),
+            (series("Opened", opened), series("Resolved", [w.get("resolved") for w in weekly])),
+            unit="incidents", subtitle="Incidents per week (weeks start on Monday)",
+        )
+        sec.add(
+            Figure(
+                "fig-weekly", chart,
+                caption=(f"Incidents opened and resolved per week in {x.label}. The first and last "
+                         "weeks count only the days inside the month."),
+                alt=_alt_series("Bar chart of incidents per week", weeks,
+                                [("Opened", opened), ("Resolved", [w.get("resolved") for w in weekly])],
+                                c.fmt_int),
+            )
+        )
+    if not trend and not weekly:
+        sec.add(Paragraph("No trend data is available for this period."))
+    return sec
+
+
+# --------------------------------------------------------------------------- priorities
+
+
+def _sla_target_note(x: _Ctx) -> str:
+    sla = x.m.get("sla") or {}
+    parts = []
+    for prio in ("P1", "P2", "P3", "P4", "P5"):
+        t = sla.get(prio)
+        if not t:
+            continue
+        bits = []
+        if t.get("respond_hours") is not None:
+            bits.append(f"respond {c.fmt_minutes(t['respond_hours']) if t['respond_hours'] < 1 else c.fmt_hours(t['respond_hours'])}")
+        if t.get("resolve_hours") is not None:
+            bits.append(f"resolve {c.fmt_hours(t['resolve_hours'])}")
+        cal = t.get("calendar")
+        if cal and cal != "24x7":
+            bits.append(f"{cal} hours")
+        parts.append(f"{prio} " + ", ".join(bits))
+    return ("SLA targets: " + "; ".join(parts) + ".") if parts else ""
+
+
+def _priorities(x: _Ctx) -> Section:
+    by_p = x.m.get("by_priority") or {}
+    ack = x.present("mtta_hours")
+    target = x.target("resolution_sla_pct")
+    rtarget = x.target("response_sla_pct")
+    cols = [Column("Priority"), Column("Opened", numeric=True), Column("Resolved", numeric=True)]
+    if ack:
+        cols.append(Column("MTTA", numeric=True))
+    cols += [Column("MTTR", numeric=True), Column("Median", numeric=True), Column("P90", numeric=True)]
+    if ack:
+        cols.append(Column("Response SLA", numeric=True))
+    cols.append(Column("Resolution SLA", numeric=True))
+
+    def row(name: str, v: Mapping[str, Any]) -> tuple[list[str], list[Rag | None]]:
+        cells = [name, c.fmt_int(v.get("opened")), c.fmt_int(v.get("resolved"))]
+        rags: list[Rag | None] = [None, None, None]
+        if ack:
+            cells.append(c.fmt_minutes(v.get("mtta_hours")))
+            rags.append(None)
+        cells += [c.fmt_hours(v.get("mttr_hours")), c.fmt_hours(v.get("median_ttr_hours")), c.fmt_hours(v.get("p90_ttr_hours"))]
+        rags += [None, None, None]
+        if ack:
+            cells.append(c.fmt_pct(v.get("response_sla_pct")))
+            rags.append(c.rag_status(v.get("response_sla_pct"), rtarget))
+        cells.append(c.fmt_pct(v.get("resolution_sla_pct")))
+        rags.append(c.rag_status(v.get("resolution_sla_pct"), target))
+        return cells, rags
+
+    rows, rags = [], []
+    for prio in PRIORITY_ROWS:
+        if prio in by_p and (prio != "Unknown" or by_p[prio]):
+            r, g = row(prio, by_p[prio] or {})
+            rows.append(r)
+            rags.append(g)
+    r, g = row("All", x.totals)
+    rows.append(r)
+    rags.append(g)
+    notes = ["MTTA in minutes; MTTR, median and P90 time to resolve in hours."]
+    if not ack:
+        notes.append(f"MTTA and response SLA are {NOT_IN_EXPORT} (it has no acknowledgement times).")
+    tnote = _sla_target_note(x)
+    if tnote:
+        notes.append(tnote + " “–” means no incidents to measure, or no SLA target for that priority.")
+    if target is not None:
+        notes.append(f"Status ({Rag.GREEN.symbol} {Rag.AMBER.symbol} {Rag.RED.symbol}) is against the "
+                     f"{c.fmt_pct(target, 0)} target; see Appendix A.")
+    sec = Section("Performance by priority")
+    sec.add(Table(cols, rows, caption=f"Performance by priority, {x.label}", notes=notes, rag=rags, total_row=True))
+
+    prios = [p for p in ("P1", "P2", "P3", "P4", "P5") if p in by_p and (x.m.get("sla") or {}).get(p, {}).get("resolve_hours") is not None] \
+        or [p for p in ("P1", "P2", "P3", "P4") if p in by_p]
+    values = [get(by_p, p, "resolution_sla_pct") for p in prios]
+    if prios and any(v is not None for v in values):
+        below = [(p, v) for p, v in zip(prios, values) if v is not None and target is not None and v < target]
+        if target is None:
+            title = "Resolution SLA attainment by priority"
+        elif not below:
+            title = f"Every priority met the {c.fmt_pct(target, 0)} resolution target"
+        else:
+            worst = min(below, key=lambda pv: pv[1])
+            title = f"{worst[0]} resolution SLA lowest at {c.fmt_pct(worst[1])}, against a {c.fmt_pct(target, 0)} target"
+        sec.add(Figure(
+            "fig-sla", Chart("sla_by_priority", title, tuple(prios), (series("Resolution SLA", values),),
+                             unit="%", target=target,
+                             target_label=f"Target {c.fmt_pct(target, 0)}" if target is not None else "",
+                             subtitle="Incidents resolved within the SLA target, % (below target in colour)"),
+            caption=f"Resolution SLA attainment by priority, {x.label}.",
+            alt=_alt_series("Bar chart of resolution SLA attainment by priority", prios,
+                            [("Attainment", values)], c.fmt_pct)
+                + (f" Target {c.fmt_pct(target, 0)}." if target is not None else ""),
+        ))
+
+    trend = x.m.get("trend") or []
+    mttr = [r.get("mttr_hours") for r in trend]
+    if trend and any(v is not None for v in mttr):
+        months = [c.short_month(r["month"]) for r in trend]
+        mt = x.target("mttr_hours")
+        last = mttr[-1]
+        if last is None:
+            title = "Mean time to resolve over 12 months"
+        else:
+            prev = next((v for v in reversed(mttr[:-1]) if v is not None), None)
+            verb = "rose" if prev is not None and last > prev else "fell" if prev is not None and last < prev else "was"
+            title = f"MTTR {verb} to {c.fmt_hours(last)} in {x.month_word}"
+            if mt is not None:
+                title += f", {'within' if last <= mt else 'above'} the {c.fmt_hours(mt)} target"
+        sec.add(Figure(
+            "fig-mttr", Chart("mttr_trend", title, tuple(months), (series("MTTR", mttr),), unit="hours",
+                              target=mt, target_label=f"Target {c.fmt_hours(mt)}" if mt is not None else "",
+                              subtitle="Mean time to resolve, hours"),
+            caption=f"Mean time to resolve per month, {months[0]} to {months[-1]}.",
+            alt=_alt_series("Line chart of mean time to resolve per month", months, [("MTTR", mttr)], c.fmt_hours),
+        ))
+    return sec
+
+
+# --------------------------------------------------------------------------- categories
+
+
+def _categories(x: _Ctx) -> Section:
+    sec = Section("Categories and services")
+    by_cat = x.m.get("by_category") or {}
+    prev_cat = get(x.m, "previous", "by_category", default={})
+    target = x.target("resolution_sla_pct")
+    if by_cat:
+        names = list(by_cat)
+        counts = [by_cat[n].get("opened") or 0 for n in names]
+        total = sum(counts)
+        top = names[:10]
+        top_counts = counts[:10]
+        if len(names) > 10:
+            top = top + ["Other"]
+            top_counts = top_counts + [sum(counts[10:])]
+        cum, run = [], 0
+        for v in top_counts:
+            run += v
+            cum.append(100 * run / total if total else None)
+        n3 = min(3, len(names))
+        share3 = 100 * sum(counts[:n3]) / total if total else 0
+        words = {1: "One category", 2: "Two categories", 3: "Three categories"}[n3] if n3 else ""
+        title = (f"{words} account{'s' if n3 == 1 else ''} for {share3:.0f}{NBSP}% of incidents opened"
+                 if total else "Incidents opened by category")
+        sec.add(Figure(
+            "fig-pareto",
+            Chart("pareto", title, tuple(top), (series("Opened", top_counts), series("Cumulative share", cum)),
+                  unit="incidents", subtitle="Incidents opened by category, largest first; line: cumulative share",
+                  height_in=2.9),
+            caption=f"Incidents opened by category (Pareto), {x.label}.",
+            alt=_alt_series("Pareto chart of incidents opened by category", top, [("Opened", top_counts)], c.fmt_int),
+        ))
+        cols = [Column("Category"), Column("Opened", numeric=True), Column(x.prev_word, numeric=True),
+                Column("Change", numeric=True), Column("Resolved", numeric=True), Column("MTTR", numeric=True),
+                Column("Resolution SLA", numeric=True)]
+        rows, rags = [], []
+        for n in names:
+            v = by_cat[n] or {}
+            pv = prev_cat.get(n) or {}
+            prev_opened = pv.get("opened", 0 if prev_cat else None)
+            rows.append([n, c.fmt_int(v.get("opened")), c.fmt_int(prev_opened),
+                         c.fmt_change(v.get("opened"), prev_opened, "int"), c.fmt_int(v.get("resolved")),
+                         c.fmt_hours(v.get("mttr_hours")), c.fmt_pct(v.get("resolution_sla_pct"))])
+            rags.append([None] * 6 + [c.rag_status(v.get("resolution_sla_pct"), target)])
+        sec.add(Table.capped(cols, rows, limit=TABLE_LIMIT, noun="categories", rag=rags,
+                             caption=f"Incidents by category, {x.label}, against {x.prev_label}",
+                             notes=["Largest first by incidents opened. Change is in incidents opened."]))
+    elif not x.has("category"):
+        sec.add(Paragraph(f"Category is {NOT_IN_EXPORT}."))
+    else:
+        sec.add(Paragraph(f"No incidents were opened or resolved in {x.label}."))
+
+    by_service = x.m.get("by_service") or {}
+    if by_service:
+        cols = [Column("Service"), Column("Opened", numeric=True), Column("Resolved", numeric=True),
+                Column("MTTR", numeric=True), Column("Resolution SLA", numeric=True), Column("MTBF", numeric=True)]
+        rows, rags = [], []
+        for n, v in by_service.items():
+            v = v or {}
+            rows.append([n, c.fmt_int(v.get("opened")), c.fmt_int(v.get("resolved")), c.fmt_hours(v.get("mttr_hours")),
+                         c.fmt_pct(v.get("resolution_sla_pct")), c.fmt_hours(v.get("mtbf_hours"))])
+            rags.append([None] * 4 + [c.rag_status(v.get("resolution_sla_pct"), target), None])
+        sec.add(Table.capped(cols, rows, limit=TABLE_LIMIT, noun="services", rag=rags,
+                             caption=f"Incidents by service, {x.label}",
+                             notes=["MTBF: mean time between P1 and P2 failures in the month, in hours; "
+                                    "“–” when the service had no P1 or P2 incident."]))
+    elif not x.has("service"):
+        sec.add(Paragraph(f"Service is {NOT_IN_EXPORT}, so there is no breakdown by service or MTBF."))
+    return sec
+
+
+# --------------------------------------------------------------------------- major incidents
+
+
+def _pir_status(mi: Mapping[str, Any]) -> str:
+    if mi.get("pir_status"):
+        return str(mi["pir_status"])
+    return "PIR due" if mi.get("resolved_at") else "Open: PIR after resolution"
+
+
+def _majors(x: _Ctx) -> Section:
+    sec = Section("Major incidents")
+    majors = x.m.get("major_incidents") or []
+    if not majors:
+        if not x.has("major"):
+            return sec.add(Paragraph(f"The major-incident flag is {NOT_IN_EXPORT}."))
+        return sec.add(Paragraph(f"No major incidents were opened in {x.label}."))
+    cols = [Column("ID"), Column("Title"), Column("Priority", align="center"), Column("Duration", numeric=True),
+            Column("Customers", numeric=True), Column("Contacts", numeric=True), Column("SLA met", align="center"),
+            Column("PIR status")]
+    rows, rags = [], []
+    for mi in majors:
+        met = mi.get("resolution_sla_met")
+        duration = c.fmt_duration(mi.get("duration_hours")) if mi.get("resolved_at") else "Ongoing"
+        rows.append([
+            str(mi.get("incident_id") or DASH), _short(mi.get("title"), 90) or DASH, str(mi.get("priority") or DASH),
+            duration, c.fmt_metric(mi.get("customers_affected"), "int", "customers_affected", x.fields),
+            c.fmt_metric(mi.get("contacts_affected"), "int", "contacts_affected", x.fields),
+            "Yes" if met is True else "No" if met is False else DASH, _pir_status(mi),
+        ])
+        rags.append([None] * 6 + [Rag.GREEN if met is True else Rag.RED if met is False else None, None])
+    n = len(majors)
+    sec.add(Paragraph(
+        f"{c.plural(n, 'major incident')} {'was' if n == 1 else 'were'} opened in {x.label}. "
+        "Each needs a blameless post-incident review (PIR) once it is resolved."
+    ))
+    sec.add(Table.capped(cols, rows, limit=TABLE_LIMIT, noun="major incidents", rag=rags,
+                         caption=f"Major incidents opened in {x.label}",
+                         notes=["Duration is from logging to resolution. SLA met is against the priority's resolution target."]))
+    due = [mi for mi in majors if _pir_status(mi) == "PIR due"]
+    if due:
+        sec.add(Callout("todo", f"{c.plural(len(due), 'PIR')} {'is' if len(due) == 1 else 'are'} due. "
+                                 "Run `ccreport pir --incident ID` to draft each review."))
+    return sec
+
+
+# --------------------------------------------------------------------------- backlog
+
+
+def _backlog(x: _Ctx) -> Section:
+    sec = Section("Backlog and ageing")
+    ageing = x.m.get("ageing") or {}
+    buckets = ageing.get("buckets") or list(BUCKET_LABELS)
+    backlog = x.totals.get("backlog_end")
+    prev_backlog = x.prev.get("backlog_end")
+    text = f"{c.plural(backlog or 0, 'incident')} {'was' if backlog == 1 else 'were'} open at the end of {x.label}"
+    if prev_backlog is not None:
+        text += f" ({c.fmt_int(prev_backlog)} at the end of {x.prev_label})"
+    old = get(ageing, "total", ">30d")
+    text += "." + (f" {c.plural(old, 'incident')} {'was' if old == 1 else 'were'} older than 30 days." if old else "")
+    sec.add(Paragraph(text))
+    by_p = ageing.get("by_priority") or {}
+    if not by_p:
+        return sec
+    cols = [Column("Priority")] + [Column(BUCKET_LABELS.get(b, b), numeric=True) for b in buckets] + [Column("Total", numeric=True)]
+    rows = []
+    for prio in PRIORITY_ROWS:
+        if prio in by_p:
+            rows.append([prio] + [c.fmt_int(by_p[prio].get(b)) for b in buckets]
+                        + [c.fmt_int(get(x.m, "by_priority", prio, "backlog_end"))])
+    total = ageing.get("total") or {}
+    rows.append(["All"] + [c.fmt_int(total.get(b)) for b in buckets] + [c.fmt_int(backlog)])
+    sec.add(Table(cols, rows, caption=f"Open incidents at the end of {x.label} by age and priority",
+                  notes=["Age is from logging to the end of the month."], total_row=True))
+    prios = [p for p in PRIORITY_ROWS if p in by_p]
+    if backlog:
+        title = (f"{c.plural(old, 'open incident')} {'is' if old == 1 else 'are'} older than 30 days"
+                 if old else "No open incident is older than 30 days")
+        labels = [BUCKET_LABELS.get(b, b) for b in buckets]
+        sec.add(Figure(
+            "fig-ageing",
+            Chart("ageing", title, tuple(labels),
+                  tuple(series(p, [by_p[p].get(b) for b in buckets]) for p in prios),
+                  unit="open incidents", subtitle="Open incidents at month end by age; shading by priority, darkest P1",
+                  height_in=2.5),
+            caption=f"Backlog at the end of {x.label} by age and priority.",
+            alt=_alt_series("Stacked bar chart of open incidents by age", labels,
+                            [(p, [by_p[p].get(b) for b in buckets]) for p in prios], c.fmt_int),
+        ))
+    return sec
+
+
+# --------------------------------------------------------------------------- customer impact
+
+
+def _impact(x: _Ctx) -> Section:
+    sec = Section("Customer impact")
+    t, p = x.totals, x.prev
+    rows = [
+        ["Customers affected", x.fmt(t.get("customers_affected"), "int", "customers_affected"),
+         x.fmt(p.get("customers_affected"), "int", "customers_affected"),
+         c.fmt_change(t.get("customers_affected"), p.get("customers_affected"), "int")],
+    ]
+    contacts_total = t.get("contacts_affected")
+    if contacts_total is not None or "contacts_affected" in t:
+        rows.append(["Contacts affected", x.fmt(contacts_total, "int", "contacts_affected"),
+                     x.fmt(p.get("contacts_affected"), "int", "contacts_affected"),
+                     c.fmt_change(contacts_total, p.get("contacts_affected"), "int")])
+    rows.append(["Post-incident CSAT", x.fmt(t.get("csat_mean"), "score", "csat_mean"),
+                 x.fmt(p.get("csat_mean"), "score", "csat_mean"),
+                 c.fmt_change(t.get("csat_mean"), p.get("csat_mean"), "score")])
+    cols = [Column("Measure"), Column(x.month_word if x.month_word != x.label else "This period", numeric=True),
+            Column(x.prev_word, numeric=True), Column("Change", numeric=True)]
+    notes = ["Customers affected: summed over incidents opened in the month. CSAT: mean score (1–5) "
+             "from post-incident surveys of resolved incidents."]
+    if "contacts_affected" not in t:
+        notes.append("Contacts affected per major incident are in the major-incidents table.")
+    sec.add(Table(cols, rows, caption=f"Customer impact, {x.label}", notes=notes))
+
+    contacts = x.m.get("contacts")
+    sub = Section("Contact-centre performance during incidents")
+    if contacts is None:
+        sub.add(Paragraph(
+            "Contact-centre interval data was not supplied. Run the report with `--contacts FILE` to "
+            "compare service level, abandonment and average handle time during incidents with a baseline."
+        ))
+        return sec.add(sub)
+
+    def kpi_row(name: str, k: Mapping[str, Any]) -> list[str]:
+        return [name, c.fmt_int(k.get("offered")), c.fmt_int(k.get("answered")), c.fmt_int(k.get("abandoned")),
+                c.fmt_pct(k.get("service_level_pct")), c.fmt_pct(k.get("abandonment_pct")), c.fmt_seconds(k.get("aht_seconds"))]
+
+    cols = [Column("Channel"), Column("Offered", numeric=True), Column("Answered", numeric=True),
+            Column("Abandoned", numeric=True), Column("Service level", numeric=True),
+            Column("Abandonment", numeric=True), Column("AHT", numeric=True)]
+    rows = [kpi_row(ch, k or {}) for ch, k in (contacts.get("by_channel") or {}).items()]
+    rows.append(kpi_row("All channels", contacts.get("period") or {}))
+    sub.add(Table(cols, rows, caption=f"Contact-centre performance, {x.label}", total_row=True,
+                  notes=[f"Service level = {contacts.get('sl_method') or 'answered within threshold ÷ offered'}. "
+                         "AHT: average handle time."]))
+    incidents = contacts.get("incidents") or []
+    if incidents:
+        cols = [Column("Incident"), Column("SL during", numeric=True), Column("SL baseline", numeric=True),
+                Column("Change", numeric=True), Column("Abandoned during", numeric=True),
+                Column("Abandoned baseline", numeric=True), Column("AHT during", numeric=True),
+                Column("AHT baseline", numeric=True)]
+        rows, rags = [], []
+        for inc in incidents:
+            d, b = inc.get("during") or {}, inc.get("baseline") or {}
+            rows.append([str(inc.get("incident_id")), c.fmt_pct(d.get("service_level_pct")),
+                         c.fmt_pct(b.get("service_level_pct")),
+                         c.fmt_change(d.get("service_level_pct"), b.get("service_level_pct"), "pct"),
+                         c.fmt_pct(d.get("abandonment_pct")), c.fmt_pct(b.get("abandonment_pct")),
+                         c.fmt_seconds(d.get("aht_seconds")), c.fmt_seconds(b.get("aht_seconds"))])
+            rags.append([None] * 8)
+        sub.add(Table.capped(cols, rows, limit=TABLE_LIMIT, noun="incidents",
+                             caption="Service level, abandonment and handle time during major incidents against baseline",
+                             notes=["Baseline: the same weekday and time of day in the previous four weeks. "
+                                    "SL: service level; change in percentage points (pp)."]))
+    return sec.add(sub)
+
+
+# --------------------------------------------------------------------------- problems
+
+
+def _problems(x: _Ctx) -> Section:
+    sec = Section("Problem candidates")
+    cands = x.m.get("problem_candidates") or []
+    rule = ("Recurring incidents are candidates for problem management: the same category and service "
+            "three or more times in the month, or a repeat within seven days.")
+    if not cands:
+        return sec.add(Paragraph(rule + f" None met the rule in {x.label}."))
+    cols = [Column("Category"), Column("Service"), Column("Incidents", numeric=True), Column("Reason"), Column("Incident IDs")]
+    rows = []
+    for cand in cands:
+        ids = [str(i) for i in cand.get("incident_ids") or []]
+        shown = ", ".join(ids[:6]) + (f" and {len(ids) - 6} more" if len(ids) > 6 else "")
+        rows.append([str(cand.get("category") or DASH), str(cand.get("service") or DASH),
+                     c.fmt_int(cand.get("count")), str(cand.get("reason") or ""), shown])
+    sec.add(Paragraph(rule))
+    sec.add(Table.capped(cols, rows, limit=TABLE_LIMIT, noun="candidates", caption=f"Problem candidates, {x.label}"))
+    return sec
+
+
+# --------------------------------------------------------------------------- recommendations
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    when: str
+    action: str
+
+
+RULES = (
+    Rule("R1", "Overall resolution SLA attainment is below its target.",
+         "Review resolver-group capacity and the oldest open incidents at the weekly service review."),
+    Rule("R2", "A priority's resolution SLA attainment is below the target.",
+         "Review that priority's escalation path and hand-offs between resolver groups."),
+    Rule("R3", "Response SLA attainment is below its target.",
+         "Check triage staffing and queue alerts against the intervals when incidents are logged."),
+    Rule("R4", "Mean time to resolve is above its target.",
+         "Look at the slowest categories and the P90 time to resolve; agree fixes with resolver groups."),
+    Rule("R5", "The backlog grew by more than 10 % on the previous month.",
+         "Hold a backlog review; confirm each open incident has an owner and a next action."),
+    Rule("R6", "Open incidents are older than 30 days.",
+         "Close, resolve or convert to problem records the incidents older than 30 days."),
+    Rule("R7", "The reopen rate is above its target.",
+         "Sample reopened incidents to check resolution quality and confirmation with the customer."),
+    Rule("R8", "A major incident is resolved and its review is due.",
+         "Complete the post-incident review within five working days of resolution."),
+    Rule("R9", "Incidents recur (problem candidates exist).",
+         "Raise problem records and assign root-cause analysis for the recurring incidents."),
+    Rule("R10", "One category holds more than 25 % of incidents opened.",
+         "Target the category with the most incidents for a service-improvement action."),
+    Rule("R11", "Service level during an incident fell 10 pp or more below its baseline.",
+         "Review customer messaging (IVR, web banner) and staffing during major incidents."),
+    Rule("R12", "The export had data-quality problems (rejected rows, unknown priorities or unreadable timestamps).",
+         "Fix the source data or the column mapping so that every incident is counted."),
+)
+_RULES = {r.id: r for r in RULES}
+
+
+def _recommendation_findings(x: _Ctx) -> list[tuple[str, str]]:
+    """(rule id, finding citing its figure) for every rule that fired."""
+    t, p = x.totals, x.prev
+    out: list[tuple[str, str]] = []
+    sla, target = t.get("resolution_sla_pct"), x.target("resolution_sla_pct")
+    if sla is not None and target is not None and sla < target:
+        out.append(("R1", f"resolution SLA {c.fmt_pct(sla)} < target {c.fmt_pct(target)}"))
+    if target is not None:
+        for prio, v in (x.m.get("by_priority") or {}).items():
+            ps = (v or {}).get("resolution_sla_pct")
+            if ps is not None and ps < target:
+                out.append(("R2", f"{prio} resolution SLA {c.fmt_pct(ps)} < target {c.fmt_pct(target)}"))
+    resp, rt = t.get("response_sla_pct"), x.target("response_sla_pct")
+    if resp is not None and rt is not None and resp < rt:
+        out.append(("R3", f"response SLA {c.fmt_pct(resp)} < target {c.fmt_pct(rt)}"))
+    mttr, mt = t.get("mttr_hours"), x.target("mttr_hours")
+    if mttr is not None and mt is not None and mttr > mt:
+        out.append(("R4", f"MTTR {c.fmt_hours(mttr)} > target {c.fmt_hours(mt)}"))
+    bl, pbl = t.get("backlog_end"), p.get("backlog_end")
+    if bl is not None and pbl and bl > pbl * 1.1:
+        out.append(("R5", f"backlog {c.fmt_int(bl)} against {c.fmt_int(pbl)} in {x.prev_label} "
+                          f"({c.fmt_change(bl, pbl, 'int')})"))
+    old = get(x.m, "ageing", "total", ">30d")
+    if old:
+        out.append(("R6", f"{c.plural(old, 'open incident')} older than 30 days"))
+    ro, rot = t.get("reopen_rate_pct"), x.target("reopen_rate_pct")
+    if ro is not None and rot is not None and ro > rot:
+        out.append(("R7", f"reopen rate {c.fmt_pct(ro)} > target {c.fmt_pct(rot)}"))
+    due = [mi for mi in x.m.get("major_incidents") or [] if _pir_status(mi) == "PIR due"]
+    if due:
+        ids = ", ".join(md_escape(str(mi.get("incident_id"))) for mi in due[:5]) + (f" and {len(due) - 5} more" if len(due) > 5 else "")
+        out.append(("R8", f"{c.plural(len(due), 'PIR')} due: {ids}"))
+    for cand in (x.m.get("problem_candidates") or [])[:5]:
+        out.append(("R9", f"{md_escape(str(cand.get('category')))} / {md_escape(str(cand.get('service')))}: "
+                          f"{c.plural(cand.get('count') or 0, 'incident')} ({md_escape(str(cand.get('reason')))})"))
+    by_cat = x.m.get("by_category") or {}
+    opened = t.get("opened")
+    if by_cat and opened:
+        name, v = next(iter(by_cat.items()))
+        share = 100 * (v.get("opened") or 0) / opened
+        if share > 25:
+            out.append(("R10", f"{md_escape(name)} holds {share:.1f}{NBSP}% of incidents opened "
+                               f"({c.fmt_int(v.get('opened'))} of {c.fmt_int(opened)})"))
+    for inc in (get(x.m, "contacts", "incidents", default=[]) or []):
+        d = get(inc, "during", "service_level_pct")
+        b = get(inc, "baseline", "service_level_pct")
+        if d is not None and b is not None and b - d >= 10:
+            out.append(("R11", f"{md_escape(str(inc.get('incident_id')))} service level {c.fmt_pct(d)} "
+                               f"against baseline {c.fmt_pct(b)}"))
+    dq = x.m.get("data_quality") or {}
+    bad = [(k, dq.get(k)) for k in ("rows_rejected", "unknown_priority", "unparsed_timestamps") if dq.get(k)]
+    if bad:
+        words = {"rows_rejected": "rows rejected", "unknown_priority": "unknown priorities",
+                 "unparsed_timestamps": "unreadable timestamps"}
+        out.append(("R12", ", ".join(f"{c.fmt_int(v)} {words[k]}" for k, v in bad)))
+    return out
+
+
+def _recommendations(x: _Ctx) -> Section:
+    sec = Section("Recommendations")
+    findings = _recommendation_findings(x)
+    if not findings:
+        return sec.add(Paragraph(
+            f"No recommendation rule fired for {x.label}: every figure with a target met it. "
+            "The rules are listed in Appendix A."))
+    sec.add(Paragraph(
+        "Each recommendation comes from an explicit rule over this month's figures (listed in Appendix A), "
+        "and cites the figure that fired it."))
+    items = []
+    by_rule: dict[str, list[str]] = {}
+    for rid, finding in findings:
+        by_rule.setdefault(rid, []).append(finding)
+    for rid, found in by_rule.items():
+        items.append(f"- **Rule {rid}: {'; '.join(found)}.** {_RULES[rid].action}")
+    sec.add(Paragraph("\n".join(items)))
+    return sec
+
+
+# --------------------------------------------------------------------------- appendices
+
+DEFINITIONS = (
+    ("Opened", "Incidents logged in the month."),
+    ("Resolved", "Incidents resolved in the month, whenever they were logged."),
+    ("Cancelled", "Cancelled incidents logged in the month; they are left out of every other figure."),
+    ("Backlog", "Incidents logged before the end of the month and not resolved by then."),
+    ("Major incident", "An incident flagged as major in the export, logged in the month."),
+    ("Time to resolve", "From logging to resolution, in calendar hours. A resolution before logging is "
+                        "an error: it is left out of every duration and counted under data quality."),
+    ("MTTR, median, P90", "The mean, median and 90th percentile of time to resolve over incidents resolved "
+                          "in the month. P90: nine in ten were resolved faster."),
+    ("MTTA", "Mean time from logging to acknowledgement, over incidents logged in the month that were "
+             "acknowledged. Shown in minutes."),
+    ("Resolution SLA attainment", "The share of incidents resolved in the month, among priorities with a "
+                                  "resolution target, whose SLA clock stayed within the target. The clock "
+                                  "runs on the priority's calendar (24×7 or business hours) and stops while "
+                                  "an incident is on hold, when the export records that."),
+    ("Response SLA attainment", "The same for acknowledgement against the response target, over incidents "
+                                "logged in the month that were acknowledged."),
+    ("Reopen rate", "The share of resolved incidents that were reopened at least once."),
+    ("Escalation rate", "The share of incidents logged in the month that were escalated."),
+    ("Customers affected", "The sum of customers affected over incidents logged in the month."),
+    ("CSAT", "The mean post-incident satisfaction score (1–5) over resolved incidents with a score."),
+    ("MTBF", "Per service: hours in the month minus the outage hours of its P1 and P2 incidents, divided "
+             "by the number of those incidents."),
+    ("“–” and “not in this export”", "“–” means there was nothing to measure (for example, no incidents "
+                                     "resolved). “Not in this export” means the export has no such field."),
+)
+
+DQ_LABELS = (
+    ("rows_read", "Rows read"),
+    ("incidents", "Incidents after collapsing history and duplicates"),
+    ("rows_rejected", "Rows rejected"),
+    ("duplicates", "Duplicate rows (last kept)"),
+    ("negative_durations", "Resolved before logged (excluded from durations)"),
+    ("resolved_from_closed", "Resolution time taken from closure time"),
+    ("unknown_priority", "Unknown priority"),
+    ("dst_adjusted", "Local times adjusted for a clock change"),
+    ("unparsed_timestamps", "Unreadable timestamps"),
+)
+
+
+def _appendix_definitions(x: _Ctx) -> Section:
+    defs = Section("Metric definitions").add(
+        Table([Column("Term"), Column("Definition")], [[a, b] for a, b in DEFINITIONS],
+              caption="Metric definitions (every format uses the same figures)"),
+    )
+    rag = Section("Status (RAG) rule").add(Paragraph(c.RAG_RULE + " The symbol and word always accompany the colour."))
+    rules = Section("Recommendation rules").add(
+        Table([Column("Rule"), Column("Fires when"), Column("Suggests")],
+              [[r.id, r.when, r.action] for r in RULES], caption="Recommendation rules"),
+    )
+    return Section("Definitions and rules", appendix=True).add(defs, rag, rules)
+
+
+def _appendix_quality(x: _Ctx) -> Section:
+    sec = Section("Data quality", appendix=True)
+    dq = x.m.get("data_quality") or {}
+    sec.add(Paragraph("Counts are over the whole input, after history rows and duplicates are collapsed, "
+                      "whatever each incident's status or period."))
+    rows = [[label, c.fmt_int(dq.get(key))] for key, label in DQ_LABELS if key in dq]
+    sec.add(Table([Column("Check"), Column("Count", numeric=True)], rows, caption="Data-quality counts"))
+    issues = dq.get("issues") or []
+    if issues:
+        irows = [[c.fmt_int(i.get("row")) if i.get("row") is not None else DASH, str(i.get("field") or DASH),
+                  str(i.get("problem") or "")] for i in issues]
+        sec.add(Table.capped([Column("Row", numeric=True), Column("Field"), Column("Problem")], irows,
+                             limit=TABLE_LIMIT, noun="issues", caption="First data-quality issues",
+                             notes=["Run `ccreport validate` for the full list."]))
+    else:
+        sec.add(Paragraph("No individual issues were recorded."))
+    return sec
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def build_monthly(metrics: Mapping[str, Any], config: Any = None, *, date: dt.date | None = None) -> Document:
+    """Build the monthly report Document from the FULL metrics dict (docs/metrics.md)."""
+    x = _context(metrics, config)
+    org = getattr(config, "organisation", None)
+    org_name = getattr(org, "name", None) or "Contact Centre"
+    logo = config.resolve_path(org.logo) if org is not None and getattr(org, "logo", None) else None
+    blocks = [
+        _executive_summary(x),
+        _volume(x),
+        _priorities(x),
+        _categories(x),
+        _majors(x),
+        _backlog(x),
+        _impact(x),
+        _problems(x),
+        _recommendations(x),
+        _appendix_definitions(x),
+        _appendix_quality(x),
+    ]
+    return Document(
+        kind="monthly",
+        title="Monthly incident report",
+        subtitle=org_name,
+        period_label=x.label,
+        organisation=org_name,
+        author=org_name,
+        date=date or dt.date.today(),
+        blocks=blocks,
+        subject=f"Incident management performance, {x.label}",
+        keywords=["incident management", "monthly report", x.label],
+        primary_colour=getattr(org, "primary_colour", None) or "#1f4e79",
+        logo=logo,
+    )
+
+
+def render_monthly(
+    metrics: Mapping[str, Any],
+    config: Any,
+    formats: list[str],
+    out_dir: str | Path,
+    templates_dir: str | Path | None = None,
+    docx_template: str | Path | None = None,
+    pdf_variant: str | None = None,
+) -> list[Path]:
+    """Build the monthly report and write it as `monthly-<YYYY-MM>.<ext>` in each format."""
+    from ..render.base import write_document
+
+    doc = build_monthly(metrics, config)
+    if templates_dir is None and config is not None and getattr(config, "templates", None):
+        templates_dir = config.resolve_path(config.templates)
+    if docx_template is None and config is not None and getattr(config, "docx_template", None):
+        docx_template = config.resolve_path(config.docx_template)
+    return write_document(
+        doc, formats, out_dir, f"monthly-{period_slug(metrics)}", config,
+        templates_dir=templates_dir, docx_template=docx_template, pdf_variant=pdf_variant,
+    )

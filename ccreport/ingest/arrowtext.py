@@ -1,0 +1,54 @@
+"""Column-wide text operations on Arrow arrays: trimming, missing markers, numbers.
+
+pandas 3 stores text as Arrow strings; pyarrow.compute kernels work on them without a copy and
+are one to two orders of magnitude faster than the pandas string accessor for these steps
+(measured on a 1M-row export).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_NULL = pa.scalar(None, pa.string())
+
+
+def is_text(col: pd.Series) -> bool:
+    return isinstance(col.dtype, pd.StringDtype) or col.dtype == object
+
+
+def to_arrow(col: pd.Series) -> pa.ChunkedArray | pa.Array:
+    """The column as an Arrow string array (no copy for Arrow-backed str columns)."""
+    arr = getattr(col.array, "_pa_array", None)
+    if arr is not None and pa.types.is_string(arr.type) or arr is not None and pa.types.is_large_string(arr.type):
+        return arr
+    values = col.astype("str").where(col.notna(), None)
+    return pa.array(values.tolist(), type=pa.string())
+
+
+def from_arrow(arr: pa.ChunkedArray | pa.Array, index: pd.Index) -> pd.Series:
+    return pd.Series(pd.array(arr, dtype="str"), index=index)
+
+
+def clean(col: pd.Series, markers: set[str]) -> pd.Series:
+    """Trim whitespace; empty cells and missing markers ('?', 'NULL', ...) become missing."""
+    arr = pc.utf8_trim_whitespace(to_arrow(col))
+    values = pa.array(sorted(markers | {""}), type=pa.string())
+    arr = pc.if_else(pc.is_in(arr, value_set=values), _NULL, arr)
+    return from_arrow(arr, col.index)
+
+
+def to_float(col: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(Float64 values, mask of cells that were text rather than numbers)."""
+    arr = to_arrow(col)
+    arr = pc.replace_substring(pc.utf8_trim_whitespace(arr), ",", "")
+    arr = pc.if_else(pc.equal(arr, ""), _NULL, arr)
+    try:
+        values = pc.cast(arr, pa.float64())
+        out = pd.Series(pd.array(values, dtype="Float64"), index=col.index)
+        return out, pd.Series(False, index=col.index)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        text = from_arrow(arr, col.index)
+        num = pd.to_numeric(text, errors="coerce").astype("Float64")
+        return num, num.isna() & text.notna()

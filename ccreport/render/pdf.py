@@ -1,0 +1,91 @@
+"""PDF renderer: the HTML renderer's output printed by WeasyPrint, nothing more.
+
+Everything about the page (A4, cover, running header, "Page X of Y", table-of-contents page
+numbers, bookmarks) is print CSS in the templates. This module adds only a locked-down URL
+fetcher — it serves files under the template folders and refuses every other URL (other
+files, http, ftp...) — and turns a missing Pango into a one-line RenderError.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Iterable
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from ..errors import RenderError
+from .base import PangoMissing, templates_path
+
+log = logging.getLogger("ccreport")
+
+
+def _weasyprint():
+    """Import WeasyPrint; a missing Pango shows up as OSError (or ImportError) here."""
+    try:
+        import weasyprint
+        from weasyprint import urls  # noqa: F401  (URLFetcher lives here since 68)
+    except (OSError, ImportError) as err:
+        log.debug("weasyprint import failed: %s", err)
+        raise PangoMissing() from None
+    return weasyprint
+
+
+def make_url_fetcher(roots: Iterable[str | Path]):
+    """A WeasyPrint URLFetcher that serves `data:` URLs and files under `roots` only."""
+    weasyprint = _weasyprint()
+    allowed = [Path(r).resolve() for r in roots if r]
+
+    class SafeFetcher(weasyprint.urls.URLFetcher):
+        """Refuses every URL that is not a data: URL or a file inside the template folders."""
+
+        roots = allowed
+
+        def fetch(self, url, headers=None):  # noqa: D401 - WeasyPrint's signature
+            scheme = urlsplit(url).scheme.lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = Path(url2pathname(unquote(urlsplit(url).path))).resolve()
+                if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
+                    return weasyprint.urls.URLFetcherResponse(
+                        path.as_uri(), path.read_bytes(), {"Content-Type": _content_type(path)}
+                    )
+            raise ValueError(f"ccreport does not fetch {url[:200]!r}: only files in the template folders")
+
+    return SafeFetcher(allowed_protocols=("data", "file"), allow_redirects=False, timeout=1)
+
+
+def _content_type(path: Path) -> str:
+    import mimetypes
+
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def html_to_pdf(
+    html: str,
+    *,
+    templates_dir: str | Path | None = None,
+    pdf_variant: str | None = None,
+) -> bytes:
+    """Print an HTML string to PDF bytes with WeasyPrint."""
+    weasyprint = _weasyprint()
+    builtin = templates_path()
+    roots = [builtin] + ([Path(templates_dir)] if templates_dir else [])
+    fetcher = make_url_fetcher(roots)
+    options = {}
+    if pdf_variant:
+        from weasyprint.pdf import VARIANTS
+
+        if pdf_variant not in VARIANTS:
+            raise RenderError(f"unknown PDF variant {pdf_variant!r}: choose from {', '.join(sorted(VARIANTS))}")
+        options["pdf_variant"] = pdf_variant
+    # base_url: relative URLs in a user's template resolve inside their folder (or ours).
+    base = Path(templates_dir or builtin).resolve().as_uri() + "/"
+    try:
+        document = weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher, media_type="print")
+        return document.write_pdf(**options)
+    except (RenderError, MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as err:  # WeasyPrint raises assorted errors on bad CSS/HTML
+        raise RenderError(f"PDF rendering failed: {type(err).__name__}: {err}") from err
