@@ -133,24 +133,37 @@ def _title(fig, ax, chart: Chart) -> None:
     fig.text(0.01, 0.985, xml_safe(chart.title), ha="left", va="top", fontsize=9,
              fontweight="bold", color=INK)
     if chart.subtitle:
-        fig.text(0.01, 0.90, xml_safe(chart.subtitle), ha="left", va="top", fontsize=7.5,
-                 color=MUTED_INK)
+        fig.text(0.01, 1 - 0.22 / chart.height_in, xml_safe(chart.subtitle), ha="left", va="top",
+                 fontsize=7.5, color=MUTED_INK)
 
 
-def _target_line(ax, chart: Chart, n: int) -> None:
+def _target_line(ax, chart: Chart) -> None:
     if chart.target is None:
         return
     ax.axhline(chart.target, color=INK, linewidth=0.9, linestyle=(0, (4, 2)), zorder=3)
-    ax.annotate(
-        xml_safe(chart.target_label or f"Target {_fmt(chart.target, chart.unit)}"),
-        xy=(n - 0.5, chart.target), xytext=(0, 3), textcoords="offset points",
-        ha="right", va="bottom", fontsize=7, color=INK,
-    )
 
 
-def _end_label(ax, x: float, y: float, text: str, colour: str, dy: float = 0) -> None:
-    ax.annotate(xml_safe(text), xy=(x, y), xytext=(6, dy), textcoords="offset points",
-                ha="left", va="center", fontsize=7.5, color=colour, fontweight="bold")
+def _target_label(chart: Chart) -> str:
+    return xml_safe(chart.target_label or f"Target {_fmt(chart.target, chart.unit)}")
+
+
+def _right_labels(ax, labels: list[tuple[float, str, str, bool]]) -> None:
+    """Labels in the right margin at data heights, nudged apart so that none overlap.
+
+    Each label is (y, text, colour, bold).
+    """
+    if not labels:
+        return
+    lo, hi = ax.get_ylim()
+    gap = (hi - lo) * 0.075
+    placed: list[float] = []
+    for y, text, colour, bold in sorted(labels, key=lambda l: l[0]):
+        y_at = max(y, placed[-1] + gap) if placed else y
+        placed.append(y_at)
+        ax.annotate(text, xy=(1, y), xycoords=("axes fraction", "data"),
+                    xytext=(1.012, y_at), textcoords=("axes fraction", "data"),
+                    ha="left", va="center", fontsize=7.5, color=colour,
+                    fontweight="bold" if bold else "normal", annotation_clip=False)
 
 
 def _lines(ax, chart: Chart, pal: Palette) -> None:
@@ -158,32 +171,29 @@ def _lines(ax, chart: Chart, pal: Palette) -> None:
     xs = list(range(len(chart.categories)))
     colours = [pal.primary, pal.grey, pal.light]
     styles = ["-", (0, (3, 1.5)), ":"]
-    ends: list[tuple[float, float, str, str]] = []
-    top = 0.0
+    ends: list[tuple[float, str, str, bool]] = []
+    values: list[float] = []
     for i, s in enumerate(chart.series):
         pts = [(x, v) for x, v in zip(xs, s.values) if _ok(v)]
         if not pts:
             continue
         px, py = zip(*pts)
-        top = max(top, max(py))
+        values.extend(py)
         c = colours[i % len(colours)]
         ax.plot(px, py, color=c, linestyle=styles[i % len(styles)], marker="o", markersize=2.5,
                 solid_capstyle="round", zorder=4)
-        ends.append((px[-1], py[-1], s.name, c))
-    # Keep end labels apart when the lines finish close together.
-    span = max(top, chart.target or 0) or 1.0
-    ends.sort(key=lambda e: e[1])
-    for j, (x, y, name, c) in enumerate(ends):
-        dy = 0.0
-        if j > 0 and abs(y - ends[j - 1][1]) < 0.08 * span:
-            dy = 6.0
-        if j == 0 and len(ends) > 1 and abs(ends[1][1] - y) < 0.08 * span:
-            dy = -6.0
-        _end_label(ax, x, y, name, c, dy)
+        ends.append((py[-1], f"{xml_safe(s.name)} {_fmt(py[-1], chart.unit)}", c, True))
+    if chart.target is not None:
+        values.append(chart.target)
+        ends.append((chart.target, _target_label(chart), INK, False))
     ax.set_xticks(xs, [xml_safe(c) for c in chart.categories])
     ax.set_xlim(-0.4, len(xs) - 0.6)
-    ax.set_ylim(0, max(top, chart.target or 0) * 1.15 or 1)
-    _target_line(ax, chart, len(xs))
+    lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
+    # Lines need no zero baseline (FT style) when the values sit far from zero.
+    bottom = 0.0 if lo <= 0.35 * hi else lo - (hi - lo) * 0.6
+    ax.set_ylim(max(bottom, 0.0), hi + (hi - max(bottom, 0.0)) * 0.12 or 1)
+    _target_line(ax, chart)
+    _right_labels(ax, ends)
 
 
 def _grouped_bars(ax, chart: Chart, pal: Palette) -> None:
@@ -200,12 +210,9 @@ def _grouped_bars(ax, chart: Chart, pal: Palette) -> None:
         bars = ax.bar(offs, vals, width * 0.92, color=colours[i % 2], zorder=3)
         ax.bar_label(bars, labels=[f"{v:,.0f}" for v in vals], padding=1.5, fontsize=6.5,
                      color=MUTED_INK)
-        if vals:  # direct label inside the top of the first bar of each series
-            ax.annotate(xml_safe(s.name), xy=(offs[0], 0), xytext=(0, 3), textcoords="offset points",
-                        rotation=90, ha="center", va="bottom", fontsize=6.5,
-                        color="white", fontweight="bold", zorder=5)
     ax.set_xticks(xs, [xml_safe(c) for c in chart.categories])
     ax.set_ylim(0, top * 1.18 or 1)
+    _key(ax.figure, [(s.name, colours[i % 2]) for i, s in enumerate(chart.series)])
 
 
 def _sla_bars(ax, chart: Chart, pal: Palette) -> None:
@@ -222,37 +229,58 @@ def _sla_bars(ax, chart: Chart, pal: Palette) -> None:
     ax.bar_label(bars, labels=labels, padding=2, fontsize=7, color=INK)
     ax.set_xticks(xs, [xml_safe(c) for c in chart.categories])
     ax.set_ylim(0, 112)
-    ax.set_yticks([0, 25, 50, 75, 100])
-    _target_line(ax, chart, len(xs))
+    _target_line(ax, chart)
+    if chart.target is not None:
+        _right_labels(ax, [(chart.target, _target_label(chart), INK, False)])
 
 
 def _pareto(ax, chart: Chart, pal: Palette) -> None:
-    """Category counts as bars, cumulative share as a line on a 0-100 % right axis."""
+    """Categories as horizontal bars, largest on top; cumulative share as a text column."""
     counts = chart.series[0]
-    xs = list(range(len(chart.categories)))
+    n = len(chart.categories)
+    ys = list(range(n))[::-1]
     vals = [v if _ok(v) else 0 for v in counts.values]
     colours = [pal.grey if c == "Other" else pal.primary for c in chart.categories]
-    bars = ax.bar(xs, vals, 0.65, color=colours, zorder=3)
-    ax.bar_label(bars, labels=[f"{v:,.0f}" for v in vals], padding=1.5, fontsize=6.5, color=MUTED_INK)
-    ax.set_ylim(0, (max(vals) if vals else 1) * 1.18 or 1)
-    labels = [_wrap(xml_safe(c), 14) for c in chart.categories]
-    ax.set_xticks(xs, labels, fontsize=6.3)
+    bars = ax.barh(ys, vals, 0.66, color=colours, zorder=3)
+    ax.bar_label(bars, labels=[f"{v:,.0f}" for v in vals], padding=2, fontsize=7, color=INK)
+    ax.set_yticks(ys, [_clip(xml_safe(c), 40) for c in chart.categories])
+    ax.set_xlim(0, (max(vals) if vals else 1) * 1.12 or 1)
+    ax.set_ylim(-0.6, n - 0.4)
+    _horizontal(ax)
     if len(chart.series) > 1:
         cum = chart.series[1]
-        ax2 = ax.twinx()
-        ax2.set_ylim(0, 105)
-        ax2.grid(False)
-        for side in ("top", "left", "bottom"):
-            ax2.spines[side].set_visible(False)
-        ax2.spines["right"].set_visible(False)
-        ax2.tick_params(axis="y", right=False, labelsize=6.5, colors=MUTED_INK)
-        ax2.set_yticks([0, 50, 80, 100], ["0 %", "50 %", "80 %", "100 %"])
-        pts = [(x, v) for x, v in zip(xs, cum.values) if _ok(v)]
-        if pts:
-            px, py = zip(*pts)
-            ax2.plot(px, py, color=INK, linewidth=1.1, marker="o", markersize=2.2, zorder=5)
-            ax2.annotate(xml_safe(cum.name), xy=(px[-1], py[-1]), xytext=(-4, -9),
-                         textcoords="offset points", ha="right", va="top", fontsize=7, color=INK)
+        ax.annotate(xml_safe(cum.name), xy=(1, n - 0.4), xycoords=("axes fraction", "data"),
+                    xytext=(1.005, n - 0.1), textcoords=("axes fraction", "data"), ha="left",
+                    va="bottom", fontsize=6.5, color=MUTED_INK, annotation_clip=False)
+        for y, v in zip(ys, cum.values):
+            if _ok(v):
+                ax.annotate(f"{v:.0f}\u00a0%", xy=(1, y), xycoords=("axes fraction", "data"),
+                            xytext=(1.005, y), textcoords=("axes fraction", "data"), ha="left",
+                            va="center", fontsize=7, color=MUTED_INK, annotation_clip=False)
+
+
+def _horizontal(ax) -> None:
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", color="#e6e8eb", linewidth=0.6)
+    ax.spines["bottom"].set_visible(False)
+    ax.tick_params(axis="x", labelsize=6.5, bottom=False)
+    ax.tick_params(axis="y", left=False, labelsize=7, colors=INK)
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "\u2026"
+
+
+def _key(fig, items: list[tuple[str, str]]) -> None:
+    """A one-line key on the subtitle line, right-aligned: a coloured square, then the name."""
+    x = 0.99
+    y = 1 - 0.22 / (fig.get_figheight() or 1)
+    for name, colour in reversed(items):
+        label = xml_safe(name)
+        fig.text(x, y, label, ha="right", va="top", fontsize=7, color=INK)
+        x -= 0.0095 * len(label) + 0.004
+        fig.text(x, y, "\u25a0", ha="right", va="top", fontsize=8.5, color=colour)
+        x -= 0.03
 
 
 def _ageing(ax, chart: Chart, pal: Palette) -> None:
@@ -260,32 +288,42 @@ def _ageing(ax, chart: Chart, pal: Palette) -> None:
     buckets = list(chart.categories)
     ys = list(range(len(buckets)))[::-1]  # first bucket on top
     left = [0.0] * len(buckets)
-    ramp = Palette.from_primary(pal.primary, max(len(chart.series), 2)).ramp
+    ramp = _priority_ramp(pal.primary, len(chart.series))
+    biggest = max((sum(col) for col in _columns(chart)), default=0) or 1
     for i, s in enumerate(chart.series):
         vals = [v if _ok(v) else 0 for v in s.values]
         ax.barh(ys, vals, 0.62, left=left, color=ramp[i], edgecolor="white", linewidth=0.6, zorder=3)
         for y, l, v in zip(ys, left, vals):
-            if v >= 1 and v >= 0.06 * (max(sum(col) for col in _columns(chart)) or 1):
-                ax.text(l + v / 2, y, f"{v:,.0f}", ha="center", va="center", fontsize=6.3,
-                        color="white" if i < 3 else INK, zorder=4)
+            if v >= 1 and v >= 0.05 * biggest:
+                ax.text(l + v / 2, y, f"{v:,.0f}", ha="center", va="center", fontsize=6.5,
+                        color="white" if _dark(ramp[i]) else INK, zorder=4)
         left = [l + v for l, v in zip(left, vals)]
     for y, total in zip(ys, left):
         ax.text(total, y, f"  {total:,.0f}", ha="left", va="center", fontsize=7, color=INK,
                 fontweight="bold")
     ax.set_yticks(ys, [xml_safe(b) for b in buckets])
-    ax.set_xlim(0, (max(left) if left else 1) * 1.12 or 1)
-    ax.grid(axis="x", color="#e6e8eb", linewidth=0.6)
-    ax.grid(axis="y", visible=False)
-    ax.spines["bottom"].set_visible(False)
-    ax.tick_params(axis="x", labelsize=6.5)
-    # Direct key: each priority's name written in its own colour, in a row above the bars.
-    x = 0.0
-    fig = ax.figure
-    for i, s in enumerate(chart.series):
-        t = fig.text(0.12 + x, 0.80, "\u25a0 " + xml_safe(s.name), fontsize=7, color=ramp[i],
-                     ha="left", va="bottom", fontweight="bold")
-        x += 0.075
-        del t
+    ax.set_xlim(0, (max(left) if left else 1) * 1.1 or 1)
+    _horizontal(ax)
+    _key(ax.figure, [(s.name, ramp[i]) for i, s in enumerate(chart.series)])
+
+
+def _priority_ramp(primary: str, n: int) -> list[str]:
+    """Brand colour for P1, fading towards light grey-blue for the lowest priority."""
+    return Palette.from_primary(primary, max(n, 2)).ramp[:n] if n > 1 else [primary]
+
+
+def _dark(colour: str) -> bool:
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 150
+
+
+def _unit_ticks(ax, unit: str) -> None:
+    """Axis unit on the tick labels ("75 %", "20 h"); counts are named in the subtitle."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=unit not in ("%", "hours")))
+    suffix = {"%": "\u00a0%", "hours": "\u00a0h"}.get(unit, "")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}{suffix}"))
 
 
 def _columns(chart: Chart) -> list[list[float]]:
@@ -293,22 +331,6 @@ def _columns(chart: Chart) -> list[list[float]]:
     for j in range(len(chart.categories)):
         cols.append([s.values[j] or 0 for s in chart.series if j < len(s.values)])
     return cols
-
-
-def _wrap(text: str, width: int) -> str:
-    if len(text) <= width:
-        return text
-    words, lines, cur = text.split(), [], ""
-    for w in words:
-        if cur and len(cur) + 1 + len(w) > width:
-            lines.append(cur)
-            cur = w
-        else:
-            cur = f"{cur} {w}".strip()
-    lines.append(cur)
-    if len(lines) > 2:
-        lines = [lines[0], (" ".join(lines[1:]))[: width - 1] + "\u2026"]
-    return "\n".join(lines)
 
 
 _DRAW = {
@@ -333,18 +355,26 @@ def draw(chart: Chart, primary: str = "#1f4e79", *, svg: bool = True, png: bool 
     with matplotlib.rc_context(_rc(salt)):
         fig = plt.figure(figsize=(TEXT_WIDTH_IN, chart.height_in))
         try:
-            top = 0.80 if chart.subtitle else 0.86
-            if chart.kind == "ageing":
-                top = 0.74
-            right = 0.90 if chart.kind in ("trend", "mttr_trend", "pareto") else 0.98
-            bottom = 0.22 if chart.kind == "pareto" else 0.12
-            left = 0.10 if chart.kind == "ageing" else 0.07
+            # Title block height is fixed in inches, so every chart's title sits the same way.
+            head = (0.50 if chart.subtitle else 0.34) / chart.height_in
+            top = 1 - head
+            bottom = 0.32 / chart.height_in
+            horizontal = chart.kind in ("pareto", "ageing")
+            if horizontal:
+                longest = max((len(_clip(c, 40)) for c in chart.categories), default=4)
+                left = min(0.40, 0.025 + 0.0092 * longest)
+                bottom = 0.28 / chart.height_in
+            else:
+                left = 0.075
+            right = {"trend": 0.85, "mttr_trend": 0.85, "sla_by_priority": 0.88, "pareto": 0.92}.get(chart.kind, 0.98)
             ax = fig.add_axes((left, bottom, right - left, top - bottom))
             _DRAW[chart.kind](ax, chart, pal)
-            if chart.unit and chart.kind != "ageing":
-                ax.set_ylabel(xml_safe(chart.unit))
-            elif chart.unit:
-                ax.set_xlabel(xml_safe(chart.unit))
+            if horizontal:
+                # Every bar carries its value, so the value axis is noise (Tufte's data-ink).
+                ax.xaxis.set_visible(False)
+                ax.grid(False)
+            else:
+                _unit_ticks(ax, chart.unit)
             _title(fig, ax, chart)
             svg_text = png_bytes = None
             if svg:

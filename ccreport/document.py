@@ -82,6 +82,8 @@ class Span:
     bold: bool = False
     italic: bool = False
     href: str | None = None
+    #: `code`: shown in a monospace font, never parsed further.
+    code: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,9 @@ def _unescape(text: str) -> str:
 
 
 def parse_inline(text: str) -> tuple[Span, ...]:
-    """Parse `**bold**`, `*italic*`/`_italic_` and `[text](url)`; backslash escapes are literal.
+    """Parse `**bold**`, `*italic*`/`_italic_`, `` `code` `` and `[text](url)`.
+
+    Backslash escapes are literal.
 
     Links to anything but http(s), mailto and in-document anchors become plain text.
     """
@@ -126,6 +130,10 @@ def parse_inline(text: str) -> tuple[Span, ...]:
         if c == "\\" and i + 1 < n:
             buf.append(text[i + 1])
             i += 2
+        elif c == "`" and (end := text.find("`", i + 1)) > i:
+            flush()
+            spans.append(Span(text[i + 1 : end], bold, italic, code=True))
+            i = end + 1
         elif text.startswith("**", i):
             flush()
             bold = not bold
@@ -238,6 +246,8 @@ class Column:
     header: str
     align: Align = "left"
     numeric: bool = False
+    #: Keep cells on one line (identifiers); numeric columns never wrap anyway.
+    nowrap: bool = False
 
     def __post_init__(self) -> None:
         if self.numeric and self.align == "left":

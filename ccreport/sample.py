@@ -240,8 +240,12 @@ def _iso(ts: pd.Series) -> pd.Series:
     """ISO 8601 with the local offset (+01:00), '' for missing."""
     # A wall time in the spring-forward gap moves forward; one in the autumn overlap is summer time.
     local = ts.dt.tz_localize(TZ, ambiguous=np.ones(len(ts), bool), nonexistent="shift_forward")
-    s = local.dt.strftime("%Y-%m-%dT%H:%M:%S%z")
-    return (s.str.slice(0, -2) + ":" + s.str.slice(-2)).fillna("")
+    wall = local.dt.tz_localize(None)
+    offset = ((wall - local.dt.tz_convert("UTC").dt.tz_localize(None)) / pd.Timedelta(minutes=1)).fillna(0)
+    # Series.dt.strftime is slow on pandas 3; numpy formats the wall time, a lookup the offset.
+    signs = {m: f"{'-' if m < 0 else '+'}{abs(int(m)) // 60:02d}:{abs(int(m)) % 60:02d}" for m in offset.unique()}
+    text = np.datetime_as_string(wall.to_numpy().astype("datetime64[s]"), unit="s") + offset.map(signs).to_numpy()
+    return pd.Series(np.where(ts.isna().to_numpy(), "", text), index=ts.index)
 
 
 def _pick(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
@@ -323,7 +327,7 @@ def incidents(n: int = 3000, end_month: str = "2026-10", seed: int = 7) -> pd.Da
     resolved = _add_office_hours(work_start, work_h, hol).where(office, opened + _hours(work_h))
     ack_min = np.where(major, rng.uniform(3, 9, k),
                        np.exp(np.log(np.array([4, 10, 35, 90, 240])[p]) + .8 * rng.standard_normal(k)))
-    ack = (work_start + _hours(ack_min / 60)).clip(upper=opened + (resolved - opened) / 2)
+    ack = (work_start + _hours(ack_min / 60)).clip(upper=work_start + (resolved - work_start) / 2)
     detected = (opened - _hours(rng.uniform(1, 20, k) / 60)).where((prio <= 2) | (rng.random(k) < .25))
     esc = major | (rng.random(k) < np.array([1, .6, .15, .05, .02])[p])
     escalated = (ack + (resolved - ack) * np.where(major, .08, rng.uniform(.1, .6, k))).where(esc)
@@ -444,11 +448,11 @@ def contacts(inc: pd.DataFrame, end_month: str, rng: np.random.Generator) -> pd.
     season = np.repeat(1 + .12 * np.cos(2 * np.pi * (days.month.to_numpy() - 1) / 12), 24)
     grow = np.linspace(0, 1, size)  # customers drift from the phone to chat and social
     # (peak contacts per interval, shape over the day, abandon rate, service level, AHT seconds)
-    spec = {"Chat": (45 * (1 + .3 * grow), .6 + .4 * np.exp(-((hour - 17) / 3) ** 2), .03, .86, 520),
-            "Email": (35, np.full(size, .8), 0, .92, 430),
-            "Social": (8 * (1 + .5 * grow), .5 + .5 * np.exp(-((hour - 18.5) / 2.5) ** 2), .02, .80, 290),
+    spec = {"Chat": (45 * (1 + .3 * grow), .6 + .4 * np.exp(-((hour - 17) / 3) ** 2), .03, .90, 520),
+            "Email": (35, np.full(size, .8), 0, .95, 430),
+            "Social": (8 * (1 + .5 * grow), .5 + .5 * np.exp(-((hour - 18.5) / 2.5) ** 2), .02, .85, 290),
             "Voice": (140 * (1 - .1 * grow),
-                      np.exp(-((hour - 10.5) / 3) ** 2) + .6 * np.exp(-((hour - 15) / 2.5) ** 2), .05, .82, 370)}
+                      np.exp(-((hour - 10.5) / 3) ** 2) + .6 * np.exp(-((hour - 15) / 2.5) ** 2), .05, .88, 370)}
     majors = inc[inc["major"]]
     frames = []
     for c, chan in enumerate(CHANNELS):
@@ -538,11 +542,12 @@ def _jira(inc: pd.DataFrame, as_of: pd.Timestamp, rng: np.random.Generator) -> t
         p = int(r.priority[1]) - 1
         agent, reporter = f"Service Desk Agent {1 + i % 5}", f"{r.site} Team Leader {1 + i % 7}"
         updated = _last_update(r)
+        stretch = 1 if p < 2 else OFFICE_STRETCH
         first = "" if pd.isna(r.acknowledged_at) else _jira_sla(
-            RESPOND_MIN[p] - (r.acknowledged_at - r.opened_at) / pd.Timedelta(minutes=1))
+            RESPOND_MIN[p] * stretch - (r.acknowledged_at - r.opened_at) / pd.Timedelta(minutes=1))
         until = r.resolved_at if pd.notna(r.resolved_at) else as_of
         resolution = "" if r.status == "Cancelled" else _jira_sla(
-            RESOLVE_H[p] * 60 * (1 if p < 2 else OFFICE_STRETCH) - (until - r.opened_at) / pd.Timedelta(minutes=1))
+            RESOLVE_H[p] * 60 * stretch - (until - r.opened_at) / pd.Timedelta(minutes=1))
         desc = r.description if i else f"{r.description}\n\nChecked so far:\n* Status page\n* Restarted the client"
         said = ((r.acknowledged_at, "Investigating, thanks for reporting"),
                 (r.resolved_at, _s(r.resolution_notes) or "Resolved"))
@@ -627,7 +632,9 @@ def generate(outdir: str | Path, end_month: str = "2026-10", seed: int = 7, inci
     written[5].write_text(CONFIG, encoding="utf-8")
     last = inc[inc["opened_at"] >= end - pd.DateOffset(months=1)]
     # ServiceNow quotes every cell; Jira only where needed.
-    _write_csv(written[6], *_servicenow(last.head(60), rng), quoting=csv.QUOTE_ALL)
+    spread = np.zeros(len(last), bool)
+    spread[np.linspace(0, len(last) - 1, 58).astype(int)] = True  # the month's states, and its majors
+    _write_csv(written[6], *_servicenow(last[spread | last["major"].to_numpy()], rng), quoting=csv.QUOTE_ALL)
     _write_csv(written[7], *_jira(last[last["assignment_group"] == "Service Desk"].tail(40), end, rng))
     return written
 

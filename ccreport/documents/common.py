@@ -110,6 +110,19 @@ def fmt_score(value: Any) -> str:
     return f"{value:.1f}{NBSP}/{NBSP}5"
 
 
+def fmt_target(value: Any, kind: str) -> str:
+    """A target as people say it: 95 -> "95 %", 12.0 -> "12 h", 0.25 (hours) -> "15 min"."""
+    if _missing(value):
+        return DASH
+    if kind == "pct":
+        return fmt_pct(value, 0 if float(value).is_integer() else 1)
+    if kind in ("hours", "minutes") and value < 1:
+        return fmt_minutes(value)
+    if kind in ("hours", "minutes"):
+        return f"{value:,.0f}{NBSP}h" if float(value).is_integer() else fmt_hours(value)
+    return FORMATTERS[kind](value)
+
+
 FORMATTERS = {
     "int": fmt_int,
     "pct": fmt_pct,
@@ -181,7 +194,7 @@ def change_words(current: Any, previous: Any, noun: str = "") -> str:
     direction = "up" if current > previous else "down"
     if previous:
         rel = abs(100 * (current - previous) / previous)
-        return f"{direction} {rel:.0f}{NBSP}% from {fmt_int(previous)}{noun}"
+        return f"{direction} {rel:.1f}{NBSP}% from {fmt_int(previous)}{noun}"
     return f"{direction} from {fmt_int(previous)}{noun}"
 
 

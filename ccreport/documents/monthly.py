@@ -142,7 +142,7 @@ def _key_figures(x: _Ctx) -> KeyFigures:
                 value=x.fmt(value, kind, key),
                 change="" if change == DASH else f"{change} vs {x.prev_word}",
                 rag=c.rag_status(value, target, higher),
-                note=f"target {c.FORMATTERS[kind](target)}" if target is not None else "",
+                note=f"target {c.fmt_target(target, kind)}" if target is not None else "",
             )
         )
     return KeyFigures(
@@ -155,11 +155,11 @@ def _key_figures(x: _Ctx) -> KeyFigures:
     )
 
 
-def _sla_phrase(value: float | None, target: float | None) -> str:
+def _sla_phrase(value: float, target: float | None) -> str:
     if target is None:
         return ""
     met = "meeting" if value >= target else "below"
-    return f", {met} the {c.fmt_pct(target, 0 if target == int(target) else 1)} target"
+    return f", {met} the {c.fmt_target(target, 'pct')} target"
 
 
 def _summary_sentences(x: _Ctx) -> list[str]:
@@ -198,7 +198,7 @@ def _summary_sentences(x: _Ctx) -> list[str]:
     if mttr is not None:
         s = f"Mean time to resolve was {c.fmt_hours(mttr)} (median {c.fmt_hours(t.get('median_ttr_hours'))})"
         if mt is not None:
-            s += f", {'within' if mttr <= mt else 'above'} the {c.fmt_hours(mt)} target"
+            s += f", {'within' if mttr <= mt else 'above'} the {c.fmt_target(mt, 'hours')} target"
         out.append(s + ".")
 
     # 5. Major incidents.
@@ -321,9 +321,9 @@ def _sla_target_note(x: _Ctx) -> str:
             continue
         bits = []
         if t.get("respond_hours") is not None:
-            bits.append(f"respond {c.fmt_minutes(t['respond_hours']) if t['respond_hours'] < 1 else c.fmt_hours(t['respond_hours'])}")
+            bits.append(f"respond {c.fmt_target(t['respond_hours'], 'hours')}")
         if t.get("resolve_hours") is not None:
-            bits.append(f"resolve {c.fmt_hours(t['resolve_hours'])}")
+            bits.append(f"resolve {c.fmt_target(t['resolve_hours'], 'hours')}")
         cal = t.get("calendar")
         if cal and cal != "24x7":
             bits.append(f"{cal} hours")
@@ -376,7 +376,7 @@ def _priorities(x: _Ctx) -> Section:
         notes.append(tnote + " “–” means no incidents to measure, or no SLA target for that priority.")
     if target is not None:
         notes.append(f"Status ({Rag.GREEN.symbol} {Rag.AMBER.symbol} {Rag.RED.symbol}) is against the "
-                     f"{c.fmt_pct(target, 0)} target; see Appendix A.")
+                     f"{c.fmt_target(target, 'pct')} target; see Appendix A.")
     sec = Section("Performance by priority")
     sec.add(Table(cols, rows, caption=f"Performance by priority, {x.label}", notes=notes, rag=rags, total_row=True))
 
@@ -388,19 +388,19 @@ def _priorities(x: _Ctx) -> Section:
         if target is None:
             title = "Resolution SLA attainment by priority"
         elif not below:
-            title = f"Every priority met the {c.fmt_pct(target, 0)} resolution target"
+            title = f"Every priority met the {c.fmt_target(target, 'pct')} resolution target"
         else:
             worst = min(below, key=lambda pv: pv[1])
-            title = f"{worst[0]} resolution SLA lowest at {c.fmt_pct(worst[1])}, against a {c.fmt_pct(target, 0)} target"
+            title = f"{worst[0]} resolution SLA lowest at {c.fmt_pct(worst[1])}, against a {c.fmt_target(target, 'pct')} target"
         sec.add(Figure(
             "fig-sla", Chart("sla_by_priority", title, tuple(prios), (series("Resolution SLA", values),),
                              unit="%", target=target,
-                             target_label=f"Target {c.fmt_pct(target, 0)}" if target is not None else "",
-                             subtitle="Incidents resolved within the SLA target, % (below target in colour)"),
+                             target_label=f"Target {c.fmt_target(target, 'pct')}" if target is not None else "",
+                             subtitle="Incidents resolved within the SLA target (below target in colour)"),
             caption=f"Resolution SLA attainment by priority, {x.label}.",
             alt=_alt_series("Bar chart of resolution SLA attainment by priority", prios,
                             [("Attainment", values)], c.fmt_pct)
-                + (f" Target {c.fmt_pct(target, 0)}." if target is not None else ""),
+                + (f" Target {c.fmt_target(target, 'pct')}." if target is not None else ""),
         ))
 
     trend = x.m.get("trend") or []
@@ -416,11 +416,11 @@ def _priorities(x: _Ctx) -> Section:
             verb = "rose" if prev is not None and last > prev else "fell" if prev is not None and last < prev else "was"
             title = f"MTTR {verb} to {c.fmt_hours(last)} in {x.month_word}"
             if mt is not None:
-                title += f", {'within' if last <= mt else 'above'} the {c.fmt_hours(mt)} target"
+                title += f", {'within' if last <= mt else 'above'} the {c.fmt_target(mt, 'hours')} target"
         sec.add(Figure(
             "fig-mttr", Chart("mttr_trend", title, tuple(months), (series("MTTR", mttr),), unit="hours",
-                              target=mt, target_label=f"Target {c.fmt_hours(mt)}" if mt is not None else "",
-                              subtitle="Mean time to resolve, hours"),
+                              target=mt, target_label=f"Target {c.fmt_target(mt, 'hours')}" if mt is not None else "",
+                              subtitle="Mean time to resolve per month"),
             caption=f"Mean time to resolve per month, {months[0]} to {months[-1]}.",
             alt=_alt_series("Line chart of mean time to resolve per month", months, [("MTTR", mttr)], c.fmt_hours),
         ))
@@ -456,8 +456,8 @@ def _categories(x: _Ctx) -> Section:
         sec.add(Figure(
             "fig-pareto",
             Chart("pareto", title, tuple(top), (series("Opened", top_counts), series("Cumulative share", cum)),
-                  unit="incidents", subtitle="Incidents opened by category, largest first; line: cumulative share",
-                  height_in=2.9),
+                  unit="incidents", subtitle="Incidents opened by category, largest first, with the cumulative share",
+                  height_in=0.75 + 0.2 * len(top)),
             caption=f"Incidents opened by category (Pareto), {x.label}.",
             alt=_alt_series("Pareto chart of incidents opened by category", top, [("Opened", top_counts)], c.fmt_int),
         ))
@@ -516,7 +516,7 @@ def _majors(x: _Ctx) -> Section:
         if not x.has("major"):
             return sec.add(Paragraph(f"The major-incident flag is {NOT_IN_EXPORT}."))
         return sec.add(Paragraph(f"No major incidents were opened in {x.label}."))
-    cols = [Column("ID"), Column("Title"), Column("Priority", align="center"), Column("Duration", numeric=True),
+    cols = [Column("ID", nowrap=True), Column("Title"), Column("Priority", align="center"), Column("Duration", numeric=True),
             Column("Customers", numeric=True), Column("Contacts", numeric=True), Column("SLA met", align="center"),
             Column("PIR status")]
     rows, rags = [], []
@@ -582,8 +582,8 @@ def _backlog(x: _Ctx) -> Section:
             "fig-ageing",
             Chart("ageing", title, tuple(labels),
                   tuple(series(p, [by_p[p].get(b) for b in buckets]) for p in prios),
-                  unit="open incidents", subtitle="Open incidents at month end by age; shading by priority, darkest P1",
-                  height_in=2.5),
+                  unit="open incidents", subtitle="Open incidents at month end, by age and priority",
+                  height_in=0.75 + 0.24 * len(buckets)),
             caption=f"Backlog at the end of {x.label} by age and priority.",
             alt=_alt_series("Stacked bar chart of open incidents by age", labels,
                             [(p, [by_p[p].get(b) for b in buckets]) for p in prios], c.fmt_int),
@@ -641,7 +641,7 @@ def _impact(x: _Ctx) -> Section:
                          "AHT: average handle time."]))
     incidents = contacts.get("incidents") or []
     if incidents:
-        cols = [Column("Incident"), Column("SL during", numeric=True), Column("SL baseline", numeric=True),
+        cols = [Column("Incident", nowrap=True), Column("SL during", numeric=True), Column("SL baseline", numeric=True),
                 Column("Change", numeric=True), Column("Abandoned during", numeric=True),
                 Column("Abandoned baseline", numeric=True), Column("AHT during", numeric=True),
                 Column("AHT baseline", numeric=True)]
@@ -728,18 +728,18 @@ def _recommendation_findings(x: _Ctx) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     sla, target = t.get("resolution_sla_pct"), x.target("resolution_sla_pct")
     if sla is not None and target is not None and sla < target:
-        out.append(("R1", f"resolution SLA {c.fmt_pct(sla)} < target {c.fmt_pct(target)}"))
+        out.append(("R1", f"resolution SLA {c.fmt_pct(sla)} < target {c.fmt_target(target, 'pct')}"))
     if target is not None:
         for prio, v in (x.m.get("by_priority") or {}).items():
             ps = (v or {}).get("resolution_sla_pct")
             if ps is not None and ps < target:
-                out.append(("R2", f"{prio} resolution SLA {c.fmt_pct(ps)} < target {c.fmt_pct(target)}"))
+                out.append(("R2", f"{prio} resolution SLA {c.fmt_pct(ps)} < target {c.fmt_target(target, 'pct')}"))
     resp, rt = t.get("response_sla_pct"), x.target("response_sla_pct")
     if resp is not None and rt is not None and resp < rt:
-        out.append(("R3", f"response SLA {c.fmt_pct(resp)} < target {c.fmt_pct(rt)}"))
+        out.append(("R3", f"response SLA {c.fmt_pct(resp)} < target {c.fmt_target(rt, 'pct')}"))
     mttr, mt = t.get("mttr_hours"), x.target("mttr_hours")
     if mttr is not None and mt is not None and mttr > mt:
-        out.append(("R4", f"MTTR {c.fmt_hours(mttr)} > target {c.fmt_hours(mt)}"))
+        out.append(("R4", f"MTTR {c.fmt_hours(mttr)} > target {c.fmt_target(mt, 'hours')}"))
     bl, pbl = t.get("backlog_end"), p.get("backlog_end")
     if bl is not None and pbl and bl > pbl * 1.1:
         out.append(("R5", f"backlog {c.fmt_int(bl)} against {c.fmt_int(pbl)} in {x.prev_label} "
@@ -749,7 +749,7 @@ def _recommendation_findings(x: _Ctx) -> list[tuple[str, str]]:
         out.append(("R6", f"{c.plural(old, 'open incident')} older than 30 days"))
     ro, rot = t.get("reopen_rate_pct"), x.target("reopen_rate_pct")
     if ro is not None and rot is not None and ro > rot:
-        out.append(("R7", f"reopen rate {c.fmt_pct(ro)} > target {c.fmt_pct(rot)}"))
+        out.append(("R7", f"reopen rate {c.fmt_pct(ro)} > target {c.fmt_target(rot, 'pct')}"))
     due = [mi for mi in x.m.get("major_incidents") or [] if _pir_status(mi) == "PIR due"]
     if due:
         ids = ", ".join(md_escape(str(mi.get("incident_id"))) for mi in due[:5]) + (f" and {len(due) - 5} more" if len(due) > 5 else "")
@@ -795,7 +795,8 @@ def _recommendations(x: _Ctx) -> Section:
     for rid, finding in findings:
         by_rule.setdefault(rid, []).append(finding)
     for rid, found in by_rule.items():
-        items.append(f"- **Rule {rid}: {'; '.join(found)}.** {_RULES[rid].action}")
+        action = _RULES[rid].action
+        items.append(f"- **Rule {rid}:** {'; '.join(found)}: {action[0].lower()}{action[1:]}")
     sec.add(Paragraph("\n".join(items)))
     return sec
 

@@ -270,9 +270,11 @@ def _cells_to_text(col: pd.Series) -> pd.Series:
         is_dt = types == dt.datetime
         if is_dt.all() or (is_dt | col.isna()).all():
             return pd.to_datetime(col)
+    # Per cell, because openpyxl hands over Python objects of mixed types; XLSX exports are
+    # bounded in size by the zip guard above.
     out = col.map(
         lambda v: ""
-        if v is None
+        if v is None or (isinstance(v, float) and v != v)
         else (str(int(v)) if isinstance(v, float) and v.is_integer() else
               v.isoformat(sep=" ") if isinstance(v, (dt.datetime, dt.date, dt.time)) else str(v))
     )

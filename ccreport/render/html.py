@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import mimetypes
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -82,14 +83,36 @@ def make_environment(templates_dir: str | Path | None = None) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["spans"] = spans_html
+    env.filters["breakable"] = breakable
     env.filters["parts"] = parts_html
     return env
+
+
+_LONG_WORD = re.compile(r"\S{25,}")
+
+
+def breakable(text: str) -> Markup:
+    """Escape text and allow line breaks inside very long words (URLs, IDs typed as titles).
+
+    Cheaper for WeasyPrint's table layout than `overflow-wrap: anywhere`, which makes every
+    character a break opportunity when column widths are computed.
+    """
+    out, pos = [], 0
+    for m in _LONG_WORD.finditer(text):
+        out.append(escape(text[pos : m.start()]))
+        word = m.group(0)
+        out.append(Markup("<wbr>").join(escape(word[i : i + 12]) for i in range(0, len(word), 12)))
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
 
 
 def spans_html(spans: Iterable[Span]) -> Markup:
     out = []
     for s in spans:
         html = escape(xml_safe(s.text))
+        if s.code:
+            html = Markup("<code>%s</code>") % html
         if s.italic:
             html = Markup("<em>%s</em>") % html
         if s.bold:

@@ -1,0 +1,468 @@
+"""DOCX renderer: a Document -> Word bytes with python-docx, styled by a reference document.
+
+Like pandoc's `--reference-doc`, the styles come from `templates/word/reference.docx` or from
+the user's `docx_template`; this module only picks styles by name ("Heading 1", "Caption",
+"Report Table", ...). A style the user's template lacks is copied from the built-in reference
+so that nothing is silently dropped. Built-in heading styles make the navigation pane and the
+TOC field work; header rows repeat (`w:tblHeader`); charts are PNGs with alt text; the
+footer carries PAGE / NUMPAGES fields. Every string passes through `xml_safe()` once, in `_t`.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+from docx import Document as open_docx
+from docx.enum.section import WD_SECTION_START  # noqa: F401  (kept for template authors)
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Cm, Pt, RGBColor
+
+from .. import __version__
+from ..document import (
+    Callout,
+    Document,
+    Figure,
+    KeyFigures,
+    PageBreak,
+    Paragraph,
+    Rag,
+    Section,
+    Span,
+    Table,
+    TextPart,
+    xml_safe,
+)
+from ..errors import RenderError
+from .base import templates_path
+
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
+
+    from ..charts import ChartImage
+
+RAG_RGB = {Rag.GREEN: RGBColor(0x1E, 0x7B, 0x34), Rag.AMBER: RGBColor(0x9A, 0x5B, 0x00), Rag.RED: RGBColor(0xB3, 0x26, 0x1E)}
+RAG_HEX = {Rag.GREEN: "1E7B34", Rag.AMBER: "9A5B00", Rag.RED: "B3261E", None: "D5D8DC"}
+ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "right": WD_ALIGN_PARAGRAPH.RIGHT, "center": WD_ALIGN_PARAGRAPH.CENTER}
+
+
+def _t(text: object) -> str:
+    """The one xml_safe pass: every string written to the document goes through here."""
+    return xml_safe("" if text is None else str(text))
+
+
+def reference_docx() -> Path:
+    return templates_path() / "word" / "reference.docx"
+
+
+# --------------------------------------------------------------------------- template
+
+
+def _open(template: Path | None) -> "DocxDocument":
+    ref = reference_docx()
+    try:
+        docx = open_docx(str(template or ref))
+    except Exception as err:  # python-docx raises assorted errors on a bad file
+        raise RenderError(f"{template or ref}: not a Word .docx file ({type(err).__name__}: {err})") from None
+    if template is not None:
+        _import_missing_styles(docx, open_docx(str(ref)))
+    body = docx.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):  # keep page setup; drop the template's content
+            body.remove(child)
+    return docx
+
+
+def _import_missing_styles(target: "DocxDocument", ref: "DocxDocument") -> None:
+    have = {s.name for s in target.styles}
+    for style in ref.styles:
+        if style.name not in have:
+            target.styles.element.append(copy.deepcopy(style.element))
+    # List Bullet/Number copied from the reference point at numbering the target may lack;
+    # Word then shows them as plain paragraphs, which is acceptable for a user template.
+
+
+def _style(docx: "DocxDocument", name: str):
+    try:
+        return docx.styles[name]
+    except KeyError:
+        raise RenderError(f"the Word template has no style {name!r}") from None
+
+
+# --------------------------------------------------------------------------- fields
+
+
+def _field(paragraph, instr: str, placeholder: str = "1") -> None:
+    """Append a complex field (PAGE, NUMPAGES, TOC ...) with a placeholder result."""
+    def run_with(el):
+        r = OxmlElement("w:r")
+        r.append(el)
+        paragraph._p.append(r)
+        return r
+
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    begin.set(qn("w:dirty"), "true")
+    run_with(begin)
+    it = OxmlElement("w:instrText")
+    it.set(qn("xml:space"), "preserve")
+    it.text = f" {instr} "
+    run_with(it)
+    sep = OxmlElement("w:fldChar")
+    sep.set(qn("w:fldCharType"), "separate")
+    run_with(sep)
+    paragraph.add_run(_t(placeholder))
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    run_with(end)
+
+
+def _update_fields_on_open(docx: "DocxDocument") -> None:
+    settings = docx.settings.element
+    if settings.find(qn("w:updateFields")) is None:
+        el = OxmlElement("w:updateFields")
+        el.set(qn("w:val"), "true")
+        settings.append(el)
+
+
+# --------------------------------------------------------------------------- writer
+
+
+class _Writer:
+    def __init__(self, docx: "DocxDocument", doc: Document, assets: dict[str, "ChartImage"]):
+        self.docx = docx
+        self.doc = doc
+        self.assets = assets
+        self.body_width = self._text_width()
+
+    def _text_width(self):
+        s = self.docx.sections[-1]
+        try:
+            return s.page_width - s.left_margin - s.right_margin
+        except TypeError:
+            return Cm(17)
+
+    # ---- inline text
+
+    def spans(self, paragraph, spans: Iterable[Span]) -> None:
+        for s in spans:
+            if s.href and s.href.lower().startswith(("http://", "https://", "mailto:")):
+                self._hyperlink(paragraph, s)
+                continue
+            run = paragraph.add_run(_t(s.text))
+            run.bold = s.bold or None
+            run.italic = s.italic or None
+            if s.code:
+                run.style = _style(self.docx, "Verbatim Char")
+
+    def _hyperlink(self, paragraph, s: Span) -> None:
+        r_id = paragraph.part.relate_to(s.href, RT.HYPERLINK, is_external=True)
+        link = OxmlElement("w:hyperlink")
+        link.set(qn("r:id"), r_id)
+        run = paragraph.add_run(_t(s.text))
+        run.style = _style(self.docx, "Hyperlink")
+        run.bold = s.bold or None
+        run.italic = s.italic or None
+        link.append(run._r)  # move the run inside the hyperlink element
+        paragraph._p.append(link)
+
+    def parts(self, parts: Iterable[TextPart], style: str = "Normal") -> None:
+        for part in parts:
+            if part.kind == "p":
+                self.spans(self.docx.add_paragraph(style=style), part.items[0])
+            else:
+                list_style = "List Bullet" if part.kind == "ul" else "List Number"
+                for item in part.items:
+                    self.spans(self.docx.add_paragraph(style=list_style), item)
+
+    # ---- blocks (plain dispatch on the block type)
+
+    def block(self, block) -> None:
+        handler = {
+            Section: self.section,
+            Paragraph: self.paragraph,
+            KeyFigures: self.key_figures,
+            Table: self.table,
+            Figure: self.figure,
+            Callout: self.callout,
+            PageBreak: self.page_break,
+        }.get(type(block))
+        if handler is None:
+            raise RenderError(f"the DOCX renderer has no handler for {type(block).__name__}")
+        handler(block)
+
+    def section(self, s: Section) -> None:
+        level = min(s.level, 3)
+        p = self.docx.add_paragraph(_t(s.heading), style=f"Heading {level}")
+        if s.appendix and s.level == 1:
+            p.paragraph_format.page_break_before = True
+        for child in s.children:
+            self.block(child)
+
+    def paragraph(self, b: Paragraph) -> None:
+        self.parts(b.parts())
+
+    def callout(self, b: Callout) -> None:
+        self.docx.add_paragraph(_t(b.default_title), style="Callout Title")
+        self.parts(b.parts(), style="Callout")
+
+    def page_break(self, _b: PageBreak) -> None:
+        self.docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+    def figure(self, b: Figure) -> None:
+        image = self.assets.get(b.id)
+        if image is not None and image.png:
+            p = self.docx.add_paragraph(style="Normal")
+            p.paragraph_format.keep_with_next = True
+            p.paragraph_format.space_after = Pt(2)
+            shape = p.add_run().add_picture(io.BytesIO(image.png), width=min(self.body_width, Cm(17)))
+            doc_pr = shape._inline.docPr
+            doc_pr.set("descr", _t(b.alt))
+            doc_pr.set("title", _t(b.chart.title))
+            doc_pr.set("name", _t(f"Figure {b.number}"))
+        cap = self.docx.add_paragraph(style="Caption")
+        cap.add_run(_t(f"Figure {b.number}. ")).bold = True
+        cap.add_run(_t(b.caption))
+
+    def key_figures(self, b: KeyFigures) -> None:
+        per_row = 3
+        figs = b.figures
+        rows = (len(figs) + per_row - 1) // per_row
+        table = self.docx.add_table(rows=rows, cols=per_row)
+        table.style = _style(self.docx, "Key Figures Table")
+        table.alignment = WD_TABLE_ALIGNMENT.LEFT
+        for i, f in enumerate(figs):
+            cell = table.cell(i // per_row, i % per_row)
+            cell.width = Cm(5.6)
+            p = cell.paragraphs[0]
+            p.style = _style(self.docx, "Key Figure Label")
+            p.add_run(_t(f.label))
+            self.docx_par(cell, "Key Figure Value", f.value)
+            self.docx_par(cell, "Key Figure Change", f.change or " ")
+            status = cell.add_paragraph(style="Key Figure Change")
+            if f.rag is not None:
+                r = status.add_run(_t(f.rag.label))
+                r.bold = True
+                r.font.color.rgb = RAG_RGB[f.rag]
+            else:
+                status.add_run(_t("No target"))
+            if f.note:
+                status.add_run(_t(f"  {f.note}"))
+            _cell_top_border(cell, RAG_HEX[f.rag])
+        for row in table.rows:
+            _cant_split(row)
+        if b.caption:
+            self.docx.add_paragraph(_t(b.caption), style="Table Note")
+
+    def docx_par(self, cell, style: str, text: str):
+        p = cell.add_paragraph(style=style)
+        p.add_run(_t(text))
+        return p
+
+    def table(self, b: Table) -> None:
+        if b.caption:
+            cap = self.docx.add_paragraph(style="Caption")
+            cap.paragraph_format.keep_with_next = True
+            cap.add_run(_t(f"Table {b.number}. ")).bold = True
+            cap.add_run(_t(b.caption))
+        ncols = len(b.columns)
+        nrows = 1 + len(b.rows) + (1 if b.more else 0)
+        table = self.docx.add_table(rows=nrows, cols=ncols)
+        table.style = _style(self.docx, "Report Table")
+        table.alignment = WD_TABLE_ALIGNMENT.LEFT
+        _table_look(table, last_row=b.total_row and not b.more)
+        widths = _column_widths(b, self.body_width)
+        header = table.rows[0]
+        _repeat_header(header)
+        for j, col in enumerate(b.columns):
+            cell = header.cells[j]
+            p = cell.paragraphs[0]
+            p.style = _style(self.docx, "Table Heading")
+            p.alignment = ALIGN[col.align]
+            p.add_run(_t(col.header))
+        for i, row in enumerate(b.rows, start=1):
+            tr = table.rows[i]
+            _cant_split(tr)
+            cells = tr.cells
+            for j, text in enumerate(row):
+                p = cells[j].paragraphs[0]
+                p.style = _style(self.docx, "Table Text")
+                p.alignment = ALIGN[b.columns[j].align]
+                run = p.add_run(_t(text))
+                if b.total_row and i == len(b.rows):
+                    run.bold = True
+                rag = b.cell_rag(i - 1, j)
+                if rag is not None:
+                    mark = p.add_run(_t(f" {rag.symbol}"))
+                    mark.font.color.rgb = RAG_RGB[rag]
+                    mark.font.size = Pt(7.5)
+        if b.more:
+            tr = table.rows[-1]
+            merged = tr.cells[0].merge(tr.cells[-1]) if ncols > 1 else tr.cells[0]
+            p = merged.paragraphs[0]
+            p.style = _style(self.docx, "Table Text")
+            run = p.add_run(_t(b.more))
+            run.italic = True
+        for j, w in enumerate(widths):
+            for cell in table.columns[j].cells:
+                cell.width = w
+        for note in b.notes:
+            self.docx.add_paragraph(_t(note), style="Table Note")
+        if not b.notes:
+            spacer = self.docx.add_paragraph(style="Table Note")
+            spacer.paragraph_format.space_after = Pt(4)
+
+    # ---- whole document
+
+    def cover(self) -> None:
+        d, docx = self.doc, self.docx
+        if d.logo is not None:
+            try:
+                docx.add_paragraph().add_run().add_picture(str(d.logo), height=Cm(1.5))
+            except Exception as err:  # unsupported image type (e.g. SVG): say so, keep going
+                raise RenderError(f"{d.logo}: the logo cannot be placed in Word ({type(err).__name__}); use PNG or JPEG") from None
+        docx.add_paragraph(_t(d.organisation), style="Cover Meta")
+        docx.add_paragraph(_t(d.title), style="Title")
+        if d.period_label:
+            docx.add_paragraph(_t(d.period_label), style="Subtitle")
+        if d.subject:
+            docx.add_paragraph(_t(d.subject), style="Cover Meta")
+        docx.add_paragraph(_t(f"Published {d.date.day} {d.date:%B %Y}"), style="Cover Meta")
+        if d.toc:
+            docx.add_paragraph(_t("Contents"), style="TOC Heading")
+            p = docx.add_paragraph(style="Normal")
+            entries = "\n".join(s.heading for s in d.sections(1))
+            _field(p, 'TOC \\o "1-2" \\h \\z \\u', entries or "Update this field to see the contents.")
+            _update_fields_on_open(docx)
+        docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+    def header_footer(self) -> None:
+        d = self.doc
+        for section in self.docx.sections:
+            section.different_first_page_header_footer = True
+            width = section.page_width - section.left_margin - section.right_margin
+            header = section.header
+            if not header.is_linked_to_previous and _has_text(header):
+                continue  # a user template's own header wins
+            hp = header.paragraphs[0]
+            hp.style = _style(self.docx, "Header")
+            hp.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+            hp.add_run(_t(f"{d.title} \u2014 {d.period_label}" if d.period_label else d.title))
+            for footer in (section.footer, section.first_page_footer):
+                if _has_text(footer):
+                    continue
+                fp = footer.paragraphs[0]
+                fp.style = _style(self.docx, "Footer")
+                fp.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+                fp.add_run(_t(d.organisation) + "\t" + "Page ")
+                _field(fp, "PAGE", "1")
+                fp.add_run(" of ")
+                _field(fp, "NUMPAGES", "1")
+
+    def core_properties(self) -> None:
+        d = self.doc
+        cp = self.docx.core_properties
+        cp.title = _t(d.full_title)[:255]
+        cp.author = _t(d.author)[:255]
+        cp.subject = _t(d.subject)[:255]
+        cp.keywords = _t(", ".join(d.keywords))[:255]
+        cp.comments = _t(f"Generated by ccreport {__version__}")
+        cp.last_modified_by = _t(d.author)[:255]
+        cp.category = _t(d.kind)
+        created = dt.datetime.combine(d.date, dt.time(0, 0))
+        cp.created = created
+        cp.modified = created
+        cp.revision = 1
+        cp.language = d.lang
+
+    def write(self) -> None:
+        if self.doc.primary_colour and not self._user_template:
+            self._brand()
+        self.cover()
+        for block in self.doc.blocks:
+            self.block(block)
+        self.header_footer()
+        self.core_properties()
+
+    _user_template = False
+
+    def _brand(self) -> None:
+        """With the built-in reference only: headings and title take the organisation's colour."""
+        rgb = RGBColor.from_string(self.doc.primary_colour.lstrip("#").upper())
+        for name in ("Title", "Heading 1"):
+            self.docx.styles[name].font.color.rgb = rgb
+
+
+def _has_text(part) -> bool:
+    return any(p.text.strip() for p in part.paragraphs)
+
+
+def _repeat_header(row) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    tr_pr.append(el)
+    _cant_split(row)
+
+
+def _cant_split(row) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    if tr_pr.find(qn("w:cantSplit")) is None:
+        el = OxmlElement("w:cantSplit")
+        el.set(qn("w:val"), "true")
+        tr_pr.insert(0, el)
+
+
+def _table_look(table, *, last_row: bool) -> None:
+    tbl_pr = table._tbl.tblPr
+    look = tbl_pr.find(qn("w:tblLook"))
+    if look is None:
+        look = OxmlElement("w:tblLook")
+        tbl_pr.append(look)
+    look.set(qn("w:val"), "0420" if last_row else "0400")
+    look.set(qn("w:firstRow"), "1")
+    look.set(qn("w:lastRow"), "1" if last_row else "0")
+    look.set(qn("w:firstColumn"), "0")
+    look.set(qn("w:lastColumn"), "0")
+    look.set(qn("w:noHBand"), "1")
+    look.set(qn("w:noVBand"), "1")
+
+
+def _cell_top_border(cell, colour: str) -> None:
+    tc_pr = cell._tc.get_or_add_tcPr()
+    tc_pr.append(parse_xml(
+        f'<w:tcBorders {nsdecls("w")}><w:top w:val="single" w:sz="24" w:space="0" w:color="{colour}"/></w:tcBorders>'
+    ))
+
+
+def _column_widths(b: Table, total) -> list:
+    """Share the text width by the longest text in each column (numbers stay narrow)."""
+    lengths = []
+    for j, col in enumerate(b.columns):
+        cells = [len(r[j]) for r in b.rows] or [0]
+        longest_word = max((len(w) for r in b.rows for w in r[j].split()), default=0)
+        want = max(max(cells), len(col.header) * 0.8, longest_word, 3)
+        lengths.append(min(want, 45) if not col.numeric else min(want, 16))
+    scale = sum(lengths)
+    return [int(total * (n / scale)) for n in lengths]
+
+
+def render_docx(doc: Document, assets: dict[str, "ChartImage"] | None = None, *, template: Path | None = None) -> bytes:
+    """The document as .docx bytes."""
+    if template is not None and not Path(template).is_file():
+        raise RenderError(f"{template}: the Word template does not exist")
+    docx = _open(Path(template) if template else None)
+    writer = _Writer(docx, doc, assets or {})
+    writer._user_template = template is not None
+    writer.write()
+    buf = io.BytesIO()
+    docx.save(buf)
+    return buf.getvalue()

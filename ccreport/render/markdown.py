@@ -1,0 +1,208 @@
+"""Markdown renderer: a Document -> GitHub-flavoured Markdown, charts as PNG files beside it.
+
+Plain text from the Document is escaped so that it stays literal: `<` becomes `&lt;` (no raw
+HTML ever reaches a Markdown viewer), and `|`, `*`, `_`, backticks, `[`, `]` and backslashes
+are backslash-escaped. Images are referenced relative to the .md file, in `<basename>_files/`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Iterable
+
+from ..document import (
+    Callout,
+    Document,
+    Figure,
+    KeyFigures,
+    PageBreak,
+    Paragraph,
+    Section,
+    Span,
+    Table,
+    TextPart,
+    xml_safe,
+)
+from ..errors import RenderError
+
+if TYPE_CHECKING:
+    from ..charts import ChartImage
+
+_ESCAPE = re.compile(r"([\\`*_\[\]|])")
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+_LINE_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[+-](?=\s)|\d+[.)](?=\s))")
+ALERTS = {"info": "NOTE", "warning": "WARNING", "todo": "IMPORTANT"}
+
+
+def escape(text: str) -> str:
+    """Make any text literal in GitHub-flavoured Markdown (one line)."""
+    text = " ".join(xml_safe(str(text)).split())
+    text = _ESCAPE.sub(r"\\\1", text)
+    text = _ENTITY.sub("&amp;", text)
+    text = text.replace("<", "&lt;").replace(">", "&gt;")
+    # A line that would start a heading, quote or list stays a plain line.
+    return _LINE_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1]
+                           if m.group(2)[0].isdigit() else m.group(1) + "\\" + m.group(2), text)
+
+
+def _code(text: str) -> str:
+    ticks = max((len(m) for m in re.findall(r"`+", text)), default=0) + 1
+    fence = "`" * ticks
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{xml_safe(text)}{pad}{fence}"
+
+
+def spans_md(spans: Iterable[Span]) -> str:
+    out = []
+    for s in spans:
+        text = _code(s.text) if s.code else escape(s.text)
+        if not text.strip():
+            out.append(text)
+            continue
+        if s.italic:
+            text = f"*{text}*"
+        if s.bold:
+            text = f"**{text}**"
+        if s.href:
+            url = s.href.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+            text = f"[{text}]({url})"
+        out.append(text)
+    return "".join(out)
+
+
+def parts_md(parts: Iterable[TextPart], prefix: str = "") -> list[str]:
+    lines: list[str] = []
+    for part in parts:
+        if part.kind == "p":
+            lines.append(prefix + spans_md(part.items[0]))
+        else:
+            for n, item in enumerate(part.items, start=1):
+                marker = "-" if part.kind == "ul" else f"{n}."
+                lines.append(f"{prefix}{marker} {spans_md(item)}")
+        lines.append(prefix.rstrip())
+    return lines
+
+
+def slug(heading: str) -> str:
+    """GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens."""
+    s = heading.strip().lower()
+    s = re.sub(r"[^\w\- ]", "", s)
+    return s.replace(" ", "-")
+
+
+def _cell(text: str) -> str:
+    return escape(text) or " "
+
+
+class _Writer:
+    def __init__(self, doc: Document, assets: dict[str, "ChartImage"], files_dir: str):
+        self.doc = doc
+        self.assets = assets
+        self.files_dir = files_dir
+        self.lines: list[str] = []
+        self.images: dict[str, bytes] = {}
+
+    def out(self, *lines: str) -> None:
+        self.lines.extend(lines)
+
+    def block(self, block) -> None:
+        handler = {
+            Section: self.section,
+            Paragraph: self.paragraph,
+            KeyFigures: self.key_figures,
+            Table: self.table,
+            Figure: self.figure,
+            Callout: self.callout,
+            PageBreak: self.page_break,
+        }.get(type(block))
+        if handler is None:
+            raise RenderError(f"the Markdown renderer has no handler for {type(block).__name__}")
+        handler(block)
+
+    def section(self, s: Section) -> None:
+        self.out("#" * min(s.level + 1, 6) + " " + escape(s.heading), "")
+        for child in s.children:
+            self.block(child)
+
+    def paragraph(self, b: Paragraph) -> None:
+        self.out(*parts_md(b.parts()))
+
+    def callout(self, b: Callout) -> None:
+        self.out(f"> [!{ALERTS[b.kind]}]", f"> **{escape(b.default_title)}**", ">")
+        body = parts_md(b.parts(), prefix="> ")
+        while body and not body[-1].strip(" >"):
+            body.pop()
+        self.out(*body, "")
+
+    def page_break(self, _b: PageBreak) -> None:
+        pass  # Markdown has no pages
+
+    def key_figures(self, b: KeyFigures) -> None:
+        self.out("| Measure | Value | Change | Status |", "| --- | ---: | ---: | --- |")
+        for f in b.figures:
+            status = f.rag.label if f.rag else "No target"
+            if f.note:
+                status += f" ({f.note})"
+            self.out(f"| {_cell(f.label)} | **{_cell(f.value)}** | {_cell(f.change)} | {_cell(status)} |")
+        self.out("")
+        if b.caption:
+            self.out(escape(b.caption), "")
+
+    def table(self, b: Table) -> None:
+        if b.caption:
+            self.out(f"**Table {b.number}.** {escape(b.caption)}", "")
+        self.out("| " + " | ".join(_cell(c.header) for c in b.columns) + " |")
+        rule = {"left": "---", "right": "---:", "center": ":---:"}
+        self.out("| " + " | ".join(rule[c.align] for c in b.columns) + " |")
+        last = len(b.rows) - 1
+        for i, row in enumerate(b.rows):
+            cells = []
+            for j, text in enumerate(row):
+                cell = _cell(text)
+                rag = b.cell_rag(i, j)
+                if rag is not None:
+                    cell += f" {rag.symbol}"
+                if b.total_row and i == last and text:
+                    cell = f"**{cell}**"
+                cells.append(cell)
+            self.out("| " + " | ".join(cells) + " |")
+        self.out("")
+        if b.more:
+            self.out(f"*{escape(b.more)}*", "")
+        for note in b.notes:
+            self.out(escape(note), "")
+
+    def figure(self, b: Figure) -> None:
+        image = self.assets.get(b.id)
+        if image is not None and image.png:
+            name = f"{b.id}.png"
+            self.images[name] = image.png
+            alt = escape(b.alt)
+            self.out(f"![{alt}]({self.files_dir}/{name})", "")
+        self.out(f"*Figure {b.number}. {escape(b.caption)}*", "")
+
+    def write(self) -> str:
+        d = self.doc
+        self.out(f"# {escape(d.title)}", "")
+        meta = " · ".join(escape(x) for x in (d.period_label, d.organisation) if x)
+        if meta:
+            self.out(f"**{meta}**", "")
+        sub = [escape(d.subject)] if d.subject else []
+        sub.append(escape(f"Published {d.date.day} {d.date:%B %Y}"))
+        self.out(" · ".join(sub), "")
+        if d.toc:
+            self.out("## Contents", "")
+            for s in d.sections(1):
+                self.out(f"- [{escape(s.heading)}](#{slug(s.heading)})")
+            self.out("")
+        for block in d.blocks:
+            self.block(block)
+        text = "\n".join(self.lines)
+        text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+        return text
+
+
+def render_markdown(doc: Document, assets: dict[str, "ChartImage"] | None, files_dir: str) -> tuple[str, dict[str, bytes]]:
+    """Markdown text plus the image files ({name: PNG bytes}) to write into `files_dir`."""
+    w = _Writer(doc, assets or {}, files_dir)
+    return w.write(), w.images
