@@ -149,6 +149,111 @@ def validate(state: State, inputs, preset, mapping, sheet, events_file, fmt, str
         raise QualityError(f"{q.problems} data-quality problem(s) found (--strict).")
 
 
+def compute_metrics(state: State, result, month, date_from, date_to, contacts_file):
+    """Resolve the period and compute the MetricSet (with contact-centre data if given)."""
+    from .metrics import compute
+    from .period import resolve_period
+
+    cfg = state.config
+    if (date_from is None) != (date_to is None):
+        raise click.UsageError("--from and --to go together.")
+    if month and date_from:
+        raise click.UsageError("use either --month or --from/--to, not both.")
+    period = resolve_period(cfg, month=month, start=date_from, end=date_to)
+    contacts = None
+    if contacts_file:
+        from .contacts import load_contacts
+
+        contacts = load_contacts(contacts_file, cfg)
+    return compute(result, cfg, period, contacts=contacts)
+
+
+@cli.command()
+@input_options
+@period_options
+@click.option("--contacts", "contacts_file", type=click.Path(dir_okay=False), default=None,
+              help="Contact-centre interval data CSV (service level, abandonment, AHT).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--full", is_flag=True, help="JSON: add the extended sections documents use (see docs/metrics.md).")
+@click.option("--by", type=click.Choice(["totals", "priority", "category", "service", "site", "channel",
+                                         "assignment_group", "trend"]), default="priority", show_default=True,
+              help="CSV: which breakdown to print.")
+@click.pass_obj
+def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, date_from, date_to,
+            contacts_file, fmt, full, by) -> None:
+    """Compute the SPEC metrics for a period and print them.
+
+    \b
+    Example:
+        ccreport metrics incidents.csv --month 2026-10
+        ccreport metrics incidents.csv --month previous --format json > metrics.json
+        ccreport metrics incidents.csv --format csv --by category
+    """
+    result = ingest(state, inputs, preset, mapping, sheet, events_file)
+    ms = compute_metrics(state, result, month, date_from, date_to, contacts_file)
+    if fmt == "json":
+        click.echo(json.dumps(ms.to_dict(full=full), indent=2, default=str, allow_nan=False))
+    elif fmt == "csv":
+        from .metrics_format import format_csv
+
+        click.echo(format_csv(ms, by=by), nl=False)
+    else:
+        from .metrics_format import format_table
+
+        click.echo(format_table(ms))
+
+
+def sample_dir() -> Path:
+    """sample_data/ in the working directory, else the one beside the package (dev checkout)."""
+    for candidate in (Path("sample_data"), Path(__file__).resolve().parents[1] / "sample_data"):
+        if (candidate / "incidents.csv").is_file():
+            return candidate
+    raise click.UsageError("no sample_data/ folder here; run `ccreport demo` from the ccreport checkout.")
+
+
+@cli.command()
+@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the documents.")
+@click.option("--sample", "sample", default=None, type=click.Path(file_okay=False),
+              help="Sample folder (default: ./sample_data).")
+@click.pass_obj
+def demo(state: State, out: str, sample: str | None) -> None:
+    """Render every document from sample_data/ into output/.
+
+    \b
+    Example:
+        ccreport demo
+        ccreport demo --out /tmp/ccreport-demo
+    """
+    from .config import load_config
+
+    src = Path(sample) if sample else sample_dir()
+    state._config = load_config(src / "ccreport.yaml")
+    inputs = [str(src / "incidents.csv")]
+    result = ingest(state, inputs, None, None, None, str(src / "events.csv"))
+    click.echo(format_quality(result))
+    month = _last_month(result, state.config.timezone)
+    contacts = str(src / "contacts.csv")
+    ms = compute_metrics(state, result, month, None, None, contacts)
+    from .metrics_format import format_table
+
+    click.echo("")
+    click.echo(format_table(ms))
+    Path(out).mkdir(parents=True, exist_ok=True)
+    for step in _demo_steps():
+        step(state, src, Path(out), result, ms)
+
+
+def _last_month(result, timezone: str) -> str:
+    """The month of the newest incident, in the configured timezone (YYYY-MM)."""
+    return result.incidents["opened_at"].max().tz_convert(timezone).strftime("%Y-%m")
+
+
+def _demo_steps() -> list[Callable]:
+    """Document steps of the demo, added as the document commands land."""
+    return []
+
+
 def format_quality(result) -> str:
     q = result.quality
     rows = [

@@ -122,7 +122,7 @@ JIRA = Preset(
         "opened_at": ("created",),
         "resolved_at": ("resolved",),
         "root_cause": ("custom field (root cause)",),
-        "resolution_notes": ("resolution",),
+        "resolution_notes": ("custom field (resolution notes)",),
         "problem_id": ("custom field (problem)", "custom field (linked problem)"),
     },
     signature=("issue key", "issue id", "issue type", "summary", "project key", "created",
