@@ -336,6 +336,7 @@ def incidents(n: int = 3000, end_month: str = "2026-10", seed: int = 7) -> pd.Da
     typical = np.exp(np.log(np.array([3000, 600, 40, 6, 1])[p]) + .9 * rng.standard_normal(k))
     some = rng.random(k) < np.array([1, 1, .8, .5, .2])[p]  # low priorities often touch no customer
     customers = np.where(major, df["customers"], np.round(typical * some))
+    pairs = [MATRIX_PAIRS[q][i % len(MATRIX_PAIRS[q])] for q, i in zip(prio, rng.integers(0, 12, k))]
 
     # Status as of the export, taken at the end of the last month.
     cancelled = ~major & (rng.random(k) < .015)
@@ -361,7 +362,6 @@ def incidents(n: int = 3000, end_month: str = "2026-10", seed: int = 7) -> pd.Da
                       "A single agent affected.", "No customer impact."])[p]
     description = [f"{t}. Reported by {s} at {site}. {sc}" for t, s, site, sc in zip(df["title"], source,
                                                                                        df["site"], scope)]
-    pairs = [MATRIX_PAIRS[q][i % len(MATRIX_PAIRS[q])] for q, i in zip(prio, rng.integers(0, 12, k))]
     # Free text is typed by anyone: one carries quotes, a comma and markup.
     description[k // 2] += ' Error shown: "Session expired, please <b>log in</b> again".'
 

@@ -22,7 +22,7 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
         assert a.read_bytes() == b.read_bytes(), f"{a.name} differs between two runs"
 
 
-def test_other_seed_other_incidents(tmp_path: Path) -> None:
+def test_other_seed_other_incidents() -> None:
     a = sample.incidents(300, "2026-03", seed=1)
     b = sample.incidents(300, "2026-03", seed=2)
     assert not a["opened_at"].equals(b["opened_at"])
