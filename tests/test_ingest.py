@@ -359,3 +359,14 @@ def test_real_servicenow_event_log(servicenow_log):
     awaiting = {row["number"] for row in rows if row["incident_state"].startswith("Awaiting")}
     assert set(r.pauses.incident_id) <= awaiting and len(set(r.pauses.incident_id)) > 0.8 * len(awaiting)
     assert (r.pauses.end > r.pauses.start).all()
+
+
+def test_servicenow_rest_times_are_utc(tmp_path):
+    # The Table API returns stored values in UTC, whatever the configured display timezone.
+    p = tmp_path / "rest.json"
+    p.write_text(json.dumps({"result": [{"number": "INC1", "opened_at": "2026-07-01 09:00:00",
+                                         "incident_state": "7", "priority": "3", "short_description": "x",
+                                         "sys_created_on": "2026-07-01 09:00:00"}]}))
+    r = load([p], Config(timezone="Europe/London"))
+    assert r.preset == "servicenow" and r.incidents.opened_at[0] == ts("2026-07-01T09:00Z")
+    assert r.incidents.status[0] == "Closed" and r.incidents.priority[0] == "P3"

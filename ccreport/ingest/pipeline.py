@@ -132,10 +132,13 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
     ts_cols = {f: cols[f] for f in DATETIME_FIELDS if f in cols}
     if hist_time:
         ts_cols["_event_time"] = _blank_missing(_coalesce_repeats(raw, hist_time), markers)
+    # ServiceNow's REST Table API returns stored date-times in UTC, whatever the instance's
+    # display timezone; list exports show the user's local time.
+    tz = "UTC" if preset.name == "servicenow" and raw.json_root == "result" else config.timezone
     # ISO columns parse on the fast path; only the others need day-first evidence.
     general = {}
     for f, c in ts_cols.items():
-        fast = normalise.parse_iso_fast(c, config.timezone, quality, f.lstrip("_"), rows_no, path)
+        fast = normalise.parse_iso_fast(c, tz, quality, f.lstrip("_"), rows_no, path)
         if fast is not None:
             rows[f] = fast
         else:
@@ -147,7 +150,7 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
             evidence[f] = ev
     dayfirst = normalise.decide_dayfirst(evidence, config.dayfirst, path, quality)
     for f, c in general.items():
-        rows[f] = normalise.parse_timestamps(c, field=f.lstrip("_"), tz=config.timezone,
+        rows[f] = normalise.parse_timestamps(c, field=f.lstrip("_"), tz=tz,
                                              dayfirst=dayfirst.get(f, True), quality=quality,
                                              rows=rows_no, file=path)
 
