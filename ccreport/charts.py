@@ -190,7 +190,7 @@ def _lines(ax, chart: Chart, pal: Palette) -> None:
     ax.set_xlim(-0.4, len(xs) - 0.6)
     lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
     # Lines need no zero baseline (FT style) when the values sit far from zero.
-    bottom = 0.0 if lo <= 0.35 * hi else lo - (hi - lo) * 0.6
+    bottom = 0.0 if chart.kind == "mttr_trend" or lo <= 0.35 * hi else lo - (hi - lo) * 0.6
     ax.set_ylim(max(bottom, 0.0), hi + (hi - max(bottom, 0.0)) * 0.12 or 1)
     _target_line(ax, chart)
     _right_labels(ax, ends)
@@ -347,13 +347,14 @@ def draw(chart: Chart, primary: str = "#1f4e79", *, svg: bool = True, png: bool 
          salt: str = "ccreport") -> ChartImage:
     """Draw one chart; return SVG text (no XML prolog) and/or PNG bytes."""
     import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure as MplFigure
 
     pal = Palette.from_primary(primary)
     with matplotlib.rc_context(_rc(salt)):
-        fig = plt.figure(figsize=(TEXT_WIDTH_IN, chart.height_in))
+        # A bare Figure on an Agg canvas: no pyplot, no global figure registry, no GUI backend.
+        fig = MplFigure(figsize=(TEXT_WIDTH_IN, chart.height_in))
+        FigureCanvasAgg(fig)
         try:
             # Title block height is fixed in inches, so every chart's title sits the same way.
             head = (0.50 if chart.subtitle else 0.34) / chart.height_in
@@ -363,10 +364,10 @@ def draw(chart: Chart, primary: str = "#1f4e79", *, svg: bool = True, png: bool 
             if horizontal:
                 longest = max((len(_clip(c, 40)) for c in chart.categories), default=4)
                 left = min(0.40, 0.025 + 0.0092 * longest)
-                bottom = 0.28 / chart.height_in
+                bottom = 0.08 / chart.height_in
             else:
                 left = 0.075
-            right = {"trend": 0.85, "mttr_trend": 0.85, "sla_by_priority": 0.88, "pareto": 0.92}.get(chart.kind, 0.98)
+            right = {"trend": 0.85, "mttr_trend": 0.85, "sla_by_priority": 0.88, "pareto": 0.87}.get(chart.kind, 0.98)
             ax = fig.add_axes((left, bottom, right - left, top - bottom))
             _DRAW[chart.kind](ax, chart, pal)
             if horizontal:
@@ -387,19 +388,48 @@ def draw(chart: Chart, primary: str = "#1f4e79", *, svg: bool = True, png: bool 
                             metadata={"Software": None}, pil_kwargs={"optimize": False})
                 png_bytes = bbuf.getvalue()
         finally:
-            plt.close(fig)
+            fig.clear()
     return ChartImage(svg=svg_text, png=png_bytes)
 
 
 _PROLOG = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 _SVG_SIZE = re.compile(r'(<svg[^>]*?) width="[^"]*" height="[^"]*"')
+_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
+_GLOBAL_STYLE = re.compile(r"\s*<style[^>]*>.*?</style>", re.DOTALL)
+_EMPTY_DEFS = re.compile(r"\s*<defs>\s*</defs>")
+_GROUP_ID = re.compile(r'<g id="[^"]*"')
+_STYLE_ATTR = re.compile(r' style="([^"]*)"')
+
+
+def _presentation_attributes(m: re.Match) -> str:
+    out = []
+    for decl in m.group(1).split(";"):
+        if ":" in decl:
+            name, value = decl.split(":", 1)
+            out.append(f' {name.strip()}="{value.strip()}"')
+    return "".join(out)
 
 
 def _clean_svg(svg: str) -> str:
-    """Drop the XML declaration and DOCTYPE, so the SVG can sit inline in HTML."""
+    """Make matplotlib's SVG fit to sit inline in HTML, several per page.
+
+    - no XML declaration or DOCTYPE; no RDF metadata;
+    - size from CSS (the text column); the viewBox keeps the aspect ratio;
+    - no global `<style>` rule (inline, `*{...}` would restyle the whole HTML page): its two
+      declarations become inherited attributes on the root element;
+    - no `id` on groups (`figure_1`, `axes_1`... would repeat in every chart); the ids that
+      are referenced (clip paths, markers) are hashed with the per-figure salt, so unique;
+    - `style="..."` becomes SVG presentation attributes, which HTML CSS engines leave alone.
+    """
     svg = _PROLOG.sub("", svg, count=1)
-    # Size comes from CSS (the text column); the viewBox keeps the aspect ratio.
-    return _SVG_SIZE.sub(r"\1", svg, count=1).strip()
+    svg = _SVG_SIZE.sub(r"\1", svg, count=1)
+    svg = _METADATA.sub("", svg, count=1)
+    svg = _GLOBAL_STYLE.sub("", svg, count=1)
+    svg = _EMPTY_DEFS.sub("", svg)
+    svg = _GROUP_ID.sub("<g", svg)
+    svg = _STYLE_ATTR.sub(_presentation_attributes, svg)
+    svg = svg.replace("<svg ", '<svg stroke-linejoin="round" stroke-linecap="butt" focusable="false" aria-hidden="true" ', 1)
+    return svg.strip()
 
 
 def draw_all(figures: Iterable[tuple[str, Chart]], primary: str, *, svg: bool, png: bool) -> dict[str, ChartImage]:

@@ -168,7 +168,10 @@ def _summary_sentences(x: _Ctx) -> list[str]:
 
     # 1. Volume.
     opened, resolved = t.get("opened"), t.get("resolved")
-    s = f"{c.plural(opened or 0, 'incident')} {'was' if opened == 1 else 'were'} opened and {c.fmt_int(resolved)} resolved in {x.label}"
+    if not opened and not resolved:
+        s = f"No incidents were opened or resolved in {x.label}"
+    else:
+        s = f"{c.plural(opened or 0, 'incident')} {'was' if opened == 1 else 'were'} opened and {c.fmt_int(resolved)} resolved in {x.label}"
     words = c.change_words(opened, p.get("opened"))
     if words:
         s += f"; openings were {words} in {x.prev_label}"
@@ -210,10 +213,10 @@ def _summary_sentences(x: _Ctx) -> list[str]:
         timed = [mi for mi in majors if mi.get("duration_hours") is not None]
         if timed:
             longest = max(timed, key=lambda mi: mi["duration_hours"])
-            s += (
-                f"; the longest, {md_escape(str(longest.get('incident_id')))} "
-                f"({md_escape(_short(longest.get('title'), 60))}), lasted {c.fmt_duration(longest['duration_hours'])}"
-            )
+            who = (f"{md_escape(str(longest.get('incident_id')))} "
+                   f"({md_escape(_short(longest.get('title'), 60))})")
+            how_long = c.fmt_duration(longest["duration_hours"])
+            s += f"; {who} lasted {how_long}" if len(majors) == 1 else f"; the longest, {who}, lasted {how_long}"
         still_open = len(majors) - len([mi for mi in majors if mi.get("resolved_at")])
         if still_open:
             s += f"; {still_open} {'is' if still_open == 1 else 'are'} still open"
@@ -258,13 +261,16 @@ def _volume(x: _Ctx) -> Section:
         resolved = [r.get("resolved") for r in trend]
         more_in = sum(1 for o, r in zip(opened, resolved) if o is not None and r is not None and o > r)
         last = opened[-1]
-        valid = [o for o in opened if o is not None]
-        if last is not None and valid and last == max(valid) and len(valid) > 1:
-            title = f"{c.fmt_int(last)} incidents opened in {x.month_word}, the most in 12 months"
-        elif last is not None and valid and last == min(valid) and len(valid) > 1:
-            title = f"{c.fmt_int(last)} incidents opened in {x.month_word}, the fewest in 12 months"
+        earlier = [o for o in opened[:-1] if o is not None]
+        n = len(trend)
+        if last is not None and earlier and last > max(earlier):
+            title = f"{c.fmt_int(last)} incidents opened in {x.month_word}, the most in {n} months"
+        elif last is not None and earlier and last < min(earlier):
+            title = f"{c.fmt_int(last)} incidents opened in {x.month_word}, the fewest in {n} months"
+        elif more_in:
+            title = f"More incidents opened than resolved in {more_in} of the last {n} months"
         else:
-            title = f"More incidents opened than resolved in {more_in} of the last {len(trend)} months"
+            title = f"Incidents opened and resolved over the last {n} months"
         chart = Chart(
             "trend", title, tuple(months),
             (series("Opened", opened), series("Resolved", resolved)),
@@ -274,6 +280,8 @@ def _volume(x: _Ctx) -> Section:
             Paragraph(
                 f"Over the last {len(trend)} months more incidents were opened than resolved in "
                 f"{more_in} {'month' if more_in == 1 else 'months'}; a backlog grows in those months."
+                if more_in else
+                f"In none of the last {len(trend)} months were more incidents opened than resolved."
             ),
             Figure(
                 "fig-trend", chart,
@@ -541,7 +549,7 @@ def _majors(x: _Ctx) -> Section:
     due = [mi for mi in majors if _pir_status(mi) == "PIR due"]
     if due:
         sec.add(Callout("todo", f"{c.plural(len(due), 'PIR')} {'is' if len(due) == 1 else 'are'} due. "
-                                 "Run `ccreport pir --incident ID` to draft each review."))
+                                 f"Run `ccreport pir --incident ID` to draft {'it' if len(due) == 1 else 'each review'}."))
     return sec
 
 

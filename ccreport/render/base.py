@@ -59,8 +59,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 def safe_basename(name: str, max_len: int = 100) -> str:
     """`<kind>-<period or id>` reduced to [A-Za-z0-9._-], no leading dots, at most 100 chars."""
-    cleaned = _UNSAFE.sub("_", name).strip("_")
-    cleaned = cleaned.lstrip(".-")
+    cleaned = _UNSAFE.sub("_", name).lstrip("._-")  # no hidden files, no option-like names
     cleaned = cleaned[:max_len].rstrip("._-") or "document"
     return cleaned
 

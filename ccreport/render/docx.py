@@ -17,14 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from docx import Document as open_docx
-from docx.enum.section import WD_SECTION_START  # noqa: F401  (kept for template authors)
-from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Emu, Pt, RGBColor
 
 from .. import __version__
 from ..document import (
@@ -49,6 +47,8 @@ if TYPE_CHECKING:
 
     from ..charts import ChartImage
 
+#: Tables with at most this many rows are kept on one page (longer ones repeat their header).
+KEEP_TOGETHER_ROWS = 8
 RAG_RGB = {Rag.GREEN: RGBColor(0x1E, 0x7B, 0x34), Rag.AMBER: RGBColor(0x9A, 0x5B, 0x00), Rag.RED: RGBColor(0xB3, 0x26, 0x1E)}
 RAG_HEX = {Rag.GREEN: "1E7B34", Rag.AMBER: "9A5B00", Rag.RED: "B3261E", None: "D5D8DC"}
 ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "right": WD_ALIGN_PARAGRAPH.RIGHT, "center": WD_ALIGN_PARAGRAPH.CENTER}
@@ -142,6 +142,31 @@ class _Writer:
         self.doc = doc
         self.assets = assets
         self.body_width = self._text_width()
+        self._ids: dict[str, str] = {}
+
+    # ---- styles: looked up by name once, then set by id (python-docx's name lookup scans
+    # every style on each call, which dominated the render time)
+
+    def sid(self, name: str) -> str:
+        if name not in self._ids:
+            self._ids[name] = _style(self.docx, name).style_id
+        return self._ids[name]
+
+    def par(self, style: str, text: str | None = None, container=None):
+        p = (container if container is not None else self.docx).add_paragraph()
+        self.restyle(p, style)
+        if text:
+            p.add_run(_t(text))
+        return p
+
+    def restyle(self, paragraph, style: str) -> None:
+        paragraph._p.get_or_add_pPr().style = self.sid(style)
+
+    def run_style(self, run, style: str) -> None:
+        run._r.get_or_add_rPr().style = self.sid(style)
+
+    def table_style(self, table, style: str) -> None:
+        table._tbl.tblPr.style = self.sid(style)
 
     def _text_width(self):
         s = self.docx.sections[-1]
@@ -161,14 +186,14 @@ class _Writer:
             run.bold = s.bold or None
             run.italic = s.italic or None
             if s.code:
-                run.style = _style(self.docx, "Verbatim Char")
+                self.run_style(run, "Verbatim Char")
 
     def _hyperlink(self, paragraph, s: Span) -> None:
         r_id = paragraph.part.relate_to(s.href, RT.HYPERLINK, is_external=True)
         link = OxmlElement("w:hyperlink")
         link.set(qn("r:id"), r_id)
         run = paragraph.add_run(_t(s.text))
-        run.style = _style(self.docx, "Hyperlink")
+        self.run_style(run, "Hyperlink")
         run.bold = s.bold or None
         run.italic = s.italic or None
         link.append(run._r)  # move the run inside the hyperlink element
@@ -177,11 +202,11 @@ class _Writer:
     def parts(self, parts: Iterable[TextPart], style: str = "Normal") -> None:
         for part in parts:
             if part.kind == "p":
-                self.spans(self.docx.add_paragraph(style=style), part.items[0])
+                self.spans(self.par(style), part.items[0])
             else:
                 list_style = "List Bullet" if part.kind == "ul" else "List Number"
                 for item in part.items:
-                    self.spans(self.docx.add_paragraph(style=list_style), item)
+                    self.spans(self.par(list_style), item)
 
     # ---- blocks (plain dispatch on the block type)
 
@@ -201,7 +226,7 @@ class _Writer:
 
     def section(self, s: Section) -> None:
         level = min(s.level, 3)
-        p = self.docx.add_paragraph(_t(s.heading), style=f"Heading {level}")
+        p = self.par(f"Heading {level}", s.heading)
         if s.appendix and s.level == 1:
             p.paragraph_format.page_break_before = True
         for child in s.children:
@@ -211,7 +236,7 @@ class _Writer:
         self.parts(b.parts())
 
     def callout(self, b: Callout) -> None:
-        self.docx.add_paragraph(_t(b.default_title), style="Callout Title")
+        self.par("Callout Title", b.default_title)
         self.parts(b.parts(), style="Callout")
 
     def page_break(self, _b: PageBreak) -> None:
@@ -220,7 +245,7 @@ class _Writer:
     def figure(self, b: Figure) -> None:
         image = self.assets.get(b.id)
         if image is not None and image.png:
-            p = self.docx.add_paragraph(style="Normal")
+            p = self.par("Normal")
             p.paragraph_format.keep_with_next = True
             p.paragraph_format.space_after = Pt(2)
             shape = p.add_run().add_picture(io.BytesIO(image.png), width=min(self.body_width, Cm(17)))
@@ -228,7 +253,9 @@ class _Writer:
             doc_pr.set("descr", _t(b.alt))
             doc_pr.set("title", _t(b.chart.title))
             doc_pr.set("name", _t(f"Figure {b.number}"))
-        cap = self.docx.add_paragraph(style="Caption")
+        cap = self.par("Caption")
+        cap.paragraph_format.space_before = Pt(2)
+        cap.paragraph_format.space_after = Pt(10)
         cap.add_run(_t(f"Figure {b.number}. ")).bold = True
         cap.add_run(_t(b.caption))
 
@@ -237,46 +264,47 @@ class _Writer:
         figs = b.figures
         rows = (len(figs) + per_row - 1) // per_row
         table = self.docx.add_table(rows=rows, cols=per_row)
-        table.style = _style(self.docx, "Key Figures Table")
+        self.table_style(table, "Key Figures Table")
         table.alignment = WD_TABLE_ALIGNMENT.LEFT
         for i, f in enumerate(figs):
             cell = table.cell(i // per_row, i % per_row)
             cell.width = Cm(5.6)
             p = cell.paragraphs[0]
-            p.style = _style(self.docx, "Key Figure Label")
+            self.restyle(p, "Key Figure Label")
             p.add_run(_t(f.label))
-            self.docx_par(cell, "Key Figure Value", f.value)
+            value = self.docx_par(cell, "Key Figure Value", f.value)
+            if len(f.value) > 10:  # words ("not in this export"), not a figure: smaller
+                for run in value.runs:
+                    run.font.size = Pt(11)
             self.docx_par(cell, "Key Figure Change", f.change or " ")
-            status = cell.add_paragraph(style="Key Figure Change")
+            status = self.par("Key Figure Change", container=cell)
             if f.rag is not None:
-                r = status.add_run(_t(f.rag.label))
+                r = status.add_run(_t(f.rag.label + ("  " if f.note else "")))
                 r.bold = True
                 r.font.color.rgb = RAG_RGB[f.rag]
-            else:
+            elif not f.note:
                 status.add_run(_t("No target"))
             if f.note:
-                status.add_run(_t(f"  {f.note}"))
+                status.add_run(_t(f.note))
             _cell_top_border(cell, RAG_HEX[f.rag])
         for row in table.rows:
             _cant_split(row)
         if b.caption:
-            self.docx.add_paragraph(_t(b.caption), style="Table Note")
+            self.par("Table Note", b.caption)
 
     def docx_par(self, cell, style: str, text: str):
-        p = cell.add_paragraph(style=style)
-        p.add_run(_t(text))
-        return p
+        return self.par(style, text or " ", container=cell)
 
     def table(self, b: Table) -> None:
         if b.caption:
-            cap = self.docx.add_paragraph(style="Caption")
+            cap = self.par("Caption")
             cap.paragraph_format.keep_with_next = True
             cap.add_run(_t(f"Table {b.number}. ")).bold = True
             cap.add_run(_t(b.caption))
         ncols = len(b.columns)
         nrows = 1 + len(b.rows) + (1 if b.more else 0)
         table = self.docx.add_table(rows=nrows, cols=ncols)
-        table.style = _style(self.docx, "Report Table")
+        self.table_style(table, "Report Table")
         table.alignment = WD_TABLE_ALIGNMENT.LEFT
         _table_look(table, last_row=b.total_row and not b.more)
         widths = _column_widths(b, self.body_width)
@@ -285,7 +313,7 @@ class _Writer:
         for j, col in enumerate(b.columns):
             cell = header.cells[j]
             p = cell.paragraphs[0]
-            p.style = _style(self.docx, "Table Heading")
+            self.restyle(p, "Table Heading")
             p.alignment = ALIGN[col.align]
             p.add_run(_t(col.header))
         for i, row in enumerate(b.rows, start=1):
@@ -294,7 +322,7 @@ class _Writer:
             cells = tr.cells
             for j, text in enumerate(row):
                 p = cells[j].paragraphs[0]
-                p.style = _style(self.docx, "Table Text")
+                self.restyle(p, "Table Text")
                 p.alignment = ALIGN[b.columns[j].align]
                 run = p.add_run(_t(text))
                 if b.total_row and i == len(b.rows):
@@ -306,18 +334,19 @@ class _Writer:
                     mark.font.size = Pt(7.5)
         if b.more:
             tr = table.rows[-1]
+            _cant_split(tr)
             merged = tr.cells[0].merge(tr.cells[-1]) if ncols > 1 else tr.cells[0]
             p = merged.paragraphs[0]
-            p.style = _style(self.docx, "Table Text")
+            self.restyle(p, "Table Text")
             run = p.add_run(_t(b.more))
             run.italic = True
-        for j, w in enumerate(widths):
-            for cell in table.columns[j].cells:
-                cell.width = w
+        _fixed_widths(table, widths)
+        if len(b.rows) <= KEEP_TOGETHER_ROWS:
+            _keep_together(table)
         for note in b.notes:
-            self.docx.add_paragraph(_t(note), style="Table Note")
+            self.par("Table Note", note)
         if not b.notes:
-            spacer = self.docx.add_paragraph(style="Table Note")
+            spacer = self.par("Table Note")
             spacer.paragraph_format.space_after = Pt(4)
 
     # ---- whole document
@@ -329,16 +358,16 @@ class _Writer:
                 docx.add_paragraph().add_run().add_picture(str(d.logo), height=Cm(1.5))
             except Exception as err:  # unsupported image type (e.g. SVG): say so, keep going
                 raise RenderError(f"{d.logo}: the logo cannot be placed in Word ({type(err).__name__}); use PNG or JPEG") from None
-        docx.add_paragraph(_t(d.organisation), style="Cover Meta")
-        docx.add_paragraph(_t(d.title), style="Title")
+        self.par("Cover Meta", d.organisation)
+        self.par("Title", d.title)
         if d.period_label:
-            docx.add_paragraph(_t(d.period_label), style="Subtitle")
+            self.par("Subtitle", d.period_label)
         if d.subject:
-            docx.add_paragraph(_t(d.subject), style="Cover Meta")
-        docx.add_paragraph(_t(f"Published {d.date.day} {d.date:%B %Y}"), style="Cover Meta")
-        if d.toc:
-            docx.add_paragraph(_t("Contents"), style="TOC Heading")
-            p = docx.add_paragraph(style="Normal")
+            self.par("Cover Meta", d.subject)
+        self.par("Cover Meta", f"Published {d.date.day} {d.date:%B %Y}")
+        if d.toc and any(True for _ in d.sections(1)):
+            self.par("TOC Heading", "Contents")
+            p = self.par("Normal")
             entries = "\n".join(s.heading for s in d.sections(1))
             _field(p, 'TOC \\o "1-2" \\h \\z \\u', entries or "Update this field to see the contents.")
             _update_fields_on_open(docx)
@@ -353,14 +382,14 @@ class _Writer:
             if not header.is_linked_to_previous and _has_text(header):
                 continue  # a user template's own header wins
             hp = header.paragraphs[0]
-            hp.style = _style(self.docx, "Header")
+            self.restyle(hp, "Header")
             hp.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
             hp.add_run(_t(f"{d.title} \u2014 {d.period_label}" if d.period_label else d.title))
             for footer in (section.footer, section.first_page_footer):
                 if _has_text(footer):
                     continue
                 fp = footer.paragraphs[0]
-                fp.style = _style(self.docx, "Footer")
+                self.restyle(fp, "Footer")
                 fp.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
                 fp.add_run(_t(d.organisation) + "\t" + "Page ")
                 _field(fp, "PAGE", "1")
@@ -377,7 +406,7 @@ class _Writer:
         cp.comments = _t(f"Generated by ccreport {__version__}")
         cp.last_modified_by = _t(d.author)[:255]
         cp.category = _t(d.kind)
-        created = dt.datetime.combine(d.date, dt.time(0, 0))
+        created = dt.datetime.combine(d.date, dt.time(0, 0), tzinfo=dt.timezone.utc)
         cp.created = created
         cp.modified = created
         cp.revision = 1
@@ -436,6 +465,33 @@ def _table_look(table, *, last_row: bool) -> None:
     look.set(qn("w:noVBand"), "1")
 
 
+def _fixed_widths(table, widths: list) -> None:
+    """Fixed layout with explicit grid widths: Word and LibreOffice then agree on columns."""
+    table.autofit = False
+    tbl = table._tbl
+    grid = tbl.tblGrid
+    for col, w in zip(grid.findall(qn("w:gridCol")), widths):
+        col.set(qn("w:w"), str(w.twips))
+    for row in table.rows:
+        for cell, w in zip(row.cells, widths):
+            cell.width = w
+    tbl_w = tbl.tblPr.find(qn("w:tblW"))
+    if tbl_w is None:
+        tbl_w = OxmlElement("w:tblW")
+        tbl.tblPr.append(tbl_w)
+    tbl_w.set(qn("w:type"), "dxa")
+    tbl_w.set(qn("w:w"), str(sum(w.twips for w in widths)))
+
+
+def _keep_together(table) -> None:
+    """Short tables stay on one page: every row but the last keeps with the next."""
+    rows = table.rows
+    for row in rows[:-1]:
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                p.paragraph_format.keep_with_next = True
+
+
 def _cell_top_border(cell, colour: str) -> None:
     tc_pr = cell._tc.get_or_add_tcPr()
     tc_pr.append(parse_xml(
@@ -443,16 +499,44 @@ def _cell_top_border(cell, colour: str) -> None:
     ))
 
 
+#: Average advance of a table character at 8.5 pt, in EMU (about 5 pt), plus cell padding.
+_CHAR = Pt(5.0)
+_PAD = Pt(7)
+
+
 def _column_widths(b: Table, total) -> list:
-    """Share the text width by the longest text in each column (numbers stay narrow)."""
-    lengths = []
+    """Column widths like a browser's auto table layout, computed from character counts.
+
+    Every column first gets its natural width (its longest cell on one line). If they all
+    fit, the spare width is shared in proportion. If not, numbers and identifiers keep their
+    natural width and the text columns share what is left, never narrower than their longest
+    word.
+    """
+    natural: list[int] = []
+    floor: list[int] = []
+    fixed: list[bool] = []
     for j, col in enumerate(b.columns):
-        cells = [len(r[j]) for r in b.rows] or [0]
-        longest_word = max((len(w) for r in b.rows for w in r[j].split()), default=0)
-        want = max(max(cells), len(col.header) * 0.8, longest_word, 3)
-        lengths.append(min(want, 45) if not col.numeric else min(want, 16))
-    scale = sum(lengths)
-    return [int(total * (n / scale)) for n in lengths]
+        cells = [len(r[j]) + (2 if b.cell_rag(i, j) else 0) for i, r in enumerate(b.rows)] or [0]
+        header = len(col.header) if len(col.header) <= 14 else max(len(w) for w in col.header.split())
+        is_fixed = col.numeric or col.nowrap or col.align == "center"
+        longest = max(cells) if is_fixed else min(max(cells), 70)
+        natural.append(max(longest, header, 2) * _CHAR + _PAD)
+        words = [len(w) for r in b.rows for w in r[j].split()] or [0]
+        floor.append(max(max(words), 4) * _CHAR + _PAD)
+        fixed.append(is_fixed)
+    if sum(natural) <= total:
+        scale = total / sum(natural)
+        return [Emu(int(w * scale)) for w in natural]
+    fixed_need = sum(w for w, f in zip(natural, fixed) if f)
+    text_floor = sum(w for w, f in zip(floor, fixed) if not f)
+    if fixed_need + text_floor > total:  # even the numbers must squeeze: scale everything
+        scale = total / (fixed_need + text_floor)
+        return [Emu(int((n if f else fl) * scale)) for n, fl, f in zip(natural, floor, fixed)]
+    rest = total - fixed_need
+    text_natural = sum(w for w, f in zip(natural, fixed) if not f)
+    widths = [n if f else max(fl, int(rest * n / text_natural)) for n, fl, f in zip(natural, floor, fixed)]
+    scale = total / sum(widths)
+    return [Emu(int(w * scale)) for w in widths]
 
 
 def render_docx(doc: Document, assets: dict[str, "ChartImage"] | None = None, *, template: Path | None = None) -> bytes:

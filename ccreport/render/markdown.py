@@ -36,7 +36,7 @@ ALERTS = {"info": "NOTE", "warning": "WARNING", "todo": "IMPORTANT"}
 
 def escape(text: str) -> str:
     """Make any text literal in GitHub-flavoured Markdown (one line)."""
-    text = " ".join(xml_safe(str(text)).split())
+    text = re.sub(r"\s+", " ", xml_safe(str(text)))
     text = _ESCAPE.sub(r"\\\1", text)
     text = _ENTITY.sub("&amp;", text)
     text = text.replace("<", "&lt;").replace(">", "&gt;")
@@ -91,7 +91,7 @@ def slug(heading: str) -> str:
 
 
 def _cell(text: str) -> str:
-    return escape(text) or " "
+    return escape(text.strip()) or " "
 
 
 class _Writer:
@@ -140,9 +140,9 @@ class _Writer:
     def key_figures(self, b: KeyFigures) -> None:
         self.out("| Measure | Value | Change | Status |", "| --- | ---: | ---: | --- |")
         for f in b.figures:
-            status = f.rag.label if f.rag else "No target"
+            status = f.rag.label if f.rag else ("" if f.note else "No target")
             if f.note:
-                status += f" ({f.note})"
+                status = f"{status} ({f.note})" if status else f.note
             self.out(f"| {_cell(f.label)} | **{_cell(f.value)}** | {_cell(f.change)} | {_cell(status)} |")
         self.out("")
         if b.caption:
@@ -183,14 +183,14 @@ class _Writer:
 
     def write(self) -> str:
         d = self.doc
-        self.out(f"# {escape(d.title)}", "")
+        self.out(f"# {escape(d.title.strip())}", "")
         meta = " · ".join(escape(x) for x in (d.period_label, d.organisation) if x)
         if meta:
             self.out(f"**{meta}**", "")
         sub = [escape(d.subject)] if d.subject else []
         sub.append(escape(f"Published {d.date.day} {d.date:%B %Y}"))
         self.out(" · ".join(sub), "")
-        if d.toc:
+        if d.toc and any(True for _ in d.sections(1)):
             self.out("## Contents", "")
             for s in d.sections(1):
                 self.out(f"- [{escape(s.heading)}](#{slug(s.heading)})")

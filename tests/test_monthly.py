@@ -1,0 +1,314 @@
+"""The monthly report builder: every SPEC §5.1 section, worded from the full metrics dict."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from ccreport.config import Config
+from ccreport.document import Callout, Figure, KeyFigures, Paragraph, Rag, Section, Table
+from ccreport.documents import common as c
+from ccreport.documents.monthly import RULES, build_monthly, period_slug, render_monthly
+
+FIXTURE = Path(__file__).parent / "fixtures" / "metrics_full.json"
+NBSP = "\u00a0"
+
+SECTIONS = [
+    "1 Executive summary",
+    "2 Volume and trends",
+    "3 Performance by priority",
+    "4 Categories and services",
+    "5 Major incidents",
+    "6 Backlog and ageing",
+    "7 Customer impact",
+    "8 Problem candidates",
+    "9 Recommendations",
+    "Appendix A: Definitions and rules",
+    "Appendix B: Data quality",
+]
+
+
+@pytest.fixture
+def metrics() -> dict:
+    return json.loads(FIXTURE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def config() -> Config:
+    return Config(organisation={"name": "Northwind Contact Centre"})
+
+
+def build(metrics, config=None):
+    return build_monthly(metrics, config or Config(), date=dt.date(2026, 11, 3))
+
+
+def texts(doc) -> str:
+    """Every string the document will show, joined (for 'does it say X' checks)."""
+    out = []
+    for b in doc.walk():
+        if isinstance(b, Section):
+            out.append(b.heading)
+        elif isinstance(b, Paragraph):
+            out.append("".join(s.text for p in b.parts() for item in p.items for s in item))
+        elif isinstance(b, Callout):
+            out.append("".join(s.text for p in b.parts() for item in p.items for s in item))
+        elif isinstance(b, KeyFigures):
+            out += [f"{f.label} {f.value} {f.change} {f.note}" for f in b.figures]
+        elif isinstance(b, Table):
+            out += [b.caption, *b.notes, b.more or ""]
+            out += [" | ".join(r) for r in b.rows]
+        elif isinstance(b, Figure):
+            out += [b.chart.title, b.caption, b.alt]
+    return "\n".join(out)
+
+
+def summary_sentences(doc) -> list[str]:
+    section = doc.blocks[0]
+    para = [b for b in section.children if isinstance(b, Paragraph)][0]
+    return ["".join(s.text for s in item) for item in para.parts()[0].items]
+
+
+def test_every_section_of_spec_5_1(metrics, config):
+    doc = build(metrics, config)
+    assert [s.heading for s in doc.sections(1)] == SECTIONS
+    assert doc.title == "Monthly incident report" and doc.period_label == "October 2026"
+    assert doc.organisation == "Northwind Contact Centre"
+
+
+def test_key_figures_use_the_shared_formats_and_rag(metrics):
+    doc = build(metrics)
+    kf = [b for b in doc.walk() if isinstance(b, KeyFigures)][0]
+    t, p = metrics["totals"], metrics["previous"]["totals"]
+    by_label = {f.label: f for f in kf.figures}
+    assert by_label["Incidents opened"].value == c.fmt_int(t["opened"])
+    assert by_label["Incidents opened"].change.startswith(c.fmt_change(t["opened"], p["opened"], "int"))
+    assert by_label["Mean time to resolve"].value == c.fmt_hours(t["mttr_hours"])
+    assert by_label["Resolution SLA"].value == c.fmt_pct(t["resolution_sla_pct"])
+    assert by_label["Response SLA"].value == c.fmt_pct(t["response_sla_pct"])
+    assert by_label["Backlog at month end"].value == c.fmt_int(t["backlog_end"])
+    # 93.8 % against 95 %: within 10 % -> Amber; MTTR 19.5 h against 12 h -> Red; 96.8 % -> Green.
+    assert by_label["Resolution SLA"].rag is Rag.AMBER
+    assert by_label["Mean time to resolve"].rag is Rag.RED
+    assert by_label["Response SLA"].rag is Rag.GREEN
+    assert by_label["Incidents opened"].rag is None
+    assert len(kf.figures) == 6
+
+
+def test_summary_sentences_are_true_of_the_numbers(metrics):
+    sentences = summary_sentences(build(metrics))
+    assert 3 <= len(sentences) <= 6
+    assert sentences[0].startswith("632 incidents were opened and 607 resolved in October 2026")
+    assert f"up 8.8{NBSP}% from 581" in sentences[0]
+    assert f"Resolution SLA attainment was 93.8{NBSP}%, below the 95{NBSP}% target." in sentences
+    assert f"P1 (83.3{NBSP}%), P2 (81.0{NBSP}%) and P3 (93.2{NBSP}%) were below the resolution target." in sentences
+    assert f"Mean time to resolve was 19.5{NBSP}h (median 11.5{NBSP}h), above the 12{NBSP}h target." in sentences
+    majors = [s for s in sentences if "major incident" in s][0]
+    assert majors.startswith("There were 4 major incidents; the longest, INC0104530")
+    assert f"lasted 5.4{NBSP}h; 1 is still open." in majors
+    assert sentences[-1] == f"The backlog was 112 at month end, up 28.7{NBSP}% from 87; 10 incidents were older than 30 days."
+
+
+def test_summary_when_targets_are_met(metrics):
+    m = copy.deepcopy(metrics)
+    m["totals"]["resolution_sla_pct"] = 97.25
+    for v in m["by_priority"].values():
+        v["resolution_sla_pct"] = 99.0 if v["resolution_sla_pct"] is not None else None
+    sentences = summary_sentences(build(m))
+    assert f"Resolution SLA attainment was 97.2{NBSP}%, meeting the 95{NBSP}% target." in sentences
+    assert not any("below the resolution target" in s for s in sentences)
+
+
+def test_priority_table_formats_and_flags(metrics):
+    doc = build(metrics)
+    table = [b for b in doc.walk() if isinstance(b, Table) and b.caption.startswith("Performance by priority")][0]
+    headers = [col.header for col in table.columns]
+    assert headers == ["Priority", "Opened", "Resolved", "MTTA", "MTTR", "Median", "P90", "Response SLA", "Resolution SLA"]
+    p2 = table.rows[1]
+    bp = metrics["by_priority"]["P2"]
+    assert p2 == ["P2", "42", "40", c.fmt_minutes(bp["mtta_hours"]), c.fmt_hours(bp["mttr_hours"]),
+                  c.fmt_hours(bp["median_ttr_hours"]), c.fmt_hours(bp["p90_ttr_hours"]),
+                  c.fmt_pct(bp["response_sla_pct"]), c.fmt_pct(bp["resolution_sla_pct"])]
+    assert table.rag[1][-1] is Rag.RED
+    p5 = table.rows[4]
+    assert p5[-1] == "\u2013"  # P5 has no resolution target: an empty-set statistic shows "–"
+    assert table.rows[-1][0] == "All" and table.total_row
+
+
+def test_a_field_the_export_lacks_says_not_in_this_export(metrics):
+    m = copy.deepcopy(metrics)
+    m["fields"] = [f for f in m["fields"] if f not in ("acknowledged_at", "csat")]
+    for scope in (m["totals"], m["previous"]["totals"], *m["by_priority"].values()):
+        scope["mtta_hours"] = scope["response_sla_pct"] = scope["csat_mean"] = None
+    doc = build(m)
+    kf = [b for b in doc.walk() if isinstance(b, KeyFigures)][0]
+    assert {f.label: f.value for f in kf.figures}["Response SLA"] == "not in this export"
+    table = [b for b in doc.walk() if isinstance(b, Table) and b.caption.startswith("Performance by priority")][0]
+    assert "MTTA" not in [col.header for col in table.columns]
+    assert any("MTTA and response SLA are not in this export" in n for n in table.notes)
+    impact = [b for b in doc.walk() if isinstance(b, Table) and b.caption.startswith("Customer impact")][0]
+    assert impact.rows[-1][1] == "not in this export"
+
+
+def test_no_major_incidents(metrics):
+    m = copy.deepcopy(metrics)
+    m["major_incidents"] = []
+    doc = build(m)
+    text = texts(doc)
+    assert "No major incidents were opened in October 2026." in text
+    assert "There were no major incidents in October 2026." in summary_sentences(doc)
+    assert not [b for b in doc.walk() if isinstance(b, Table) and b.caption.startswith("Major incidents")]
+
+
+def test_forty_major_incidents_are_capped(metrics):
+    m = copy.deepcopy(metrics)
+    base = m["major_incidents"][0]
+    m["major_incidents"] = [dict(base, incident_id=f"INC{i:05d}") for i in range(40)]
+    doc = build(m)
+    table = [b for b in doc.walk() if isinstance(b, Table) and b.caption.startswith("Major incidents")][0]
+    assert len(table.rows) == 15
+    assert table.more == "and 25 more major incidents"
+    assert table.rows[0][-1] == "PIR due"
+
+
+def test_major_incident_rows(metrics):
+    doc = build(metrics)
+    table = [b for b in doc.walk() if isinstance(b, Table) and b.caption.startswith("Major incidents")][0]
+    assert [col.header for col in table.columns] == [
+        "ID", "Title", "Priority", "Duration", "Customers", "Contacts", "SLA met", "PIR status"]
+    first, last = table.rows[0], table.rows[-1]
+    assert first[:4] == ["INC0104211", "Inbound telephony outage: calls failing at the SBC", "P1", f"3.6{NBSP}h"]
+    assert first[4:] == ["12,400", "3,870", "Yes", "PIR due"]
+    assert last[3] == "Ongoing" and last[6] == "\u2013" and last[7] == "Open: PIR after resolution"
+
+
+def test_recommendations_cite_their_figure_and_rule(metrics):
+    text = texts(build(metrics))
+    assert f"Rule R2: P1 resolution SLA 83.3{NBSP}% < target 95{NBSP}%; P2 resolution SLA 81.0{NBSP}% < target 95{NBSP}%" in text
+    assert f"Rule R4: MTTR 19.5{NBSP}h > target 12{NBSP}h" in text
+    assert "Rule R8: 3 PIRs due: INC0104211, INC0104530, INC0105017" in text
+    assert "Rule R3:" not in text  # response SLA 96.8 % met its target: that rule did not fire
+    for rule in RULES:  # every rule is written down in the appendix
+        assert rule.when in text
+
+
+def test_recommendations_when_nothing_fires(metrics):
+    m = copy.deepcopy(metrics)
+    m["totals"].update(resolution_sla_pct=99, response_sla_pct=99, mttr_hours=5, reopen_rate_pct=1, backlog_end=80)
+    for v in m["by_priority"].values():
+        v["resolution_sla_pct"] = 99
+    m["ageing"]["total"][">30d"] = 0
+    m["major_incidents"] = [mi for mi in m["major_incidents"] if not mi["resolved_at"]]
+    m["problem_candidates"] = []
+    m["contacts"] = None
+    m["by_category"] = dict(list(m["by_category"].items())[1:])
+    for k in ("rows_rejected", "unknown_priority", "unparsed_timestamps"):
+        m["data_quality"][k] = 0
+    text = texts(build(m))
+    assert "No recommendation rule fired for October 2026" in text
+
+
+def test_appendix_definitions_rag_rule_and_data_quality(metrics):
+    doc = build(metrics)
+    text = texts(doc)
+    assert c.RAG_RULE in text
+    assert "Resolution SLA attainment" in text
+    issues = [b for b in doc.walk() if isinstance(b, Table) and b.caption == "First data-quality issues"][0]
+    assert len(issues.rows) == 15 and issues.more == "and 9 more issues"
+
+
+def test_customer_impact_with_and_without_contacts(metrics):
+    doc = build(metrics)
+    text = texts(doc)
+    assert "Service level, abandonment and handle time during major incidents against baseline" in text
+    assert f"INC0104211 | 38.2{NBSP}% | 81.3{NBSP}% | \u221243.1{NBSP}pp" in text
+    m = copy.deepcopy(metrics)
+    m["contacts"] = None
+    assert "Run the report with --contacts FILE" in texts(build(m))
+
+
+def test_charts_state_their_finding(metrics):
+    doc = build(metrics)
+    titles = {f.id: f.chart.title for f in doc.figures()}
+    assert set(titles) == {"fig-trend", "fig-weekly", "fig-sla", "fig-mttr", "fig-pareto", "fig-ageing"}
+    assert titles["fig-trend"] == "632 incidents opened in October, the most in 12 months"
+    assert titles["fig-sla"] == f"P2 resolution SLA lowest at 81.0{NBSP}%, against a 95{NBSP}% target"
+    assert titles["fig-mttr"] == f"MTTR rose to 19.5{NBSP}h in October, above the 12{NBSP}h target"
+    assert titles["fig-pareto"] == f"Three categories account for 49{NBSP}% of incidents opened"
+    assert titles["fig-ageing"] == "10 open incidents are older than 30 days"
+    assert all(f.alt and f.caption for f in doc.figures())
+
+
+def test_untrusted_text_is_escaped_in_paragraphs(metrics):
+    m = copy.deepcopy(metrics)
+    m["major_incidents"][1]["title"] = "**not bold** [link](http://evil) `x`"
+    sentence = [s for s in summary_sentences(build(m)) if "longest" in s][0]
+    assert "(**not bold** [link](http://evil) `x`)" in sentence
+
+
+def test_the_build_is_deterministic(metrics):
+    assert build(metrics) == build(metrics)
+
+
+def test_period_slug(metrics):
+    assert period_slug(metrics) == "2026-10"
+    custom = {"period": {"start": "2026-10-01T00:00:00+01:00", "end": "2026-10-16T00:00:00+01:00", "month": None}}
+    assert period_slug(custom) == "2026-10-01_2026-10-15"
+
+
+def test_render_monthly_writes_monthly_yyyy_mm(metrics, config, tmp_path):
+    paths = render_monthly(metrics, config, ["md", "html", "docx"], tmp_path)
+    assert [p.name for p in paths] == ["monthly-2026-10.md", "monthly-2026-10.html", "monthly-2026-10.docx"]
+    assert (tmp_path / "monthly-2026-10_files" / "fig-trend.png").is_file()
+
+
+def test_render_monthly_uses_config_template_folders(metrics, tmp_path):
+    user = tmp_path / "mytemplates"
+    user.mkdir()
+    (user / "monthly.html").write_text('{% extends "default:monthly.html" %}{% block extra_css %}.x{}{% endblock %}'
+                                       '{% block footer %}<p>HOUSE FOOTER</p>{% endblock %}')
+    config = Config(templates="mytemplates", base_dir=str(tmp_path))
+    (path,) = render_monthly(metrics, config, ["html"], tmp_path / "out")
+    assert "HOUSE FOOTER" in path.read_text(encoding="utf-8")
+
+
+def empty_metrics() -> dict:
+    """A month with no incidents, from an export with only incident_id and opened_at."""
+    counts = ("opened", "resolved", "cancelled", "backlog_end", "major")
+    stats = ("mtta_hours", "mttr_hours", "median_ttr_hours", "p90_ttr_hours", "resolution_sla_pct",
+             "response_sla_pct", "reopen_rate_pct", "escalation_rate_pct", "customers_affected", "csat_mean")
+
+    def scope():
+        return {**{k: 0 for k in counts}, **{k: None for k in stats}}
+
+    return {
+        "format_version": 1,
+        "period": {"start": "2026-10-01T00:00:00+01:00", "end": "2026-11-01T00:00:00+00:00",
+                   "timezone": "Europe/London", "label": "October 2026", "month": "2026-10"},
+        "totals": scope(), "by_priority": {p: scope() for p in ("P1", "P2", "P3", "P4", "P5")},
+        "by_category": {},
+        "trend": [{"month": f"2026-{i:02d}", "opened": 0, "resolved": 0, "mttr_hours": None,
+                   "resolution_sla_pct": None, "backlog_end": 0} for i in range(1, 11)],
+        "data_quality": {"rows_read": 0, "incidents": 0, "rows_rejected": 0, "duplicates": 0,
+                         "negative_durations": 0, "resolved_from_closed": 0, "unknown_priority": 0, "issues": []},
+        "fields": ["incident_id", "opened_at"], "targets": {"resolution_sla_pct": 95}, "sla": {},
+        "previous": None, "by_service": {}, "weekly": [{"week_start": "2026-09-28", "opened": 0, "resolved": 0}],
+        "ageing": {"buckets": ["0-1d", "1-3d", "3-7d", "7-30d", ">30d"], "by_priority": {}, "total": {}},
+        "major_incidents": [], "problem_candidates": [], "contacts": None,
+    }
+
+
+def test_an_empty_month_builds_and_says_so(tmp_path):
+    m = empty_metrics()
+    doc = build(m)
+    sentences = summary_sentences(doc)
+    assert sentences[0] == "No incidents were opened or resolved in October 2026."
+    assert "Resolution SLA attainment is not in this export." in sentences
+    text = texts(doc)
+    assert "the most in 10 months" not in text and "In none of the last 10 months" in text
+    assert "The major-incident flag is not in this export." in text
+    paths = render_monthly(m, Config(), ["md", "docx", "html"], tmp_path)
+    assert len(paths) == 3
