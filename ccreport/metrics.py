@@ -17,9 +17,11 @@ Every number a document shows is computed here, once. The rules that apply throu
 - Percentiles use linear interpolation (numpy's default); nothing is rounded.
 
 Implementation: the frame is turned once into numpy arrays (timestamps as int64 UTC
-nanoseconds, grouping keys as integer category codes); each figure is a mask plus
-`numpy.bincount` per group, so a million incidents take a fraction of a second. Loops only run
-over groups (priorities, months, weeks), never over incidents.
+nanoseconds, grouping keys as integer category codes); a period's sets (opened, resolved,
+cancelled, backlog) are row-position arrays found once, and each figure is a `numpy.bincount`
+of the group codes of a set, so a million incidents take a fraction of a second. Loops only
+run over groups (priorities, months, weeks) or over the few records of a list (major
+incidents, problem candidates), never over incidents.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from . import calendars
 from .config import Config
 from .ingest.result import IngestResult
 from .period import Period, month_starts, previous_period
-from .schema import PRIORITIES, UNCATEGORISED, UNKNOWN_PRIORITY
+from .schema import FIELDS, PRIORITIES, UNCATEGORISED, UNKNOWN_PRIORITY
 
 FORMAT_VERSION = 1
 NS_PER_HOUR = 3_600_000_000_000
@@ -56,14 +58,6 @@ AGE_EDGES_HOURS = (24.0, 72.0, 168.0, 720.0)
 PRIORITY_LABELS = (*PRIORITIES, UNKNOWN_PRIORITY)
 #: Label for a missing service, site, channel or assignment group.
 NOT_RECORDED = "Not recorded"
-#: Breakdown dimensions beyond priority: JSON key → canonical field.
-DIMENSIONS = {
-    "by_category": "category",
-    "by_service": "service",
-    "by_site": "site",
-    "by_channel": "channel",
-    "by_assignment_group": "assignment_group",
-}
 REPEAT_WINDOW_HOURS = 7 * 24.0
 REASON_COUNT = "3 or more in the period"
 REASON_REPEAT = "repeat within 7 days"
@@ -75,7 +69,7 @@ REASON_REPEAT = "repeat within 7 days"
 
 def _ns(values: pd.Series) -> np.ndarray:
     """A tz-aware datetime Series as int64 UTC nanoseconds (NaT → int64 minimum)."""
-    return values.array.as_unit("ns").asi8
+    return calendars._utc_ns(values)
 
 
 def _priority_codes(priority: pd.Series) -> np.ndarray:
@@ -755,7 +749,8 @@ def ageing(d: _Data, p: Period) -> dict:
     """`ageing`: the backlog_end incidents (including those opened in P) by age at P's end,
     end − opened_at in calendar hours, in buckets 0-1d, 1-3d, 3-7d, 7-30d, >30d (each bucket
     includes its lower bound: exactly 1 day old is 1-3d), by priority and in total. Without
-    resolved_at in the input every figure is null."""
+    resolved_at in the input every figure is null. For a period that has not ended yet
+    (--month current) the ages are still measured at the period's end."""
     keys = _priority_keys(d)
     if not d.has("resolved_at"):
         empty = {b: None for b in AGE_BUCKETS}
@@ -970,7 +965,7 @@ def _contacts(contacts: pd.DataFrame, majors: list[dict], p: Period, config: Con
         start = pd.Timestamp(m["opened_at"])
         # An unresolved major incident is measured to the end of the period.
         end = pd.Timestamp(m["resolved_at"]) if m["resolved_at"] else p.end
-        if end <= start:
+        if end <= start:  # resolved before it was opened: no window to measure
             continue
         impact = incident_contact_impact(contacts, start, end, config)
         incidents.append(
@@ -992,9 +987,10 @@ def compute(
     period: Period,
     contacts: pd.DataFrame | None = None,
 ) -> MetricSet:
-    """Every figure for `period` (and the core figures for the period before it)."""
-    from .schema import FIELDS
+    """Every figure for `period` (and the core figures for the period before it).
 
+    `contacts` is a frame from contacts.load_contacts (None: the `contacts` section is null).
+    """
     d = _prepare(ingest, config)
     prev = previous_period(period)
     majors = major_incidents(d, period)

@@ -1,0 +1,127 @@
+"""Synthetic canonical incidents for benchmarks: reproducible, vectorised, ISO-Z timestamps.
+
+    python bench/synth.py 100000 bench/data/incidents-100000.csv
+
+The data look like a busy contact centre's ITSM export: two years of incidents with a weekday
+daytime peak, priorities P1-P5 (few P1s), lognormal resolution times that grow with priority,
+some still open, some cancelled, acknowledgement and escalation times, and the usual grouping
+fields. The same seed always gives the same file.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+#: The data end here (UTC); the benchmark reports on the last full month before it.
+END = np.datetime64("2026-11-01T00:00:00", "s")
+SPAN_DAYS = 730
+PRIORITY_P = np.array([0.02, 0.08, 0.45, 0.35, 0.10])
+#: Median hours to resolve by priority (lognormal, sigma 1).
+TTR_MEDIAN_H = np.array([2.5, 6.0, 20.0, 40.0, 90.0])
+CATEGORIES = [f"Category {i:02d}" for i in range(30)]
+SERVICES = [f"Service {i:02d}" for i in range(20)]
+CHANNELS = ["Voice", "Email", "Chat", "Portal"]
+SITES = ["Leeds", "Glasgow", "Cardiff", "Belfast", "Remote"]
+GROUPS = [f"Resolver {i:02d}" for i in range(15)]
+
+
+def _iso(ts: np.ndarray) -> pa.Array:
+    """datetime64[s] → ISO 8601 strings with Z; NaT → null."""
+    text = np.datetime_as_string(ts, unit="s")
+    missing = np.isnat(ts)
+    return pa.array(np.char.add(text, "Z"), mask=missing)
+
+
+def generate(n: int, seed: int = 20261101) -> pa.Table:
+    """n canonical incidents as an Arrow table of strings and numbers."""
+    rng = np.random.default_rng(seed)
+    # Opening times: uniform days, hours peaking in the working day.
+    day = rng.integers(0, SPAN_DAYS, n)
+    hour = np.clip(rng.normal(12.5, 3.5, n), 0, 23.999)
+    opened = END - np.timedelta64(SPAN_DAYS, "D") + day.astype("timedelta64[D]") + (hour * 3600).astype("timedelta64[s]")
+    prio = rng.choice(5, n, p=PRIORITY_P)
+    ttr_h = TTR_MEDIAN_H[prio] * rng.lognormal(0.0, 1.0, n)
+    resolved = opened + (ttr_h * 3600).astype("timedelta64[s]")
+    status_draw = rng.random(n)
+    cancelled = status_draw < 0.01
+    still_open = (resolved >= END) | ((status_draw >= 0.01) & (status_draw < 0.03))
+    resolved = np.where(still_open | cancelled, np.datetime64("NaT"), resolved)
+    closed = np.where(np.isnat(resolved), np.datetime64("NaT"), resolved + np.timedelta64(3, "D"))
+    closed = np.where(closed >= END, np.datetime64("NaT"), closed)
+    status = np.where(cancelled, "Cancelled", np.where(still_open, "In Progress", np.where(np.isnat(closed), "Resolved", "Closed")))
+    ack_h = rng.exponential(np.array([0.1, 0.3, 1.5, 4.0, 8.0])[prio])
+    acknowledged = opened + (ack_h * 3600).astype("timedelta64[s]")
+    acknowledged = np.where(rng.random(n) < 0.03, np.datetime64("NaT"), acknowledged)
+    level = rng.choice(3, n, p=[0.75, 0.2, 0.05])
+    escalated = np.where(level > 0, opened + (ack_h * 1.5 * 3600).astype("timedelta64[s]"), np.datetime64("NaT"))
+    major = (prio == 0) & (rng.random(n) < 0.3)
+    customers = np.where(prio <= 1, rng.integers(10, 5000, n), rng.integers(0, 20, n))
+    csat = np.where(rng.random(n) < 0.3, rng.integers(1, 6, n).astype(float), np.nan)
+    reopen = rng.choice(3, n, p=[0.95, 0.04, 0.01])
+    ids = np.char.add("INC", np.char.zfill(np.arange(1, n + 1).astype(str), 8))
+    pick = lambda names: pa.array(np.array(names)[rng.integers(0, len(names), n)])  # noqa: E731
+    return pa.table(
+        {
+            "incident_id": pa.array(ids),
+            "title": pa.array(np.char.add("Synthetic incident ", np.arange(n).astype(str))),
+            "category": pick(CATEGORIES),
+            "service": pick(SERVICES),
+            "channel": pick(CHANNELS),
+            "site": pick(SITES),
+            "assignment_group": pick(GROUPS),
+            "priority": pa.array(np.char.add("P", (prio + 1).astype(str))),
+            "status": pa.array(status),
+            "major": pa.array(major),
+            "opened_at": _iso(opened),
+            "acknowledged_at": _iso(acknowledged),
+            "escalated_at": _iso(escalated),
+            "resolved_at": _iso(resolved),
+            "closed_at": _iso(closed),
+            "escalation_level": pa.array(level),
+            "reopen_count": pa.array(reopen),
+            "customers_affected": pa.array(customers),
+            "csat": pa.array(csat, mask=np.isnan(csat)),
+        }
+    )
+
+
+def write(n: int, path: str | Path, seed: int = 20261101) -> Path:
+    """Write n incidents to path as CSV (created once; reused when it already exists)."""
+    path = Path(path)
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    pacsv.write_csv(generate(n, seed), tmp, pacsv.WriteOptions(quoting_style="none"))
+    tmp.replace(path)
+    return path
+
+
+def read_canonical(path: str | Path):
+    """A stand-in for ccreport.ingest for this file only (used when ingest is not importable):
+    pyarrow reads the CSV, then the columns get the canonical dtypes. Not a general reader."""
+    import pandas as pd
+
+    from ccreport.ingest.frame import CATEGORY_COLUMNS, coerce
+    from ccreport.ingest.quality import DataQuality
+    from ccreport.ingest.result import IngestResult
+
+    table = pacsv.read_csv(path)
+    frame = table.to_pandas()
+    for name in CATEGORY_COLUMNS:
+        if name in frame:
+            frame[name] = frame[name].astype("category")
+    for name in ("opened_at", "acknowledged_at", "escalated_at", "resolved_at", "closed_at"):
+        frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601").dt.as_unit("ns")
+    frame = coerce(frame)
+    quality = DataQuality(rows_read=len(frame), incidents=len(frame))
+    return IngestResult(incidents=frame, quality=quality, fields=frozenset(table.column_names))
+
+
+if __name__ == "__main__":
+    write(int(sys.argv[1]), sys.argv[2])
