@@ -648,10 +648,11 @@ def mtbf_hours(d: _Data, p: Period) -> dict[str, float | None]:
 
     "Its P1/P2 incidents" are the service's P1 and P2 incidents opened in P (not cancelled).
     Each one's outage is [opened_at, resolved_at) clipped to P — an unresolved incident runs to
-    the end of P, one with a negative duration has none — and outages that overlap are counted
-    once (the union), so uptime cannot go below zero. Hours in P are real elapsed hours (a
-    month with a clock change has 743 or 745). A service with no P1/P2 incident in P has no
-    failures to divide by: null.
+    the end of P, one with a negative duration has none — and the outages are summed, as SPEC
+    §4 says ("summed outage hours"), even where two overlap: overlapping P1/P2 outages of one
+    service can make the figure small or negative, which is itself a signal worth showing.
+    Hours in P are real elapsed hours (a month with a clock change has 743 or 745). A service
+    with no P1/P2 incident in P has no failures to divide by: null.
     """
     codes, labels = d.dims["service"]
     rows = _where(_sets(d, p).opened, d.prio <= 1)
@@ -659,8 +660,7 @@ def mtbf_hours(d: _Data, p: Period) -> dict[str, float | None]:
     lo = d.opened[rows]
     hi = np.minimum(d.resolved[rows], p.end_ns)
     ok = hi > lo
-    owner, lo, hi = calendars.union_pieces(codes[rows][ok], lo[ok], hi[ok])
-    outage = np.bincount(owner, weights=(hi - lo) / NS_PER_HOUR, minlength=len(labels))
+    outage = np.bincount(codes[rows][ok], weights=(hi[ok] - lo[ok]) / NS_PER_HOUR, minlength=len(labels))
     return {
         labels[i]: (p.hours - float(outage[i])) / int(count[i]) if count[i] else None
         for i in range(len(labels))

@@ -231,8 +231,8 @@ def test_by_service_and_mtbf(ms):
     tel = ms.by_service["Telephony"]
     assert (tel["opened"], tel["resolved"], tel["mttr_hours"], tel["resolution_sla_pct"]) == (4, 2, 4.5, 50.0)
     # P1/P2 opened in October: A 3 h, B 6 h, G open to the end (278 h), L open to the end (72 h,
-    # inside G's outage, counted once): (745 − 287) ÷ 4.
-    assert tel["mtbf_hours"] == pytest.approx((745 - 287) / 4)
+    # inside G's outage; SPEC §4 sums outage hours, so it counts again): (745 − 359) ÷ 4.
+    assert tel["mtbf_hours"] == pytest.approx((745 - 359) / 4)
     assert ms.by_service["CRM"] == {"opened": 2, "resolved": 3, "mttr_hours": pytest.approx(409 / 3),
                                     "resolution_sla_pct": pytest.approx(200 / 3), "mtbf_hours": None}
     assert ms.by_service["Email"]["mttr_hours"] is None  # J is invalid
@@ -474,7 +474,7 @@ def test_format_csv(ms):
     assert p2["priority"] == "P2" and p2["opened"] == "3" and p2["mttr_hours"] == ""
     assert format_csv(ms, by="priority").splitlines()[1].startswith('"2026-10-01T00:00:00+01:00",')
     service = list(csv.DictReader(io.StringIO(format_csv(ms, by="service"))))
-    assert service[0]["service"] == "Telephony" and float(service[0]["mtbf_hours"]) == (745 - 287) / 4
+    assert service[0]["service"] == "Telephony" and float(service[0]["mtbf_hours"]) == (745 - 359) / 4
     trend = list(csv.DictReader(io.StringIO(format_csv(ms, by="trend"))))
     assert len(trend) == 12 and trend[-1]["month"] == "2026-10"
     totals = list(csv.DictReader(io.StringIO(format_csv(ms, by="totals"))))
