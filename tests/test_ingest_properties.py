@@ -40,7 +40,10 @@ incident = st.fixed_dictionaries({
     "priority": st.sampled_from(["P1", "P2", "P3", "P4", "P5", "1 - Critical", "High", "Sev3", "bogus", ""]),
     "status": st.sampled_from(["New", "In Progress", "On Hold", "Resolved", "Closed", "Cancelled"]),
     "category": st.sampled_from(["Network", "CRM failure", "Telephony outage", ""]),
-    "title": st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=30),
+    # A leading "=" would make pandas' XLSX writer store a formula with no cached value;
+    # formula cells are covered by the bad-input corpus, not by this round trip.
+    "title": st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=30).filter(
+        lambda t: not t.strip().startswith("=")),
     "reopen_count": st.one_of(st.none(), st.integers(0, 3)),
 })
 
