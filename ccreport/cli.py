@@ -203,6 +203,105 @@ def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, da
         click.echo(format_table(ms))
 
 
+document_options = add_options([
+    click.option("--format", "formats", default=None, envvar="CCREPORT_FORMAT",
+                 help="Comma-separated formats: pdf,docx,html,md (default pdf,docx)."),
+    click.option("--out", default=None, envvar="CCREPORT_OUT", type=click.Path(file_okay=False),
+                 help="Output folder (default output/)."),
+    click.option("--templates", "templates_dir", default=None, type=click.Path(file_okay=False),
+                 help="Folder of Jinja2 templates that override the built-in ones."),
+    click.option("--docx-template", default=None, type=click.Path(dir_okay=False),
+                 help="A Word file whose styles the DOCX uses (like pandoc's --reference-doc)."),
+    click.option("--pdf-variant", default=None,
+                 help="PDF variant WeasyPrint supports, e.g. pdf/ua-1 or pdf/a-3b."),
+    click.option("--email-to", multiple=True, help="Email the documents to this address after rendering (repeatable)."),
+    click.option("--dry-run", is_flag=True, help="With --email-to: write the .eml to --out instead of sending."),
+])
+
+
+def doc_settings(state: State, formats, out, templates_dir, docx_template):
+    """Document options with config defaults (CLI > env > file > built-in)."""
+    cfg = state.config
+    formats = formats or cfg.format or "pdf,docx"
+    out = Path(out or (str(cfg.resolve_path(cfg.out)) if cfg.out else "output"))
+    templates_dir = templates_dir or (cfg.resolve_path(cfg.templates) if cfg.templates else None)
+    docx_template = docx_template or (cfg.resolve_path(cfg.docx_template) if cfg.docx_template else None)
+    return formats, out, templates_dir, docx_template
+
+
+def deliver(state: State, files: list[Path], to, cc=(), subject=None, summary=None, dry_run=False,
+            out: Path | None = None, name: str = "message") -> None:
+    """Email documents, or write the .eml with --dry-run."""
+    from .delivery import build_message, send, write_eml
+
+    cfg = state.config
+    to = list(to) or list(cfg.email.to)
+    if not to:
+        raise click.UsageError("no recipients: give --to/--email-to or set email.to in ccreport.yaml.")
+    message = build_message(cfg, files, to, cc=list(cc) or list(cfg.email.cc), subject=subject, summary=summary)
+    if dry_run:
+        path = write_eml(message, out or Path("."), name)
+        log.info("Wrote %s (dry run: nothing sent)", path)
+    else:
+        send(cfg, message)
+
+
+@cli.command()
+@input_options
+@period_options
+@click.option("--contacts", "contacts_file", type=click.Path(dir_okay=False), default=None,
+              help="Contact-centre interval data CSV: service level, abandonment and AHT during incidents.")
+@document_options
+@click.option("--strict", is_flag=True, help="Exit 3 (after writing) when the data has quality problems.")
+@click.pass_obj
+def monthly(state: State, inputs, preset, mapping, sheet, events_file, month, date_from, date_to,
+            contacts_file, formats, out, templates_dir, docx_template, pdf_variant, email_to, dry_run,
+            strict) -> None:
+    """Monthly incident-management report for leadership (PDF, Word, HTML, Markdown).
+
+    \b
+    Example:
+        ccreport monthly incidents.csv --month 2026-10
+        ccreport monthly export-*.csv --format pdf --email-to ops-leads@example.org
+    """
+    from .documents.monthly import email_summary, period_slug, render_monthly
+
+    formats, out, templates_dir, docx_template = doc_settings(state, formats, out, templates_dir, docx_template)
+    result = ingest(state, inputs, preset, mapping, sheet, events_file)
+    ms = compute_metrics(state, result, month, date_from, date_to, contacts_file)
+    metrics_dict = ms.to_dict(full=True)
+    files = render_monthly(metrics_dict, state.config, formats, out, templates_dir=templates_dir,
+                           docx_template=docx_template, pdf_variant=pdf_variant)
+    if email_to:
+        deliver(state, files, email_to, summary=email_summary(metrics_dict, state.config), dry_run=dry_run,
+                out=out, name=f"monthly-{period_slug(metrics_dict)}")
+    if strict and result.quality.problems:
+        raise QualityError(f"{result.quality.problems} data-quality problem(s) found (--strict); documents were written.")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--to", "to", multiple=True, help="Recipient (repeatable; default email.to from the config).")
+@click.option("--cc", multiple=True, help="Copy recipient (repeatable).")
+@click.option("--subject", default=None, help="Subject line (default: the organisation and file names).")
+@click.option("--dry-run", is_flag=True, help="Write the .eml to --out instead of sending.")
+@click.option("--out", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the .eml with --dry-run.")
+@click.pass_obj
+def send(state: State, files, to, cc, subject, dry_run, out) -> None:
+    """Email existing documents over SMTP (settings under email: in ccreport.yaml).
+
+    The password comes only from the environment variable named by email.password_env.
+
+    \b
+    Example:
+        CCREPORT_SMTP_PASSWORD=... ccreport send output/monthly-2026-10.pdf --to ops@example.org
+        ccreport send output/monthly-2026-10.pdf --to ops@example.org --dry-run --out output
+    """
+    deliver(state, [Path(f) for f in files], to, cc=cc, subject=subject, dry_run=dry_run, out=Path(out),
+            name="message-" + Path(files[0]).stem)
+
+
 def sample_dir() -> Path:
     """sample_data/ in the working directory, else the one beside the package (dev checkout)."""
     for candidate in (Path("sample_data"), Path(__file__).resolve().parents[1] / "sample_data"):
@@ -249,9 +348,15 @@ def _last_month(result, timezone: str) -> str:
     return result.incidents["opened_at"].max().tz_convert(timezone).strftime("%Y-%m")
 
 
+def _demo_monthly(state: State, src: Path, out: Path, result, ms) -> None:
+    from .documents.monthly import render_monthly
+
+    render_monthly(ms.to_dict(full=True), state.config, ["pdf", "docx", "html", "md"], out)
+
+
 def _demo_steps() -> list[Callable]:
-    """Document steps of the demo, added as the document commands land."""
-    return []
+    """Document steps of the demo, one per document kind."""
+    return [_demo_monthly]
 
 
 def format_quality(result) -> str:

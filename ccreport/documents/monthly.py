@@ -943,3 +943,20 @@ def render_monthly(
         doc, formats, out_dir, f"monthly-{period_slug(metrics)}", config,
         templates_dir=templates_dir, docx_template=docx_template, pdf_variant=pdf_variant,
     )
+
+
+def email_summary(metrics: Mapping[str, Any], config: Any) -> dict[str, Any]:
+    """The headline figures for an email body, as the report's own key-figure tiles word them
+    (delivery never formats or computes a number)."""
+    x = _context(metrics, config)
+    tiles = _key_figures(x).figures
+    org = getattr(getattr(config, "organisation", None), "name", None) or "Contact Centre"
+    return {
+        "title": f"{org}: monthly incident report, {x.label}",
+        "period": x.label,
+        "figures": [
+            {"label": t.label, "value": t.value, "change": t.change,
+             "status": t.rag.value if t.rag is not None and hasattr(t.rag, "value") else (str(t.rag) if t.rag else "")}
+            for t in tiles
+        ],
+    }
