@@ -39,11 +39,13 @@ def clean(col: pd.Series, markers: set[str]) -> pd.Series:
     return from_arrow(arr, col.index)
 
 
-def to_float(col: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(Float64 values, mask of cells that were text rather than numbers)."""
-    arr = to_arrow(col)
-    arr = pc.replace_substring(pc.utf8_trim_whitespace(arr), ",", "")
-    arr = pc.if_else(pc.equal(arr, ""), _NULL, arr)
+def to_float(col: pd.Series, markers: set[str] = frozenset()) -> tuple[pd.Series, pd.Series]:
+    """(Float64 values, mask of cells that were text rather than numbers); empty cells and
+    missing markers are NA. Thousands separators (1,234) are accepted."""
+    arr = pc.utf8_trim_whitespace(to_arrow(col))
+    values = pa.array(sorted(set(markers) | {""}), type=pa.string())
+    arr = pc.if_else(pc.is_in(arr, value_set=values), _NULL, arr)
+    arr = pc.replace_substring(arr, ",", "")
     try:
         values = pc.cast(arr, pa.float64())
         out = pd.Series(pd.array(values, dtype="Float64"), index=col.index)

@@ -136,13 +136,13 @@ def normalise_bool(raw: pd.Series, any_text_true: bool = False) -> tuple[pd.Seri
     return out, bad
 
 
-def normalise_number(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """(Float64 Series, mask of values that were text, not numbers)."""
+def normalise_number(raw: pd.Series, markers: set[str] = frozenset()) -> tuple[pd.Series, pd.Series]:
+    """(Float64 Series, mask of values that were text, not numbers); missing markers are NA."""
     if pd.api.types.is_numeric_dtype(raw):
         return raw.astype("Float64"), pd.Series(False, index=raw.index)
     from .arrowtext import to_float
 
-    return to_float(raw)
+    return to_float(raw, markers)
 
 
 # --- timestamps ------------------------------------------------------------------------------
@@ -239,7 +239,8 @@ def localise(naive: pd.Series, tz: zoneinfo.ZoneInfo | str, quality: DataQuality
 
 
 def parse_iso_fast(raw: pd.Series, tz, quality: DataQuality | None, field: str = "",
-                   rows: pd.Series | None = None, file: str | None = None) -> pd.Series | None:
+                   rows: pd.Series | None = None, file: str | None = None,
+                   markers: set[str] = frozenset()) -> pd.Series | None:
     """All-ISO-8601 columns via pyarrow's cast (~14x pandas' parser); None if any value is not
     plain ISO 8601 (then the general parser decides)."""
     from .arrowtext import to_arrow
@@ -249,7 +250,8 @@ def parse_iso_fast(raw: pd.Series, tz, quality: DataQuality | None, field: str =
     if pd.api.types.is_datetime64_any_dtype(raw):
         return localise(raw.astype("datetime64[ns]"), tz, quality, field, rows, file)
     arr = pc.utf8_trim_whitespace(to_arrow(raw))
-    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+    missing = pa.array(sorted(set(markers) | {""}), type=pa.string())
+    arr = pc.if_else(pc.is_in(arr, value_set=missing), pa.scalar(None, pa.string()), arr)
     if arr.null_count == len(arr):
         return pd.Series(pd.NaT, index=raw.index, dtype=TS_DTYPE)
     try:
