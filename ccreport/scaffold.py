@@ -1,0 +1,64 @@
+"""`ccreport init [DIR]`: write a starter `ccreport.yaml`, `strategy.yaml` and PIR narrative.
+
+The files are copies of the examples shipped in `ccreport/examples/`, so what `init` writes is
+exactly what the tests load, check and document. Nothing is overwritten without `force`, and
+the check happens before anything is written: either every file is written or none is.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from .errors import ConfigError
+
+#: The files `init` writes, in order: (name in DIR, example in ccreport/examples).
+FILES = (
+    ("ccreport.yaml", "ccreport.yaml"),
+    ("strategy.yaml", "strategy.yaml"),
+    ("pir-narrative.md", "pir-narrative.md"),
+)
+
+
+def example_text(name: str) -> str:
+    """The text of a shipped example file."""
+    return resources.files("ccreport.examples").joinpath(name).read_text(encoding="utf-8")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def init(dir: Path | str = ".", force: bool = False) -> list[Path]:
+    """Write the starter files into `dir` (created if needed) and return their paths.
+
+    Raises ConfigError naming the existing file(s) when any target exists and `force` is
+    False, before writing anything.
+    """
+    target = Path(dir)
+    if target.exists() and not target.is_dir():
+        raise ConfigError(f"{target}: exists and is not a folder; choose another folder for `ccreport init`.")
+    paths = [target / name for name, _ in FILES]
+    existing = [p for p in paths if p.exists()]
+    if existing and not force:
+        names = ", ".join(str(p) for p in existing)
+        verb = "exists" if len(existing) == 1 else "exist"
+        raise ConfigError(f"{names} already {verb}; nothing was written. Use --force to overwrite, "
+                          "or choose another folder.")
+    texts = [example_text(example) for _, example in FILES]  # read all before writing any
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for path, text in zip(paths, texts):
+            _write_atomic(path, text)
+    except OSError as err:
+        raise ConfigError(f"{target}: cannot write the starter files ({err.strerror}).") from None
+    return paths
