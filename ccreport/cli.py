@@ -302,6 +302,48 @@ def send(state: State, files, to, cc, subject, dry_run, out) -> None:
             name="message-" + Path(files[0]).stem)
 
 
+@cli.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@click.pass_obj
+def init(state: State, directory: str, force: bool) -> None:
+    """Scaffold ccreport.yaml, a complete strategy.yaml and a PIR narrative example.
+
+    Existing files are never overwritten without --force.
+
+    \b
+    Example:
+        ccreport init my-centre
+        ccreport strategy-check my-centre/strategy.yaml
+    """
+    from .scaffold import init as scaffold
+
+    for path in scaffold(Path(directory), force=force):
+        log.info("Wrote %s", path)
+
+
+@cli.command("strategy-check")
+@click.argument("strategy_file", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def strategy_check(state: State, strategy_file: str, fmt: str) -> None:
+    """List the gaps in a strategy against the assessment criteria; exit 3 on any error.
+
+    Each finding names its severity, the YAML path and line, and the assessment point it costs.
+
+    \b
+    Example:
+        ccreport strategy-check strategy.yaml
+        ccreport strategy-check strategy.yaml --format json
+    """
+    from .strategy import check, format_findings, has_errors
+
+    findings = check(strategy_file)
+    click.echo(format_findings(findings, fmt, source=strategy_file))
+    if has_errors(findings):
+        raise QualityError(f"{strategy_file}: the strategy has gaps marked as errors (see above).")
+
+
 def sample_dir() -> Path:
     """sample_data/ in the working directory, else the one beside the package (dev checkout)."""
     for candidate in (Path("sample_data"), Path(__file__).resolve().parents[1] / "sample_data"):
