@@ -252,31 +252,71 @@ def deliver(state: State, files: list[Path], to, cc=(), subject=None, summary=No
 @click.option("--contacts", "contacts_file", type=click.Path(dir_okay=False), default=None,
               help="Contact-centre interval data CSV: service level, abandonment and AHT during incidents.")
 @document_options
+@click.option("--split-by", type=click.Choice(["site", "service", "assignment_group", "category", "channel"]),
+              default=None, help="Also write one report per group (recipients per group from email.groups).")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="With --split-by: render this many groups in parallel processes.")
 @click.option("--strict", is_flag=True, help="Exit 3 (after writing) when the data has quality problems.")
 @click.pass_obj
 def monthly(state: State, inputs, preset, mapping, sheet, events_file, month, date_from, date_to,
             contacts_file, formats, out, templates_dir, docx_template, pdf_variant, email_to, dry_run,
-            strict) -> None:
+            split_by, jobs, strict) -> None:
     """Monthly incident-management report for leadership (PDF, Word, HTML, Markdown).
 
     \b
     Example:
         ccreport monthly incidents.csv --month 2026-10
         ccreport monthly export-*.csv --format pdf --email-to ops-leads@example.org
+        ccreport monthly export.csv --split-by site --jobs 2
     """
     from .documents.monthly import email_summary, period_slug, render_monthly
+    from .lock import output_lock
 
     formats, out, templates_dir, docx_template = doc_settings(state, formats, out, templates_dir, docx_template)
     result = ingest(state, inputs, preset, mapping, sheet, events_file)
     ms = compute_metrics(state, result, month, date_from, date_to, contacts_file)
     metrics_dict = ms.to_dict(full=True)
-    files = render_monthly(metrics_dict, state.config, formats, out, templates_dir=templates_dir,
-                           docx_template=docx_template, pdf_variant=pdf_variant)
-    if email_to:
-        deliver(state, files, email_to, summary=email_summary(metrics_dict, state.config), dry_run=dry_run,
-                out=out, name=f"monthly-{period_slug(metrics_dict)}")
+    slug = period_slug(metrics_dict)
+    with output_lock(out):
+        files = render_monthly(metrics_dict, state.config, formats, out, templates_dir=templates_dir,
+                               docx_template=docx_template, pdf_variant=pdf_variant)
+        groups = {}
+        if split_by:
+            groups = _render_groups(state, result, ms, split_by, jobs, contacts_file, formats, out,
+                                    templates_dir, docx_template, pdf_variant, slug)
+        if email_to:
+            deliver(state, files, email_to, summary=email_summary(metrics_dict, state.config), dry_run=dry_run,
+                    out=out, name=f"monthly-{slug}")
+        recipients = state.config.email.groups
+        for group, (paths, summary) in groups.items():
+            if group in recipients and (email_to or dry_run):
+                deliver(state, paths, recipients[group], summary=summary, dry_run=dry_run, out=out,
+                        name=f"monthly-{slug}-{group}")
     if strict and result.quality.problems:
         raise QualityError(f"{result.quality.problems} data-quality problem(s) found (--strict); documents were written.")
+
+
+def _render_groups(state, result, ms, split_by, jobs, contacts_file, formats, out, templates_dir,
+                   docx_template, pdf_variant, slug):
+    """One monthly report per group, in parallel processes; returns {group: (paths, summary)}."""
+    from .batch import GroupJob, group_slug, run_jobs, split_ingest
+    from .contacts import load_contacts
+    from .period import Period  # noqa: F401  (the MetricSet carries its period)
+
+    contacts = load_contacts(contacts_file, state.config) if contacts_file else None
+    parts = split_ingest(result, split_by)
+    job_list = [
+        GroupJob(split_by, group, f"monthly-{slug}-{group_slug(group)}", part, state.config, ms.period, contacts,
+                 formats if isinstance(formats, list) else [f.strip() for f in str(formats).split(",")],
+                 Path(out), templates_dir, docx_template, pdf_variant)
+        for group, part in parts.items()
+    ]
+    quiet = log.getEffectiveLevel() > logging.INFO
+    results = run_jobs(job_list, jobs, progress=not quiet)
+    for group in sorted(results):
+        for path in results[group][0]:
+            log.info("Wrote %s", path)
+    return results
 
 
 @cli.command()

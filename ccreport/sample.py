@@ -190,6 +190,17 @@ sla:
   P5: {respond: 16h, resolve: 80h, calendar: office}
 pause_states: [On Hold]
 targets: {resolution_sla_pct: 95, response_sla_pct: 95, mttr_hours: 36, reopen_rate_pct: 5}
+# A local relay, so the demo's --dry-run needs no secrets; a real server would use starttls,
+# a username and the password in $CCREPORT_SMTP_PASSWORD (see docs/scheduling.md).
+email:
+  host: localhost
+  port: 25
+  security: none
+  from: incident-reports@northwind.example
+  to: [ops-leads@northwind.example]
+  groups:
+    Leeds: [leeds-site-lead@northwind.example]
+    Glasgow: [glasgow-site-lead@northwind.example]
 """
 
 

@@ -1,0 +1,96 @@
+"""Unattended runs: --split-by reports per group, the output-folder lock, email dry runs."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from ccreport.errors import CcreportError
+from ccreport.lock import output_lock
+
+from .util import SAMPLE
+
+CONFIG = str(SAMPLE / "ccreport.yaml")
+INCIDENTS = str(SAMPLE / "incidents.csv")
+
+
+def cli(*args, cwd=None, env=None):
+    return subprocess.run([sys.executable, "-m", "ccreport.cli", "--config", CONFIG, *args],
+                          capture_output=True, text=True, cwd=cwd, timeout=300,
+                          env={**os.environ, **(env or {})})
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+
+
+@pytest.fixture(scope="module")
+def split_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("split")
+    r = cli("monthly", INCIDENTS, "--month", "2026-10", "--split-by", "site", "--jobs", "2",
+            "--format", "pdf", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    return out, r
+
+
+def test_split_by_site_writes_one_correct_report_per_site(split_run, tmp_path):
+    out, r = split_run
+    assert sorted(p.name for p in out.glob("*.pdf")) == [
+        "monthly-2026-10-Glasgow.pdf", "monthly-2026-10-Leeds.pdf", "monthly-2026-10.pdf"]
+    # The progress bar is for terminals only: none in this pipe.
+    assert "Rendering groups" not in r.stderr
+    # Each site's headline figures are the metrics engine's for that site's incidents alone.
+    import pandas as pd
+
+    frame = pd.read_csv(INCIDENTS, dtype=str, keep_default_na=False)
+    for site in ("Leeds", "Glasgow"):
+        part = tmp_path / f"{site}.csv"
+        frame[frame.site == site].to_csv(part, index=False)
+        m = json.loads(cli("metrics", str(part), "--month", "2026-10", "--format", "json").stdout)
+        text = pdf_text(out / f"monthly-2026-10-{site}.pdf")
+        assert f"Monthly incident report: {site}" in text
+        assert f"{m['totals']['opened']} incidents were opened and {m['totals']['resolved']} resolved" in text.replace("\n", " ")
+
+
+def test_lock_refuses_a_second_run(tmp_path):
+    with output_lock(tmp_path):
+        with pytest.raises(CcreportError, match="another ccreport run .* is writing to this folder"):
+            with output_lock(tmp_path):
+                pass
+        r = cli("monthly", INCIDENTS, "--month", "2026-10", "--format", "md", "--out", str(tmp_path))
+        assert r.returncode == 1 and "another ccreport run" in r.stderr
+    # Released when the holder finishes: the next run goes ahead.
+    with output_lock(tmp_path):
+        pass
+
+
+def test_email_dry_run_writes_eml_with_headline_figures(tmp_path):
+    r = cli("monthly", INCIDENTS, "--month", "2026-10", "--format", "pdf", "--out", str(tmp_path),
+            "--email-to", "ops@example.org", "--dry-run", env={"CCREPORT_SMTP_PASSWORD": "s3cret-pw"})
+    assert r.returncode == 0, r.stderr
+    eml = tmp_path / "monthly-2026-10.eml"
+    msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert msg["To"] == "ops@example.org"
+    body = msg.get_body(preferencelist=("plain",)).get_content()
+    metrics = json.loads(cli("metrics", INCIDENTS, "--month", "2026-10", "--format", "json").stdout)
+    assert f"{metrics['totals']['opened']:,}" in body
+    attachment = next(msg.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_content() == (tmp_path / "monthly-2026-10.pdf").read_bytes()
+    assert "s3cret-pw" not in eml.read_text(errors="replace") + r.stdout + r.stderr
+
+
+def test_rerun_overwrites_cleanly(tmp_path):
+    for _ in range(2):
+        r = cli("monthly", INCIDENTS, "--month", "2026-10", "--format", "md", "--out", str(tmp_path))
+        assert r.returncode == 0, r.stderr
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [".ccreport.lock", "monthly-2026-10.md", "monthly-2026-10_files"]
