@@ -1,0 +1,1027 @@
+"""The incident-management strategy document (SPEC §5.3): strategy.yaml (+ incident data) -> Document.
+
+The strategy's own tables come from `ccreport.strategy` (escalation matrix, communication
+matrix, RACI, framework alignment, regulatory requirements, exercise calendar, criteria
+coverage); the evidence figures come from `ccreport.metrics`, computed with the strategy's
+own response and resolution targets as the SLA. This module chooses what to show and words
+it; it never computes a metric.
+
+Everything written in the YAML is untrusted text: it goes into table cells, headings and
+captions as plain text, and into paragraphs only through `md_escape`, so every renderer
+shows it literally.
+
+    build_strategy(strategy, config, evidence=None, coverage=False, findings=None) -> Document
+    strategy_evidence(strategy, ingest, config, end=None) -> dict
+    render_strategy(strategy_path, config, formats, out_dir, data_inputs=None, ...) -> list[Path]
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+import datetime as dt
+import re
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+
+from ..charts import Chart, series
+from ..document import Block, Callout, Column, Document, Figure, Paragraph, Rag, Section, Table, md_escape
+from ..schema import PRIORITIES, UNCATEGORISED
+from ..strategy import (
+    ASSESSMENT_POINTS,
+    LIFECYCLE_STAGES,
+    SECTION_TITLES,
+    CalendarEntry,
+    Duration,
+    Strategy,
+    add_months,
+    communication_matrix,
+    escalation_matrix,
+    exercise_calendar,
+    framework_alignment,
+    priority_for,
+    raci_table,
+    regulatory_requirements,
+)
+from . import common as c
+from .common import DASH, NBSP
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..ingest.result import IngestResult
+    from ..strategy import CoverageRow, Finding
+
+DEFAULT_TITLE = "Incident management strategy"
+#: Months in the exercise calendar and in the evidence window.
+MONTHS = 12
+#: Colour for each priority in the matrix, carried with its word and symbol (Rag), never alone.
+PRIORITY_RAG = {"P1": Rag.RED, "P2": Rag.AMBER, "P3": Rag.AMBER, "P4": Rag.GREEN, "P5": Rag.GREEN}
+STAGE_TITLES = {
+    "identification": "Identification",
+    "logging": "Logging",
+    "categorisation": "Categorisation",
+    "prioritisation": "Prioritisation",
+    "escalation": "Escalation",
+    "resolution": "Resolution",
+    "closure": "Closure",
+}
+EVIDENCE_TITLE = "Evidence from incident data"
+COVERAGE_TITLE = "Criteria coverage"
+
+
+# --------------------------------------------------------------------------- text helpers
+
+
+_LINE_MARKER = re.compile(r"^(\s*)([-*+]|\d+[.)])(\s)")
+
+
+def _e(text: Any) -> str:
+    """Untrusted text for a Paragraph: one line, Markdown-literal (no list, no emphasis)."""
+    flat = " ".join(str(text).split())
+    return _LINE_MARKER.sub(lambda m: m.group(1) + "\\" + m.group(2) + m.group(3), md_escape(flat))
+
+
+def _t(text: Any) -> str:
+    """Untrusted text for a table cell, heading or caption (plain text): one line, or "–"."""
+    flat = " ".join(str(text).split()) if text is not None else ""
+    return flat or DASH
+
+
+def _bullets(items: Iterable[Any]) -> str:
+    return "\n".join(f"- {_e(i)}" for i in items)
+
+
+def _steps(items: Sequence[Any]) -> Table:
+    """Numbered steps as a table: the numbers are the same in every format."""
+    return Table([Column("Step", numeric=True), Column("What happens")],
+                 [[str(n), _t(i)] for n, i in enumerate(items, start=1)])
+
+
+def _why(text: str | None) -> list[Block]:
+    """The rationale of a decision, where the strategy gives one."""
+    return [Paragraph(f"**Why:** {_e(text)}")] if text else []
+
+
+def _todo(key: str, what: str) -> Callout:
+    return Callout("todo", f"{what} Add `{key}:` to the strategy file (see docs/strategy.md), then run "
+                           "`ccreport strategy-check` to see what else is missing.", title="Not written yet")
+
+
+def _dur(d: Duration | None) -> str:
+    """A duration in the unit its author wrote: "15 min", "4 h", "1 day"."""
+    if d is None:
+        return DASH
+    if d.text.strip().lower().endswith("d") and d.hours >= 24:
+        days = d.hours / 24
+        n = f"{days:g}"
+        return f"{n}{NBSP}day{'' if days == 1 else 's'}"
+    return c.fmt_target(d.hours, "hours")
+
+
+def _names(items: Sequence[str]) -> str:
+    return c.join_words([" ".join(i.split()) for i in items]) if items else DASH
+
+
+def _date(day: dt.date | None) -> str:
+    return c.fmt_date(day) if day else DASH
+
+
+# --------------------------------------------------------------------------- cover
+
+
+def _document_control(s: Strategy) -> list[Block]:
+    """Document control: shown on the cover (HTML/PDF) or straight after it (Word, Markdown)."""
+    dc = s.document_control
+    if dc is None:
+        return [Callout("todo", "No document control yet: add `document_control:` (version, status, owner, "
+                                "approver, review date) to the strategy file.", title="Document control")]
+    rows = [
+        ["Version", _t(dc.version)], ["Status", _t(dc.status)], ["Issued", _date(dc.issued)],
+        ["Author", _t(dc.author)], ["Owner", _t(dc.owner)], ["Approved by", _t(dc.approver)],
+        ["Next review", _date(dc.review_date)], ["Classification", _t(dc.classification)],
+    ]
+    blocks: list[Block] = [Table([Column("Item"), Column("Detail")], rows, caption="Document control")]
+    if dc.history:
+        blocks.append(Table(
+            [Column("Version", nowrap=True), Column("Date", nowrap=True), Column("Author"), Column("Change")],
+            [[_t(h.version), _date(h.date), _t(h.author), _t(h.change)] for h in dc.history],
+            caption="Version history",
+        ))
+    return blocks
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _organisation(s: Strategy) -> Section:
+    org = s.organisation
+    sec = Section(SECTION_TITLES["organisation"])
+    if org.description:
+        sec.add(Paragraph(_e(org.description)))
+    facts = []
+    if org.sites:
+        facts.append(f"**Sites:** {_e(_names(org.sites))}.")
+    if org.channels:
+        facts.append(f"**Channels:** {_e(_names(org.channels))}.")
+    if facts:
+        sec.add(Paragraph(" ".join(facts)))
+    if org.goals:
+        supported: dict[str, list[str]] = {g.id: [] for g in org.goals}
+        for i, o in enumerate(s.objectives, start=1):
+            for g in o.goals:
+                supported.setdefault(g, []).append(o.id or f"Objective {i}")
+        sec.add(Table(
+            [Column("Goal", nowrap=True), Column("What the organisation wants"), Column("Objectives")],
+            [[_t(g.id), _t(g.text), ", ".join(_t(x) for x in supported[g.id]) or "none yet"] for g in org.goals],
+            caption="Organisational goals and the objectives that support them",
+        ))
+    else:
+        sec.add(_todo("organisation.goals", "The organisation's goals are not listed, so the objectives "
+                                            "cannot be linked to them."))
+    return sec
+
+
+def _scope(s: Strategy) -> Section:
+    sec = Section(SECTION_TITLES["scope"])
+    sec.add(Paragraph("An incident is an unplanned interruption to a service, or a fall in its quality. Incident "
+                      "management restores normal service as quickly as possible; complaints, service requests "
+                      "and root-cause work have their own processes."))
+    if s.scope is None or not (s.scope.in_ or s.scope.out):
+        return sec.add(_todo("scope", "The scope is not defined."))
+    if s.scope.in_:
+        sec.add(Paragraph("**This strategy covers:**\n\n" + _bullets(s.scope.in_)))
+    if s.scope.out:
+        sec.add(Paragraph("**It does not cover** (and what handles it instead):\n\n" + _bullets(s.scope.out)))
+    return sec
+
+
+def _objectives(s: Strategy) -> Section:
+    sec = Section(SECTION_TITLES["objectives"])
+    if not s.objectives:
+        return sec.add(_todo("objectives", "No objectives are set."))
+    goals = {g.id: g.text for g in s.organisation.goals}
+    sec.add(Table(
+        [Column("Objective", nowrap=True), Column("What we will achieve"), Column("Goals", nowrap=True),
+         Column("How it is measured")],
+        [[_t(o.id or f"{i}"), _t(o.text), ", ".join(_t(g) for g in o.goals) or DASH, _t(o.measure)]
+         for i, o in enumerate(s.objectives, start=1)],
+        caption="Objectives, the goals they support and how each is measured",
+        notes=["Goals: " + "; ".join(f"{_t(k)} {_t(v)}" for k, v in goals.items())] if goals else [],
+    ))
+    return sec
+
+
+def _categories(s: Strategy) -> Section:
+    sec = Section(SECTION_TITLES["categories"])
+    if not s.categories:
+        return sec.add(_todo("categories", "No incident categories are defined."))
+    sec.add(Paragraph(
+        f"Every incident is logged in one of {c.plural(len(s.categories), 'category', 'categories')}. The default "
+        "priority is where an incident starts; the impact and urgency matrix (section "
+        f"{_number_of('priorities')}) sets its actual priority."))
+    sec.add(Table(
+        [Column("Category"), Column("Default priority", align="center"), Column("Resolver group"),
+         Column("Escalation path")],
+        [[_t(cat.name), cat.default_priority or DASH, _t(cat.resolver_group),
+          " \u2192 ".join(" ".join(p.split()) for p in cat.escalation_path) or DASH] for cat in s.categories],
+        caption="Incident categories: priority, resolver group and escalation path",
+    ))
+    for cat in s.categories:
+        sub = Section(_t(cat.name))
+        sub.add(Paragraph(f"**Definition:** {_e(cat.definition)}" if cat.definition else "**Definition:** not written yet."))
+        if cat.examples:
+            sub.add(Paragraph("**Examples:**\n\n" + _bullets(cat.examples)))
+        sub.add(*_why(cat.rationale))
+        sec.add(sub)
+    return sec
+
+
+def _priorities(s: Strategy) -> Section:
+    sec = Section(SECTION_TITLES["priorities"])
+    sec.add(Paragraph("Priority is set from two judgements: **impact** (how much of the service and how many "
+                      "customers are affected) and **urgency** (how quickly the effect grows or a deadline runs)."))
+    level_cols = [Column("Level", align="center"), Column("Name"), Column("What it means")]
+    if s.impact:
+        sec.add(Table(level_cols, [[str(lv.level), _t(lv.name), _t(lv.description)] for lv in s.impact],
+                      caption="Impact levels"))
+    if s.urgency:
+        sec.add(Table(level_cols, [[str(lv.level), _t(lv.name), _t(lv.description)] for lv in s.urgency],
+                      caption="Urgency levels"))
+    if not (s.impact and s.urgency):
+        sec.add(_todo("impact and urgency", "Impact and urgency levels 1 to 3 are not all described."))
+
+    if s.priority_matrix is not None:
+        imp = {lv.level: lv.name for lv in s.impact}
+        urg = {lv.level: lv.name for lv in s.urgency}
+        cols = [Column("Impact \u2193 / urgency \u2192")] + [
+            Column(f"Urgency {u}" + (f" ({_t(urg[u])})" if urg.get(u) else ""), align="center") for u in (1, 2, 3)]
+        rows, rags = [], []
+        for i in (1, 2, 3):
+            row = [f"Impact {i}" + (f" ({_t(imp[i])})" if imp.get(i) else "")]
+            rag: list[Rag | None] = [None]
+            for u in (1, 2, 3):
+                p = priority_for(s, i, u) or DASH
+                name = s.priorities[p].name if p in s.priorities else None
+                row.append(f"{p} {_t(name)}" if name else p)
+                rag.append(PRIORITY_RAG.get(p))
+            rows.append(row)
+            rags.append(rag)
+        sec.add(Table(cols, rows, rag=rags, caption="Priority matrix: impact \u00d7 urgency",
+                      notes=[f"Each cell names the priority; colour and symbol repeat it: {Rag.RED.symbol} red "
+                             f"for P1, {Rag.AMBER.symbol} amber for P2 and P3, {Rag.GREEN.symbol} green for P4 "
+                             "and P5."]))
+    else:
+        sec.add(_todo("priority_matrix", "There is no priority matrix."))
+
+    if s.priorities:
+        sec.add(Table(
+            [Column("Priority", nowrap=True), Column("Name"), Column("Respond within", numeric=True),
+             Column("Resolve within", numeric=True), Column("Update every", numeric=True), Column("Clock")],
+            [[p, _t(t.name), _dur(t.respond), _dur(t.resolve), _dur(t.update_every), _t(t.description)]
+             for p, t in s.priorities.items()],
+            caption="Targets per priority: response, resolution and update cadence",
+            notes=["Update every: how often stakeholders hear while the incident is open (the communication "
+                   f"plan in section {_number_of('communication')} sets who hears it)."],
+        ))
+        why = [f"- **{p}:** {_e(t.rationale)}" for p, t in s.priorities.items() if t.rationale]
+        if why:
+            sec.add(Paragraph("**Why these targets:**\n\n" + "\n".join(why)))
+    else:
+        sec.add(_todo("priorities", "No targets are set per priority."))
+    return sec
+
+
+def _major(s: Strategy) -> Section:
+    sec = Section(SECTION_TITLES["major_incidents"])
+    mi = s.major_incidents
+    if mi is None:
+        return sec.add(_todo("major_incidents", "Major incidents are not distinguished from minor ones."))
+    if mi.major_criteria:
+        sec.add(Paragraph("**An incident is major when any of these is true:**\n\n" + _bullets(mi.major_criteria)))
+    if mi.minor_criteria:
+        sec.add(Paragraph("**It stays a minor incident, handled by the normal process, when:**\n\n"
+                          + _bullets(mi.minor_criteria)))
+    who = []
+    if mi.declared_by:
+        who.append(f"**Who declares a major incident:** {_e(_names(mi.declared_by).replace(' and ', ' or '))}.")
+    if mi.declaration:
+        who.append(f"**How:** {_e(mi.declaration)}")
+    if who:
+        sec.add(Paragraph("\n\n".join(who)))
+    sec.add(*_why(mi.rationale))
+    return sec
+
+
+def _escalation(s: Strategy) -> Section:
+    sec = Section(SECTION_TITLES["escalation"])
+    esc = s.escalation
+    if esc is None or not (esc.functional or esc.hierarchical):
+        return sec.add(_todo("escalation", "Neither functional nor hierarchical escalation is defined."))
+    sec.add(Paragraph("**Functional** escalation passes the incident to a team with more skill; **hierarchical** "
+                      "escalation tells managers with more authority, at set times for each priority."))
+    fn = Section("Functional escalation")
+    if esc.functional:
+        fn.add(Table(
+            [Column("Tier", align="center"), Column("Team"), Column("Handles"), Column("Passes the incident on when")],
+            [[_t(t.tier), _t(t.team), _t(t.scope), _t(t.hand_off)] for t in esc.functional],
+            caption="Functional escalation tiers",
+        ))
+    else:
+        fn.add(_todo("escalation.functional", "The functional tiers are not listed."))
+    sec.add(fn)
+    hi = Section("Hierarchical escalation")
+    rows = escalation_matrix(s)
+    if rows:
+        hi.add(Table(
+            [Column("Priority", nowrap=True), Column("After", numeric=True), Column("Who is told"),
+             Column("How"), Column("Why")],
+            [[r.priority, _dur(r.after), _names(r.notify), _t(r.method), _t(r.rationale)] for r in rows],
+            caption="Hierarchical escalation matrix: who is told after how long, per priority",
+            notes=["After: time since the incident was logged. Resolution targets: "
+                   + "; ".join(f"{p} {_dur(t.resolve)}" for p, t in s.priorities.items() if t.resolve) + "."]
+            if any(t.resolve for t in s.priorities.values()) else [],
+        ))
+    else:
+        hi.add(_todo("escalation.hierarchical", "Nobody is named for hierarchical escalation."))
+    sec.add(hi)
+    sec.add(*_why(esc.rationale))
+    return sec
+
+
+def _abbreviations(names: Sequence[str]) -> list[str]:
+    """Short, unique column headings for role names: "Service Desk Analyst" -> "SDA"."""
+    out: list[str] = []
+    for name in names:
+        words = re.findall(r"[A-Za-z0-9]+", name)
+        base = "".join(w[0].upper() for w in words if w.lower() not in ("of", "and", "the", "for")) or name[:3]
+        if len(words) == 1:
+            base = words[0][:4].capitalize()
+        abbr, n = base[:5], 2
+        while abbr in out:
+            abbr, n = f"{base[:4]}{n}", n + 1
+        out.append(abbr)
+    return out
+
+
+def _roles(s: Strategy) -> Section:
+    sec = Section(SECTION_TITLES["roles"])
+    if s.roles:
+        sec.add(Table(
+            [Column("Role"), Column("Held by"), Column("Responsibilities")],
+            [[_t(r.name), _t(r.held_by), "; ".join(_t(x) for x in r.responsibilities) or DASH] for r in s.roles],
+            caption="Roles",
+        ))
+    else:
+        sec.add(_todo("roles", "No roles are described."))
+    raci = raci_table(s)
+    if raci.rows:
+        abbr = _abbreviations(raci.roles)
+        # No stage column: the procedures give each stage's owner, and the role columns need the width.
+        cols = [Column("Activity")] + [Column(a, align="center") for a in abbr]
+        sec.add(Table(
+            cols,
+            [[_t(r.activity)] + [cell or "" for cell in r.cells] for r in raci.rows],
+            caption="RACI: who is responsible, accountable, consulted and informed",
+            notes=["R responsible (does the work), A accountable (one per activity), C consulted, I informed.",
+                   "Roles: " + "; ".join(f"{a} {_t(n)}" for a, n in zip(abbr, raci.roles)) + "."],
+        ))
+    else:
+        sec.add(_todo("raci", "There is no RACI table."))
+    return sec
+
+
+def _procedures(s: Strategy) -> Section:
+    sec = Section(SECTION_TITLES["procedures"])
+    pr = s.procedures
+    if pr is None:
+        return sec.add(_todo("procedures", "No procedures are written for the lifecycle stages."))
+    stages = [(st, pr.stage(st)) for st in LIFECYCLE_STAGES]
+    sec.add(Paragraph("Each incident passes through the same stages, from identification to closure; the owner "
+                      "of each stage makes sure its steps are followed."))
+    sec.add(Table(
+        [Column("Stage"), Column("Owner"), Column("Target")],
+        [[STAGE_TITLES[st], _t(p.owner) if p else "not written yet", _t(p.target) if p else DASH]
+         for st, p in stages],
+        caption="Lifecycle stages, owners and targets",
+    ))
+    for st, p in stages:
+        sub = Section(STAGE_TITLES[st])
+        if p is None:
+            sub.add(_todo(f"procedures.{st}", f"The {st} stage has no procedure."))
+        else:
+            if p.steps:
+                sub.add(_steps(p.steps))
+            sub.add(*_why(p.rationale))
+            if not p.steps and not p.rationale:
+                sub.add(Paragraph(f"Owner: {_e(p.owner or 'not named')}."))
+        sec.add(sub)
+    pm = Section("Hand-off to problem management")
+    pm.add(Paragraph("Incident management restores service; problem management finds and removes the root cause. "
+                     "Looking for the root cause during an outage delays recovery, so it is handed over once "
+                     "service is back."))
+    handoff = pr.problem_management
+    if handoff is None:
+        pm.add(_todo("procedures.problem_management", "The hand-off to problem management is not described."))
+    else:
+        if handoff.owner:
+            pm.add(Paragraph(f"**Owner:** {_e(handoff.owner)}."))
+        if handoff.criteria:
+            pm.add(Paragraph("**A problem record is raised for:**\n\n" + _bullets(handoff.criteria)))
+        if handoff.steps:
+            pm.add(_steps(handoff.steps))
+        pm.add(*_why(handoff.rationale))
+    sec.add(pm)
+    return sec
+
+
+def _communication(s: Strategy) -> Section:
+    sec = Section(SECTION_TITLES["communication"])
+    rows = communication_matrix(s)
+    if not rows:
+        sec.add(_todo("communication.plan", "There is no communication plan."))
+    else:
+        internal = sum(r.type == "internal" for r in rows)
+        sec.add(Paragraph(f"The plan names {c.plural(internal, 'internal audience')} and "
+                          f"{c.plural(len(rows) - internal, 'external audience')}; for each, the channel, the "
+                          "owner who sends the message and how often it is sent at each priority."))
+        sec.add(Table(
+            [Column("Audience"), Column("Type"), Column("Channel"), Column("Owner")],
+            [[_t(r.audience), r.type.capitalize(), _t(r.channel), _t(r.owner)] for r in rows],
+            caption="Communication plan: audience, channel and owner",
+        ))
+        prios = [p for p in PRIORITIES if any(r.cadence.get(p) for r in rows)]
+        if prios:
+            sec.add(Table(
+                [Column("Audience"), *[Column(p) for p in prios]],
+                [[_t(r.audience), *[_t(r.cadence.get(p)) if r.cadence.get(p) else DASH for p in prios]]
+                 for r in rows],
+                caption="Communication plan: how often each audience is updated, per priority",
+                notes=[f"{DASH}: no update planned for this audience at this priority. Durations such as 30m "
+                       "mean every 30 minutes while the incident is open."],
+            ))
+    comms = s.communication
+    templates = comms.templates if comms else None
+    texts = [(name, getattr(templates, key)) for key, name in
+             (("initial", "First message"), ("update", "Update"), ("resolution", "Resolution message"))
+             if templates is not None and getattr(templates, key)]
+    sub = Section("Message templates")
+    if texts:
+        sub.add(Paragraph("Words in square brackets are filled in for each incident."))
+        for name, text in texts:
+            sub.add(Callout("info", _e(text), title=name))
+    else:
+        sub.add(_todo("communication.templates", "There are no message templates."))
+    sec.add(sub)
+    if comms and comms.accessible_formats:
+        sec.add(Section("Accessible communication").add(Paragraph(_bullets(comms.accessible_formats))))
+    return sec
+
+
+def _regulatory(s: Strategy) -> Section:
+    sec = Section(SECTION_TITLES["regulatory"])
+    reqs = regulatory_requirements(s)
+    if s.regulatory is None:
+        return sec.add(_todo("regulatory", "Regulatory and legal requirements are not listed."))
+    if not reqs:
+        return sec.add(Paragraph("The strategy records that none of the built-in obligations applies and lists no "
+                                 "other requirement."))
+    sec.add(Table(
+        [Column("Requirement"), Column("What must be done"), Column("Deadline"), Column("Owner")],
+        [[_t(r.title), _t(r.obligation) + (f" Note: {_t(r.notes)}" if r.notes else ""), _t(r.deadline), _t(r.owner)]
+         for r in reqs],
+        caption="Regulatory and legal requirements during an incident",
+    ))
+    if any(r.key for r in reqs):
+        sec.add(Paragraph("The wording of the built-in obligations is a starting point, not legal advice; the "
+                          "owner of each checks it for the organisation."))
+    return sec
+
+
+def _continuity(s: Strategy) -> Section:
+    sec = Section(SECTION_TITLES["business_continuity"])
+    bc = s.business_continuity
+    if bc is None or not (bc.plan or bc.services):
+        return sec.add(_todo("business_continuity", "There is no link to business continuity."))
+    sec.add(Paragraph("When an incident threatens to last longer than a service can be without, the Duty Manager "
+                      "invokes the business continuity plan" + (f": {_e(bc.plan)}." if bc.plan else ".")))
+    if bc.services:
+        sec.add(Table(
+            [Column("Service"), Column("RTO", numeric=True), Column("RPO", numeric=True),
+             Column("MTPD", numeric=True), Column("Workaround")],
+            [[_t(x.service), _dur(x.rto), _dur(x.rpo), _dur(x.mtpd), _t(x.workaround)] for x in bc.services],
+            caption="Services with recovery objectives and workarounds",
+            notes=["RTO: recovery time objective, how soon the service must be back. RPO: recovery point "
+                   "objective, how much data may be lost. MTPD: maximum tolerable period of disruption."],
+        ))
+    return sec
+
+
+def _month_axis(start: dt.date, end: dt.date) -> tuple[list[str], list[tuple[int, int]]]:
+    """Month columns covering [start, end): labels ("Nov\\n2026", "Dec", "Jan\\n2027") and (year, month)."""
+    months: list[tuple[int, int]] = []
+    y, m = start.year, start.month
+    last = end - dt.timedelta(days=1)
+    while (y, m) <= (last.year, last.month):
+        months.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    labels = [dt.date(y, m, 1).strftime("%b") + (f"\n{y}" if i == 0 or m == 1 else "")
+              for i, (y, m) in enumerate(months)]
+    return labels, months
+
+
+def _position(day: dt.date, first: tuple[int, int]) -> float:
+    """Where `day` sits on the month axis: whole months since `first`, plus the day's place in its month."""
+    index = (day.year - first[0]) * 12 + day.month - first[1]
+    return index + (day.day - 0.5) / _calendar.monthrange(day.year, day.month)[1]
+
+
+def _calendar_figure(s: Strategy, entries: list[CalendarEntry], start: dt.date) -> Figure:
+    end = add_months(start, MONTHS)
+    labels, months = _month_axis(start, end)
+    order = [e for e in s.exercises if any(x.exercise is e for x in entries)]
+    rows = []
+    for ex in order:
+        rows.append(series(" ".join(ex.name.split()), [_position(x.date, months[0]) for x in entries if x.exercise is ex]))
+    per_month = Counter((x.date.year, x.date.month) for x in entries)
+    (by, bm), most = max(per_month.items(), key=lambda kv: (kv[1], -kv[0][0], -kv[0][1]))
+    busiest = [k for k, v in per_month.items() if v == most]
+    title = f"{c.plural(len(entries), 'exercise date')} in the next {MONTHS} months"
+    if len(busiest) == 1 and most > 1:
+        title += f"; {dt.date(by, bm, 1):%B %Y} is the busiest, with {most}"
+    alt = "Timeline of exercise dates. " + " ".join(
+        f"{ex.name}: " + ", ".join(f"{x.date.day} {x.date:%b %Y}" for x in entries if x.exercise is ex) + "."
+        for ex in order)
+    return Figure(
+        "fig-exercise-calendar",
+        Chart("gantt", title, tuple(labels), tuple(rows), unit="dates",
+              subtitle=f"One mark per exercise date, {c.fmt_date(start)} to {c.fmt_date(end - dt.timedelta(days=1))}",
+              height_in=0.95 + 0.3 * len(rows)),
+        caption=f"Exercise calendar for the {MONTHS} months from {c.fmt_date(start)} (dates in the table above).",
+        alt=alt,
+    )
+
+
+def _exercises(s: Strategy, today: dt.date) -> Section:
+    sec = Section(SECTION_TITLES["exercises"])
+    if not s.exercises:
+        return sec.add(_todo("exercises", "No tests or exercises are planned."))
+    sec.add(Table(
+        [Column("Exercise"), Column("Type"), Column("Frequency"), Column("First date", nowrap=True), Column("Owner")],
+        [[_t(e.name), _t(e.type), _t(e.frequency), _date(e.first_date), _t(e.owner)] for e in s.exercises],
+        caption="Exercise programme",
+    ))
+    entries = exercise_calendar(s, start=today, months=MONTHS)
+    end = add_months(today, MONTHS) - dt.timedelta(days=1)
+    cal = Section("Exercise calendar")
+    if entries:
+        cal.add(Paragraph(
+            f"Every exercise date from {c.fmt_date(today)} to {c.fmt_date(end)}, counted from each exercise's first "
+            "date at its frequency."))
+        cal.add(Table(
+            [Column("Date", nowrap=True), Column("Exercise"), Column("Type"), Column("Owner")],
+            [[c.fmt_date(x.date), _t(x.exercise.name), _t(x.exercise.type), _t(x.exercise.owner)] for x in entries],
+            caption=f"Exercise calendar, {c.fmt_date(today)} to {c.fmt_date(end)}",
+        ))
+        cal.add(_calendar_figure(s, entries, today))
+    else:
+        cal.add(Paragraph(f"No exercise falls between {c.fmt_date(today)} and {c.fmt_date(end)}."))
+    undated = [e.name for e in s.exercises if e.first_date is None]
+    if undated:
+        cal.add(Callout("todo", f"Without a first date, {_e(_names(undated))} cannot be placed in the calendar: "
+                                "add `first_date:` to each.", title="Undated exercises"))
+    sec.add(cal)
+    details = Section("Exercise details")
+    for e in s.exercises:
+        parts = []
+        if e.scenario:
+            parts.append(f"**Scenario:** {_e(e.scenario)}")
+        if e.participants:
+            parts.append(f"**Participants:** {_e(_names(e.participants))}.")
+        if e.objectives:
+            parts.append("**Objectives:**\n\n" + _bullets(e.objectives))
+        if e.success_criteria:
+            parts.append("**Success criteria:**\n\n" + _bullets(e.success_criteria))
+        if e.rationale:
+            parts.append(f"**Why:** {_e(e.rationale)}")
+        details.add(Section(_t(e.name)).add(Paragraph("\n\n".join(parts) or "No details written yet.")))
+    sec.add(details)
+    return sec
+
+
+def _training(s: Strategy) -> Section:
+    sec = Section(SECTION_TITLES["training"])
+    if not s.training:
+        return sec.add(_todo("training", "No training requirements are listed."))
+    sec.add(Table(
+        [Column("Audience"), Column("Topic"), Column("Frequency"), Column("Method")],
+        [[_names(t.audience), _t(t.topic), _t(t.frequency), _t(t.method)] for t in s.training],
+        caption="Training requirements by role",
+    ))
+    why = [f"- **{_e(_names(t.audience))}:** {_e(t.rationale)}" for t in s.training if t.rationale]
+    if why:
+        sec.add(Paragraph("**Why:**\n\n" + "\n".join(why)))
+    return sec
+
+
+def _improvement(s: Strategy) -> Section:
+    sec = Section(SECTION_TITLES["continuous_improvement"])
+    ci = s.continuous_improvement
+    if ci is None:
+        return sec.add(_todo("continuous_improvement", "Continuous improvement is not described."))
+    rows = []
+    if ci.pir_deadline:
+        rows.append(["Post-incident review due", _t(ci.pir_deadline) + " after resolution"])
+    if ci.pir_required_for:
+        rows.append(["Post-incident review required for", "; ".join(_t(x) for x in ci.pir_required_for)])
+    if ci.kpi_review_cadence:
+        rows.append(["Incident data reviewed", _t(ci.kpi_review_cadence)])
+    reg = ci.lessons_learned_register
+    if reg is not None:
+        rows.append(["Lessons-learned register", "; ".join(x for x in (
+            _t(reg.location) if reg.location else "",
+            f"owner: {_t(reg.owner)}" if reg.owner else "",
+            f"reviewed: {_t(reg.review_cadence)}" if reg.review_cadence else "") if x) or DASH])
+    if rows:
+        sec.add(Table([Column("Mechanism"), Column("How it works")], rows,
+                      caption="Post-incident reviews, data reviews and lessons learned"))
+    if ci.kpis:
+        sec.add(Paragraph("**Measures reviewed:**\n\n" + _bullets(ci.kpis)))
+    if ci.data_use:
+        sec.add(Paragraph("**How incident data changes the service:**\n\n" + _bullets(ci.data_use)))
+    return sec
+
+
+def _consultation(s: Strategy) -> Section:
+    sec = Section(SECTION_TITLES["consultation"])
+    if not s.consultation:
+        return sec.add(_todo("consultation", "There is no record of who was consulted."))
+    sec.add(Table(
+        [Column("Date", nowrap=True), Column("Who"), Column("Method"), Column("What they said"),
+         Column("What changed")],
+        [[_date(x.date), _t(x.who) + (f" ({_t(x.role)})" if x.role else ""), _t(x.method), _t(x.feedback),
+          _t(x.change_made)] for x in s.consultation],
+        caption="Stakeholder consultation record",
+    ))
+    return sec
+
+
+def _frameworks(s: Strategy) -> Section:
+    sec = Section(SECTION_TITLES["frameworks"])
+    rows = framework_alignment(s)
+    if not rows:
+        return sec.add(_todo("frameworks", "No recognised framework is referenced."))
+    sec.add(Table(
+        [Column("Framework", nowrap=True), Column("Practice or clause"), Column("How this strategy applies it")],
+        [[r.framework, _t(r.reference) + (f" {r.title}" if r.framework.startswith("ISO") else ""), _t(r.how)]
+         for r in rows],
+        caption="Alignment with ITIL 4 practices and ISO 22301:2019 clauses",
+    ))
+    return sec
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def _defined(s: Strategy) -> set[str]:
+    return {cat.name.casefold() for cat in s.categories}
+
+
+def _evidence(s: Strategy, ev: Mapping[str, Any], config: Any) -> Section:
+    sec = Section(EVIDENCE_TITLE)
+    period = ev.get("period") or {}
+    label = period.get("label") or ""
+    totals = ev.get("totals") or {}
+    by_cat: Mapping[str, Mapping[str, Any]] = ev.get("by_category") or {}
+    fields = ev.get("fields")
+    defined = _defined(s)
+    sec.add(Paragraph(
+        f"What {c.plural(totals.get('opened') or 0, 'incident')} opened from {_e(label)} say about this strategy "
+        f"(the {MONTHS} full months up to the newest incident in the data). The figures come from the same "
+        "metrics as the monthly incident report, measured against this strategy's own targets."))
+
+    vol = Section("Volume and time to resolve by category")
+    if by_cat:
+        vol.add(Table.capped(
+            [Column("Category"), Column("In strategy", align="center"), Column("Opened", numeric=True),
+             Column("Resolved", numeric=True), Column("MTTR", numeric=True), Column("Resolution SLA", numeric=True)],
+            [[_t(name), "Yes" if name.casefold() in defined else "No", c.fmt_int(v.get("opened")),
+              c.fmt_int(v.get("resolved")), c.fmt_metric(v.get("mttr_hours"), "hours", "mttr_hours", fields),
+              c.fmt_metric(v.get("resolution_sla_pct"), "pct", "resolution_sla_pct", fields)]
+             for name, v in by_cat.items()],
+            limit=20, noun="categories", caption=f"Incidents by category, {label}",
+            notes=["Largest first by incidents opened. MTTR: mean time to resolve, in calendar hours. Resolution "
+                   "SLA: the share resolved within this strategy's resolution target for the priority."],
+        ))
+    else:
+        vol.add(Paragraph(f"No incident was opened or resolved in {_e(label)}."))
+    sec.add(vol)
+
+    gaps = Section("Categories the strategy does not define")
+    missing = [(name, v) for name, v in by_cat.items() if name.casefold() not in defined and name != UNCATEGORISED]
+    if missing:
+        n = sum(v.get("opened") or 0 for _, v in missing)
+        gaps.add(Paragraph(
+            f"{c.plural(len(missing), 'category', 'categories')} in the data {'is' if len(missing) == 1 else 'are'} "
+            f"not defined in section {_number_of('categories')}, covering {c.plural(n, 'incident')} opened: "
+            + ", ".join(f"{_e(name)} ({c.fmt_int(v.get('opened'))})" for name, v in missing)
+            + ". Define each (or map it to an existing category) so that it has a priority, a resolver group and "
+              "an escalation path."))
+    else:
+        gaps.add(Paragraph("Every category in the data is defined by this strategy."))
+    unc = by_cat.get(UNCATEGORISED)
+    if unc and unc.get("opened"):
+        gaps.add(Paragraph(f"{c.plural(unc['opened'], 'incident')} opened had no category recorded."))
+    sec.add(gaps)
+
+    att = Section("Attainment against this strategy's targets")
+    by_p: Mapping[str, Mapping[str, Any]] = ev.get("by_priority") or {}
+    sla: Mapping[str, Mapping[str, Any]] = ev.get("sla") or {}
+    targets = getattr(config, "targets", None)
+    res_goal = getattr(targets, "resolution_sla_pct", None)
+    resp_goal = getattr(targets, "response_sla_pct", None)
+    prios = [p for p in PRIORITIES if p in s.priorities]
+    if prios:
+        rows, rags = [], []
+        for p in prios:
+            v, t = by_p.get(p) or {}, sla.get(p) or {}
+            rows.append([p, _dur(s.priorities[p].respond), _dur(s.priorities[p].resolve), c.fmt_int(v.get("opened")),
+                         c.fmt_int(v.get("resolved")),
+                         c.fmt_metric(v.get("response_sla_pct"), "pct", "response_sla_pct", fields),
+                         c.fmt_metric(v.get("resolution_sla_pct"), "pct", "resolution_sla_pct", fields),
+                         c.fmt_metric(v.get("mttr_hours"), "hours", "mttr_hours", fields)])
+            rags.append([None] * 5 + [c.rag_status(v.get("response_sla_pct"), resp_goal),
+                                      c.rag_status(v.get("resolution_sla_pct"), res_goal), None])
+        calendars = sorted({str(t.get("calendar")) for t in sla.values() if t.get("calendar")})
+        notes = ["Response and resolution SLA: the share of incidents acknowledged / resolved within this strategy's "
+                 "targets for their priority."]
+        if calendars and calendars != ["24x7"]:
+            notes.append("The clock for each priority is the calendar set in ccreport.yaml: "
+                         + "; ".join(f"{p} {sla[p].get('calendar')}" for p in prios if p in sla) + ".")
+        if res_goal is not None or resp_goal is not None:
+            notes.append(f"Status against the attainment targets in ccreport.yaml: response "
+                         f"{c.fmt_target(resp_goal, 'pct')}, resolution {c.fmt_target(res_goal, 'pct')} "
+                         f"({Rag.GREEN.label} meets it, {Rag.AMBER.label} within 10 % of it, {Rag.RED.label} further off).")
+        att.add(Table(
+            [Column("Priority", nowrap=True), Column("Respond within", numeric=True),
+             Column("Resolve within", numeric=True), Column("Opened", numeric=True), Column("Resolved", numeric=True),
+             Column("Response SLA", numeric=True), Column("Resolution SLA", numeric=True), Column("MTTR", numeric=True)],
+            rows, rag=rags, caption=f"Attainment against this strategy's targets, {label}", notes=notes,
+        ))
+        below = [(p, (by_p.get(p) or {}).get("resolution_sla_pct")) for p in prios]
+        below = [(p, v) for p, v in below if v is not None and res_goal is not None and v < res_goal]
+        if below:
+            att.add(Paragraph(
+                f"{c.join_words([f'{p} ({c.fmt_pct(v)})' for p, v in below])} "
+                f"{'falls' if len(below) == 1 else 'fall'} short of the {c.fmt_target(res_goal, 'pct')} resolution "
+                "target: either the targets are too tight for the current resources, or resolution needs to be faster. "
+                "Review both at the next review of this strategy."))
+        elif res_goal is not None and any((by_p.get(p) or {}).get("resolution_sla_pct") is not None for p in prios):
+            att.add(Paragraph(f"Every priority met the {c.fmt_target(res_goal, 'pct')} resolution target over "
+                              f"the last {MONTHS} months."))
+    else:
+        att.add(_todo("priorities", "Without targets per priority there is nothing to measure attainment against."))
+    sec.add(att)
+
+    focus = Section("Where exercises should focus")
+    majors: Mapping[str, int] = ev.get("major_by_category") or {}
+    if majors:
+        top = list(majors.items())[:5]
+        focus.add(Table(
+            [Column("Category"), Column("Major incidents", numeric=True), Column("In strategy", align="center")],
+            [[_t(name), c.fmt_int(n), "Yes" if name.casefold() in defined else "No"] for name, n in top],
+            caption=f"Categories with the most major incidents, {label}",
+            more=f"and {len(majors) - len(top)} more categories" if len(majors) > len(top) else None,
+        ))
+        most = max(majors.values())
+        leaders = [name for name, n in majors.items() if n == most]
+        focus.add(Paragraph(
+            f"{_e(c.join_words(leaders))} had the most major incidents ({c.fmt_int(most)}"
+            f"{'' if len(leaders) == 1 else ' each'}). Exercises should rehearse "
+            f"{'this scenario' if len(leaders) == 1 else 'these scenarios'} first."))
+    elif fields is not None and "major" not in fields:
+        focus.add(Paragraph(f"The major-incident flag is {c.NOT_IN_EXPORT}; the categories with the most "
+                            "incidents are the best guide to exercise scenarios (table above)."))
+    else:
+        focus.add(Paragraph(f"No major incident was opened in {_e(label)}; the categories with the most incidents "
+                            "are the best guide to exercise scenarios (table above)."))
+    sec.add(focus)
+    return sec
+
+
+def _strategy_config(strategy: Strategy, config: "Config") -> "Config":
+    """The config with its SLA replaced by the strategy's targets (the clock stays the config's)."""
+    from ..config import SlaTarget
+
+    sla = {}
+    for p, t in strategy.priorities.items():
+        if t.respond is None and t.resolve is None:
+            continue
+        own = config.sla.get(p)
+        sla[p] = SlaTarget(respond=t.respond.hours if t.respond else None,
+                           resolve=t.resolve.hours if t.resolve else None,
+                           calendar=own.calendar if own is not None else "24x7")
+    return config.model_copy(update={"sla": sla})
+
+
+def strategy_evidence(strategy: Strategy, ingest: "IngestResult", config: "Config",
+                      end: dt.date | str | None = None) -> dict[str, Any]:
+    """The evidence figures over the 12 full months ending with the month of `end`.
+
+    `end` defaults to the newest incident's opening time (in the configured timezone). Every
+    figure is computed by `ccreport.metrics.compute` with the strategy's response and
+    resolution targets as the SLA; the only tally here is the metrics' own list of major
+    incidents counted by category.
+    """
+    import pandas as pd
+
+    from ..metrics import compute
+    from ..period import range_period
+
+    if end is None:
+        newest = ingest.incidents["opened_at"].max()
+        if pd.isna(newest):
+            from ..errors import IngestError
+
+            raise IngestError("the incident data has no opening times, so there are no 12 months to report on")
+        last = pd.Timestamp(newest).tz_convert(config.timezone).date()
+    elif isinstance(end, str):
+        last = dt.date.fromisoformat(end + "-01" if len(end) == 7 else end)
+    else:
+        last = end
+    first_month = add_months(dt.date(last.year, last.month, 1), -(MONTHS - 1))
+    stop = add_months(dt.date(last.year, last.month, 1), 1)
+    period = range_period(first_month, stop, config.timezone)
+    cfg = _strategy_config(strategy, config)
+    m = compute(ingest, cfg, period).to_dict(full=True)
+    majors = Counter(mi.get("category") or UNCATEGORISED for mi in m.get("major_incidents") or [])
+    return {
+        "period": {**m["period"], "label": f"{first_month:%B %Y} to {last:%B %Y}"},
+        "totals": m["totals"],
+        "by_category": m["by_category"],
+        "by_priority": m["by_priority"],
+        "sla": m["sla"],
+        "fields": m.get("fields"),
+        "major_by_category": dict(sorted(majors.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "data_quality": m.get("data_quality"),
+    }
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def _number_of(key: str) -> str:
+    """The section number a key gets in this document (sections are always in SECTION_TITLES order)."""
+    return str(MAIN_KEYS.index(key) + 1)
+
+
+#: The top-level sections, in document order (document control sits on the cover).
+MAIN_KEYS = [k for k in SECTION_TITLES if k != "document_control"]
+
+
+def _coverage(s: Strategy, rows: "list[CoverageRow]", findings: "list[Finding]") -> Section:
+    sec = Section(COVERAGE_TITLE, appendix=True)
+    where = {SECTION_TITLES[k]: f"{_number_of(k)} {SECTION_TITLES[k]}" for k in MAIN_KEYS}
+    where[SECTION_TITLES["document_control"]] = "Cover: document control"
+    met = sum(r.met for r in rows)
+    sec.add(Paragraph(
+        f"How this strategy meets each of the {len(ASSESSMENT_POINTS)} assessment points: {met} met, "
+        f"{len(rows) - met} not met. A point is met when at least one section addresses it and "
+        "`ccreport strategy-check` finds no error against it."))
+    sec.add(Table(
+        [Column("Point", numeric=True), Column("Criterion"), Column("Status", nowrap=True),
+         Column("Where it is met")],
+        [[str(r.point), r.title, "Met" if r.met else "Not met",
+          "; ".join(where.get(t, t) for t in r.sections) or "No section yet"] for r in rows],
+        rag=[[None, None, Rag.GREEN if r.met else Rag.RED, None] for r in rows],
+        caption="Assessment points and the sections that meet them",
+    ))
+    if findings:
+        errors = sum(f.severity == "error" for f in findings)
+        sec.add(Paragraph(f"`ccreport strategy-check` found {c.plural(errors, 'error')} and "
+                          f"{c.plural(len(findings) - errors, 'warning')}:"))
+        sec.add(Table(
+            [Column("Severity", nowrap=True), Column("Point", numeric=True), Column("Where"), Column("What to do")],
+            [[f.severity.capitalize(), str(f.point),
+              (f.path or "whole strategy") + (f", line {f.line}" if f.line else ""), f.message] for f in findings],
+            rag=[[Rag.RED if f.severity == "error" else Rag.AMBER, None, None, None] for f in findings],
+            caption="Findings from strategy-check",
+        ))
+    else:
+        sec.add(Paragraph("`ccreport strategy-check` found no gaps."))
+    return sec
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def build_strategy(
+    strategy: Strategy,
+    config: Any = None,
+    *,
+    evidence: Mapping[str, Any] | None = None,
+    coverage: bool = False,
+    findings: "list[Finding] | None" = None,
+    today: dt.date | None = None,
+) -> Document:
+    """Build the strategy Document; `evidence` from `strategy_evidence`, `coverage` adds Appendix A.
+
+    `today` is the build date: the cover's date and the first day of the exercise calendar.
+    """
+    s = strategy
+    today = today or dt.date.today()
+    dc = s.document_control
+    org = getattr(config, "organisation", None)
+    logo = config.resolve_path(org.logo) if org is not None and getattr(org, "logo", None) else None
+    builders = {
+        "organisation": _organisation, "scope": _scope, "objectives": _objectives, "categories": _categories,
+        "priorities": _priorities, "major_incidents": _major, "escalation": _escalation, "roles": _roles,
+        "procedures": _procedures, "communication": _communication, "regulatory": _regulatory,
+        "business_continuity": _continuity, "exercises": lambda st: _exercises(st, today),
+        "training": _training, "continuous_improvement": _improvement, "consultation": _consultation,
+        "frameworks": _frameworks,
+    }
+    blocks: list[Block] = list(_document_control(s))
+    blocks += [builders[key](s) for key in MAIN_KEYS]
+    if evidence is not None:
+        blocks.append(_evidence(s, evidence, config))
+    if coverage:
+        from ..strategy import check as run_check
+        from ..strategy import coverage as coverage_rows
+
+        found = run_check(s) if findings is None else list(findings)
+        blocks.append(_coverage(s, coverage_rows(s, found), found))
+
+    name = " ".join(s.organisation.name.split())
+    label = " \u00b7 ".join(x for x in (
+        f"Version {' '.join(dc.version.split())}" if dc and dc.version else "",
+        " ".join(dc.status.split()) if dc and dc.status else "") if x)
+    subject_bits = [f"How {name} identifies, prioritises, escalates, resolves and learns from incidents"]
+    if dc and dc.owner:
+        subject_bits.append(f"owner: {' '.join(dc.owner.split())}")
+    if dc and dc.review_date:
+        subject_bits.append(f"next review {c.fmt_date(dc.review_date)}")
+    return Document(
+        kind="strategy",
+        title=" ".join(dc.title.split()) if dc and dc.title else DEFAULT_TITLE,
+        subtitle=name,
+        period_label=label,
+        organisation=name,
+        author=" ".join(dc.author.split()) if dc and dc.author else name,
+        date=today,
+        blocks=blocks,
+        subject="; ".join(subject_bits),
+        keywords=["incident management", "strategy", name],
+        primary_colour=getattr(org, "primary_colour", None) or "#1f4e79",
+        logo=logo,
+    )
+
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def strategy_basename(strategy: Strategy, path: str | Path | None = None) -> str:
+    """`strategy-<organisation>`: lower case, hyphens; the file stem when the name has no Latin letters."""
+    slug = _SLUG.sub("-", strategy.organisation.name.lower()).strip("-")
+    if not slug and path is not None:
+        slug = _SLUG.sub("-", Path(path).stem.lower()).strip("-")
+    return f"strategy-{slug[:80].rstrip('-')}" if slug else "strategy"
+
+
+def render_strategy(
+    strategy_path: str | Path,
+    config: Any,
+    formats: list[str] | str,
+    out_dir: str | Path,
+    data_inputs: Sequence[str | Path] | None = None,
+    coverage: bool = False,
+    preset: str = "auto",
+    templates_dir: str | Path | None = None,
+    docx_template: str | Path | None = None,
+    pdf_variant: str | None = None,
+    today: dt.date | None = None,
+) -> list[Path]:
+    """Read `strategy_path`, add evidence from `data_inputs` when given, and write the document.
+
+    Files are `strategy-<organisation>.<ext>` in `out_dir`. Raises ConfigError for a bad
+    strategy file, IngestError/UsageError for bad data, RenderError for output problems.
+    """
+    from ..config import Config
+    from ..render.base import write_document
+    from ..strategy import check, load_strategy
+
+    config = config if config is not None else Config()
+    strategy = load_strategy(strategy_path)
+    evidence = None
+    if data_inputs:
+        from .. import ingest
+
+        result = ingest.load([str(p) for p in data_inputs], config, preset=preset)
+        evidence = strategy_evidence(strategy, result, config)
+    findings = check(strategy_path) if coverage else None  # from the file: findings carry line numbers
+    doc = build_strategy(strategy, config, evidence=evidence, coverage=coverage, findings=findings, today=today)
+    if templates_dir is None and getattr(config, "templates", None):
+        templates_dir = config.resolve_path(config.templates)
+    if docx_template is None and getattr(config, "docx_template", None):
+        docx_template = config.resolve_path(config.docx_template)
+    return write_document(doc, formats, out_dir, strategy_basename(strategy, strategy_path), config,
+                          templates_dir=templates_dir, docx_template=docx_template, pdf_variant=pdf_variant)

@@ -1,0 +1,381 @@
+"""The incident-management strategy document (SPEC §5.3), rendered from the shipped example.
+
+The example strategy is rendered once per module in every format, with the sample incident
+data as evidence and the criteria-coverage appendix, and read back: PDF with pypdf, Word with
+python-docx (heading styles and tables), HTML and Markdown as text. Figures are checked
+against `ccreport.metrics` computed here independently, and calendar dates against
+`exercise_calendar` and the exercises' own frequencies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as html_lib
+import io
+import logging
+import re
+from pathlib import Path
+
+import markdown as md_lib
+import pypdf
+import pytest
+from docx import Document as open_docx
+
+from ccreport import ingest as ingest_mod
+from ccreport.config import SlaTarget, load_config
+from ccreport.document import Figure, Paragraph, Rag, Section, Table
+from ccreport.documents import common as c
+from ccreport.documents.strategy import (
+    EVIDENCE_TITLE,
+    build_strategy,
+    render_strategy,
+    strategy_evidence,
+)
+from ccreport.metrics import compute
+from ccreport.period import range_period
+from ccreport.render.base import write_document
+from ccreport.strategy import (
+    ASSESSMENT_POINTS,
+    SECTION_TITLES,
+    add_months,
+    exercise_calendar,
+    load_strategy,
+    loads_strategy,
+    priority_for,
+)
+
+from .util import ROOT, SAMPLE
+
+EXAMPLE = ROOT / "ccreport" / "examples" / "strategy.yaml"
+INCIDENTS = SAMPLE / "incidents.csv"
+TODAY = dt.date(2026, 11, 3)
+BASENAME = "strategy-northwind-contact-centre"
+MAIN = [SECTION_TITLES[k] for k in SECTION_TITLES if k != "document_control"]
+HEADINGS = [f"{i} {t}" for i, t in enumerate(MAIN, start=1)] + [
+    f"{len(MAIN) + 1} {EVIDENCE_TITLE}", "Appendix A: Criteria coverage"]
+SCRIPT = "<script>alert(1)</script>"
+TEMPLATE = "{{ 7*7 }}"
+PAYLOAD = f"{SCRIPT} {TEMPLATE}"
+#: The status symbols a renderer adds after a cell's text.
+MARKS = re.compile(r"\s*[\u2714\u25b2\u2716]$")
+IGNORED_WARNINGS = ("HarfBuzz",)
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\u00a0", " ").replace("\u202f", " ")).strip()
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config(SAMPLE / "ccreport.yaml")
+
+
+@pytest.fixture(scope="module")
+def strategy():
+    return load_strategy(EXAMPLE)
+
+
+@pytest.fixture(scope="module")
+def rendered(config, tmp_path_factory):
+    """The example with evidence and coverage, in all four formats (once for the module)."""
+    out = tmp_path_factory.mktemp("strategy")
+    handler = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        paths = render_strategy(EXAMPLE, config, ["pdf", "docx", "html", "md"], out,
+                                data_inputs=[INCIDENTS], coverage=True, today=TODAY)
+    finally:
+        logger.removeHandler(handler)
+    by_ext = {p.suffix.lstrip("."): p for p in paths}
+    reader = pypdf.PdfReader(io.BytesIO(by_ext["pdf"].read_bytes()))
+    return {
+        "paths": paths,
+        "pdf_pages": [norm(p.extract_text()) for p in reader.pages],
+        "pdf_reader": reader,
+        "docx": open_docx(str(by_ext["docx"])),
+        "html": by_ext["html"].read_text(encoding="utf-8"),
+        "md": by_ext["md"].read_text(encoding="utf-8"),
+        "warnings": handler.records,
+    }
+
+
+def docx_table(word, header: list[str]) -> list[list[str]]:
+    """The body rows of the (first) Word table whose header row is `header`, status marks removed."""
+    for table in word.tables:
+        rows = [[MARKS.sub("", norm(cell.text)) for cell in row.cells] for row in table.rows]
+        if rows and rows[0] == header:
+            return rows[1:]
+    raise AssertionError(f"no table with header {header}")
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def test_files_are_named_after_the_organisation(rendered):
+    assert sorted(p.name for p in rendered["paths"]) == sorted(
+        f"{BASENAME}.{ext}" for ext in ("pdf", "docx", "html", "md"))
+
+
+def test_every_section_is_in_the_pdf_with_a_bookmark(rendered):
+    text = " ".join(rendered["pdf_pages"][2:])  # after the cover and the contents page
+    for heading in HEADINGS:
+        assert heading in text, heading
+    top = [item.title for item in rendered["pdf_reader"].outline if not isinstance(item, list)]
+    assert top == HEADINGS
+    contents = rendered["pdf_pages"][1]
+    for heading in HEADINGS:
+        assert re.search(re.escape(heading) + r"[ .]+\d+", contents), heading
+
+
+def test_every_section_is_a_word_heading(rendered):
+    word = rendered["docx"]
+    h1 = [p.text for p in word.paragraphs if p.style.name == "Heading 1"]
+    assert h1 == HEADINGS
+    h2 = [p.text for p in word.paragraphs if p.style.name == "Heading 2"]
+    for sub in ("7.1 Functional escalation", "7.2 Hierarchical escalation", "9.8 Hand-off to problem management",
+                "10.1 Message templates", "13.1 Exercise calendar", "18.3 Attainment against this strategy's targets",
+                "18.4 Where exercises should focus"):
+        assert sub in h2, sub
+    assert "4.1 Telephony outage" in h2
+
+
+def test_every_section_is_in_html_and_markdown(rendered):
+    html_text = norm(html_lib.unescape(re.sub(r"<[^>]+>", " ", rendered["html"])))
+    for heading in HEADINGS:
+        assert heading in html_text
+        assert f"## {heading}" in rendered["md"]
+
+
+def test_document_control_is_on_the_cover(rendered):
+    cover = rendered["pdf_pages"][0]
+    for text in ("Incident management strategy", "Version 1.0 · Approved", "Document control",
+                 "Owner Head of Operations", "Approved by Operations Director", "Next review 31 October 2027",
+                 "Classification Internal", "Version history"):
+        assert text in cover, text
+    assert "Contents" not in cover and "1 Organisation and goals" in rendered["pdf_pages"][1]
+    meta = rendered["pdf_reader"].metadata
+    assert meta.title == "Incident management strategy: Version 1.0 · Approved"
+
+
+def test_no_weasyprint_warnings(rendered):
+    relevant = [r.getMessage() for r in rendered["warnings"]
+                if not any(s in r.getMessage() for s in IGNORED_WARNINGS)]
+    assert relevant == []
+
+
+def test_priority_matrix_is_a_coloured_grid_with_words(strategy, config):
+    doc = build_strategy(strategy, config, today=TODAY)
+    (matrix,) = [b for b in doc.walk() if isinstance(b, Table) and b.caption.startswith("Priority matrix")]
+    assert len(matrix.rows) == 3 and len(matrix.columns) == 4
+    for i, row in enumerate(matrix.rows, start=1):
+        for u in (1, 2, 3):
+            prio = priority_for(strategy, i, u)
+            assert row[u].startswith(prio)  # the priority is written in the cell...
+            assert isinstance(matrix.cell_rag(i - 1, u), Rag)  # ...and coloured
+    assert matrix.cell_rag(0, 1) is Rag.RED and matrix.cell_rag(2, 3) is Rag.GREEN
+
+
+def test_raci_and_communication_matrix_are_complete(rendered, strategy):
+    word = rendered["docx"]
+    raci = [t for t in word.tables if norm(t.rows[0].cells[0].text) == "Activity"]
+    assert len(raci) == 1
+    assert len(raci[0].rows) == 1 + len(strategy.raci)
+    cadence = docx_table(word, ["Audience", "P1", "P2", "P3", "P4", "P5"])
+    assert [r[0] for r in cadence][:2] == ["Advisers and team leaders",
+                                           "Senior leadership (Head of Operations, Operations Director, Managing Director)"]
+    assert cadence[0][1:] == ["30m", "1h", "4h", "at resolution", "at resolution"]
+
+
+# --------------------------------------------------------------------------- exercise calendar
+
+
+def test_calendar_dates_follow_the_frequencies(rendered, strategy):
+    entries = exercise_calendar(strategy, start=TODAY)
+    rows = docx_table(rendered["docx"], ["Date", "Exercise", "Type", "Owner"])
+    assert [(r[0], r[1]) for r in rows] == [(c.fmt_date(e.date), e.exercise.name) for e in entries]
+    # Independently: each exercise recurs from its first date at its own frequency.
+    end = add_months(TODAY, 12)
+    for ex in strategy.exercises:
+        step = ex.frequency.every
+        expected = [d for k in range(0, 40) if TODAY <= (d := add_months(ex.first_date, k * step)) < end]
+        assert [e.date for e in entries if e.exercise is ex] == expected, ex.name
+    assert ("9 January 2027", "Out-of-hours call tree") in [(r[0], r[1]) for r in rows]
+    assert ("20 April 2027", "Telephony failover to Glasgow") in [(r[0], r[1]) for r in rows]
+    pdf = " ".join(rendered["pdf_pages"])
+    assert "24 August 2027 Major incident tabletop - CRM outage at month-end peak" in pdf
+
+
+def test_calendar_chart_has_a_mark_per_date(strategy, config):
+    doc = build_strategy(strategy, config, today=TODAY)
+    (fig,) = [f for f in doc.figures() if f.id == "fig-exercise-calendar"]
+    entries = exercise_calendar(strategy, start=TODAY)
+    assert fig.chart.kind == "gantt"
+    assert sum(len(s.values) for s in fig.chart.series) == len(entries)
+    call_tree = next(s for s in fig.chart.series if s.name == "Out-of-hours call tree")
+    assert len(call_tree.values) == 10 and all(0 <= v < len(fig.chart.categories) for v in call_tree.values)
+    assert fig.alt and "9 Jan 2027" in fig.alt
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+@pytest.fixture(scope="module")
+def expected_metrics(strategy, config):
+    """The metrics layer over Nov 2025 - Oct 2026 with the strategy's targets as the SLA."""
+    result = ingest_mod.load([str(INCIDENTS)], config)
+    sla = {p: SlaTarget(respond=t.respond.hours, resolve=t.resolve.hours, calendar=config.sla[p].calendar)
+           for p, t in strategy.priorities.items()}
+    cfg = config.model_copy(update={"sla": sla})
+    period = range_period(dt.date(2025, 11, 1), dt.date(2026, 11, 1), config.timezone)
+    return {"metrics": compute(result, cfg, period).to_dict(full=True), "ingest": result}
+
+
+def test_evidence_figures_equal_the_metrics_layer(rendered, expected_metrics):
+    m = expected_metrics["metrics"]
+    word = rendered["docx"]
+    rows = docx_table(word, ["Category", "In strategy", "Opened", "Resolved", "MTTR", "Resolution SLA"])
+    assert rows == [[name, "Yes", c.fmt_int(v["opened"]), c.fmt_int(v["resolved"]), norm(c.fmt_hours(v["mttr_hours"])),
+                     norm(c.fmt_pct(v["resolution_sla_pct"]))] for name, v in m["by_category"].items()]
+    att = docx_table(word, ["Priority", "Respond within", "Resolve within", "Opened", "Resolved", "Response SLA",
+                            "Resolution SLA", "MTTR"])
+    assert [r[0] for r in att] == ["P1", "P2", "P3", "P4", "P5"]
+    for row in att:
+        v = m["by_priority"][row[0]]
+        assert row[3:] == [c.fmt_int(v["opened"]), c.fmt_int(v["resolved"]), norm(c.fmt_pct(v["response_sla_pct"])),
+                           norm(c.fmt_pct(v["resolution_sla_pct"])), norm(c.fmt_hours(v["mttr_hours"]))]
+    pdf = " ".join(rendered["pdf_pages"])
+    assert f"What {c.fmt_int(m['totals']['opened'])} incidents opened from November 2025 to October 2026" in pdf
+    p1 = m["by_priority"]["P1"]["resolution_sla_pct"]
+    assert norm(c.fmt_pct(p1)) in pdf
+
+
+def test_exercise_focus_is_the_categories_with_most_major_incidents(rendered, expected_metrics):
+    majors = expected_metrics["metrics"]["major_incidents"]
+    counts: dict[str, int] = {}
+    for mi in majors:
+        counts[mi["category"]] = counts.get(mi["category"], 0) + 1
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+    rows = docx_table(rendered["docx"], ["Category", "Major incidents", "In strategy"])
+    assert [(r[0], r[1]) for r in rows[:-1]] == [(k, str(v)) for k, v in top]
+    assert rows[-1][0] == f"and {len(counts) - len(top)} more categories"
+    leader = top[0][0]
+    assert f"{leader} had the most major incidents" in " ".join(rendered["pdf_pages"])
+
+
+def test_categories_missing_from_the_strategy_are_listed(strategy, config, expected_metrics):
+    smaller = strategy.model_copy(update={"categories": tuple(
+        cat for cat in strategy.categories if cat.name not in ("Power / facilities", "Network"))})
+    ev = strategy_evidence(smaller, expected_metrics["ingest"], config)
+    assert ev["period"]["label"] == "November 2025 to October 2026"
+    doc = build_strategy(smaller, config, evidence=ev, today=TODAY)
+    (gaps,) = [s for s in doc.sections() if s.title == "Categories the strategy does not define"]
+    text = " ".join(b.text for b in gaps.children if isinstance(b, Paragraph))
+    by_cat = expected_metrics["metrics"]["by_category"]
+    assert "2 categories in the data are not defined" in text
+    assert f"Network ({c.fmt_int(by_cat['Network']['opened'])})" in text
+    assert f"Power / facilities ({c.fmt_int(by_cat['Power / facilities']['opened'])})" in text
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def test_coverage_appendix_lists_all_16_points(rendered):
+    rows = docx_table(rendered["docx"], ["Point", "Criterion", "Status", "Where it is met"])
+    assert [int(r[0]) for r in rows] == list(range(1, 17))
+    assert [r[1] for r in rows] == list(ASSESSMENT_POINTS.values())
+    assert all(r[2] == "Met" for r in rows)  # the example passes strategy-check
+    assert rows[7][3] == "16 Stakeholder consultation"
+    pdf = " ".join(rendered["pdf_pages"])
+    assert "Appendix A: Criteria coverage" in pdf and "16 met, 0 not met" in pdf
+
+
+def test_coverage_says_not_met_and_lists_findings(strategy, config):
+    gappy = strategy.model_copy(update={"consultation": (), "frameworks": None})
+    doc = build_strategy(gappy, config, coverage=True, today=TODAY)
+    (appendix,) = [s for s in doc.sections(1) if s.appendix]
+    table = next(b for b in appendix.children if isinstance(b, Table))
+    status = {int(r[0]): r[2] for r in table.rows}
+    assert len(status) == 16 and status[8] == "Not met" and status[7] == "Not met" and status[1] == "Met"
+    findings = [b for b in appendix.children if isinstance(b, Table) and b.caption == "Findings from strategy-check"]
+    assert findings and any(r[1] == "8" for r in findings[0].rows)
+    # The sections themselves say what to add.
+    (consult,) = [s for s in doc.sections(1) if s.title == "Stakeholder consultation"]
+    assert any(getattr(b, "kind", "") == "todo" for b in consult.children)
+
+
+# --------------------------------------------------------------------------- untrusted text
+
+
+@pytest.fixture(scope="module")
+def hostile(config, tmp_path_factory):
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        "  - name: Telephony outage\n", f'  - name: "{PAYLOAD}"\n', 1)
+    assert PAYLOAD in text
+    s = loads_strategy(text)
+    doc = build_strategy(s, config, coverage=True, today=TODAY)
+    out = tmp_path_factory.mktemp("hostile")
+    paths = write_document(doc, ["html", "docx", "md"], out, "strategy-hostile", config)
+    return {p.suffix.lstrip("."): p for p in paths}
+
+
+def test_hostile_category_name_is_literal_in_html(hostile):
+    page = hostile["html"].read_text(encoding="utf-8")
+    assert "<script" not in page.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }}" in page
+    assert page.count("&lt;script&gt;") >= 2  # the heading and the summary table
+    assert ">49<" not in page
+
+
+def test_hostile_category_name_is_literal_in_docx(hostile):
+    word = open_docx(str(hostile["docx"]))
+    headings = [p.text for p in word.paragraphs if p.style.name.startswith("Heading")]
+    assert f"4.1 {PAYLOAD}" in headings
+    cells = [cell.text for t in word.tables for row in t.rows for cell in row.cells]
+    assert PAYLOAD in cells
+
+
+def test_hostile_category_name_is_literal_in_markdown(hostile):
+    text = hostile["md"].read_text(encoding="utf-8")
+    html = md_lib.markdown(text, extensions=["tables"])
+    assert "<script" not in html.lower()
+    plain = html_lib.unescape(re.sub(r"<[^>]+>", "", html))
+    assert PAYLOAD in plain
+    assert f"## 4.1 {PAYLOAD}" not in text  # escaped, not raw
+
+
+# --------------------------------------------------------------------------- a strategy with gaps
+
+
+def test_a_minimal_strategy_builds_with_sections_to_complete(tmp_path):
+    from ccreport.config import Config
+    from ccreport.ingest.result import IngestResult
+
+    s = loads_strategy("organisation: {name: Small Centre}\n"
+                       "exercises:\n  - {name: Drill, frequency: monthly}\n"
+                       "priorities:\n  P1: {respond: 15m, resolve: 4h}\n")
+    data = IngestResult.from_records([
+        {"incident_id": "A1", "opened_at": "2026-03-04T10:00:00Z", "resolved_at": "2026-03-04T12:00:00Z",
+         "priority": "P1", "category": "Phones"},
+        {"incident_id": "A2", "opened_at": "2026-05-04T10:00:00Z", "priority": "P2"},
+    ])
+    ev = strategy_evidence(s, data, Config())
+    assert ev["period"]["label"] == "June 2025 to May 2026"
+    assert strategy_evidence(s, data, Config(), end="2026-03")["period"]["label"] == "April 2025 to March 2026"
+    doc = build_strategy(s, Config(), evidence=ev, coverage=True, today=TODAY)
+    assert [sec.heading for sec in doc.sections(1)] == HEADINGS
+    todo = [b for b in doc.walk() if getattr(b, "kind", None) == "todo"]
+    assert len(todo) >= 15  # every missing section says what to add
+    paths = write_document(doc, ["html", "md"], tmp_path, "strategy-small-centre")
+    md = paths[1].read_text(encoding="utf-8")
+    assert "Phones (1)" in md and "not in this export" in md  # undefined category; no acknowledgements
+    assert "Without a first date, Drill cannot be placed in the calendar" in md
