@@ -333,7 +333,47 @@ def _columns(chart: Chart) -> list[list[float]]:
     return cols
 
 
+def _gantt(ax, chart: Chart, pal: Palette) -> None:
+    """A dated calendar, Gantt style: one row per series (an exercise), a mark on each date.
+
+    `categories` are the month columns, left to right; each series' values are positions
+    along them in month units (2.5 = the middle of the third month). Rows are named on the
+    left (wrapped to two lines) and each row's number of dates is written at its right end.
+    """
+    import textwrap
+
+    months = max(len(chart.categories), 1)
+    rows = len(chart.series)
+    names = ["\n".join(textwrap.wrap(xml_safe(s.name), 34, max_lines=2, placeholder="\u2026")) for s in chart.series]
+    longest = max((len(line) for n in names for line in n.split("\n")), default=4)
+    pos = ax.get_position()
+    left = min(0.36, 0.02 + 0.0088 * longest)
+    ax.set_position((left, pos.y0, 0.92 - left, pos.height))  # room for names and counts
+    ys = list(range(rows))[::-1]  # first series on top
+    for m in range(months):
+        if m % 2:
+            ax.axvspan(m, m + 1, color="#f3f4f6", linewidth=0, zorder=0)
+    for y, s, name in zip(ys, chart.series, names):
+        xs = [v for v in s.values if _ok(v)]
+        ax.plot([0, months], [y, y], color=LIGHT_GREY, linewidth=0.8, zorder=2)
+        ax.scatter(xs, [y] * len(xs), marker="D", s=20, color=pal.primary, linewidths=0, zorder=4)
+        ax.annotate(name, xy=(0, y), xycoords=("axes fraction", "data"), xytext=(-0.01, y),
+                    textcoords=("axes fraction", "data"), ha="right", va="center", fontsize=7,
+                    color=INK, linespacing=1.05, annotation_clip=False)
+        count = f"{len(xs)} date{'' if len(xs) == 1 else 's'}"
+        ax.annotate(count, xy=(1, y), xycoords=("axes fraction", "data"), xytext=(1.01, y),
+                    textcoords=("axes fraction", "data"), ha="left", va="center", fontsize=7,
+                    color=MUTED_INK, annotation_clip=False)
+    ax.set_xticks([m + 0.5 for m in range(len(chart.categories))], [xml_safe(c) for c in chart.categories])
+    ax.tick_params(axis="x", labelsize=6.5, bottom=False)
+    ax.set_xlim(0, months)
+    ax.set_ylim(-0.6, rows - 0.4)
+    ax.yaxis.set_visible(False)  # the rows are named by the annotations; no value axis
+    ax.grid(False)
+
+
 _DRAW = {
+    "gantt": _gantt,
     "trend": _lines,
     "mttr_trend": _lines,
     "weekly": _grouped_bars,
@@ -439,3 +479,149 @@ def draw_all(figures: Iterable[tuple[str, Chart]], primary: str, *, svg: bool, p
 
 def series(name: str, values: Sequence[float | None]) -> Series:
     return Series(name, tuple(None if v is None else float(v) for v in values))
+
+
+# --------------------------------------------------------------------------- lifecycle timeline
+# Added for the post-incident review (documents/pir.py). Kind "lifecycle" is drawn by
+# `_lifecycle` below and registered in _DRAW; the charts above are unchanged.
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A labelled vertical mark on a lifecycle chart, e.g. an SLA target (x in hours)."""
+
+    at: float
+    label: str
+
+
+@dataclass(frozen=True)
+class LifecycleChart(Chart):
+    """Kind "lifecycle": one horizontal bar per stage on an hours axis, SLA targets marked.
+
+    `categories` are the stage names, top to bottom; `series[0]` the bar starts and
+    `series[1]` the bar ends, in hours since the incident was logged (None: not recorded);
+    `bar_labels` the text at each bar's end (already formatted by the document builder);
+    `markers` the dashed vertical lines (the priority's SLA targets); `overlays` hatched
+    stretches on a bar, (row, start, end, label), e.g. time on hold; `x_max` clips the axis:
+    a longer bar runs off the right edge with an arrow and keeps its label.
+    """
+
+    bar_labels: tuple[str, ...] = ()
+    markers: tuple[Marker, ...] = ()
+    overlays: tuple[tuple[int, float, float, str], ...] = ()
+    x_max: float | None = None
+
+
+_LIFECYCLE_STEPS = (1 / 12, 1 / 6, 0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 24.0, 48.0, 96.0, 168.0)
+
+
+def _hours_tick(v: float, step: float) -> str:
+    if step < 1:
+        return f"{v * 60:,.0f}\u00a0min" if abs(v) < 1 or v * 60 % 60 else f"{v:,.0f}\u00a0h"
+    return f"{v:,.0f}\u00a0h"
+
+
+def _lifecycle(ax, chart: Chart, pal: Palette) -> None:
+    """Stages as bars from the previous milestone to this one; SLA targets as dashed lines."""
+    import math
+
+    from matplotlib.ticker import FixedLocator, FuncFormatter
+
+    n = len(chart.categories)
+    ys = list(range(n))[::-1]  # first stage on top
+    starts = chart.series[0].values if chart.series else ()
+    ends = chart.series[1].values if len(chart.series) > 1 else ()
+    labels = getattr(chart, "bar_labels", ()) or ()
+    markers = getattr(chart, "markers", ()) or ()
+    overlays = getattr(chart, "overlays", ()) or ()
+    known = [v for v in (*starts, *ends) if _ok(v)] + [m.at for m in markers]
+    lo = min([0.0, *known])
+    hi = getattr(chart, "x_max", None) or (max([*known, 1e-9]) * 1.08)
+    span = hi - lo or 1.0
+    pad = span * 0.015
+    lo -= pad
+
+    # Labels take room in the left margin: move the axes so the stage names fit.
+    box = ax.get_position()
+    longest = max((len(c) for c in chart.categories), default=8)
+    left = min(0.30, 0.03 + 0.0105 * longest)
+    ax.set_position((left, box.y0, 0.97 - left, box.height))
+
+    for i, y in enumerate(ys):
+        ax.annotate(xml_safe(chart.categories[i]), xy=(0, y), xycoords=("axes fraction", "data"),
+                    xytext=(-6, 0), textcoords="offset points", ha="right", va="center",
+                    fontsize=7.5, color=INK, annotation_clip=False)
+        s = starts[i] if i < len(starts) else None
+        e = ends[i] if i < len(ends) else None
+        text = xml_safe(labels[i]) if i < len(labels) and labels[i] else ""
+        if not _ok(e):
+            ax.text(max(lo, 0) + pad, y, text or "not recorded", ha="left", va="center",
+                    fontsize=7, color=MUTED_INK, style="italic", zorder=5,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.4})
+            continue
+        s = s if _ok(s) else e
+        clipped = e > hi
+        right = min(e, hi)
+        if abs(right - s) < span * 0.004:  # a point in time, not a stretch: a diamond
+            ax.plot([right], [y], marker="D", markersize=4.5, color=pal.primary, zorder=4)
+        else:
+            ax.barh([y], [right - s], 0.56, left=[s], color=pal.primary if not clipped else pal.grey,
+                    zorder=3)
+        if clipped:
+            ax.annotate("\u25b6", xy=(hi, y), xytext=(1, 0), textcoords="offset points",
+                        ha="left", va="center", fontsize=6.5, color=pal.grey, annotation_clip=False)
+        if text:
+            room_right = (hi - right) > span * (0.012 * len(text) + 0.02)
+            if room_right and not clipped:
+                ax.text(right + pad * 0.8, y, text, ha="left", va="center", fontsize=7, color=INK, zorder=5,
+                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.4})
+            else:
+                ax.text(right - pad * 0.8, y, text, ha="right", va="center", fontsize=7,
+                        color="white" if not clipped and _dark(pal.primary) else INK,
+                        fontweight="bold" if not clipped else "normal", zorder=5)
+
+    for row, a, b, label in overlays:
+        if not (_ok(a) and _ok(b)) or row >= n:
+            continue
+        y = ys[row]
+        a, b = max(a, lo), min(b, hi)
+        if b <= a:
+            continue
+        ax.barh([y], [b - a], 0.56, left=[a], color="white", edgecolor=pal.primary, hatch="////",
+                linewidth=0.6, zorder=4)
+        if label:
+            ax.text((a + b) / 2, y + 0.42, xml_safe(label), ha="center", va="bottom", fontsize=6.5,
+                    color=MUTED_INK, zorder=5)
+
+    top = n - 0.35
+    placed: list[float] = []
+    for m in sorted(markers, key=lambda m: m.at):
+        if not (lo <= m.at <= hi):
+            continue
+        ax.axvline(m.at, color=INK, linewidth=0.9, linestyle=(0, (4, 2)), zorder=2)
+        # Stagger labels that would collide with the previous one.
+        level = 0
+        if placed and m.at - placed[-1] < span * 0.28:
+            level = (len(placed)) % 2
+        placed.append(m.at)
+        near_right = m.at > hi - span * 0.3
+        ax.text(m.at + (-pad if near_right else pad) * 0.6, top + 0.05 + level * 0.55, xml_safe(m.label),
+                ha="right" if near_right else "left", va="bottom", fontsize=6.8, color=INK,
+                zorder=5, bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6})
+
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(-0.6, n + 0.55)
+    step = next((s for s in _LIFECYCLE_STEPS if span / s <= 8), _LIFECYCLE_STEPS[-1])
+    first = step * math.ceil(lo / step)
+    ticks = [first + k * step for k in range(int((hi - first) / step) + 1)]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: _hours_tick(v, step)))
+    ax.tick_params(axis="x", labelsize=6.5, colors=MUTED_INK, bottom=False)
+    ax.grid(axis="x", color="#e6e8eb", linewidth=0.6)
+    ax.grid(axis="y", visible=False)
+    ax.spines["bottom"].set_color(LIGHT_GREY)
+    # Stage names are drawn as text above; the value axis of draw() is the y axis here.
+    ax.yaxis.set_visible(False)
+
+
+_DRAW["lifecycle"] = _lifecycle
