@@ -106,8 +106,11 @@ class SlaTarget(_Strict):
     respond: float | None = None
     resolve: float | None = None
     calendar: str = "24x7"
+    #: How often stakeholders must hear about an open incident of this priority (PIR comms
+    #: review). An extension of SPEC §3.4; without it the PIR uses P1 30m, P2 1h, P3 4h.
+    update: float | None = None
 
-    @field_validator("respond", "resolve", mode="before")
+    @field_validator("respond", "resolve", "update", mode="before")
     @classmethod
     def _duration(cls, v: Any) -> float | None:
         return None if v is None else parse_duration(v)

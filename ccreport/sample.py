@@ -183,9 +183,9 @@ calendars:
     hours: "08:00-18:00"
     holidays: {country: GB, subdivision: ENG}
 sla:
-  P1: {respond: 15m, resolve: 4h, calendar: 24x7}
-  P2: {respond: 30m, resolve: 8h, calendar: 24x7}
-  P3: {respond: 4h, resolve: 24h, calendar: office}
+  P1: {respond: 15m, resolve: 4h, update: 30m, calendar: 24x7}
+  P2: {respond: 30m, resolve: 8h, update: 1h, calendar: 24x7}
+  P3: {respond: 4h, resolve: 24h, update: 4h, calendar: office}
   P4: {respond: 8h, resolve: 40h, calendar: office}
   P5: {respond: 16h, resolve: 80h, calendar: office}
 pause_states: [On Hold]
