@@ -220,7 +220,7 @@ def test_comms_gap_is_highlighted_and_the_rule_is_stated(sample):
     # INC0012815 has the deliberate gap: the bridge went quiet for two update steps.
     facts = incident_facts(ingest, config, "INC0012815", now=NOW)
     external = next(r for r in facts.comms.audiences if r.audience == "external")
-    assert facts.comms.cadence_hours == 0.5 and facts.comms.cadence_source == "default"
+    assert facts.comms.cadence_hours == 0.5 and facts.comms.cadence_source == "config"  # sample_data sets sla.P1.update: 30m
     assert external.longest_gap_hours > 1.5 and external.met is False
     any_rule = incident_facts(ingest, config, "INC0012815", now=NOW, comms_rule=ANY_UPDATE).comms
     assert any_rule.met is False and any_rule.any.longest_gap_hours == pytest.approx(0.75)
