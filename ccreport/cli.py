@@ -288,10 +288,11 @@ def monthly(state: State, inputs, preset, mapping, sheet, events_file, month, da
             deliver(state, files, email_to, summary=email_summary(metrics_dict, state.config), dry_run=dry_run,
                     out=out, name=f"monthly-{slug}")
         recipients = state.config.email.groups
+        from .batch import group_slug  # the group's file-name part: distinct groups, distinct .eml files
         for group, (paths, summary) in groups.items():
             if group in recipients and (email_to or dry_run):
                 deliver(state, paths, recipients[group], summary=summary, dry_run=dry_run, out=out,
-                        name=f"monthly-{slug}-{group}")
+                        name=f"monthly-{slug}-{group_slug(group)}")
     if strict and result.quality.problems:
         raise QualityError(f"{result.quality.problems} data-quality problem(s) found (--strict); documents were written.")
 
@@ -340,6 +341,103 @@ def send(state: State, files, to, cc, subject, dry_run, out) -> None:
     """
     deliver(state, [Path(f) for f in files], to, cc=cc, subject=subject, dry_run=dry_run, out=Path(out),
             name="message-" + Path(files[0]).stem)
+
+
+@cli.command()
+@input_options
+@click.option("--incident", "incidents", multiple=True, help="Incident ID (repeatable).")
+@click.option("--all-major", is_flag=True, help="One review per major incident opened in --month (or --from/--to).")
+@period_options
+@click.option("--narrative", type=click.Path(dir_okay=False), default=None,
+              help="Markdown with YAML front matter: status, owner, root cause, actions ... (see `ccreport init`).")
+@click.option("--contacts", "contacts_file", type=click.Path(dir_okay=False), default=None,
+              help="Contact-centre interval data CSV: service level, abandonment and AHT during the incident.")
+@click.option("--comms-rule", type=click.Choice(["per audience", "any update"]), default="per audience", show_default=True,
+              help="Communication review: internal and external updates each within the cadence, or any update.")
+@document_options
+@click.pass_obj
+def pir(state: State, inputs, preset, mapping, sheet, events_file, incidents, all_major, month, date_from, date_to,
+        narrative, contacts_file, comms_rule, formats, out, templates_dir, docx_template, pdf_variant, email_to,
+        dry_run) -> None:
+    """Post-incident review (PIR) of a major incident: blameless, structured, ready to circulate.
+
+    Without --narrative the review is still produced from the data, with the sections to
+    complete clearly marked.
+
+    \b
+    Example:
+        ccreport pir incidents.csv --events events.csv --incident INC0012443
+        ccreport pir incidents.csv --events events.csv --incident INC0012443 --narrative pir.md
+        ccreport pir incidents.csv --all-major --month 2026-10 --format pdf
+    """
+    from .documents.pir import render_pir
+    from .lock import output_lock
+    from .narrative import load_narrative
+    from .pir_data import find_incident, major_incident_ids
+
+    if not incidents and not all_major:
+        raise click.UsageError("name an incident with --incident ID, or use --all-major with --month.")
+    if narrative and (all_major or len(incidents) > 1):
+        raise click.UsageError("--narrative describes one incident: use it with a single --incident.")
+    formats, out, templates_dir, docx_template = doc_settings(state, formats, out, templates_dir, docx_template)
+    story = load_narrative(narrative) if narrative else None
+    result = ingest(state, inputs, preset, mapping, sheet, events_file)
+    ids = list(incidents)
+    if all_major:
+        from .period import resolve_period
+
+        if (date_from is None) != (date_to is None):
+            raise click.UsageError("--from and --to go together.")
+        period = resolve_period(state.config, month=month, start=date_from, end=date_to)
+        ids += [i for i in major_incident_ids(result, period) if i not in ids]
+        if not ids:
+            log.warning("no major incidents were opened in %s; no review written.", period.label)
+    for incident_id in ids:
+        find_incident(result, incident_id)  # unknown IDs fail before anything is written
+    contacts = None
+    if contacts_file:
+        from .contacts import load_contacts
+
+        contacts = load_contacts(contacts_file, state.config)
+    with output_lock(out):
+        for incident_id in ids:
+            files = render_pir(incident_id, result, state.config, formats, out, narrative=story, contacts=contacts,
+                               templates_dir=templates_dir, docx_template=docx_template, pdf_variant=pdf_variant,
+                               comms_rule=comms_rule)
+            if email_to:
+                deliver(state, files, email_to, dry_run=dry_run, out=out, name=Path(files[0]).stem)
+
+
+@cli.command()
+@click.argument("strategy_file", type=click.Path(dir_okay=False))
+@click.option("--data", "data_inputs", multiple=True, type=click.Path(dir_okay=False),
+              help="Incident export(s): adds an evidence section from the last 12 months (repeatable).")
+@click.option("--preset", default=None, envvar="CCREPORT_PRESET",
+              type=click.Choice(["auto", "canonical", "servicenow", "jira", "pagerduty", "zendesk", "freshservice"]),
+              help=HELP_PRESET)
+@click.option("--coverage", is_flag=True, help="Add a criteria-coverage appendix (the strategy-check findings).")
+@document_options
+@click.pass_obj
+def strategy(state: State, strategy_file, data_inputs, preset, coverage, formats, out, templates_dir,
+             docx_template, pdf_variant, email_to, dry_run) -> None:
+    """Incident-management strategy document from a strategy YAML file.
+
+    \b
+    Example:
+        ccreport init my-centre
+        ccreport strategy my-centre/strategy.yaml --format pdf,docx
+        ccreport strategy strategy.yaml --data incidents.csv --coverage
+    """
+    from .documents.strategy import render_strategy
+    from .lock import output_lock
+
+    formats, out, templates_dir, docx_template = doc_settings(state, formats, out, templates_dir, docx_template)
+    with output_lock(out):
+        files = render_strategy(strategy_file, state.config, formats, out, data_inputs=list(data_inputs) or None,
+                                coverage=coverage, preset=preset or state.config.preset or "auto",
+                                templates_dir=templates_dir, docx_template=docx_template, pdf_variant=pdf_variant)
+        if email_to:
+            deliver(state, files, email_to, dry_run=dry_run, out=out, name=Path(files[0]).stem)
 
 
 @cli.command()
@@ -436,9 +534,30 @@ def _demo_monthly(state: State, src: Path, out: Path, result, ms) -> None:
     render_monthly(ms.to_dict(full=True), state.config, ["pdf", "docx", "html", "md"], out)
 
 
+def _demo_strategy(state: State, src: Path, out: Path, result, ms) -> None:
+    from .documents.strategy import render_strategy
+
+    example = Path(__file__).resolve().parent / "examples" / "strategy.yaml"
+    render_strategy(example, state.config, ["pdf", "docx", "html", "md"], out,
+                    data_inputs=[str(src / "incidents.csv")], coverage=True)
+
+
+def _demo_pir(state: State, src: Path, out: Path, result, ms) -> None:
+    """The review of the biggest major incident in the sample (by customers affected)."""
+    from .documents.pir import render_pir
+
+    majors = result.incidents[result.incidents["major"].fillna(False).astype(bool)]
+    biggest = majors.sort_values("customers_affected", ascending=False).iloc[0]["incident_id"]
+    contacts = None
+    from .contacts import load_contacts
+
+    contacts = load_contacts(str(src / "contacts.csv"), state.config)
+    render_pir(biggest, result, state.config, ["pdf", "docx", "html", "md"], out, contacts=contacts)
+
+
 def _demo_steps() -> list[Callable]:
     """Document steps of the demo, one per document kind."""
-    return [_demo_monthly]
+    return [_demo_monthly, _demo_pir, _demo_strategy]
 
 
 def format_quality(result) -> str:
@@ -454,6 +573,7 @@ def format_quality(result) -> str:
         ("Unknown priority", f"{q.unknown_priority:,}"),
         ("DST adjustments", f"{q.dst_adjusted:,}"),
         ("Unreadable timestamps", f"{q.unparsed_timestamps:,}"),
+        ("Values not understood", f"{q.invalid_values:,}"),
     ]
     width = max(len(k) for k, _ in rows)
     lines = ["Data quality", "=" * 12] + [f"{k:<{width}}  {v:>10}" for k, v in rows]
@@ -478,7 +598,10 @@ def main(argv: list[str] | None = None) -> None:
     except click.UsageError as exc:
         exc.show()
         sys.exit(2)
-    except click.Abort:
+    except click.Abort as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):  # Click turns Ctrl-C into Abort
+            click.echo("ccreport: interrupted.", err=True)
+            sys.exit(130)
         click.echo("ccreport: aborted.", err=True)
         sys.exit(1)
     except click.ClickException as exc:
@@ -487,7 +610,9 @@ def main(argv: list[str] | None = None) -> None:
     except CcreportError as exc:
         if debug:
             raise
-        click.echo(f"ccreport: error: {exc}", err=True)
+        from .errors import printable  # messages quote inputs: no raw control characters
+
+        click.echo("ccreport: error: " + "\n".join(printable(ln) for ln in str(exc).split("\n")), err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("ccreport: interrupted.", err=True)
@@ -495,7 +620,9 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug: say so in one line, traceback with --debug
         if debug:
             raise
-        click.echo(f"ccreport: internal error: {type(exc).__name__}: {exc} (run with --debug for details)", err=True)
+        from .errors import printable
+
+        click.echo(f"ccreport: internal error: {type(exc).__name__}: {printable(str(exc))} (run with --debug for details)", err=True)
         sys.exit(1)
     sys.exit(0)
 

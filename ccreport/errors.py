@@ -6,6 +6,21 @@ Exit codes follow SPEC §7: 1 for input, config and render errors, 2 for usage, 
 
 from __future__ import annotations
 
+import re
+
+# C0/C1 control characters (line breaks too) and the bidirectional overrides and isolates
+# ("Trojan Source"): shown escaped wherever text from an input is echoed to a terminal or log.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with control and bidi-override characters shown as escapes (\\x1b, \\u202e), so
+    that a value from an export can never move the cursor, recolour or relink a terminal, or
+    reorder the characters around it when a message or data-quality issue is printed."""
+    if not _UNPRINTABLE.search(text):
+        return text
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
 
 class CcreportError(Exception):
     """Base class. `str(err)` is the whole user-facing message (one or two lines)."""

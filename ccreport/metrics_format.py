@@ -11,7 +11,7 @@ import csv
 import io
 from typing import Any, Callable
 
-from .errors import UsageError
+from .errors import UsageError, printable
 from .metrics import GROUP_KEYS, TOTAL_KEYS, TREND_KEYS, MetricSet
 
 DASH = "–"
@@ -104,7 +104,8 @@ def _breakdown(title: str, groups: dict[str, dict], name: str) -> list[str]:
     if not groups:
         return out + ["  (none in this period, or not in this export)"]
     items = list(groups.items())
-    rows = [[label, *(_fmt(k, g.get(k)) for k, _ in GROUP_COLUMNS)] for label, g in items[:MAX_ROWS]]
+    # Group names come from the export: control characters are shown escaped, not obeyed.
+    rows = [[printable(label), *(_fmt(k, g.get(k)) for k, _ in GROUP_COLUMNS)] for label, g in items[:MAX_ROWS]]
     out += ["  " + s for s in _grid([name, *(h for _, h in GROUP_COLUMNS)], rows)]
     if len(items) > MAX_ROWS:
         out.append(f"  and {len(items) - MAX_ROWS} more (see --format csv)")

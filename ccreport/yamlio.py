@@ -127,6 +127,8 @@ def loads(text: str, path: str = "<string>") -> YamlDoc:
         raise _yaml_error(path, err) from None
     except ValueError as err:  # e.g. a bad value a constructor rejects
         raise ConfigError(f"{path}: {err}. Fix the YAML and run again.") from None
+    except RecursionError:  # PyYAML composes nested collections recursively
+        raise ConfigError(f"{path}: the YAML is nested too deeply to be a ccreport file.") from None
     lines: dict[tuple, int] = {}
     if node is not None:
         _index_lines(node, (), lines)
@@ -144,6 +146,8 @@ def load(path: str | Path) -> YamlDoc:
         raise ConfigError(f"{p}: not UTF-8 text; save it as UTF-8 and run again.") from None
     except OSError as err:
         raise ConfigError(f"{p}: cannot read ({err.strerror}).") from None
+    except ValueError:  # a NUL in a path named by another file
+        raise ConfigError(f"{p!r}: not a valid file name.") from None
     return loads(text, str(p))
 
 

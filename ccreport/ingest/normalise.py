@@ -192,6 +192,39 @@ def numeric_date_evidence(raw: pd.Series, rows: pd.Series) -> DayFirstEvidence |
     )
 
 
+#: Incident times outside [EARLIEST, LATEST) are typing or export errors, not history: Excel's
+#: zero date is 1899-12-30/1900-01-00, and no ITSM tool logged an incident before 1970. Values
+#: are checked before they are stored as nanosecond timestamps, which end in 2262: year 5026
+#: is a data-quality issue, not an OutOfBoundsDatetime crash.
+EARLIEST = pd.Timestamp("1970-01-01", tz="UTC")
+LATEST = pd.Timestamp("2100-01-01", tz="UTC")
+
+
+def fit_range(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(values with those outside [EARLIEST, LATEST) as NaT, {index: the value} of those
+    outside). Works at any datetime resolution, aware (UTC bounds) or naive (wall clock)."""
+    aware = isinstance(values.dtype, pd.DatetimeTZDtype)
+    lo, hi = (EARLIEST, LATEST) if aware else (EARLIEST.tz_localize(None), LATEST.tz_localize(None))
+    bad = ((values < lo) | (values >= hi)).fillna(False).astype(bool)
+    if not bad.any():
+        return values, values.iloc[:0]
+    return values.mask(bad), values[bad]
+
+
+def report_outside(outside: pd.Series, quality: DataQuality | None, field: str,
+                   rows: pd.Series | None, file: str | None) -> None:
+    """Count and list values `fit_range` set aside (as unreadable timestamps)."""
+    n = len(outside)
+    if not n or quality is None:
+        return
+    quality.unparsed_timestamps += n
+    for i, v in list(outside.items())[:5]:
+        quality.add(int(rows[i]) if rows is not None else None, field,
+                    f"{v:%Y-%m-%d %H:%M} is outside 1970–2099; treated as missing", file)
+    if n > 5:
+        quality.add(None, field, f"{n - 5} more values outside 1970–2099 were treated as missing", file)
+
+
 def _assemble(parts: pd.DataFrame, day: int, month: int, year: int, month_names: bool = False) -> pd.Series:
     """Build naive datetimes from extracted string groups; impossible dates become NaT."""
     y = pd.to_numeric(parts[year], errors="coerce")
@@ -208,9 +241,11 @@ def _assemble(parts: pd.DataFrame, day: int, month: int, year: int, month_names:
     h = h.where(ampm.isna(), h % 12 + np.where(ampm == "pm", 12, 0))
     frame = pd.DataFrame({"year": y, "month": mo, "day": d, "hour": h, "minute": mi, "second": s})
     valid = frame.notna().all(axis=1)
-    out = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
-    if valid.any():
-        out[valid] = pd.to_datetime(frame[valid].astype("int64"), errors="coerce")
+    if not valid.any():
+        return pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
+    # Microseconds hold any four-digit year; fit_range then decides what is plausible.
+    out = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[us]")
+    out[valid] = pd.to_datetime(frame[valid].astype("int64"), errors="coerce").astype("datetime64[us]")
     return out
 
 
@@ -245,10 +280,8 @@ def parse_iso_fast(raw: pd.Series, tz, quality: DataQuality | None, field: str =
     plain ISO 8601 (then the general parser decides)."""
     from .arrowtext import to_arrow
 
-    if isinstance(raw.dtype, pd.DatetimeTZDtype):
-        return raw.dt.tz_convert("UTC").astype(TS_DTYPE)
-    if pd.api.types.is_datetime64_any_dtype(raw):
-        return localise(raw.astype("datetime64[ns]"), tz, quality, field, rows, file)
+    if pd.api.types.is_datetime64_any_dtype(raw):  # typed cells (XLSX, Parquet)
+        return _typed(raw, tz, quality, field, rows, file)
     arr = pc.utf8_trim_whitespace(to_arrow(raw))
     missing = pa.array(sorted(set(markers) | {""}), type=pa.string())
     arr = pc.if_else(pc.is_in(arr, value_set=missing), pa.scalar(None, pa.string()), arr)
@@ -265,6 +298,16 @@ def parse_iso_fast(raw: pd.Series, tz, quality: DataQuality | None, field: str =
     return localise(naive, tz, quality, field, rows, file)
 
 
+def _typed(raw: pd.Series, tz, quality: DataQuality | None, field: str, rows: pd.Series | None,
+           file: str | None) -> pd.Series:
+    """Datetime cells -> UTC, implausible ones (at any resolution) set aside and reported."""
+    raw, outside = fit_range(raw)
+    report_outside(outside, quality, field, rows, file)
+    if isinstance(raw.dtype, pd.DatetimeTZDtype):
+        return raw.dt.tz_convert("UTC").astype(TS_DTYPE)
+    return localise(raw.astype("datetime64[ns]"), tz, quality, field, rows, file)
+
+
 def parse_timestamps(
     raw: pd.Series,
     *,
@@ -276,10 +319,8 @@ def parse_timestamps(
     file: str,
 ) -> pd.Series:
     """Parse one column to UTC datetimes. Unparseable values become NaT and are reported."""
-    if isinstance(raw.dtype, pd.DatetimeTZDtype):
-        return raw.dt.tz_convert("UTC").astype(TS_DTYPE)
     if pd.api.types.is_datetime64_any_dtype(raw):
-        return localise(raw.astype("datetime64[ns]"), tz, quality, field, rows, file)
+        return _typed(raw, tz, quality, field, rows, file)
     fast = parse_iso_fast(raw, tz, quality, field, rows, file)
     if fast is not None:
         return fast
@@ -287,24 +328,31 @@ def parse_timestamps(
     present = text != ""
     out = pd.Series(pd.NaT, index=raw.index, dtype=TS_DTYPE)
     todo = present.copy()
+    outside: list[pd.Series] = []  # parsed, but not a plausible incident time (reported below)
+
+    def fit(values: pd.Series) -> pd.Series:
+        values, bad = fit_range(values)
+        outside.append(bad)
+        return values
+
     # ISO with or without offset, possibly mixed in one column.
     iso = todo & text.str.match(_ISO.pattern)
     if iso.any():
         aware = iso & text.str.contains(_TZ_SUFFIX, regex=True)
         if aware.any():
             vals = text[aware].str.replace(r"\s*(UTC|GMT)$", "Z", regex=True)
-            out[aware] = pd.to_datetime(vals, format="ISO8601", utc=True, errors="coerce").astype(TS_DTYPE)
+            out[aware] = fit(pd.to_datetime(vals, format="ISO8601", utc=True, errors="coerce")).astype(TS_DTYPE)
         naive_mask = iso & ~aware
         if naive_mask.any():
-            naive = pd.to_datetime(text[naive_mask], format="ISO8601", errors="coerce")
-            out[naive_mask] = localise(naive, tz, quality, field, rows[naive_mask], file)
+            naive = fit(pd.to_datetime(text[naive_mask], format="ISO8601", errors="coerce"))
+            out[naive_mask] = localise(naive.astype("datetime64[ns]"), tz, quality, field, rows[naive_mask], file)
         todo &= ~iso
     if todo.any():
         num = text[todo].str.extract(_NUMERIC)
         hit = num[0].notna()
         if hit.any():
             day, month = (0, 1) if dayfirst else (1, 0)
-            naive = _assemble(num[hit], day, month, 2)
+            naive = fit(_assemble(num[hit], day, month, 2)).astype("datetime64[ns]")
             idx = naive.index
             out[idx] = localise(naive, tz, quality, field, rows[idx], file)
             todo[idx] = False
@@ -312,11 +360,13 @@ def parse_timestamps(
         named = text[todo].str.extract(_MONTH_NAME)
         hit = named[0].notna() & named[1].str.lower().str[:3].isin(list(_MONTHS))
         if hit.any():
-            naive = _assemble(named[hit], 0, 1, 2, month_names=True)
+            naive = fit(_assemble(named[hit], 0, 1, 2, month_names=True)).astype("datetime64[ns]")
             idx = naive.index
             out[idx] = localise(naive, tz, quality, field, rows[idx], file)
             todo[idx] = False
-    failed = present & out.isna()
+    set_aside = pd.concat(outside) if outside else pd.Series(dtype=object)
+    report_outside(set_aside, quality, field, rows, file)
+    failed = present & out.isna() & ~raw.index.isin(set_aside.index)
     n = int(failed.sum())
     if n:
         quality.unparsed_timestamps += n
@@ -325,6 +375,14 @@ def parse_timestamps(
         if n > 5:
             quality.add(None, field, f"{n - 5} more values could not be read as dates", file)
     return out
+
+
+def drop_implausible(ts: pd.Series, *, field: str, quality: DataQuality, rows: pd.Series,
+                     file: str) -> pd.Series:
+    """Times before 1970 or from 2100 on become missing, counted as unreadable and listed."""
+    ts, bad = fit_range(ts)
+    report_outside(bad, quality, field, rows, file)
+    return ts
 
 
 def decide_dayfirst(

@@ -33,6 +33,8 @@ from .result import IngestResult
 log = logging.getLogger("ccreport")
 
 _LEVEL_FIELDS = ("impact", "urgency")
+#: No count of incidents, customers or contacts is larger (and Int64 must hold it).
+MAX_COUNT = 10**12
 _COUNT_FIELDS = ("escalation_level", "reassignment_count", "reopen_count",
                  "customers_affected", "contacts_affected")
 
@@ -46,15 +48,55 @@ class _Mapped:
     keep_record_times: bool
 
 
+def _repeat_keys(raw: readers.RawTable, source_header: str) -> list[str]:
+    """Frame keys of every column whose header matches `source_header` (by header_key, so
+    'opened_at' and 'Opened At' are the same column twice)."""
+    want = header_key(source_header)
+    return [k for h, k in zip(raw.headers, raw.frame.columns) if header_key(h) == want]
+
+
 def _coalesce_repeats(raw: readers.RawTable, source_header: str) -> pd.Series:
     """A column by its original header; repeated headers (Jira) give the first non-empty."""
-    keys = [k for h, k in zip(raw.headers, raw.frame.columns) if h == source_header]
+    keys = _repeat_keys(raw, source_header)
     col = raw.frame[keys[0]]
     for k in keys[1:]:
         other = raw.frame[k]
         empty = col.isna() | (col.astype("str").str.strip() == "")
         col = col.where(~empty, other)
     return col
+
+
+#: Fields where two copies of a column cannot both be right (a Jira multi-value text field
+#: repeated is not a conflict: the first value is the one used, as documented).
+_SINGLE_VALUED = {"incident_id", "priority", "status", "major", "impact", "urgency", "csat",
+                  *DATETIME_FIELDS, *_COUNT_FIELDS}
+
+
+def _check_repeats(raw: readers.RawTable, field_: str, source_header: str, markers: set[str],
+                   rows_no: pd.Series, quality: DataQuality, path: str) -> None:
+    """Two columns feeding one single-valued field that disagree on a row: the first non-empty
+    value is used, and the rows where they disagree are counted and listed (never silent)."""
+    keys = _repeat_keys(raw, source_header)
+    if len(keys) < 2 or field_ not in _SINGLE_VALUED:
+        return
+    cols = [_blank_missing(raw.frame[k], markers) for k in keys]
+    if any(c.dtype == object for c in cols):
+        return  # nested JSON values: not comparable column-wise
+    if len({pd.api.types.is_datetime64_any_dtype(c) for c in cols}) > 1:
+        return  # a datetime cell and a text cell: parsed (and checked) separately
+    first = cols[0]
+    conflict = pd.Series(False, index=raw.frame.index)
+    for other in cols[1:]:
+        conflict |= (first.notna() & other.notna() & (first != other)).fillna(False).astype(bool)
+    n = int(conflict.sum())
+    if n:
+        quality.invalid_values += n
+        row = int(rows_no[conflict[conflict].index[0]])
+        names = list(dict.fromkeys(h for h, k in zip(raw.headers, raw.frame.columns) if k in keys))
+        which = (f"the {len(keys)} columns named {names[0]!r}" if len(names) == 1
+                 else "columns " + " and ".join(repr(h) for h in names))
+        quality.add(row, field_, f"{which} disagree on {n} row(s) (first: row {row}); "
+                    "the first non-empty value was used", path)
 
 
 def _blank_missing(col: pd.Series, markers: set[str]) -> pd.Series:
@@ -124,6 +166,8 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
             raise missing_column_error(path, field_, raw.headers, preset)
 
     markers = set(config.missing_values)
+    for f, h in source.items():
+        _check_repeats(raw, f, h, markers, rows_no, quality, path)
     # Timestamp and number columns are trimmed and cleared of missing markers by their own
     # parsers (one pass instead of two on the largest columns).
     own_parser = set(DATETIME_FIELDS) | set(_COUNT_FIELDS) | set(FLOAT_FIELDS)
@@ -163,6 +207,10 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
     # PagerDuty: acknowledgements list, seconds columns, last_status_change_at.
     if preset.name == "pagerduty":
         _pagerduty_extras(raw, by_key, rows, cols, fields, config, quality, rows_no, path, markers)
+    # Excel's zero date (1899/1900) or a year typed as 2106: not a time an incident happened.
+    for f in [c for c in rows.columns if c in DATETIME_FIELDS or c == "_event_time"]:
+        rows[f] = normalise.drop_implausible(rows[f], field=f.lstrip("_"), quality=quality,
+                                             rows=rows_no, file=path)
 
     for f in ("incident_id", "title", "description", "category", "subcategory", "service", "channel",
               "site", "assignment_group", "root_cause", "resolution_notes", "problem_id"):
@@ -172,6 +220,7 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
         raw_state = cols["status"]
         rows["status"] = normalise.normalise_status(raw_state, states)
         unknown = raw_state.notna() & rows["status"].isna()
+        quality.invalid_values += int(unknown.sum())
         for label in pd.unique(raw_state[unknown])[:5]:
             first = rows_no[unknown & (raw_state == label)].iloc[0]
             quality.add(int(first), "status", f"unknown state {str(label)[:40]!r}; status inferred from the timestamps", path)
@@ -189,6 +238,10 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
                 neg = num < 0
                 _report(neg.fillna(False), rows_no, f, "is negative; left empty", cols[f], quality, path)
                 num = num.where(~neg.fillna(False))
+                # 1e400 or "inf" would wrap round to a huge negative Int64.
+                huge = (num > MAX_COUNT).fillna(False)
+                _report(huge, rows_no, f, "is too large to be a count; left empty", cols[f], quality, path)
+                num = num.where(~huge)
             if f == "csat":
                 out = ~num.between(1, 5) & num.notna()
                 _report(out.fillna(False), rows_no, f, "is outside 1–5; left empty", cols[f], quality, path)
@@ -238,6 +291,7 @@ def _report(bad: pd.Series, rows_no: pd.Series, field_: str, what: str, values: 
             quality: DataQuality, path: str) -> None:
     if not bad.any():
         return
+    quality.invalid_values += int(bad.sum())
     for i in bad[bad].index[:5]:
         quality.add(int(rows_no[i]), field_, f"{str(values[i])[:40]!r} {what}", path)
     n = int(bad.sum())
@@ -257,7 +311,12 @@ def _pagerduty_extras(raw, by_key, rows, cols, fields, config, quality, rows_no,
     for col_name, target in (("seconds_to_first_ack", "acknowledged_at"), ("seconds_to_resolve", "resolved_at")):
         key = find_column(by_key, (col_name,))
         if key and opened is not None:
-            secs, _ = normalise.normalise_number(_blank_missing(frame[key], markers))
+            secs, bad = normalise.normalise_number(_blank_missing(frame[key], markers))
+            # Beyond ten years is not a response time (and would overflow the timestamp).
+            bad = bad | (secs.notna() & ~secs.between(0, 10 * 365 * 86400)).fillna(False).astype(bool)
+            _report(bad, rows_no, col_name, "is not a number of seconds from 0 to 10 years; left empty",
+                    frame[key], quality, path)
+            secs = secs.where(~bad)
             derived = opened + pd.to_timedelta(secs.astype("float64"), unit="s")
             rows[target] = rows[target].where(rows[target].notna(), derived) if target in rows else derived.astype(TS_DTYPE)
             fields.add(target)

@@ -260,14 +260,27 @@ def detect(headers: list[str]) -> Preset:
     return CANONICAL  # the missing-column error then names what is needed
 
 
+def _shown(header: str) -> str:
+    """A header as quoted in a message: control characters escaped, at most 40 characters."""
+    from .quality import printable
+
+    h = printable(header)
+    return h if len(h) <= 40 else h[:39] + "…"
+
+
 def missing_column_error(path: str, field_: str, headers: list[str], preset: Preset) -> IngestError:
     wanted = preset.columns.get(field_, (field_,))
     pool = {header_key(h): h for h in headers}
     close: list[str] = []
     for w in (field_, *wanted):
         close += [pool[m] for m in difflib.get_close_matches(header_key(w), list(pool), n=2, cutoff=0.6)]
-    found = ", ".join(headers[:20]) + (" ..." if len(headers) > 20 else "")
-    hint = f" Did you mean {close[0]!r}? Use --mapping to name it." if close else " Use --mapping FILE to name it."
+    found = ", ".join(_shown(h) for h in headers[:20]) + (" ..." if len(headers) > 20 else "")
+    hint = f" Did you mean {_shown(close[0])!r}? Use --mapping to name it." if close else " Use --mapping FILE to name it."
+    if len(headers) == 1 and re.search(r"[^\w\s()./-]", headers[0]) and header_key(field_) in header_key(headers[0]):
+        # The whole header row is one column: the file is split by a character ccreport does
+        # not sniff (it tries , ; tab and |).
+        hint = (" The header row was read as a single column: the file seems to use a delimiter "
+                "other than comma, semicolon, tab or |; save it as comma-separated CSV.")
     names = " or ".join(repr(w) for w in wanted[:3])
     return IngestError(
         f"{path}: required column {field_!r} not found (preset {preset.name}: looked for {names}); "

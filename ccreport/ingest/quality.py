@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from ..errors import printable
+
 
 @dataclass
 class Issue:
@@ -27,6 +29,11 @@ class DataQuality:
     dst_adjusted: int = 0
     unparsed_timestamps: int = 0
     issues: list[Issue] = field(default_factory=list)
+    #: Values that were not understood and left empty (text in a number column, a negative
+    #: count, an unknown state, two disagreeing copies of a column). Each is listed in
+    #: `issues` and counts for `--strict`; it is not one of the SPEC §4 `data_quality` keys,
+    #: so `to_dict()` leaves it out.
+    invalid_values: int = 0
 
     #: Issues beyond this many are counted but not listed (a million bad rows must not
     #: make a million-line appendix).
@@ -34,7 +41,8 @@ class DataQuality:
 
     def add(self, row: int | None, field_: str, problem: str, file: str | None = None) -> None:
         if len(self.issues) < self.MAX_ISSUES:
-            self.issues.append(Issue(row, field_, problem, file))
+            # Problems quote values from the export: escape what a terminal would obey.
+            self.issues.append(Issue(row, field_, printable(problem), file))
 
     @property
     def problems(self) -> int:
@@ -47,11 +55,13 @@ class DataQuality:
             + self.unknown_priority
             + self.dst_adjusted
             + self.unparsed_timestamps
+            + self.invalid_values
         )
 
     def to_dict(self) -> dict:
         """The SPEC §4 `data_quality` object (plus dst_adjusted and unparsed_timestamps)."""
         d = asdict(self)
+        d.pop("invalid_values")
         d["issues"] = [
             {k: v for k, v in asdict(i).items() if k != "file" or v is not None} for i in self.issues
         ]
@@ -61,6 +71,7 @@ class DataQuality:
         for name in (
             "rows_read", "incidents", "rows_rejected", "duplicates", "negative_durations",
             "resolved_from_closed", "unknown_priority", "dst_adjusted", "unparsed_timestamps",
+            "invalid_values",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for i in other.issues:

@@ -21,9 +21,17 @@ import pyarrow.csv as pacsv
 
 from ..errors import IngestError
 
-#: XLSX files larger than this when unzipped are refused (zip-bomb guard).
+#: XLSX files larger than this when unzipped are refused (zip-bomb guard). The sizes are the
+#: ones the archive declares; Python's zipfile stops inflating a member at its declared size,
+#: so a member that lies about its size cannot get past this either.
 MAX_XLSX_UNCOMPRESSED = 512 * 1024 * 1024
+#: ...and so are workbooks with more parts than any real export has.
+MAX_XLSX_MEMBERS = 10_000
 _DELIMITERS = ",;\t|"
+
+# The csv module refuses fields over 128 KiB by default; a 1 MB description is data, not an
+# error (the header and the slow ragged-row path read with it).
+csv.field_size_limit(2**31 - 1)
 
 
 @dataclass
@@ -70,7 +78,11 @@ def read(path: str | Path, sheet: str | None = None) -> RawTable:
         return read_json(p)
     if suffix in (".parquet", ".pq"):
         return read_parquet(p)
-    head = p.open("rb").read(8)
+    try:
+        with p.open("rb") as f:
+            head = f.read(8)
+    except OSError as err:
+        raise IngestError(f"{p}: cannot read ({err.strerror or err}).") from None
     if head.startswith(b"PK\x03\x04"):
         return read_xlsx(p, sheet)
     if head.startswith(b"PAR1"):
@@ -90,6 +102,12 @@ def _decode(p: Path, data: bytes) -> tuple[str, str]:
             raise IngestError(f"{p}: looks like UTF-16 but cannot be decoded; save it as UTF-8 CSV.") from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    bomless = _utf16_without_bom(data)
+    if bomless:
+        try:
+            return data.decode(bomless), bomless
+        except UnicodeDecodeError:
+            pass  # not UTF-16 after all: the NUL-byte error below says what to do
     if b"\x00" in data:
         row = data[: data.index(b"\x00")].count(b"\n") + 1
         raise IngestError(
@@ -109,6 +127,21 @@ def _decode(p: Path, data: bytes) -> tuple[str, str]:
         ) from None
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' for text that is plainly UTF-16 without a byte-order mark
+    (mostly-ASCII text: a NUL in every other byte and never in the others), else None."""
+    sample = data[:4096]
+    if len(sample) < 4 or b"\x00" not in sample:
+        return None
+    sample = sample[: len(sample) // 2 * 2]
+    even, odd = sample[0::2], sample[1::2]
+    if even.count(0) == 0 and odd.count(0) >= 0.9 * len(odd):
+        return "utf-16-le"
+    if odd.count(0) == 0 and even.count(0) >= 0.9 * len(even):
+        return "utf-16-be"
+    return None
+
+
 def sniff_delimiter(sample: str) -> str:
     """The delimiter of a CSV sample: csv.Sniffer first, then the most common candidate
     in the header line that also appears consistently in the next lines."""
@@ -125,7 +158,10 @@ def sniff_delimiter(sample: str) -> str:
 
 
 def read_csv(p: Path) -> RawTable:
-    data = p.read_bytes()
+    try:
+        data = p.read_bytes()
+    except OSError as err:
+        raise IngestError(f"{p}: cannot read ({err.strerror or err}).") from None
     encoding = "utf-8"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
         text, encoding = _decode(p, data)  # UTF-16, or a clear NUL-byte error
@@ -149,7 +185,7 @@ def _parse_csv(p: Path, body: bytes) -> RawTable:
     if not sample.strip():
         raise IngestError(f"{p}: the file is empty; export the incidents again.")
     delimiter = sniff_delimiter(sample)
-    reader = csv.reader(io.StringIO(sample), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
     try:
         headers = next(reader)
     except (StopIteration, csv.Error) as err:
@@ -189,11 +225,14 @@ def _parse_csv(p: Path, body: bytes) -> RawTable:
 def _ragged_message(p: Path, text: str, delimiter: str, expected: int) -> str:
     """Find the spreadsheet row of the first ragged record (slow path, errors only)."""
     bad = []
-    for i, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter)):
-        if i == 0 or not row:
-            continue
-        if len(row) != expected:
-            bad.append((i + 1, len(row)))
+    try:
+        for i, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)):
+            if i == 0 or not row:
+                continue
+            if len(row) != expected:
+                bad.append((i + 1, len(row)))
+    except csv.Error:
+        pass  # quoting the stdlib reader cannot follow either: say what we know
     if not bad:
         return f"{p}: a row has a different number of fields than the header; check the delimiter and quoting."
     more = f" ({len(bad) - 1} more such rows)" if len(bad) > 1 else ""
@@ -208,9 +247,15 @@ def _ragged_message(p: Path, text: str, delimiter: str, expected: int) -> str:
 def read_xlsx(p: Path, sheet: str | None) -> RawTable:
     try:
         with zipfile.ZipFile(p) as z:
-            total = sum(i.file_size for i in z.infolist())
-    except zipfile.BadZipFile:
+            members = z.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         raise IngestError(f"{p}: not a valid .xlsx workbook (damaged or another format).") from None
+    if len(members) > MAX_XLSX_MEMBERS:
+        raise IngestError(
+            f"{p}: the workbook holds {len(members):,} parts, over the {MAX_XLSX_MEMBERS:,} limit; "
+            "export it as CSV instead."
+        )
+    total = sum(i.file_size for i in members)
     if total > MAX_XLSX_UNCOMPRESSED:
         raise IngestError(
             f"{p}: the workbook unpacks to {total // (1 << 20)} MB, over the "
@@ -231,6 +276,8 @@ def read_xlsx(p: Path, sheet: str | None) -> RawTable:
             ws = wb[sheet]
         else:
             ws = wb.worksheets[0]
+        # Formulas are never evaluated: data_only=True gives the value Excel saved with the
+        # file; a formula saved without one (by a tool that does not calculate) reads as empty.
         rows = ws.iter_rows(values_only=True)
         headers_raw = next(rows, None)
         if headers_raw is None or not any(h is not None and str(h).strip() for h in headers_raw):
@@ -240,11 +287,17 @@ def read_xlsx(p: Path, sheet: str | None) -> RawTable:
             headers.pop()
         width = len(headers)
         records = []
-        for r in rows:
+        numbers = []  # the sheet row of each record (blank rows are skipped, not renumbered)
+        for sheet_row, r in enumerate(rows, start=2):
             r = list(r[:width]) + [None] * (width - len(r))
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in r):
                 continue
             records.append(r)
+            numbers.append(sheet_row)
+    except IngestError:
+        raise
+    except Exception as err:  # damaged or hostile sheet XML surfaces while iterating
+        raise IngestError(f"{p}: cannot read the workbook ({type(err).__name__}: {str(err)[:200]}).") from None
     finally:
         wb.close()
     if not records:
@@ -258,7 +311,7 @@ def read_xlsx(p: Path, sheet: str | None) -> RawTable:
         if pd.api.types.is_datetime64_any_dtype(col):
             continue
         frame[k] = _cells_to_text(col)
-    return RawTable(str(p), headers, frame, row_numbers=None)
+    return RawTable(str(p), headers, frame, row_numbers=pd.Series(numbers, index=frame.index))
 
 
 def _cells_to_text(col: pd.Series) -> pd.Series:
@@ -291,6 +344,12 @@ def read_json(p: Path) -> RawTable:
         raise IngestError(f"{p}: not UTF-8 text; save the JSON as UTF-8.") from None
     except json.JSONDecodeError as err:
         raise IngestError(f"{p}: line {err.lineno}: invalid JSON ({err.msg}).") from None
+    except RecursionError:
+        raise IngestError(f"{p}: the JSON is nested too deeply to be an incident export.") from None
+    except ValueError as err:  # e.g. an integer with more digits than Python converts
+        raise IngestError(f"{p}: invalid JSON ({str(err)[:200]}).") from None
+    except OSError as err:
+        raise IngestError(f"{p}: cannot read ({err.strerror or err}).") from None
     root = None
     if isinstance(data, dict):
         for key in ("incidents", "result", "records", "data", "issues"):
@@ -333,11 +392,16 @@ def read_parquet(p: Path) -> RawTable:
 
     try:
         table = pq.read_table(p)
-    except (pa.ArrowInvalid, OSError) as err:
-        raise IngestError(f"{p}: not a readable Parquet file ({str(err).splitlines()[0]}).") from None
+    except (pa.ArrowException, OSError, ValueError) as err:
+        why = str(err).splitlines()[0] if str(err) else type(err).__name__
+        why = why.split("': ", 1)[-1] if why.startswith("Could not open Parquet input source") else why
+        raise IngestError(f"{p}: not a readable Parquet file ({why[:200]}).") from None
     if table.num_rows == 0:
         raise IngestError(f"{p}: the Parquet file holds no incidents.")
-    frame = table.to_pandas()
+    try:
+        frame = table.to_pandas()
+    except (pa.ArrowException, ValueError, TypeError) as err:
+        raise IngestError(f"{p}: cannot convert the Parquet columns ({str(err).splitlines()[0][:200]}).") from None
     headers = [str(c) for c in frame.columns]
     for c in frame.columns:
         col = frame[c]

@@ -9,6 +9,7 @@ RenderError is raised at the end.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -57,11 +58,28 @@ def templates_path() -> Path:
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+#: Device names Windows reserves whatever the extension ("CON.pdf" is still the console).
+_RESERVED = re.compile(r"^(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])$", re.IGNORECASE)
+
+
 def safe_basename(name: str, max_len: int = 100) -> str:
     """`<kind>-<period or id>` reduced to [A-Za-z0-9._-], no leading dots, at most 100 chars."""
     cleaned = _UNSAFE.sub("_", name).lstrip("._-")  # no hidden files, no option-like names
     cleaned = cleaned[:max_len].rstrip("._-") or "document"
+    if _RESERVED.match(cleaned.split(".")[0]):
+        cleaned = ("_" + cleaned)[:max_len].rstrip("._-")
     return cleaned
+
+
+def unique_basename(name: str, max_len: int = 100) -> str:
+    """`safe_basename`, plus a short hash of the original whenever cleaning changed it, so two
+    different names ("INC/1" and "INC_1", or two long IDs that differ only after 100
+    characters) never become the same file. Names that are already safe stay as they are."""
+    safe = safe_basename(name, max_len)
+    if safe == name:
+        return safe
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{safe_basename(name, max_len - 9)}-{digest}"
 
 
 def normalise_formats(formats: Iterable[str] | str) -> list[str]:
@@ -173,7 +191,7 @@ def write_document(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise RenderError(f"{out}: cannot create the output folder ({err.strerror or err})") from None
-    name = safe_basename(basename)
+    name = unique_basename(basename)
     templates_dir = Path(templates_dir) if templates_dir else None
     if templates_dir is not None and not templates_dir.is_dir():
         raise RenderError(f"{templates_dir}: the templates folder does not exist")

@@ -9,8 +9,10 @@ files, http, ftp...) — and turns a missing Pango into a one-line RenderError.
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
@@ -56,6 +58,55 @@ def make_url_fetcher(roots: Iterable[str | Path]):
     return SafeFetcher(allowed_protocols=("data", "file"), allow_redirects=False, timeout=1)
 
 
+#: Wall-clock limit for printing one PDF, in seconds; CCREPORT_PDF_TIMEOUT overrides it. A
+#: scheduled job must end even when some input makes WeasyPrint's layout pathological.
+PDF_TIMEOUT = 300.0
+#: One PDF at a time per process: a render abandoned at its time limit keeps running until it
+#: finishes, and WeasyPrint is not meant to print two documents at once in one process.
+_PDF_LOCK = threading.Lock()
+
+
+def pdf_timeout(value: float | None = None) -> float:
+    """The limit to use: `value`, else $CCREPORT_PDF_TIMEOUT, else PDF_TIMEOUT."""
+    raw = value if value is not None else os.environ.get("CCREPORT_PDF_TIMEOUT") or PDF_TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise RenderError(f"CCREPORT_PDF_TIMEOUT={raw!r} is not a number of seconds") from None
+    if not seconds > 0:
+        raise RenderError(f"the PDF time limit must be more than 0 seconds, not {raw!r}")
+    return seconds
+
+
+def _within(seconds: float, work: Callable[[], bytes]) -> bytes:
+    """Run `work` in a daemon thread and wait at most `seconds` for it.
+
+    A thread cannot be killed, so on timeout it is abandoned (a daemon thread does not keep
+    the process alive) and the caller gets a RenderError; the CLI then exits 1 with nothing
+    written. Exceptions from `work` are re-raised here, in the caller's thread.
+    """
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        with _PDF_LOCK:
+            try:
+                outcome["pdf"] = work()
+            except BaseException as err:  # noqa: BLE001 - handed to the caller's thread
+                outcome["error"] = err
+
+    worker = threading.Thread(target=run, name="ccreport-pdf", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise RenderError(
+            f"PDF rendering did not finish within {seconds:g} s and was stopped; "
+            "shorten the input or raise CCREPORT_PDF_TIMEOUT (seconds)"
+        )
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["pdf"]  # type: ignore[return-value]
+
+
 def _content_type(path: Path) -> str:
     import mimetypes
 
@@ -67,8 +118,10 @@ def html_to_pdf(
     *,
     templates_dir: str | Path | None = None,
     pdf_variant: str | None = None,
+    timeout: float | None = None,
 ) -> bytes:
-    """Print an HTML string to PDF bytes with WeasyPrint."""
+    """Print an HTML string to PDF bytes with WeasyPrint, within `timeout` seconds (default
+    `pdf_timeout()`): a RenderError says so when the limit is reached."""
     weasyprint = _weasyprint()
     builtin = templates_path()
     roots = [builtin] + ([Path(templates_dir)] if templates_dir else [])
@@ -83,8 +136,11 @@ def html_to_pdf(
     # base_url: relative URLs in a user's template resolve inside their folder (or ours).
     base = Path(templates_dir or builtin).resolve().as_uri() + "/"
     try:
-        document = weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher, media_type="print")
-        return document.write_pdf(**options)
+        return _within(
+            pdf_timeout(timeout),
+            lambda: weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher,
+                                    media_type="print").write_pdf(**options),
+        )
     except (RenderError, MemoryError, KeyboardInterrupt):
         raise
     except Exception as err:  # WeasyPrint raises assorted errors on bad CSS/HTML

@@ -1,0 +1,255 @@
+"""Regenerate the bad-input corpus in this folder: `python tests/data/bad/make_corpus.py`.
+
+Most cases are small text files written byte for byte here, so that what each file holds (a
+BOM, a NUL byte, cp1252 bytes, a tab in YAML) is visible in one place rather than hidden in an
+editor's rendering. Big or slow-to-build cases (a 1 MB field, 200,000 rows, a zip bomb) are not
+committed: tests/test_bad_input.py generates them into tmp_path. expected.yaml says what each
+file must do.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+HEADER = "incident_id,title,category,priority,status,opened_at,resolved_at,reopen_count\n"
+ROW1 = "INC001,Phones down,Telephony,P1,Resolved,2026-10-05T09:00:00Z,2026-10-05T11:00:00Z,0\n"
+ROW2 = "INC002,CRM slow,CRM,P3,Closed,2026-10-06T10:00:00Z,2026-10-06T16:30:00Z,1\n"
+GOOD = HEADER + ROW1 + ROW2
+
+TEXT: dict[str, bytes] = {
+    # A clean export: the control case, and the input the YAML cases run against.
+    "good.csv": GOOD.encode(),
+    "empty.csv": b"",
+    "header_only.csv": HEADER.encode(),
+    "missing_required_column.csv": (
+        "incident_id,title,priority\nINC001,Phones down,P1\nINC002,CRM slow,P3\n").encode(),
+    "unknown_columns_only.csv": b"colour,size,weight\nred,10,3\nblue,12,4\n",
+    # European Excel writes semicolons: sniffed, read like commas.
+    "semicolon_delimiter.csv": GOOD.replace(",", ";").encode(),
+    # A delimiter ccreport does not sniff: the whole header is one column.
+    "wrong_delimiter.csv": GOOD.replace(",", "~").encode(),
+    "ragged_rows.csv": (HEADER + ROW1 + "INC002,CRM slow,CRM,P3,Closed,2026-10-06T10:00:00Z,2026-10-06T16:30:00Z,1,extra\n"
+                        + "INC003,Email,Email,P4,New,2026-10-07T08:00:00Z,,0\n").encode(),
+    "quoted_newlines.csv": (
+        HEADER.replace("title", "title,description")
+        + 'INC001,Phones down,"line one\nline two, with a comma\n""quoted""",Telephony,P1,Resolved,'
+          "2026-10-05T09:00:00Z,2026-10-05T11:00:00Z,0\n"
+        + 'INC002,CRM slow,"",CRM,P3,Closed,2026-10-06T10:00:00Z,2026-10-06T16:30:00Z,1\n').encode(),
+    "nul_bytes.csv": (HEADER + ROW1).encode() + b"INC002,CRM\x00 slow,CRM,P3,Closed,2026-10-06T10:00:00Z,,1\n",
+    # Control characters other than NUL are kept as data (renderers strip what XML cannot
+    # hold); an escape sequence in a duplicated ID must not reach the terminal raw.
+    "control_chars.csv": (
+        HEADER
+        + "INC\x1b[31m001,Bell\x07 and \x0bvertical tab \x7f,Tele\x01phony,P1,Resolved,"
+          "2026-10-05T09:00:00Z,2026-10-05T11:00:00Z,0\n"
+        + "INC\x1b[31m001,Again \u202eevil\u202c,CRM,P3,Closed,2026-10-06T10:00:00Z,2026-10-06T16:30:00Z,1\n"
+        + ROW2.replace("INC002", "INC003")).encode(),
+    # Excel's "Unicode Text": UTF-16LE with a BOM, tab-separated.
+    "utf16_bom.txt": b"\xff\xfe" + GOOD.replace(",", "\t").replace("CRM slow", "CRM slow – £").encode("utf-16-le"),
+    # The same without a BOM (some tools omit it): recognised by its NUL-every-other-byte shape.
+    "utf16_no_bom.csv": GOOD.encode("utf-16-le"),
+    "cp1252_pound.csv": (HEADER + ROW1.replace("Phones down", "Headset £25 refund – urgent")
+                         + ROW2).encode("cp1252"),
+    "utf8_bom.csv": b"\xef\xbb\xbf" + GOOD.encode(),
+    # ISO with Z, ISO naive, ISO with offset, day-first numeric, Jira's month names: all valid.
+    "mixed_date_formats.csv": (
+        "incident_id,opened_at,resolved_at,priority\n"
+        "INC001,2026-10-05T09:00:00Z,2026-10-05 11:00,P1\n"
+        "INC002,2026-10-06T10:00:00+01:00,25/10/2026 16:30,P2\n"
+        "INC003,07/10/2026 08:00,2026-10-07T09:00:00Z,P3\n"
+        "INC004,25/Oct/26 10:17 PM,26/Oct/26 9:05 AM,P4\n").encode(),
+    # Row 2 can only be day-first (13 > 12), row 3 only month-first: an error naming both rows.
+    "dayfirst_contradiction.csv": (
+        "incident_id,opened_at,priority\nINC001,13/01/2026 09:00,P1\nINC002,01/13/2026 10:00,P2\n"
+        "INC003,05/01/2026 11:00,P3\n").encode(),
+    # 1900-01-01 is Excel's zero date; 2100 a typo: both implausible for an incident.
+    "dates_1900_2100.csv": (
+        "incident_id,opened_at,resolved_at,priority\n"
+        "INC001,1900-01-01 00:00,2026-10-05T11:00:00Z,P1\n"
+        "INC002,2026-10-06T10:00:00Z,2100-01-01T00:00:00Z,P2\n"
+        "INC003,2026-10-07T10:00:00Z,2026-10-07T12:00:00Z,P3\n").encode(),
+    # Beyond what nanosecond timestamps hold (2262): a typo, not a crash.
+    "year_5026.csv": (
+        "incident_id,opened_at,resolved_at,priority\n"
+        "INC001,5026-10-05T09:00:00Z,2026-10-05T11:00:00Z,P1\n"
+        "INC002,2026-10-06T10:00:00Z,06/10/5026 16:30,P2\n"
+        "INC003,2026-10-07T10:00:00Z,2026-10-07T12:00:00Z,P3\n").encode(),
+    "resolved_before_opened.csv": (
+        "incident_id,opened_at,resolved_at,status,priority\n"
+        "INC001,2026-10-05T09:00:00Z,2026-10-05T08:00:00Z,Resolved,P1\n"
+        "INC002,2026-10-06T10:00:00Z,2026-10-06T16:30:00Z,Resolved,P2\n").encode(),
+    "duplicate_ids.csv": (GOOD + ROW1.replace("Phones down", "Phones down (updated)")).encode(),
+    # Two opened_at columns ("Opened At" is the same field) that disagree on row 3, as in an
+    # export joined from two sources; row 4 has only the second.
+    "duplicate_column_names.csv": (
+        "incident_id,opened_at,title,Opened At,priority\n"
+        "INC001,2026-10-05T09:00:00Z,Phones down,2026-10-05T09:00:00Z,P1\n"
+        "INC002,2026-10-06T10:00:00Z,CRM slow,2026-10-09T10:00:00Z,P2\n"
+        "INC003,,Email,2026-10-07T08:00:00Z,P3\n").encode(),
+    "numeric_columns_with_text.csv": (
+        "incident_id,opened_at,priority,reopen_count,customers_affected,csat\n"
+        "INC001,2026-10-05T09:00:00Z,P1,two,\"1,234\",4.5\n"
+        "INC002,2026-10-06T10:00:00Z,P2,1,many,excellent\n").encode(),
+    "negative_counts.csv": (
+        "incident_id,opened_at,priority,reopen_count,reassignment_count\n"
+        "INC001,2026-10-05T09:00:00Z,P1,-1,2\n"
+        "INC002,2026-10-06T10:00:00Z,P2,0,-3\n").encode(),
+    # JSON numbers beyond any count: 1e400 parses as infinity, 1e300 overflows Int64.
+    "huge_numbers.json": (
+        b'[{"incident_id": "INC001", "opened_at": "2026-10-05T09:00:00Z", "priority": "P1",'
+        b' "reopen_count": 1e400, "customers_affected": 1e300, "csat": NaN},'
+        b' {"incident_id": "INC002", "opened_at": "2026-10-06T10:00:00Z", "priority": "P2",'
+        b' "reopen_count": 2, "customers_affected": "-inf", "csat": 4.5}]\n'),
+    "not_a_list.json": b'{"count": 2, "generated": "2026-10-31"}\n',
+    "scalar.json": b'"INC001"\n',
+    # An object whose keys (quoted back in the error) hold a terminal escape sequence.
+    "escape_in_keys.json": b'{"\\u001b]0;owned\\u0007title": 1, "\\u001b[2Jclear": 2}\n',
+    # Deep enough to exhaust Python's recursion limit in json.loads.
+    "deep_nesting.json": b"[" * 100_000 + b"]" * 100_000,
+    "not_really.xlsx": GOOD.encode(),
+    # --- YAML (run as --config or --mapping against good.csv) -------------------------------
+    "alias_bomb.yaml": (
+        'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+        "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+        "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+        "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+        "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+        "f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
+        "g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\n"
+        "h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]\n"
+        "i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]\n").encode(),
+    "duplicate_keys.yaml": b"timezone: Europe/London\ndayfirst: true\ntimezone: UTC\n",
+    # YAML 1.1 would read NO as false, 0123 as 83 and 1:30 as 90 (sexagesimal); the mapping
+    # only works if all three stay the strings typed.
+    "yaml11_scalars.yaml": (
+        "columns:\n  incident_id: 0123\n  opened_at: 1:30\n  priority: NO\n"
+        "priorities:\n  NO: P1\n  off: P2\n").encode(),
+    "invalid_date.yaml": (
+        "timezone: Europe/London\ncalendars:\n  office:\n    days: [mon, tue, wed, thu, fri]\n"
+        "    holidays:\n      dates: [2026-12-25, 2026-13-45]\n").encode(),
+    "tabs.yaml": b"timezone: Europe/London\norganisation:\n\tname: Northwind\n",
+    "syntax_error.yaml": b"timezone: Europe/London\norganisation: {name: Northwind\ndayfirst: true\n",
+    "deep_nesting.yaml": b"organisation: " + b"[" * 5000 + b"]" * 5000 + b"\n",
+    "python_tag.yaml": b"timezone: !!python/object/apply:os.system ['echo pwned']\n",
+}
+
+#: The CSV the YAML 1.1 mapping reads: its headers are the strings 0123, 1:30 and NO.
+TEXT["yaml11_mapped.csv"] = (
+    "0123,1:30,NO\nINC001,2026-10-05T09:00:00Z,NO\nINC002,2026-10-06T10:00:00Z,off\n").encode()
+
+
+def formulas_xlsx() -> bytes:
+    """A workbook as Excel saves it: formulas with their cached values (openpyxl cannot write
+    cached values, so they are added to the sheet XML afterwards)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Incidents"
+    ws.append(["incident_id", "title", "priority", "opened_at", "reopen_count"])
+    ws.append(["INC001", '=HYPERLINK("http://127.0.0.1:9/x","Phones down")', "P1", "2026-10-05T09:00:00Z", "=1+1"])
+    ws.append(["INC002", "CRM slow", '=CONCAT("P","3")', "2026-10-06T10:00:00Z", 0])
+    # A formula with no cached value (saved by a tool that does not calculate): read as empty.
+    ws.append(["INC003", "=cmd|' /C calc'!A0", "P4", "2026-10-07T08:00:00Z", 1])
+    buf = io.BytesIO()
+    wb.save(buf)
+    cached = {"B2": ("str", "Phones down"), "E2": ("n", "2"), "C3": ("str", "P3")}
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                for ref, (kind, value) in cached.items():
+                    text, n = re.subn(
+                        rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v\s*/?>(?:</v>)?</c>',
+                        lambda m: f'<c r="{ref}" t="{kind}"><f>{m.group(2)}</f><v>{value}</v></c>',
+                        text,
+                    )
+                    assert n == 1, (ref, text)
+                data = text.encode()
+            dst.writestr(item, data)
+    return out.getvalue()
+
+
+def xml_entities_xlsx() -> bytes:
+    """A workbook whose sheet XML declares entities: an external one pointing at a local file
+    (XXE) and a nested internal one (billion laughs). Neither may end up in the data."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["incident_id", "title", "priority", "opened_at"])
+    ws.append(["INC001", "TITLE1", "P1", "2026-10-05T09:00:00Z"])
+    ws.append(["INC002", "TITLE2", "P2", "2026-10-06T10:00:00Z"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    doctype = (
+        '<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/hostname">'
+        '<!ENTITY l0 "lollollollollollollollollollol">'
+        + "".join(f'<!ENTITY l{i} "{("&l" + str(i - 1) + ";") * 10}">' for i in range(1, 10))
+        + "]>"
+    )
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                text = text.replace("<worksheet", doctype + "<worksheet", 1)
+                text = text.replace("TITLE1", "&xxe;").replace("TITLE2", "&l9;")
+                data = text.encode()
+            dst.writestr(item, data)
+    return out.getvalue()
+
+
+def blank_rows_xlsx() -> bytes:
+    """Blank rows between incidents (people tidy spreadsheets): issues must still name the
+    sheet row a reader sees in Excel."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["incident_id", "title", "priority", "opened_at"])
+    ws.append(["INC001", "Phones down", "P1", "2026-10-05T09:00:00Z"])
+    ws.append([None, None, None, None])
+    ws.append([None, "   ", None, None])
+    ws.append(["INC002", "CRM slow", "P2", "yesterday"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def truncated_parquet() -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"incident_id": ["INC001", "INC002"], "opened_at": ["2026-10-05T09:00:00Z"] * 2})
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    data = buf.getvalue()
+    return data[: len(data) * 2 // 3]  # cut off mid-file: no footer
+
+
+BINARY = {"formulas.xlsx": formulas_xlsx, "xml_entities.xlsx": xml_entities_xlsx,
+          "blank_rows.xlsx": blank_rows_xlsx,
+          "truncated.parquet": truncated_parquet}
+
+
+def main() -> None:
+    for name, data in TEXT.items():
+        (HERE / name).write_bytes(data)
+    for name, make in BINARY.items():
+        (HERE / name).write_bytes(make())
+    print(f"wrote {len(TEXT) + len(BINARY)} files to {HERE}")
+
+
+if __name__ == "__main__":
+    main()
