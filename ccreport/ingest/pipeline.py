@@ -108,9 +108,37 @@ def _blank_missing(col: pd.Series, markers: set[str]) -> pd.Series:
     return arrowtext.clean(col, markers)
 
 
+#: Low-cardinality fields worth dictionary-encoding while reading.
+_DICTIONARY_FIELDS = ("category", "subcategory", "service", "channel", "site", "assignment_group",
+                      "priority", "status", "impact", "urgency")
+
+
+def _dictionary_headers(headers: list[str], preset_name: str, mapping: Mapping | None) -> set[str]:
+    """The source headers of the low-cardinality fields, for the preset this file will use."""
+    if preset_name == "auto":
+        preset = PRESETS[mapping.preset] if mapping and mapping.preset else detect(headers)
+    else:
+        preset = PRESETS[preset_name]
+    by_key: dict[str, str] = {}
+    for h in headers:
+        by_key.setdefault(header_key(h), h)
+    out = set()
+    for field_ in _DICTIONARY_FIELDS:
+        cands = (mapping.columns[field_],) if mapping and field_ in mapping.columns else preset.columns.get(field_, ())
+        hit = find_column(by_key, cands)
+        if hit is not None:
+            out.add(hit)
+    if mapping and "state" in mapping.columns:
+        hit = find_column(by_key, (mapping.columns["state"],))
+        if hit is not None:
+            out.add(hit)
+    return out
+
+
 def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | None,
               sheet: str | None, quality: DataQuality) -> _Mapped:
-    raw = readers.read(path, sheet)
+    raw = readers.read(path, sheet, dictionary=lambda headers: _dictionary_headers(
+        headers, preset_name, mapping))
     n = len(raw.frame)
     quality.rows_read += n
     rows_no = raw.row_numbers if raw.row_numbers is not None else pd.Series(
@@ -364,7 +392,13 @@ def _finish(frame: pd.DataFrame, quality: DataQuality) -> pd.DataFrame:
         quality.add(_int(frame.at[i, "_row"]), "priority",
                     f"{frame.at[i, 'incident_id']}: no recognisable priority; counted as Unknown",
                     frame.at[i, "_file"])
-    frame["category"] = frame["category"].fillna(UNCATEGORISED) if "category" in frame else UNCATEGORISED
+    if "category" in frame:
+        cat = frame["category"]
+        if isinstance(cat.dtype, pd.CategoricalDtype) and UNCATEGORISED not in cat.cat.categories:
+            cat = cat.cat.add_categories([UNCATEGORISED])
+        frame["category"] = cat.fillna(UNCATEGORISED)
+    else:
+        frame["category"] = UNCATEGORISED
     return frame
 
 

@@ -14,6 +14,7 @@ import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 import pyarrow as pa
@@ -56,8 +57,14 @@ def unique_keys(headers: list[str]) -> list[str]:
     return keys
 
 
-def read(path: str | Path, sheet: str | None = None) -> RawTable:
-    """Read any supported export by its extension (content-sniffed for .txt and unknown)."""
+def read(path: str | Path, sheet: str | None = None,
+         dictionary: Callable[[list[str]], set[str]] | None = None) -> RawTable:
+    """Read any supported export by its extension (content-sniffed for .txt and unknown).
+
+    `dictionary(headers)` names the CSV columns to dictionary-encode while reading (low
+    cardinality: category, priority, status ...): they arrive as pandas categoricals, so every
+    later step works once per distinct value instead of once per row.
+    """
     p = Path(path)
     if not p.exists():
         raise IngestError(f"{p}: file not found.")
@@ -87,7 +94,7 @@ def read(path: str | Path, sheet: str | None = None) -> RawTable:
         return read_xlsx(p, sheet)
     if head.startswith(b"PAR1"):
         return read_parquet(p)
-    return read_csv(p)
+    return read_csv(p, dictionary)
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -157,7 +164,7 @@ def sniff_delimiter(sample: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def read_csv(p: Path) -> RawTable:
+def read_csv(p: Path, dictionary: Callable[[list[str]], set[str]] | None = None) -> RawTable:
     try:
         data = p.read_bytes()
     except OSError as err:
@@ -169,17 +176,17 @@ def read_csv(p: Path) -> RawTable:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        return _parse_csv(p, data)
+        return _parse_csv(p, data, dictionary)
     except _NotUtf8:
         text, encoding = _decode(p, data)  # cp1252 as Excel writes it, or a clear error
-        return _parse_csv(p, text.encode("utf-8"))
+        return _parse_csv(p, text.encode("utf-8"), dictionary)
 
 
 class _NotUtf8(Exception):
     pass
 
 
-def _parse_csv(p: Path, body: bytes) -> RawTable:
+def _parse_csv(p: Path, body: bytes, dictionary: Callable[[list[str]], set[str]] | None = None) -> RawTable:
     """Parse UTF-8 CSV bytes with pyarrow (fast, multi-threaded), every cell as text."""
     sample = body[:65536].decode("utf-8", errors="replace")
     if not sample.strip():
@@ -196,6 +203,10 @@ def _parse_csv(p: Path, body: bytes) -> RawTable:
     if not any(headers):
         raise IngestError(f"{p}: the header row is empty; the first line must name the columns.")
     keys = unique_keys([h or f"column_{i + 1}" for i, h in enumerate(headers)])
+    # Repeated headers are coalesced later, which needs plain text: never dictionary-encode them.
+    encode = dictionary(headers) if dictionary else set()
+    encode = {h for h in encode if headers.count(h) == 1}
+    types = {k: (_DICT if h in encode else pa.string()) for h, k in zip(headers, keys)}
     try:
         table = pacsv.read_csv(
             io.BytesIO(body),
@@ -204,7 +215,7 @@ def _parse_csv(p: Path, body: bytes) -> RawTable:
                 delimiter=delimiter, newlines_in_values=True
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={k: pa.string() for k in keys},
+                column_types=types,
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -239,6 +250,9 @@ def _ragged_message(p: Path, text: str, delimiter: str, expected: int) -> str:
     row, width = bad[0]
     return (f"{p}: row {row} has {width} fields but the header has {expected}{more}; "
             "check the delimiter and quoting of that row.")
+
+
+_DICT = pa.dictionary(pa.int32(), pa.string())
 
 
 # --- XLSX ------------------------------------------------------------------------------------
