@@ -20,7 +20,7 @@ from typing import Iterable, Literal, Sequence
 
 from .document import xml_safe
 
-ChartKind = Literal["trend", "weekly", "sla_by_priority", "mttr_trend", "pareto", "ageing"]
+ChartKind = Literal["trend", "weekly", "sla_by_priority", "mttr_trend", "pareto", "ageing", "lifecycle", "gantt"]
 
 #: Width of the A4 text column (210 mm - 2 × 22 mm margins) in inches.
 TEXT_WIDTH_IN = 6.5

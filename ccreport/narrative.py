@@ -241,16 +241,10 @@ def load_narrative(path: str | Path) -> Narrative:
     regulatory[] {body, deadline_hours, notified_at, awareness_at}. Every key is optional;
     unknown keys and wrong values raise ConfigError naming the file, line and key.
     """
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: file not found.") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{p}: not UTF-8 text; save it as UTF-8 and run again.") from None
-    except OSError as err:
-        raise ConfigError(f"{p}: cannot read ({err.strerror}).") from None
-    return loads_narrative(text, str(p))
+    from .yamlio import read_text
+
+    text = read_text(path)
+    return loads_narrative(text, str(path))
 
 
 # --------------------------------------------------------------------------- sanitising

@@ -135,8 +135,9 @@ def loads(text: str, path: str = "<string>") -> YamlDoc:
     return YamlDoc(data, lines, path)
 
 
-def load(path: str | Path) -> YamlDoc:
-    """Read and parse a YAML file strictly."""
+def read_text(path: str | Path) -> str:
+    """A user-authored text file (YAML, Markdown narrative) as UTF-8, BOM tolerated, with
+    one-line errors naming the file."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig")
@@ -148,7 +149,12 @@ def load(path: str | Path) -> YamlDoc:
         raise ConfigError(f"{p}: cannot read ({err.strerror}).") from None
     except ValueError:  # a NUL in a path named by another file
         raise ConfigError(f"{p!r}: not a valid file name.") from None
-    return loads(text, str(p))
+    return text
+
+
+def load(path: str | Path) -> YamlDoc:
+    """Read and parse a YAML file strictly."""
+    return loads(read_text(path), str(path))
 
 
 def pydantic_error(doc: YamlDoc, err: Any, what: str = "") -> ConfigError:
