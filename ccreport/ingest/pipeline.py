@@ -113,8 +113,13 @@ _DICTIONARY_FIELDS = ("category", "subcategory", "service", "channel", "site", "
                       "priority", "status", "impact", "urgency")
 
 
-def _dictionary_headers(headers: list[str], preset_name: str, mapping: Mapping | None) -> set[str]:
-    """The source headers of the low-cardinality fields, for the preset this file will use."""
+#: Fields pyarrow may parse while reading (ISO timestamps, whole-number counts).
+_TYPED_FIELDS = (*DATETIME_FIELDS, *_COUNT_FIELDS)
+
+
+def _headers_for(headers: list[str], preset_name: str, mapping: Mapping | None,
+                 fields: tuple[str, ...]) -> set[str]:
+    """The source headers of `fields`, for the preset this file will use."""
     if preset_name == "auto":
         preset = PRESETS[mapping.preset] if mapping and mapping.preset else detect(headers)
     else:
@@ -123,12 +128,12 @@ def _dictionary_headers(headers: list[str], preset_name: str, mapping: Mapping |
     for h in headers:
         by_key.setdefault(header_key(h), h)
     out = set()
-    for field_ in _DICTIONARY_FIELDS:
+    for field_ in fields:
         cands = (mapping.columns[field_],) if mapping and field_ in mapping.columns else preset.columns.get(field_, ())
         hit = find_column(by_key, cands)
         if hit is not None:
             out.add(hit)
-    if mapping and "state" in mapping.columns:
+    if mapping and "state" in mapping.columns and fields is _DICTIONARY_FIELDS:
         hit = find_column(by_key, (mapping.columns["state"],))
         if hit is not None:
             out.add(hit)
@@ -137,8 +142,10 @@ def _dictionary_headers(headers: list[str], preset_name: str, mapping: Mapping |
 
 def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | None,
               sheet: str | None, quality: DataQuality) -> _Mapped:
-    raw = readers.read(path, sheet, dictionary=lambda headers: _dictionary_headers(
-        headers, preset_name, mapping))
+    raw = readers.read(path, sheet,
+                       dictionary=lambda headers: _headers_for(headers, preset_name, mapping, _DICTIONARY_FIELDS),
+                       typed=lambda headers: _headers_for(headers, preset_name, mapping, _TYPED_FIELDS),
+                       markers=tuple(config.missing_values))
     n = len(raw.frame)
     quality.rows_read += n
     rows_no = raw.row_numbers if raw.row_numbers is not None else pd.Series(

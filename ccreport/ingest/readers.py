@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,12 +59,17 @@ def unique_keys(headers: list[str]) -> list[str]:
 
 
 def read(path: str | Path, sheet: str | None = None,
-         dictionary: Callable[[list[str]], set[str]] | None = None) -> RawTable:
+         dictionary: Callable[[list[str]], set[str]] | None = None,
+         typed: Callable[[list[str]], set[str]] | None = None,
+         markers: tuple[str, ...] = ()) -> RawTable:
     """Read any supported export by its extension (content-sniffed for .txt and unknown).
 
     `dictionary(headers)` names the CSV columns to dictionary-encode while reading (low
     cardinality: category, priority, status ...): they arrive as pandas categoricals, so every
-    later step works once per distinct value instead of once per row.
+    later step works once per distinct value instead of once per row. `typed(headers)` names
+    the CSV columns pyarrow may type itself while reading (timestamps, counts): a clean ISO or
+    integer column is parsed by the multi-threaded reader, anything else arrives as text for
+    the general parsers; `markers` are the missing markers for those typed columns.
     """
     p = Path(path)
     if not p.exists():
@@ -94,7 +100,7 @@ def read(path: str | Path, sheet: str | None = None,
         return read_xlsx(p, sheet)
     if head.startswith(b"PAR1"):
         return read_parquet(p)
-    return read_csv(p, dictionary)
+    return read_csv(p, dictionary, typed, markers)
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -164,7 +170,8 @@ def sniff_delimiter(sample: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def read_csv(p: Path, dictionary: Callable[[list[str]], set[str]] | None = None) -> RawTable:
+def read_csv(p: Path, dictionary: Callable[[list[str]], set[str]] | None = None,
+             typed: Callable[[list[str]], set[str]] | None = None, markers: tuple[str, ...] = ()) -> RawTable:
     try:
         data = p.read_bytes()
     except OSError as err:
@@ -176,17 +183,18 @@ def read_csv(p: Path, dictionary: Callable[[list[str]], set[str]] | None = None)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        return _parse_csv(p, data, dictionary)
+        return _parse_csv(p, data, dictionary, typed, markers)
     except _NotUtf8:
         text, encoding = _decode(p, data)  # cp1252 as Excel writes it, or a clear error
-        return _parse_csv(p, text.encode("utf-8"), dictionary)
+        return _parse_csv(p, text.encode("utf-8"), dictionary, typed, markers)
 
 
 class _NotUtf8(Exception):
     pass
 
 
-def _parse_csv(p: Path, body: bytes, dictionary: Callable[[list[str]], set[str]] | None = None) -> RawTable:
+def _parse_csv(p: Path, body: bytes, dictionary: Callable[[list[str]], set[str]] | None = None,
+               typed: Callable[[list[str]], set[str]] | None = None, markers: tuple[str, ...] = ()) -> RawTable:
     """Parse UTF-8 CSV bytes with pyarrow (fast, multi-threaded), every cell as text."""
     sample = body[:65536].decode("utf-8", errors="replace")
     if not sample.strip():
@@ -204,9 +212,17 @@ def _parse_csv(p: Path, body: bytes, dictionary: Callable[[list[str]], set[str]]
         raise IngestError(f"{p}: the header row is empty; the first line must name the columns.")
     keys = unique_keys([h or f"column_{i + 1}" for i, h in enumerate(headers)])
     # Repeated headers are coalesced later, which needs plain text: never dictionary-encode them.
+    # Headers that repeat (exactly, or as presets match them: 'opened_at' and 'Opened At')
+    # are coalesced and cross-checked later, which needs them as text.
+    norm = [re.sub(r"[^a-z0-9]+", "", h.lower()) for h in headers]
+    single = {h for h, n in zip(headers, norm) if norm.count(n) == 1}
     encode = dictionary(headers) if dictionary else set()
-    encode = {h for h in encode if headers.count(h) == 1}
-    types = {k: (_DICT if h in encode else pa.string()) for h, k in zip(headers, keys)}
+    encode = {h for h in encode if h in single}
+    infer = typed(headers) if typed else set()
+    infer = {h for h in infer if h in single and h not in encode}
+    # Columns left out of column_types are typed by pyarrow: ISO timestamps and integers only
+    # (its timestamp_parsers default is ISO 8601); a column with anything else stays text.
+    types = {k: (_DICT if h in encode else pa.string()) for h, k in zip(headers, keys) if h not in infer}
     try:
         table = pacsv.read_csv(
             io.BytesIO(body),
@@ -216,6 +232,7 @@ def _parse_csv(p: Path, body: bytes, dictionary: Callable[[list[str]], set[str]]
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types=types,
+                null_values=sorted(set(markers) | {""}),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -229,8 +246,27 @@ def _parse_csv(p: Path, body: bytes, dictionary: Callable[[list[str]], set[str]]
         raise IngestError(f"{p}: cannot parse as CSV ({str(err).splitlines()[0]}).") from None
     if table.num_rows == 0:
         raise IngestError(f"{p}: has a header row but no incidents; export with data rows.")
+    table = _untype_odd_columns(table)
     frame = table.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow") if t == pa.string() else None)
     return RawTable(str(p), headers, frame, row_numbers=None)
+
+
+def _untype_odd_columns(table: pa.Table) -> pa.Table:
+    """Keep only the inferred types the normalisers expect (timestamps, integers, floats);
+    anything else pyarrow guessed (dates, times, booleans) goes back to text."""
+    for i, field in enumerate(table.schema):
+        t = field.type
+        if (pa.types.is_string(t) or pa.types.is_dictionary(t) or pa.types.is_timestamp(t)
+                or pa.types.is_integer(t) or pa.types.is_floating(t)):
+            continue
+        if pa.types.is_binary(t) or pa.types.is_large_binary(t):
+            raise _NotUtf8()  # pyarrow types text that is not UTF-8 as binary: try cp1252
+        if pa.types.is_null(t):
+            col = pa.nulls(table.num_rows, pa.string())
+        else:
+            col = table.column(i).cast(pa.string())
+        table = table.set_column(i, field.name, col)
+    return table
 
 
 def _ragged_message(p: Path, text: str, delimiter: str, expected: int) -> str:
