@@ -365,7 +365,7 @@ def section_render(sizes: list[int]) -> list[str]:
 
 
 def section_split(sizes: list[int]) -> list[str]:
-    """`monthly --split-by assignment_group` (15 groups in the synthetic data + overview)
+    """`monthly --split-by service` (20 services in the synthetic data, plus the overview)
     with 1 and 2 jobs, wall clock through the real CLI."""
     import tempfile
 
@@ -375,14 +375,14 @@ def section_split(sizes: list[int]) -> list[str]:
     import yaml
 
     cfg.write_text(yaml.safe_dump(CONFIG))
-    lines = ["## One report per group (`--split-by assignment_group`, PDF only)", "",
+    lines = ["## One report per group (`--split-by service`, PDF only)", "",
              f"| incidents | groups | jobs | wall clock |", "|---:|---:|---:|---:|"]
     for jobs in (1, 2):
         with tempfile.TemporaryDirectory() as out:
             t = time.perf_counter()
             subprocess.run([sys.executable, "-m", "ccreport.cli", "--quiet", "--config", str(cfg), "monthly",
                             str(path), "--month", MONTH, "--preset", "canonical", "--format", "pdf",
-                            "--split-by", "assignment_group", "--jobs", str(jobs), "--out", out],
+                            "--split-by", "service", "--jobs", str(jobs), "--out", out],
                            check=True, cwd=ROOT)
             wall = time.perf_counter() - t
             groups = len(list(Path(out).glob("*.pdf"))) - 1  # less the overview
