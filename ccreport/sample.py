@@ -404,6 +404,7 @@ def events(inc: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """A blameless timeline (roles, not people) for every major incident: 10-25 events each."""
     rows: list[tuple] = []
     minute = pd.Timedelta(minutes=1)
+    # Per-row on purpose: the sample generator, not the data path (a few thousand rows, once).
     for k, r in enumerate(inc[inc["major"]].itertuples()):
         grp, cadence, im = r.assignment_group, (30 if r.priority == "P1" else 60), "Incident Manager"
 
@@ -468,6 +469,7 @@ def contacts(inc: pd.DataFrame, end_month: str, rng: np.random.Generator) -> pd.
     frames = []
     for c, chan in enumerate(CHANNELS):
         sev = np.zeros(size)
+        # Per-row on purpose: the sample generator, not the data path (a few thousand rows, once).
         for r in majors.itertuples():
             hit = ((ts + pd.Timedelta(minutes=30) > r.opened_at) & (ts < r.resolved_at)).to_numpy()
             sev = np.maximum(sev, hit * CATS[CAT_INDEX[r.category]].effect[c])
@@ -507,6 +509,7 @@ def _servicenow(inc: pd.DataFrame, rng: np.random.Generator) -> tuple[list[str],
               "assignment_group,assigned_to,made_sla,reopen_count,reassignment_count,resolved_at,closed_at,"
               "close_code,close_notes,problem_id,caller_id,sys_updated_on").split(",")
     rows = []
+    # Per-row on purpose: the sample generator, not the data path (a few thousand rows, once).
     for r in inc.itertuples():
         p = int(r.priority[1]) - 1
         state = "Canceled" if r.status == "Cancelled" else r.status  # ServiceNow's spelling
@@ -549,6 +552,7 @@ def _jira(inc: pd.DataFrame, as_of: pd.Timestamp, rng: np.random.Generator) -> t
               "Custom field (Time to resolution),Custom field (Request Type),Custom field (Impact),"
               "Custom field (Urgency),Comment,Comment").split(",")
     rows = []
+    # Per-row on purpose: the sample generator, not the data path (a few thousand rows, once).
     for i, r in enumerate(inc.itertuples()):
         p = int(r.priority[1]) - 1
         agent, reporter = f"Service Desk Agent {1 + i % 5}", f"{r.site} Team Leader {1 + i % 7}"
@@ -607,6 +611,7 @@ def _write_xlsx(path: Path, df: pd.DataFrame, stamp: pd.Timestamp) -> None:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Incidents")
     ws.append(list(df.columns))
+    # Per-row on purpose: the sample generator, not the data path (a few thousand rows, once).
     for row in df.itertuples(index=False):
         ws.append([None if pd.isna(v) else v.to_pydatetime() if isinstance(v, pd.Timestamp)
                    else v.item() if isinstance(v, np.generic) else v for v in row])
