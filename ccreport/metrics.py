@@ -27,7 +27,7 @@ incidents, problem candidates), never over incidents.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -557,39 +557,35 @@ def csat_mean(d: _Data, codes: np.ndarray, k: int, resolved: np.ndarray) -> list
     return _mean(codes, k, _where(resolved, d.csat_ok), d.csat)
 
 
+#: Each per-group figure: the SPEC §4 function that computes it and the set it runs over.
+_STAT_FUNCTIONS: dict[str, tuple[Callable, str]] = {
+    "opened": (opened_count, "opened"),
+    "resolved": (resolved_count, "resolved"),
+    "cancelled": (cancelled_count, "cancelled"),
+    "backlog_end": (backlog_count, "backlog"),
+    "major": (major_count, "opened"),
+    "mtta_hours": (mtta_hours, "opened"),
+    "mttr_hours": (mttr_hours, "resolved"),
+    "resolution_sla_pct": (resolution_sla_pct, "resolved"),
+    "response_sla_pct": (response_sla_pct, "opened"),
+    "reopen_rate_pct": (reopen_rate_pct, "resolved"),
+    "escalation_rate_pct": (escalation_rate_pct, "opened"),
+    "customers_affected": (customers_affected, "opened"),
+    "csat_mean": (csat_mean, "resolved"),
+}
+
+
 def _stats(d: _Data, p: Period, codes: np.ndarray, k: int, keys: tuple[str, ...]) -> list[dict]:
     """The figures named in `keys` for each of k groups over period p."""
     s = _sets(d, p)
     cols: dict[str, list] = {}
-    want = set(keys)
-    if "opened" in want:
-        cols["opened"] = opened_count(d, codes, k, s.opened)
-    if "resolved" in want:
-        cols["resolved"] = resolved_count(d, codes, k, s.resolved)
-    if "cancelled" in want:
-        cols["cancelled"] = cancelled_count(d, codes, k, s.cancelled)
-    if "backlog_end" in want:
-        cols["backlog_end"] = backlog_count(d, codes, k, s.backlog)
-    if "major" in want:
-        cols["major"] = major_count(d, codes, k, s.opened)
-    if "mtta_hours" in want:
-        cols["mtta_hours"] = mtta_hours(d, codes, k, s.opened)
-    if "mttr_hours" in want:
-        cols["mttr_hours"] = mttr_hours(d, codes, k, s.resolved)
-    if "median_ttr_hours" in want or "p90_ttr_hours" in want:
+    for key in keys:
+        if key in _STAT_FUNCTIONS:
+            func, subset = _STAT_FUNCTIONS[key]
+            cols[key] = func(d, codes, k, getattr(s, subset))
+    if "median_ttr_hours" in keys or "p90_ttr_hours" in keys:
+        # One sort gives both quantiles.
         cols["median_ttr_hours"], cols["p90_ttr_hours"] = ttr_quantiles(d, codes, k, s.resolved)
-    if "resolution_sla_pct" in want:
-        cols["resolution_sla_pct"] = resolution_sla_pct(d, codes, k, s.resolved)
-    if "response_sla_pct" in want:
-        cols["response_sla_pct"] = response_sla_pct(d, codes, k, s.opened)
-    if "reopen_rate_pct" in want:
-        cols["reopen_rate_pct"] = reopen_rate_pct(d, codes, k, s.resolved)
-    if "escalation_rate_pct" in want:
-        cols["escalation_rate_pct"] = escalation_rate_pct(d, codes, k, s.opened)
-    if "customers_affected" in want:
-        cols["customers_affected"] = customers_affected(d, codes, k, s.opened)
-    if "csat_mean" in want:
-        cols["csat_mean"] = csat_mean(d, codes, k, s.resolved)
     return [{key: cols[key][g] for key in keys} for g in range(k)]
 
 
