@@ -8,9 +8,11 @@ XLSX/Parquet cells). Type conversion is normalisation's job, so that "0123" keep
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import mmap
 import re
 import zipfile
 from dataclasses import dataclass
@@ -172,31 +174,40 @@ def sniff_delimiter(sample: str) -> str:
 
 def read_csv(p: Path, dictionary: Callable[[list[str]], set[str]] | None = None,
              typed: Callable[[list[str]], set[str]] | None = None, markers: tuple[str, ...] = ()) -> RawTable:
+    """A CSV export, parsed by pyarrow straight from a read-only memory map of the file (no
+    copy into Python bytes; UTF-16 and cp1252 files are re-encoded to UTF-8 first)."""
     try:
-        data = p.read_bytes()
-    except OSError as err:
-        raise IngestError(f"{p}: cannot read ({err.strerror or err}).") from None
-    encoding = "utf-8"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data:
-        text, encoding = _decode(p, data)  # UTF-16, or a clear NUL-byte error
-        data = text.encode("utf-8")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+        with p.open("rb") as f:
+            data: mmap.mmap | bytes = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError) as err:
+        raise IngestError(f"{p}: cannot read ({getattr(err, 'strerror', None) or err}).") from None
+    mapped = data
     try:
-        return _parse_csv(p, data, dictionary, typed, markers)
-    except _NotUtf8:
-        text, encoding = _decode(p, data)  # cp1252 as Excel writes it, or a clear error
-        return _parse_csv(p, text.encode("utf-8"), dictionary, typed, markers)
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data.find(b"\x00") != -1:
+            text, _ = _decode(p, data[:])  # UTF-16, or a clear NUL-byte error
+            data = text.encode("utf-8")
+        start = 3 if data[:3] == b"\xef\xbb\xbf" else 0
+        try:
+            return _parse_csv(p, data, start, dictionary, typed, markers)
+        except _NotUtf8:
+            text, _ = _decode(p, data[start:])  # cp1252 as Excel writes it, or a clear error
+            return _parse_csv(p, text.encode("utf-8"), 0, dictionary, typed, markers)
+    finally:
+        # mmap refuses to close while pyarrow still holds a view of it (then the collector
+        # unmaps it later); the parsed table owns copies of its values.
+        with contextlib.suppress(BufferError):
+            mapped.close()
 
 
 class _NotUtf8(Exception):
     pass
 
 
-def _parse_csv(p: Path, body: bytes, dictionary: Callable[[list[str]], set[str]] | None = None,
+def _parse_csv(p: Path, data: mmap.mmap | bytes, start: int,
+               dictionary: Callable[[list[str]], set[str]] | None = None,
                typed: Callable[[list[str]], set[str]] | None = None, markers: tuple[str, ...] = ()) -> RawTable:
-    """Parse UTF-8 CSV bytes with pyarrow (fast, multi-threaded), every cell as text."""
-    sample = body[:65536].decode("utf-8", errors="replace")
+    """Parse UTF-8 CSV bytes (from offset `start`) with pyarrow (fast, multi-threaded)."""
+    sample = data[start:start + 65536].decode("utf-8", errors="replace")
     if not sample.strip():
         raise IngestError(f"{p}: the file is empty; export the incidents again.")
     delimiter = sniff_delimiter(sample)
@@ -211,9 +222,8 @@ def _parse_csv(p: Path, body: bytes, dictionary: Callable[[list[str]], set[str]]
     if not any(headers):
         raise IngestError(f"{p}: the header row is empty; the first line must name the columns.")
     keys = unique_keys([h or f"column_{i + 1}" for i, h in enumerate(headers)])
-    # Repeated headers are coalesced later, which needs plain text: never dictionary-encode them.
     # Headers that repeat (exactly, or as presets match them: 'opened_at' and 'Opened At')
-    # are coalesced and cross-checked later, which needs them as text.
+    # are coalesced and cross-checked later, which needs them as text: never encode or type them.
     norm = [re.sub(r"[^a-z0-9]+", "", h.lower()) for h in headers]
     single = {h for h, n in zip(headers, norm) if norm.count(n) == 1}
     encode = dictionary(headers) if dictionary else set()
@@ -223,13 +233,17 @@ def _parse_csv(p: Path, body: bytes, dictionary: Callable[[list[str]], set[str]]
     # Columns left out of column_types are typed by pyarrow: ISO timestamps and integers only
     # (its timestamp_parsers default is ISO 8601); a column with anything else stays text.
     types = {k: (_DICT if h in encode else pa.string()) for h, k in zip(headers, keys) if h not in infer}
+    # A value can only span lines inside quotes. With no quote after the header line, pyarrow
+    # may cut the file into blocks at any newline (its fast chunker); otherwise it must track
+    # quotes across blocks.
+    body_start = data.find(b"\n", start)
+    quoted = body_start == -1 or data.find(b'"', body_start) != -1
+    buffer = pa.py_buffer(data)
     try:
         table = pacsv.read_csv(
-            io.BytesIO(body),
-            read_options=pacsv.ReadOptions(column_names=keys, skip_rows=1, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True
-            ),
+            pa.BufferReader(buffer.slice(start) if start else buffer),
+            read_options=pacsv.ReadOptions(column_names=keys, skip_rows=1, block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted),
             convert_options=pacsv.ConvertOptions(
                 column_types=types,
                 null_values=sorted(set(markers) | {""}),
@@ -242,8 +256,11 @@ def _parse_csv(p: Path, body: bytes, dictionary: Callable[[list[str]], set[str]]
             raise _NotUtf8() from None
         if "Expected" in str(err) and "columns" in str(err):
             # A ragged row: find its spreadsheet row number on the slow path (errors only).
-            raise IngestError(_ragged_message(p, body.decode("utf-8", errors="replace"), delimiter, len(keys))) from None
+            text = data[start:].decode("utf-8", errors="replace")
+            raise IngestError(_ragged_message(p, text, delimiter, len(keys))) from None
         raise IngestError(f"{p}: cannot parse as CSV ({str(err).splitlines()[0]}).") from None
+    finally:
+        del buffer  # the table owns copies of every value; the map can be unmapped
     if table.num_rows == 0:
         raise IngestError(f"{p}: has a header row but no incidents; export with data rows.")
     table = _untype_odd_columns(table)
