@@ -21,12 +21,28 @@ from ..schema import PRIORITIES, STATUSES, UNKNOWN_PRIORITY
 from .frame import TS_DTYPE
 from .quality import DataQuality
 
-def map_labels(col: pd.Series, rule) -> pd.Series:
-    """Apply `rule(label) -> value|None` once per distinct label and spread the results by code
-    (a million rows have a handful of distinct priorities or states)."""
+def label_results(col: pd.Series, rule) -> tuple[np.ndarray, list]:
+    """(codes, results): `rule(label)` once per distinct label, and each row's index into
+    `results`; missing cells get the last entry, `rule("")`. A million rows of a handful of
+    priorities or states cost a handful of rule calls (a categorical column is not even hashed)."""
     codes, uniques = pd.factorize(col, use_na_sentinel=True)
-    values = np.array([rule("" if pd.isna(u) else str(u)) for u in uniques] + [rule("")], dtype=object)
-    return pd.Series(values[codes], index=col.index, dtype=object)
+    results = [rule("" if pd.isna(u) else str(u)) for u in uniques] + [rule("")]
+    return np.where(codes < 0, len(results) - 1, codes), results
+
+
+def map_labels(col: pd.Series, rule) -> pd.Series:
+    """Apply `rule(label) -> value|None` once per distinct label and spread the results by code."""
+    codes, results = label_results(col, rule)
+    return pd.Series(np.array(results, dtype=object)[codes], index=col.index, dtype=object)
+
+
+def categorical_labels(col: pd.Series, rule) -> pd.Series:
+    """`map_labels` as a categorical column (categories: the distinct results, sorted, as
+    astype("category") makes them); None results are missing."""
+    codes, results = label_results(col, rule)
+    categories = pd.Index(sorted({r for r in results if r is not None}), dtype="str")
+    remap = np.array([-1 if r is None else categories.get_loc(r) for r in results], dtype=np.int64)
+    return pd.Series(pd.Categorical.from_codes(remap[codes], categories=categories), index=col.index)
 
 
 # --- priorities ------------------------------------------------------------------------------
@@ -70,7 +86,7 @@ def normalise_priority(
 ) -> pd.Series:
     """Canonical priority: label rules, then the impact × urgency matrix, else Unknown."""
     extra = {k.strip().lower(): v for k, v in extra.items()}
-    out = map_labels(raw, lambda u: priority_of_label(u, extra))
+    out = categorical_labels(raw, lambda u: priority_of_label(u, extra))
     need = out.isna() & raw.isna()
     if need.any():
         i = pd.to_numeric(impact, errors="coerce")
@@ -78,8 +94,15 @@ def normalise_priority(
         ok = need & i.between(1, 3) & u.between(1, 3)
         if ok.any():
             grid = np.array(matrix, dtype=object)
-            out[ok] = grid[i[ok].astype(int).to_numpy() - 1, u[ok].astype(int).to_numpy() - 1]
-    return out.fillna(UNKNOWN_PRIORITY)
+            fill = grid[i[ok].astype(int).to_numpy() - 1, u[ok].astype(int).to_numpy() - 1]
+            out = out.cat.add_categories(sorted(set(fill) - set(out.cat.categories)))
+            out[ok] = fill
+    if out.isna().any():
+        if UNKNOWN_PRIORITY not in out.cat.categories:
+            out = out.cat.add_categories([UNKNOWN_PRIORITY])
+        out = out.fillna(UNKNOWN_PRIORITY)
+    out = out.cat.remove_unused_categories()
+    return out.cat.reorder_categories(sorted(out.cat.categories))
 
 
 def normalise_level(raw: pd.Series, levels: dict[str, int]) -> pd.Series:
@@ -110,8 +133,8 @@ def status_lookup(labels, states: dict[str, str]) -> dict[str, str | None]:
 
 
 def normalise_status(raw: pd.Series, states: dict[str, str]) -> pd.Series:
-    """Canonical status, or NA when the label is missing or unknown."""
-    return map_labels(raw, lambda u: states.get(u.strip().lower()) or _CANONICAL_STATUS.get(u.strip().lower()))
+    """Canonical status (categorical), or NA when the label is missing or unknown."""
+    return categorical_labels(raw, lambda u: states.get(u.strip().lower()) or _CANONICAL_STATUS.get(u.strip().lower()))
 
 
 # --- booleans and numbers --------------------------------------------------------------------
@@ -123,17 +146,20 @@ _FALSE = {"false", "no", "n", "0", "f", ""}
 def normalise_bool(raw: pd.Series, any_text_true: bool = False) -> tuple[pd.Series, pd.Series]:
     """(boolean Series, mask of unrecognised values). With any_text_true, any non-empty,
     non-false text is True (Freshservice 'Major incident type' holds a type name)."""
-    text = raw.astype("str").where(raw.notna(), "").str.strip().str.lower()
-    out = pd.Series(pd.NA, index=raw.index, dtype="boolean")
-    t = text.isin(_TRUE)
-    f = text.isin(_FALSE) & (text != "")
-    out[t] = True
-    out[f] = False
-    bad = ~(t | f) & (text != "")
-    if any_text_true:
-        out[bad] = True
-        bad = pd.Series(False, index=raw.index)
-    return out, bad
+    def rule(label: str) -> tuple[bool | None, bool]:  # (value, unrecognised)
+        key = label.strip().lower()
+        if key in _TRUE:
+            return True, False
+        if key in _FALSE:
+            return (False if key else None), False
+        return (True, False) if any_text_true else (None, True)
+
+    codes, results = label_results(raw, rule)
+    value = np.array([bool(v) for v, _ in results])[codes]
+    missing = np.array([v is None for v, _ in results])[codes]
+    bad = np.array([b for _, b in results])[codes]
+    return (pd.Series(pd.arrays.BooleanArray(value, missing), index=raw.index),
+            pd.Series(bad, index=raw.index))
 
 
 def normalise_number(raw: pd.Series, markers: set[str] = frozenset()) -> tuple[pd.Series, pd.Series]:

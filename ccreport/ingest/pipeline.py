@@ -110,11 +110,11 @@ def _blank_missing(col: pd.Series, markers: set[str]) -> pd.Series:
 
 #: Low-cardinality fields worth dictionary-encoding while reading.
 _DICTIONARY_FIELDS = ("category", "subcategory", "service", "channel", "site", "assignment_group",
-                      "priority", "status", "impact", "urgency")
+                      "priority", "status", "impact", "urgency", "major")
 
 
-#: Fields pyarrow may parse while reading (ISO timestamps, whole-number counts).
-_TYPED_FIELDS = (*DATETIME_FIELDS, *_COUNT_FIELDS)
+#: Fields pyarrow may parse while reading (ISO timestamps, numbers).
+_TYPED_FIELDS = (*DATETIME_FIELDS, *_COUNT_FIELDS, *FLOAT_FIELDS)
 
 
 def _headers_for(headers: list[str], preset_name: str, mapping: Mapping | None,
@@ -370,12 +370,19 @@ def _pagerduty_extras(raw, by_key, rows, cols, fields, config, quality, rows_no,
 
 def _finish(frame: pd.DataFrame, quality: DataQuality) -> pd.DataFrame:
     """Rules applied after collapsing, over the whole input (SPEC §3.2, §4 data quality)."""
-    status = frame["status"].astype("object") if "status" in frame else pd.Series(None, index=frame.index, dtype=object)
+    status = frame["status"] if "status" in frame else pd.Series(None, index=frame.index, dtype=object)
+    if not isinstance(status.dtype, pd.CategoricalDtype):  # several files, an event log, no column
+        status = status.astype("category")
     # Missing or unknown status: infer from the timestamps.
-    if status.isna().any():
+    missing = status.isna().to_numpy()
+    if missing.any():
         inferred = np.where(frame.get("closed_at", pd.Series(pd.NaT, index=frame.index)).notna(), "Closed",
                             np.where(frame.get("resolved_at", pd.Series(pd.NaT, index=frame.index)).notna(), "Resolved", "New"))
-        status = status.where(status.notna(), pd.Series(inferred, index=frame.index))
+        inferred = inferred[missing]
+        status = status.cat.add_categories(sorted(set(inferred) - set(status.cat.categories)))
+        status[missing] = inferred
+    status = status.cat.remove_unused_categories()
+    status = status.cat.reorder_categories(sorted(status.cat.categories))
     frame["status"] = status
     if "closed_at" in frame:
         done = status.isin(DONE_STATUSES)
