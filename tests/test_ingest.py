@@ -192,6 +192,25 @@ def test_quoted_newlines(tmp_path):
     assert inc.description[0] == "line one\nline two" and len(inc) == 2
 
 
+
+@pytest.mark.parametrize("quoted", [True, False])
+def test_large_file_across_read_blocks(tmp_path, quoted):
+    """Over 4 MB (pyarrow reads in blocks of that size): quoted multi-line values that cross
+    a block boundary stay whole; an unquoted file (fast chunker) keeps every row."""
+    n = 40_000
+    text = "x" * 80
+    lines = ["incident_id,opened_at,description"]
+    for i in range(n):
+        value = f'"{text}\n{i}, second line"' if quoted else f"{text} {i}"
+        lines.append(f"INC{i:06d},2026-01-01T10:00:00Z,{value}")
+    p = write(tmp_path, "big.csv", "\n".join(lines) + "\n")
+    assert p.stat().st_size > 4 << 20
+    inc = load([p], Config()).incidents
+    assert len(inc) == n
+    assert inc.incident_id.iloc[-1] == f"INC{n - 1:06d}"
+    expected = f"{text}\n{n - 1}, second line" if quoted else f"{text} {n - 1}"
+    assert inc.description.iloc[-1] == expected
+
 def test_json_variants(tmp_path):
     recs = [{"incident_id": "A", "opened_at": "2026-01-01T10:00:00Z", "customers_affected": 12}]
     for name, data in (("a.json", recs), ("b.json", {"incidents": recs})):
