@@ -42,7 +42,9 @@ def clean(col: pd.Series, markers: set[str]) -> pd.Series:
         return _clean_categorical(col, markers)
     arr = pc.utf8_trim_whitespace(to_arrow(col))
     values = pa.array(sorted(markers | {""}), type=pa.string())
-    arr = pc.if_else(pc.is_in(arr, value_set=values), _NULL, arr)
+    hit = pc.is_in(arr, value_set=values)
+    if pc.any(hit).as_py():
+        arr = pc.if_else(hit, _NULL, arr)
     return from_arrow(arr, col.index)
 
 
@@ -66,6 +68,8 @@ def to_float(col: pd.Series, markers: set[str] = frozenset()) -> tuple[pd.Series
 def _clean_categorical(col: pd.Series, markers: set[str]) -> pd.Series:
     cats = pd.Series(col.cat.categories.astype("str"))
     cleaned = clean(cats, markers)
+    if cleaned.notna().all() and cleaned.equals(cats):
+        return col  # nothing to trim or blank (most exports)
     # Categories that clean to the same text (" Leeds" and "Leeds") merge; markers become NA.
     new_cats = pd.Index(pd.unique(cleaned.dropna()), dtype="str")
     remap = np.append(new_cats.get_indexer(cleaned.fillna("\x00missing")), -1).astype(np.int64)

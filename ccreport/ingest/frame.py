@@ -49,8 +49,10 @@ def _all_na(name: str, n: int) -> pd.Series:
     if kind == TS_DTYPE:
         return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")).dt.tz_localize("UTC")
     if kind in ("Int64", "Float64", "boolean"):
+        array = {"Int64": pd.arrays.IntegerArray, "Float64": pd.arrays.FloatingArray,
+                 "boolean": pd.arrays.BooleanArray}[kind]
         values = np.zeros(n, dtype={"Int64": "int64", "Float64": "float64", "boolean": "bool"}[kind])
-        return pd.Series(pd.array(values, dtype=kind)).mask(np.ones(n, dtype=bool))
+        return pd.Series(array(values, np.ones(n, dtype=bool)))
     if kind == "category":
         return pd.Series(pd.Categorical.from_codes(np.full(n, -1), categories=pd.Index([], dtype="str")))
     return pd.Series(pd.array(pa.nulls(n, pa.string()), dtype="str"))
@@ -86,7 +88,7 @@ def coerce(df: pd.DataFrame) -> pd.DataFrame:
             out[name] = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
         else:
             out[name] = col if col.dtype == kind else col.astype(kind)
-    return pd.DataFrame(out, index=pd.RangeIndex(n))
+    return pd.DataFrame(out, index=pd.RangeIndex(n), copy=False)  # the columns are new or the caller's to give
 
 
 def from_records(records: Iterable[dict]) -> pd.DataFrame:

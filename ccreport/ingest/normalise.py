@@ -25,7 +25,10 @@ def label_results(col: pd.Series, rule) -> tuple[np.ndarray, list]:
     """(codes, results): `rule(label)` once per distinct label, and each row's index into
     `results`; missing cells get the last entry, `rule("")`. A million rows of a handful of
     priorities or states cost a handful of rule calls (a categorical column is not even hashed)."""
-    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    if isinstance(col.dtype, pd.CategoricalDtype):  # its codes already number the labels
+        codes, uniques = col.cat.codes.to_numpy(), col.cat.categories
+    else:
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
     results = [rule("" if pd.isna(u) else str(u)) for u in uniques] + [rule("")]
     return np.where(codes < 0, len(results) - 1, codes), results
 
@@ -40,9 +43,23 @@ def categorical_labels(col: pd.Series, rule) -> pd.Series:
     """`map_labels` as a categorical column (categories: the distinct results, sorted, as
     astype("category") makes them); None results are missing."""
     codes, results = label_results(col, rule)
-    categories = pd.Index(sorted({r for r in results if r is not None}), dtype="str")
-    remap = np.array([-1 if r is None else categories.get_loc(r) for r in results], dtype=np.int64)
+    # Only results some row has (a category nobody uses would show up in breakdowns).
+    used = np.bincount(codes, minlength=len(results)) > 0
+    categories = pd.Index(sorted({r for r, u in zip(results, used) if u and r is not None}), dtype="str")
+    remap = np.array([-1 if r is None or not u else categories.get_loc(r) for r, u in zip(results, used)],
+                     dtype=np.int64)
     return pd.Series(pd.Categorical.from_codes(remap[codes], categories=categories), index=col.index)
+
+
+def compact(col: pd.Series) -> pd.Series:
+    """A categorical with only the categories some row uses, sorted (as astype("category")
+    makes them); one counting pass over the codes."""
+    codes = col.cat.codes.to_numpy()
+    cats = col.cat.categories
+    used = np.bincount(codes[codes >= 0], minlength=len(cats)) > 0 if len(codes) else np.zeros(len(cats), bool)
+    keep = pd.Index(sorted(cats[used]), dtype=cats.dtype)
+    remap = np.append(keep.get_indexer(cats), -1)
+    return pd.Series(pd.Categorical.from_codes(remap[codes], categories=keep), index=col.index)
 
 
 # --- priorities ------------------------------------------------------------------------------
@@ -101,8 +118,7 @@ def normalise_priority(
         if UNKNOWN_PRIORITY not in out.cat.categories:
             out = out.cat.add_categories([UNKNOWN_PRIORITY])
         out = out.fillna(UNKNOWN_PRIORITY)
-    out = out.cat.remove_unused_categories()
-    return out.cat.reorder_categories(sorted(out.cat.categories))
+    return compact(out)
 
 
 def normalise_level(raw: pd.Series, levels: dict[str, int]) -> pd.Series:
@@ -163,7 +179,10 @@ def normalise_bool(raw: pd.Series, any_text_true: bool = False) -> tuple[pd.Seri
 
 
 def normalise_number(raw: pd.Series, markers: set[str] = frozenset()) -> tuple[pd.Series, pd.Series]:
-    """(Float64 Series, mask of values that were text, not numbers); missing markers are NA."""
+    """(Float64 or Int64 Series, mask of values that were text, not numbers); missing markers
+    are NA."""
+    if isinstance(raw.dtype, (pd.Int64Dtype, pd.Float64Dtype)):  # typed while reading
+        return raw, pd.Series(False, index=raw.index)
     if pd.api.types.is_numeric_dtype(raw):
         return raw.astype("Float64"), pd.Series(False, index=raw.index)
     from .arrowtext import to_float
@@ -314,13 +333,15 @@ def parse_iso_fast(raw: pd.Series, tz, quality: DataQuality | None, field: str =
     if arr.null_count == len(arr):
         return pd.Series(pd.NaT, index=raw.index, dtype=TS_DTYPE)
     try:
-        return pd.Series(pc.cast(arr, pa.timestamp("ns", tz="UTC")).to_pandas(), index=raw.index).astype(TS_DTYPE)
+        aware = pd.Series(pc.cast(arr, pa.timestamp("ns", tz="UTC")).to_pandas(), index=raw.index)
+        return drop_implausible(aware, field=field, quality=quality, rows=rows, file=file).astype(TS_DTYPE)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     try:
         naive = pd.Series(pc.cast(arr, pa.timestamp("ns")).to_pandas(), index=raw.index)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
+    naive = drop_implausible(naive, field=field, quality=quality, rows=rows, file=file)
     return localise(naive, tz, quality, field, rows, file)
 
 
@@ -403,8 +424,8 @@ def parse_timestamps(
     return out
 
 
-def drop_implausible(ts: pd.Series, *, field: str, quality: DataQuality, rows: pd.Series,
-                     file: str) -> pd.Series:
+def drop_implausible(ts: pd.Series, *, field: str, quality: DataQuality | None, rows: pd.Series | None,
+                     file: str | None) -> pd.Series:
     """Times before 1970 or from 2100 on become missing, counted as unreadable and listed."""
     ts, bad = fit_range(ts)
     report_outside(bad, quality, field, rows, file)

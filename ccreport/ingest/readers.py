@@ -264,8 +264,14 @@ def _parse_csv(p: Path, data: mmap.mmap | bytes, start: int,
     if table.num_rows == 0:
         raise IngestError(f"{p}: has a header row but no incidents; export with data rows.")
     table = _untype_odd_columns(table)
-    frame = table.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow") if t == pa.string() else None)
+    frame = table.to_pandas(types_mapper=_PANDAS_TYPES.get)
     return RawTable(str(p), headers, frame, row_numbers=None)
+
+
+#: Text stays Arrow-backed; typed numbers arrive nullable (a count column with blanks is Int64
+#: with missing values, not float64 with NaN to be rounded back).
+_PANDAS_TYPES = {pa.string(): pd.StringDtype("pyarrow"), pa.int64(): pd.Int64Dtype(),
+                 pa.float64(): pd.Float64Dtype()}
 
 
 def _untype_odd_columns(table: pa.Table) -> pa.Table:
@@ -273,6 +279,14 @@ def _untype_odd_columns(table: pa.Table) -> pa.Table:
     anything else pyarrow guessed (dates, times, booleans) goes back to text."""
     for i, field in enumerate(table.schema):
         t = field.type
+        if pa.types.is_timestamp(t) and t.unit != "ns":
+            # Nanoseconds, as pandas works in, while still in Arrow (one cheap pass); a year
+            # past 2262 stays in seconds for the range check to set aside, not overflow.
+            try:
+                table = table.set_column(i, field.name, table.column(i).cast(pa.timestamp("ns", t.tz)))
+            except pa.ArrowInvalid:
+                pass
+            continue
         if (pa.types.is_string(t) or pa.types.is_dictionary(t) or pa.types.is_timestamp(t)
                 or pa.types.is_integer(t) or pa.types.is_floating(t)):
             continue
