@@ -64,6 +64,26 @@ class Holidays(_Strict):
     subdivision: str | None = None
     dates: tuple[dt.date, ...] = ()
 
+    @model_validator(mode="after")
+    def _known(self) -> Holidays:
+        """An unknown country or subdivision is a configuration error now, not after a million
+        rows have been read (this also loads the holidays package's data for the country)."""
+        if self.country:
+            import holidays
+
+            try:
+                holidays.country_holidays(self.country, subdiv=self.subdivision, years=dt.date.today().year)
+            except NotImplementedError:
+                subdivisions = holidays.list_supported_countries().get(self.country)
+                if subdivisions is None:
+                    raise ValueError(f"country {self.country!r} is not known to the holidays package "
+                                     "(use an ISO code such as GB)") from None
+                raise ValueError(f"{self.country!r}/{self.subdivision!r}: {self.country} has no subdivision "
+                                 f"{self.subdivision!r}; use one of {', '.join(subdivisions)}") from None
+            except Exception as err:  # the package raises plain exceptions for bad subdivisions
+                raise ValueError(f"{self.country!r}/{self.subdivision!r}: {str(err).splitlines()[0]}") from None
+        return self
+
 
 class Calendar(_Strict):
     days: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = (

@@ -4,6 +4,7 @@ obviously-correct reference that steps through local days one at a time."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import functools
 import zoneinfo
 
@@ -11,11 +12,12 @@ import holidays as holidays_pkg
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ccreport import calendars
-from ccreport.config import Calendar, Holidays
+from ccreport.config import Calendar, Holidays, load_config
 from ccreport.errors import ConfigError
 
 UTC = dt.timezone.utc
@@ -163,10 +165,14 @@ def test_calendar_without_working_days_counts_nothing():
     assert bh(["2026-10-05T08:00:00Z"], ["2026-10-20T08:00:00Z"], cal=never) == [0.0]
 
 
-def test_unknown_holiday_country_is_a_config_error():
-    cal = Calendar(holidays=Holidays(country="XX"))
-    with pytest.raises(ConfigError, match="XX"):
-        bh(["2026-10-05T08:00:00Z"], ["2026-10-06T08:00:00Z"], cal=cal)
+@pytest.mark.parametrize("holidays,says", [({"country": "XX"}, "'XX' is not known"),
+                                            ({"country": "GB", "subdivision": "ZZ"}, "'GB'/'ZZ'")])
+def test_unknown_holiday_country_is_a_config_error_when_the_config_loads(tmp_path, holidays, says):
+    """Caught when ccreport.yaml is read (exit 1, SPEC §7), before any export is."""
+    cfg = tmp_path / "ccreport.yaml"
+    cfg.write_text(yaml.safe_dump({"calendars": {"office": {"holidays": holidays}}}))
+    with pytest.raises(ConfigError, match=r"line \d+: calendars\.office\.holidays: .*" + re.escape(says)):
+        load_config(cfg)
 
 
 def test_index_is_kept():
