@@ -67,6 +67,11 @@ REASON_REPEAT = "repeat within 7 days"
 # Per-incident SLA
 
 
+def _picker(subset: np.ndarray | None) -> Callable[[np.ndarray], np.ndarray]:
+    """Indexes full-length arrays by `subset` (all of them when None)."""
+    return (lambda a: a) if subset is None else (lambda a: a[subset])
+
+
 def _ns(values: pd.Series) -> np.ndarray:
     """A tz-aware datetime Series as int64 UTC nanoseconds (NaT → int64 minimum)."""
     return calendars._utc_ns(values)
@@ -131,14 +136,18 @@ class _Sla:
     resp_met: np.ndarray
 
 
-def _sla(ingest: IngestResult, config: Config, opened: np.ndarray, resolved: np.ndarray) -> _Sla:
+def _sla(ingest: IngestResult, config: Config, opened: np.ndarray, resolved: np.ndarray,
+         subset: np.ndarray | None = None) -> _Sla:
+    """SLA timings of ingest.incidents, or of the rows at positions `subset` (`opened` and
+    `resolved` are already those rows')."""
     inc = ingest.incidents
-    n = len(inc)
+    pick = _picker(subset)
+    n = len(opened)
     tz = config.timezone
     has_ack = "acknowledged_at" in ingest.fields
-    ack = _ns(inc["acknowledged_at"]) if has_ack else np.full(n, _NAT, dtype=np.int64)
-    prio = _priority_codes(inc["priority"])
-    cancelled = _is_cancelled(inc["status"])
+    ack = pick(_ns(inc["acknowledged_at"])) if has_ack else np.full(n, _NAT, dtype=np.int64)
+    prio = pick(_priority_codes(inc["priority"]))
+    cancelled = pick(_is_cancelled(inc["status"]))
 
     resolve_target = np.full(len(PRIORITY_LABELS), np.nan)
     respond_target = np.full(len(PRIORITY_LABELS), np.nan)
@@ -162,6 +171,10 @@ def _sla(ingest: IngestResult, config: Config, opened: np.ndarray, resolved: np.
     pause_resp = np.full(n, np.nan)
     if ingest.pauses_known:
         owner_all = _pause_owner(inc, ingest.pauses)
+        if subset is not None:  # positions in the frame → positions among the subset's rows
+            among = np.full(len(inc) + 1, -1, dtype=np.int64)
+            among[subset] = np.arange(len(subset))
+            owner_all = among[owner_all]  # an unknown owner (−1) reads the last entry, −1
         p_start = _ns(ingest.pauses["start"])
         p_end = _ns(ingest.pauses["end"])
 
@@ -279,12 +292,17 @@ class _Data:
     csat: np.ndarray  # float, NaN when not recorded
     csat_ok: np.ndarray
     zeros: np.ndarray  # the one-group code array for totals
-    incidents: pd.DataFrame
+    incidents: pd.DataFrame  # the whole frame
+    frame_rows: np.ndarray | None  # position in `incidents` of each row here (None: all rows)
     dims: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
     cache: dict = field(default_factory=dict)
 
     def has(self, name: str) -> bool:
         return name in self.fields
+
+    def frame(self, name: str, rows: np.ndarray) -> pd.Series:
+        """Column `name` of the incidents at these row positions."""
+        return self.incidents[name].iloc[rows if self.frame_rows is None else self.frame_rows[rows]]
 
 
 def _dim_codes(values: pd.Series, na_label: str) -> tuple[np.ndarray, list[str]]:
@@ -308,21 +326,50 @@ def _float(values: pd.Series) -> np.ndarray:
     return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
 
 
-def _prepare(ingest: IngestResult, config: Config) -> _Data:
+def window(period: Period, months: int = 12) -> tuple[int, int]:
+    """[start, end) in UTC ns covering every instant `compute` looks at for `period`: the
+    trend's months, the period and the one before it."""
+    edges = month_starts(trend_last_month(period), months, period.timezone)
+    prev = previous_period(period)
+    return (min(edges[0].value, prev.start_ns, period.start_ns),
+            max(edges[-1].value, period.end_ns))
+
+
+def _relevant(opened: np.ndarray, resolved: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Incidents that can count in a figure over [lo, hi): opened or resolved in it, or open
+    (in a backlog) at some instant of it. A missing time (_NAT) is "never"."""
+    o = np.where(opened == _NAT, _BIG, opened)
+    r = np.where(resolved == _NAT, _BIG, resolved)
+    return ((o < hi) & (r >= lo)) | ((o >= lo) & (o < hi)) | ((r >= lo) & (r < hi))
+
+
+def _prepare(ingest: IngestResult, config: Config, span: tuple[int, int] | None = None) -> _Data:
+    """The arrays every figure is computed from. With `span` ([start, end) in UTC ns), only
+    the incidents that can count in a figure over it are kept (a three-year export reported
+    by month does not time every incident's SLA); every figure over the span is the same."""
     inc = ingest.incidents
-    n = len(inc)
     fields = frozenset(ingest.fields)
     opened = _ns(inc["opened_at"])
     resolved = _ns(inc["resolved_at"])
-    s = _sla(ingest, config, opened, resolved)
-    reopen = _float(inc["reopen_count"])
+    # "Unknown" is listed when the input has an Unknown priority, not just the span.
+    has_unknown_priority = bool((_priority_codes(inc["priority"]) == len(PRIORITIES)).any())
+    subset = None
+    if span is not None:
+        keep = _relevant(opened, resolved, *span)
+        if not keep.all():
+            subset = np.flatnonzero(keep)
+            opened, resolved = opened[subset], resolved[subset]
+    pick = _picker(subset)
+    n = len(opened)
+    s = _sla(ingest, config, opened, resolved, subset)
+    reopen = pick(_float(inc["reopen_count"]))
     escalated = np.zeros(n, dtype=bool)
     if "escalated_at" in fields:
-        escalated |= _ns(inc["escalated_at"]) != _NAT
+        escalated |= pick(_ns(inc["escalated_at"])) != _NAT
     if "escalation_level" in fields:
-        escalated |= _float(inc["escalation_level"]) > 0
-    customers = _float(inc["customers_affected"])
-    csat = _float(inc["csat"])
+        escalated |= pick(_float(inc["escalation_level"])) > 0
+    customers = pick(_float(inc["customers_affected"]))
+    csat = pick(_float(inc["csat"]))
     data = _Data(
         n=n,
         fields=fields,
@@ -332,7 +379,7 @@ def _prepare(ingest: IngestResult, config: Config) -> _Data:
         live=~s.cancelled,
         cancelled=s.cancelled,
         prio=s.prio,
-        has_unknown_priority=bool((s.prio == len(PRIORITIES)).any()),
+        has_unknown_priority=has_unknown_priority,
         ttr=s.ttr,
         ttr_ok=s.ttr >= 0,
         tta=s.tta,
@@ -344,17 +391,18 @@ def _prepare(ingest: IngestResult, config: Config) -> _Data:
         reopen_known=~np.isnan(reopen),
         reopened=reopen > 0,
         escalated=escalated,
-        major=inc["major"].to_numpy(dtype=bool, na_value=False),
+        major=pick(inc["major"].to_numpy(dtype=bool, na_value=False)),
         customers=customers,
         customers_ok=~np.isnan(customers),
         csat=csat,
         csat_ok=~np.isnan(csat),
         zeros=np.zeros(n, dtype=np.int64),
         incidents=inc,
+        frame_rows=subset,
     )
-    data.dims["category"] = _dim_codes(inc["category"], UNCATEGORISED)
-    for name in ("service", "site", "channel", "assignment_group"):
-        data.dims[name] = _dim_codes(inc[name], NOT_RECORDED)
+    for name in ("category", "service", "site", "channel", "assignment_group"):
+        codes, labels = _dim_codes(inc[name], UNCATEGORISED if name == "category" else NOT_RECORDED)
+        data.dims[name] = (pick(codes), labels)
     return data
 
 
@@ -774,7 +822,7 @@ def _text_col(d: _Data, name: str, rows: np.ndarray) -> list[str | None]:
     """A text column's values for the given rows (None when missing or not in the input)."""
     if not d.has(name):
         return [None] * len(rows)
-    col = d.incidents[name].iloc[rows]
+    col = d.frame(name, rows)
     return [None if pd.isna(v) else str(v) for v in col.tolist()]
 
 
@@ -782,7 +830,7 @@ def _int_col(d: _Data, name: str, rows: np.ndarray) -> list[int | None]:
     """An integer column's values for the given rows (None when missing or not in the input)."""
     if not d.has(name):
         return [None] * len(rows)
-    col = d.incidents[name].iloc[rows]
+    col = d.frame(name, rows)
     return [None if pd.isna(v) else int(v) for v in col.tolist()]
 
 
@@ -795,15 +843,14 @@ def major_incidents(d: _Data, p: Period) -> list[dict]:
         return []
     rows = _where(_sets(d, p).opened, d.major)
     rows = rows[np.argsort(d.opened[rows], kind="stable")]
-    inc = d.incidents
     ttr = d.ttr[rows]
     prio = [PRIORITY_LABELS[c] for c in d.prio[rows]]
     text = {name: _text_col(d, name, rows) for name in ("title", "service", "site", "status", "problem_id")}
     numbers = {name: _int_col(d, name, rows) for name in ("customers_affected", "contacts_affected")}
     cat_codes, cat_labels = d.dims["category"]
-    opened_iso = _iso(inc["opened_at"].iloc[rows], d.tz)
-    resolved_iso = _iso(inc["resolved_at"].iloc[rows], d.tz)
-    ids = inc["incident_id"].iloc[rows].tolist()
+    opened_iso = _iso(d.frame("opened_at", rows), d.tz)
+    resolved_iso = _iso(d.frame("resolved_at", rows), d.tz)
+    ids = d.frame("incident_id", rows).tolist()
     out = []
     for j in range(len(rows)):  # the month's major incidents (a handful), to build records
         out.append(
@@ -857,7 +904,7 @@ def problem_candidates(d: _Data, p: Period) -> list[dict]:
         return []
     starts = np.flatnonzero(new_group)
     chosen_rows = np.concatenate([rows[starts[g]:starts[g] + sizes[g]] for g in chosen])
-    id_of = dict(zip(chosen_rows.tolist(), d.incidents["incident_id"].iloc[chosen_rows].astype(str).tolist()))
+    id_of = dict(zip(chosen_rows.tolist(), d.frame("incident_id", chosen_rows).astype(str).tolist()))
     out = []
     for g in chosen:  # the candidate groups (few), to build records
         lo = starts[g]
@@ -987,7 +1034,7 @@ def compute(
 
     `contacts` is a frame from contacts.load_contacts (None: the `contacts` section is null).
     """
-    d = _prepare(ingest, config)
+    d = _prepare(ingest, config, window(period))
     prev = previous_period(period)
     majors = major_incidents(d, period)
     return MetricSet(

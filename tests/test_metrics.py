@@ -493,3 +493,40 @@ def test_format_csv_rejects_unknown_view(ms):
 
     with pytest.raises(UsageError, match="--by colour"):
         format_csv(ms, by="colour")
+
+
+def test_figures_are_the_same_when_only_the_reports_span_is_prepared(monkeypatch):
+    """compute() skips incidents that cannot count over the trend + period + previous period;
+    every figure must equal the one computed over all incidents (edge cases included: open for
+    years, resolved before opened into the span, opened after it, cancelled, no opened_at)."""
+    from ccreport import metrics
+
+    rng = np.random.default_rng(7)
+    n = 3000
+    opened = pd.Timestamp("2023-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 4 * 365 * 24, n), unit="h")
+    ttr = pd.to_timedelta(rng.integers(-48, 24 * 60, n), unit="h")
+    resolved = (opened + ttr).where(rng.random(n) > 0.15)
+    records = [
+        {"incident_id": f"INC{i:05d}", "opened_at": opened[i].isoformat(),
+         "resolved_at": None if pd.isna(resolved[i]) else resolved[i].isoformat(),
+         "acknowledged_at": (opened[i] + pd.Timedelta(minutes=int(rng.integers(1, 600)))).isoformat(),
+         "priority": f"P{rng.integers(1, 6)}" if rng.random() > 0.02 else "Unknown",
+         "status": rng.choice(["New", "In Progress", "Resolved", "Closed", "Cancelled"]),
+         "category": rng.choice(["Network", "Software", None]), "service": rng.choice(["Web", "Phone"]),
+         "major": bool(rng.random() < 0.05), "reopen_count": int(rng.integers(0, 2)),
+         "customers_affected": int(rng.integers(0, 50)), "csat": float(rng.integers(1, 6))}
+        for i in range(n)
+    ]
+    config = Config.model_validate({"calendars": {"office": {}}, "sla": {
+        "P1": {"respond": "15m", "resolve": "4h"}, "P3": {"resolve": "24h", "calendar": "office"}}})
+    result = IngestResult.from_records(records, fields=frozenset(records[0]))
+    for month in ("2025-03", "2026-10"):
+        period = resolve_period(config, month=month)
+        lo, hi = metrics.window(period)
+        assert metrics._relevant(metrics._ns(result.incidents["opened_at"]),
+                                 metrics._ns(result.incidents["resolved_at"]), lo, hi).mean() < 0.7
+        spanned = metrics.compute(result, config, period).to_dict(full=True)
+        with monkeypatch.context() as m:
+            m.setattr(metrics, "window", lambda p: None)
+            everything = metrics.compute(result, config, period).to_dict(full=True)
+        assert json.dumps(spanned, sort_keys=True, default=str) == json.dumps(everything, sort_keys=True, default=str)
