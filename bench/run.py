@@ -51,10 +51,11 @@ MONTH = "2026-10"  # the last full month of the synthetic data
 TARGETS_AT = 1_000_000
 
 
-def csv_for(size: int) -> Path:
+def csv_for(size: int, quoted: bool = False) -> Path:
     import synth
 
-    return synth.write(size, DATA / f"incidents-{size}.csv")
+    name = f"incidents-{size}-quoted.csv" if quoted else f"incidents-{size}.csv"
+    return synth.write(size, DATA / name, quoted=quoted)
 
 
 # ---- workers (run in a subprocess; print one JSON line) ------------------------------------
@@ -219,6 +220,10 @@ def _s(v: float | None) -> str:
     return "n/a" if v is None else f"{v:.2f} s"
 
 
+def _x(ratio: float | None) -> str:
+    return "n/a" if ratio is None else f"{ratio:.2f}×"
+
+
 def _check(ok: bool | None) -> str:
     return "n/a" if ok is None else ("met" if ok else "**missed**")
 
@@ -228,38 +233,49 @@ def section_load_and_metrics(sizes: list[int]) -> list[str]:
         "## Load and metrics",
         "",
         "Per size, each column in a fresh process. *read*: `pyarrow.csv.read_csv` alone. *ingest*:"
-        " `ccreport.ingest.load(..., preset='canonical')`. *metrics*: `metrics.compute` for "
-        f"{MONTH} (12-month trend, previous month, every breakdown). *DuckDB*: end to end from the "
-        "same CSV, per-month × priority counts, mean/median/P90 time to resolve and 24x7 SLA. "
-        "*RSS*: peak resident memory of the ccreport process (ingest + metrics).",
+        " `ccreport.ingest.load(..., preset='canonical')` (read + normalise + data quality). "
+        f"*metrics*: `metrics.compute` for {MONTH} (12-month trend, previous month, every "
+        "breakdown). *DuckDB*: end to end from the same CSV, per-month × priority counts, "
+        "mean/median/P90 time to resolve and 24x7 SLA. *RSS*: peak resident memory of the "
+        "ccreport process (ingest + metrics). The *quoted* row is the largest size again with "
+        "every value in double quotes, as ServiceNow and Excel export (pyarrow must then track "
+        "quotes across its read blocks).",
         "",
-        "| incidents | CSV MB | read | ingest | metrics | ingest + metrics | DuckDB | metrics ÷ DuckDB "
-        "| (ingest + metrics) ÷ DuckDB | peak RSS |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| incidents | CSV MB | read | ingest | ingest ÷ read | metrics | ingest + metrics | DuckDB "
+        "| metrics ÷ DuckDB | (ingest + metrics) ÷ DuckDB | peak RSS |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     notes: set[str] = set()
     checks: list[str] = []
-    for size in sizes:
-        path = csv_for(size)
+    runs = [(size, False) for size in sizes]
+    if TARGETS_AT in sizes:
+        runs.append((TARGETS_AT, True))
+    for size, quoted in runs:
+        path = csv_for(size, quoted)
         read = run_worker("read", path)
         ours = run_worker("ccreport", path)
         duck = run_worker("duckdb", path)
         if ours["ingest_note"]:
             notes.add(ours["ingest_note"])
         total = None if ours["ingest_s"] is None else ours["ingest_s"] + ours["metrics_s"]
+        i_ratio = None if ours["ingest_s"] is None else ours["ingest_s"] / read["read_s"]
         m_ratio = ours["metrics_s"] / duck["duckdb_s"]
         t_ratio = None if total is None else total / duck["duckdb_s"]
+        label = f"{size:,} quoted" if quoted else f"{size:,}"
         lines.append(
-            f"| {size:,} | {path.stat().st_size / 1e6:,.0f} | {_s(read['read_s'])} | {_s(ours['ingest_s'])} "
-            f"| {_s(ours['metrics_s'])} | {_s(total)} | {_s(duck['duckdb_s'])} | {m_ratio:.2f}× "
-            f"| {'n/a' if t_ratio is None else f'{t_ratio:.2f}×'} | {ours['rss_mb']:,.0f} MB |"
+            f"| {label} | {path.stat().st_size / 1e6:,.0f} | {_s(read['read_s'])} | {_s(ours['ingest_s'])} "
+            f"| {_x(i_ratio)} | {_s(ours['metrics_s'])} | {_s(total)} | {_s(duck['duckdb_s'])} | {m_ratio:.2f}× "
+            f"| {_x(t_ratio)} | {ours['rss_mb']:,.0f} MB |"
         )
         if size == TARGETS_AT:
-            checks = [
-                f"- metrics ≤ 2× DuckDB end to end: {m_ratio:.2f}× — {_check(m_ratio <= 2)}",
-                f"- ingest + metrics ≤ 1.5× DuckDB end to end: "
-                f"{'n/a' if t_ratio is None else f'{t_ratio:.2f}×'} — {_check(None if t_ratio is None else t_ratio <= 1.5)}",
-                f"- peak RSS < 2 GB: {ours['rss_mb']:,.0f} MB — {_check(ours['rss_mb'] < 2000)}",
+            what = " (quoted)" if quoted else ""
+            checks += [
+                f"- ingest ≤ 2.5× the bare pyarrow read{what}: {_x(i_ratio)} — "
+                f"{_check(None if i_ratio is None else i_ratio <= 2.5)}",
+                f"- metrics ≤ 2× DuckDB end to end{what}: {m_ratio:.2f}× — {_check(m_ratio <= 2)}",
+                f"- ingest + metrics ≤ 1.5× DuckDB end to end{what}: {_x(t_ratio)} — "
+                f"{_check(None if t_ratio is None else t_ratio <= 1.5)}",
+                f"- peak RSS < 2 GB{what}: {ours['rss_mb']:,.0f} MB — {_check(ours['rss_mb'] < 2000)}",
             ]
     for note in sorted(notes):
         lines += ["", f"Note: {note}; ingest shows n/a and metrics ran on the benchmark's stand-in "

@@ -90,14 +90,15 @@ def generate(n: int, seed: int = 20261101) -> pa.Table:
     )
 
 
-def write(n: int, path: str | Path, seed: int = 20261101) -> Path:
-    """Write n incidents to path as CSV (created once; reused when it already exists)."""
+def write(n: int, path: str | Path, seed: int = 20261101, quoted: bool = False) -> Path:
+    """Write n incidents to path as CSV (created once; reused when it already exists). With
+    `quoted`, every value is in double quotes, as ServiceNow and Excel write them."""
     path = Path(path)
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    pacsv.write_csv(generate(n, seed), tmp, pacsv.WriteOptions(quoting_style="none"))
+    pacsv.write_csv(generate(n, seed), tmp, pacsv.WriteOptions(quoting_style="all_valid" if quoted else "none"))
     tmp.replace(path)
     return path
 
