@@ -6,6 +6,7 @@ import csv
 import json
 from datetime import datetime, timezone
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -232,6 +233,20 @@ def test_xlsx_and_parquet(tmp_path):
     r = load([q], Config(timezone="Europe/London"))
     assert r.incidents.opened_at.tolist() == [ts("2026-07-01T12:00Z"), ts("2026-12-01T12:00Z")]
     assert r.incidents.reopen_count.tolist() == [0, 2]
+
+
+def test_parquet_with_bytes_that_are_not_utf8_is_refused(tmp_path):
+    """Parquet readers trust the file's strings; a damaged one is an IngestError, not a crash
+    wherever a value is first looked at (found by the reader fuzz test)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ids = pa.Array.from_buffers(pa.string(), 2, [None, pa.py_buffer(np.array([0, 4, 8], np.int32).tobytes()),
+                                                 pa.py_buffer(b"INC1I\xc9C2")])
+    q = tmp_path / "bad.parquet"
+    pq.write_table(pa.table({"incident_id": ids, "opened_at": ["2026-01-01T10:00:00Z"] * 2}), q)
+    with pytest.raises(IngestError, match=r"bad\.parquet: damaged Parquet file .*UTF8"):
+        load([q], Config())
 
 
 def test_xlsx_named_sheet(tmp_path):

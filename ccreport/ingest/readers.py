@@ -480,6 +480,12 @@ def read_parquet(p: Path) -> RawTable:
     if table.num_rows == 0:
         raise IngestError(f"{p}: the Parquet file holds no incidents.")
     try:
+        # Parquet readers trust the file's strings; a damaged file can hold bytes that are not
+        # UTF-8, which would only fail later, wherever a value is first looked at.
+        table.validate(full=True)
+    except pa.ArrowInvalid as err:
+        raise IngestError(f"{p}: damaged Parquet file ({str(err).splitlines()[0][:200]}).") from None
+    try:
         frame = table.to_pandas()
     except (pa.ArrowException, ValueError, TypeError) as err:
         raise IngestError(f"{p}: cannot convert the Parquet columns ({str(err).splitlines()[0][:200]}).") from None
