@@ -40,14 +40,11 @@ def map_labels(col: pd.Series, rule) -> pd.Series:
 
 
 def categorical_labels(col: pd.Series, rule) -> pd.Series:
-    """`map_labels` as a categorical column (categories: the distinct results, sorted, as
-    astype("category") makes them); None results are missing."""
+    """`map_labels` as a categorical column (categories: the distinct results, sorted); None
+    results are missing. A result may be a category no row has: `compact` drops those."""
     codes, results = label_results(col, rule)
-    # Only results some row has (a category nobody uses would show up in breakdowns).
-    used = np.bincount(codes, minlength=len(results)) > 0
-    categories = pd.Index(sorted({r for r, u in zip(results, used) if u and r is not None}), dtype="str")
-    remap = np.array([-1 if r is None or not u else categories.get_loc(r) for r, u in zip(results, used)],
-                     dtype=np.int64)
+    categories = pd.Index(sorted({r for r in results if r is not None}), dtype="str")
+    remap = np.array([-1 if r is None else categories.get_loc(r) for r in results], dtype=np.int64)
     return pd.Series(pd.Categorical.from_codes(remap[codes], categories=categories), index=col.index)
 
 
