@@ -33,6 +33,24 @@ EXTENSIONS = {"pdf": ".pdf", "docx": ".docx", "html": ".html", "md": ".md"}
 PANGO_MESSAGE = "PDF needs Pango (Debian: libpango-1.0-0 libpangoft2-1.0-0); other formats were written"
 
 
+class BlockWriter:
+    """Dispatch of Document blocks to the writer method for each block type (section,
+    paragraph, key_figures, table, figure, callout, page_break); DOCX and Markdown share it."""
+
+    format_name = ""
+
+    def block(self, block) -> None:
+        from .. import document as d
+
+        handler = {
+            d.Section: "section", d.Paragraph: "paragraph", d.KeyFigures: "key_figures",
+            d.Table: "table", d.Figure: "figure", d.Callout: "callout", d.PageBreak: "page_break",
+        }.get(type(block))
+        if handler is None:
+            raise RenderError(f"the {self.format_name} renderer has no handler for {type(block).__name__}")
+        getattr(self, handler)(block)
+
+
 class PangoMissing(RenderError):
     """WeasyPrint could not load Pango: the PDF is skipped, the other formats are written."""
 

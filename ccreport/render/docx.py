@@ -40,7 +40,7 @@ from ..document import (
     xml_safe,
 )
 from ..errors import RenderError
-from .base import templates_path
+from .base import BlockWriter, templates_path
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
@@ -136,7 +136,9 @@ def _update_fields_on_open(docx: "DocxDocument") -> None:
 # --------------------------------------------------------------------------- writer
 
 
-class _Writer:
+class _Writer(BlockWriter):
+    format_name = "DOCX"
+
     def __init__(self, docx: "DocxDocument", doc: Document, assets: dict[str, "ChartImage"]):
         self.docx = docx
         self.doc = doc
@@ -209,20 +211,6 @@ class _Writer:
                     self.spans(self.par(list_style), item)
 
     # ---- blocks (plain dispatch on the block type)
-
-    def block(self, block) -> None:
-        handler = {
-            Section: self.section,
-            Paragraph: self.paragraph,
-            KeyFigures: self.key_figures,
-            Table: self.table,
-            Figure: self.figure,
-            Callout: self.callout,
-            PageBreak: self.page_break,
-        }.get(type(block))
-        if handler is None:
-            raise RenderError(f"the DOCX renderer has no handler for {type(block).__name__}")
-        handler(block)
 
     def section(self, s: Section) -> None:
         level = min(s.level, 3)

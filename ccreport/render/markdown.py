@@ -23,7 +23,7 @@ from ..document import (
     TextPart,
     xml_safe,
 )
-from ..errors import RenderError
+from .base import BlockWriter
 
 if TYPE_CHECKING:
     from ..charts import ChartImage
@@ -94,7 +94,9 @@ def _cell(text: str) -> str:
     return escape(text.strip()) or " "
 
 
-class _Writer:
+class _Writer(BlockWriter):
+    format_name = "Markdown"
+
     def __init__(self, doc: Document, assets: dict[str, "ChartImage"], files_dir: str):
         self.doc = doc
         self.assets = assets
@@ -104,20 +106,6 @@ class _Writer:
 
     def out(self, *lines: str) -> None:
         self.lines.extend(lines)
-
-    def block(self, block) -> None:
-        handler = {
-            Section: self.section,
-            Paragraph: self.paragraph,
-            KeyFigures: self.key_figures,
-            Table: self.table,
-            Figure: self.figure,
-            Callout: self.callout,
-            PageBreak: self.page_break,
-        }.get(type(block))
-        if handler is None:
-            raise RenderError(f"the Markdown renderer has no handler for {type(block).__name__}")
-        handler(block)
 
     def section(self, s: Section) -> None:
         self.out("#" * min(s.level + 1, 6) + " " + escape(s.heading), "")
