@@ -12,7 +12,7 @@ import io
 from typing import Any, Callable
 
 from .errors import UsageError, printable
-from .metrics import GROUP_KEYS, TOTAL_KEYS, TREND_KEYS, MetricSet
+from .metrics.engine import GROUP_KEYS, TOTAL_KEYS, TREND_KEYS, MetricSet
 
 DASH = "–"
 CSV_VIEWS = ("totals", "priority", "category", "service", "site", "channel", "assignment_group", "trend")

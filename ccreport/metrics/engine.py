@@ -32,11 +32,11 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from . import calendars
-from .config import Config
-from .ingest.result import IngestResult
-from .period import Period, month_starts, previous_period
-from .schema import FIELDS, PRIORITIES, UNCATEGORISED, UNKNOWN_PRIORITY
+from .. import calendars
+from ..config import Config
+from ..ingest.result import IngestResult
+from ..period import Period, month_starts, previous_period
+from ..schema import FIELDS, PRIORITIES, UNCATEGORISED, UNKNOWN_PRIORITY
 
 FORMAT_VERSION = 1
 NS_PER_HOUR = 3_600_000_000_000
@@ -1000,7 +1000,7 @@ def _sla_echo(config: Config) -> dict:
 
 
 def _contacts(contacts: pd.DataFrame, majors: list[dict], p: Period, config: Config) -> dict:
-    from .contacts import incident_contact_impact, period_contacts
+    from ..contacts import incident_contact_impact, period_contacts
 
     out = period_contacts(contacts, p.start, p.end, config)
     incidents = []

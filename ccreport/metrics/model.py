@@ -1,0 +1,315 @@
+"""The typed metric set: what `compute()` returns and every document reads.
+
+Plain dataclasses, the numbers and nothing else (no formatting, no wording). `to_dict()` is
+the metrics JSON object of SPEC §4 (docs/metrics.md), `to_json()` its text as `ccreport metrics
+--format json` prints it; `from_dict()` / `from_json()` read it back, so a document can be
+built from a saved metrics file exactly as from a fresh computation.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+import pandas as pd
+
+from ..period import Period
+from .definitions import Figures, keys
+
+FORMAT_VERSION = 1
+AGE_BUCKETS = ("0-1d", "1-3d", "3-7d", "7-30d", ">30d")
+#: The trend's JSON key order (SPEC §4).
+TREND_ORDER = ("opened", "resolved", "mttr_hours", "resolution_sla_pct", "backlog_end")
+
+
+def figures_to_dict(f: Figures, scope: str, *, full: bool) -> dict[str, Any]:
+    """The JSON object of one Figures in a scope ("totals", "groups", "service", "trend")."""
+    if scope == "trend":
+        return {k: getattr(f, k) for k in TREND_ORDER}
+    names = keys("totals", core_only=not full) if scope == "totals" else keys("groups")
+    if scope == "service":
+        names = (*keys("groups"), *keys("service"))
+    return {k: getattr(f, k) for k in names}
+
+
+def figures_from_dict(d: dict[str, Any]) -> Figures:
+    known = {f.name for f in fields(Figures)}
+    return Figures(**{k: v for k, v in d.items() if k in known})
+
+
+def _period_from_dict(d: dict[str, Any]) -> Period:
+    start = pd.Timestamp(d["start"]).tz_convert(d["timezone"])
+    end = pd.Timestamp(d["end"]).tz_convert(d["timezone"])
+    return Period(start=start, end=end, timezone=d["timezone"], label=d.get("label") or "", month=d.get("month"))
+
+
+def _groups(groups: dict[str, Figures], scope: str) -> dict[str, dict[str, Any]]:
+    return {name: figures_to_dict(f, scope, full=True) for name, f in groups.items()}
+
+
+def _groups_from(d: dict[str, Any] | None) -> dict[str, Figures]:
+    return {name: figures_from_dict(v) for name, v in (d or {}).items()}
+
+
+def _trend_from(d: dict[str, Any]) -> "TrendMonth":
+    known = {f.name for f in fields(TrendMonth)}
+    return TrendMonth(**{k: v for k, v in d.items() if k in known})
+
+
+def _quality_dict(q: "Quality") -> dict[str, Any]:
+    out = asdict(q)
+    out["issues"] = [{k: v for k, v in asdict(i).items() if k != "file" or v is not None} for i in q.issues]
+    return out
+
+
+def _quality_from(d: dict[str, Any]) -> "Quality":
+    known = {f.name for f in fields(Quality)} - {"issues"}
+    issues = [QualityIssue(row=i.get("row"), field=i.get("field", ""), problem=i.get("problem", ""),
+                           file=i.get("file")) for i in d.get("issues") or []]
+    return Quality(**{k: v for k, v in d.items() if k in known}, issues=issues)
+
+
+@dataclass
+class TrendMonth(Figures):
+    """One month of the 12-month trend (TREND_ORDER figures)."""
+
+    month: str = ""
+
+
+@dataclass
+class Week:
+    week_start: str  # the Monday's date, YYYY-MM-DD
+    opened: int | None
+    resolved: int | None
+
+
+@dataclass
+class Ageing:
+    """The backlog at P's end by age bucket, per priority and in total (None: no resolved_at)."""
+
+    buckets: list[str]
+    by_priority: dict[str, dict[str, int | None]]
+    total: dict[str, int | None]
+
+
+@dataclass
+class MajorIncident:
+    incident_id: str
+    title: str | None
+    priority: str
+    category: str
+    service: str | None
+    site: str | None
+    status: str | None
+    opened_at: str | None  # ISO 8601 in the configured timezone
+    resolved_at: str | None
+    duration_hours: float | None
+    customers_affected: int | None
+    contacts_affected: int | None
+    resolution_sla_met: bool | None
+    problem_id: str | None
+
+
+@dataclass
+class ProblemCandidate:
+    category: str
+    service: str | None
+    count: int
+    incident_ids: list[str]
+    reason: str
+
+
+@dataclass
+class ContactFigures:
+    offered: int | None = None
+    answered: int | None = None
+    abandoned: int | None = None
+    service_level_pct: float | None = None
+    abandonment_pct: float | None = None
+    aht_seconds: float | None = None
+
+
+@dataclass
+class IncidentContacts:
+    incident_id: str
+    start: str
+    end: str
+    during: ContactFigures
+    baseline: ContactFigures
+
+
+@dataclass
+class Contacts:
+    sl_method: str
+    period: ContactFigures
+    by_channel: dict[str, ContactFigures]
+    incidents: list[IncidentContacts]
+
+
+@dataclass
+class SlaTarget:
+    respond_hours: float | None
+    resolve_hours: float | None
+    calendar: str
+
+
+@dataclass
+class QualityIssue:
+    row: int | None
+    field: str
+    problem: str
+    file: str | None = None
+
+
+@dataclass
+class Quality:
+    """The SPEC §4 `data_quality` object (whole input), as ingest reported it."""
+
+    rows_read: int = 0
+    incidents: int = 0
+    rows_rejected: int = 0
+    duplicates: int = 0
+    negative_durations: int = 0
+    resolved_from_closed: int = 0
+    unknown_priority: int = 0
+    dst_adjusted: int = 0
+    unparsed_timestamps: int = 0
+    issues: list[QualityIssue] = field(default_factory=list)
+
+
+@dataclass
+class Previous:
+    """The core figures of the period before P (equal length: the previous month)."""
+
+    period: Period
+    totals: Figures
+    by_priority: dict[str, Figures]
+    by_category: dict[str, Figures]
+
+
+@dataclass
+class MetricSet:
+    """The numbers for one period, nothing else."""
+
+    period: Period
+    totals: Figures
+    by_priority: dict[str, Figures]
+    by_category: dict[str, Figures]
+    trend: list[TrendMonth]
+    data_quality: Quality
+    fields: list[str] = field(default_factory=list)
+    targets: dict[str, float | None] = field(default_factory=dict)
+    sla: dict[str, SlaTarget] = field(default_factory=dict)
+    previous: Previous | None = None
+    by_service: dict[str, Figures] = field(default_factory=dict)
+    by_site: dict[str, Figures] = field(default_factory=dict)
+    by_channel: dict[str, Figures] = field(default_factory=dict)
+    by_assignment_group: dict[str, Figures] = field(default_factory=dict)
+    weekly: list[Week] = field(default_factory=list)
+    ageing: Ageing | None = None
+    major_incidents: list[MajorIncident] = field(default_factory=list)
+    problem_candidates: list[ProblemCandidate] = field(default_factory=list)
+    contacts: Contacts | None = None
+
+    def breakdown(self, dimension: str) -> dict[str, Figures]:
+        """The breakdown by one of schema.DIMENSIONS."""
+        return getattr(self, f"by_{dimension}")
+
+    def has(self, name: str) -> bool:
+        """Whether the export had canonical field `name`."""
+        return name in self.fields
+
+    # The JSON object and its text -----------------------------------------------------------
+
+    def to_dict(self, full: bool = False) -> dict[str, Any]:
+        """The metrics JSON object: SPEC §4 plus format_version; `full` adds the extensions."""
+        out: dict[str, Any] = {
+            "format_version": FORMAT_VERSION,
+            "period": self.period.to_dict(full=full),
+            "totals": figures_to_dict(self.totals, "totals", full=full),
+            "by_priority": {k: figures_to_dict(v, "totals", full=full) for k, v in self.by_priority.items()},
+            "by_category": _groups(self.by_category, "groups"),
+            "trend": [{"month": t.month, **figures_to_dict(t, "trend", full=full)} for t in self.trend],
+            "data_quality": _quality_dict(self.data_quality),
+        }
+        if not full:
+            return out
+        prev = None
+        if self.previous is not None:
+            prev = {
+                "period": self.previous.period.to_dict(full=True),
+                "totals": figures_to_dict(self.previous.totals, "totals", full=True),
+                "by_priority": {k: figures_to_dict(v, "totals", full=True)
+                                for k, v in self.previous.by_priority.items()},
+                "by_category": _groups(self.previous.by_category, "groups"),
+            }
+        out.update(
+            {
+                "fields": list(self.fields),
+                "targets": dict(self.targets),
+                "sla": {k: asdict(v) for k, v in self.sla.items()},
+                "previous": prev,
+                "by_service": _groups(self.by_service, "service"),
+                "by_site": _groups(self.by_site, "groups"),
+                "by_channel": _groups(self.by_channel, "groups"),
+                "by_assignment_group": _groups(self.by_assignment_group, "groups"),
+                "weekly": [asdict(w) for w in self.weekly],
+                "ageing": {} if self.ageing is None else asdict(self.ageing),
+                "major_incidents": [asdict(m) for m in self.major_incidents],
+                "problem_candidates": [asdict(p) for p in self.problem_candidates],
+                "contacts": None if self.contacts is None else asdict(self.contacts),
+            }
+        )
+        return out
+
+    def to_json(self, full: bool = False) -> str:
+        """Exactly what `ccreport metrics --format json [--full]` prints (without the newline)."""
+        return json.dumps(self.to_dict(full=full), indent=2, default=str, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "MetricSet":
+        """Read a metrics JSON object (full or core) back into a MetricSet."""
+        prev = data.get("previous")
+        ageing = data.get("ageing")
+        contacts = data.get("contacts")
+        return cls(
+            period=_period_from_dict(data["period"]),
+            totals=figures_from_dict(data.get("totals") or {}),
+            by_priority=_groups_from(data.get("by_priority")),
+            by_category=_groups_from(data.get("by_category")),
+            trend=[_trend_from(t) for t in data.get("trend") or []],
+            data_quality=_quality_from(data.get("data_quality") or {}),
+            fields=list(data.get("fields") or []),
+            targets=dict(data.get("targets") or {}),
+            sla={k: SlaTarget(**v) for k, v in (data.get("sla") or {}).items()},
+            previous=None if not prev else Previous(
+                period=_period_from_dict(prev["period"]),
+                totals=figures_from_dict(prev.get("totals") or {}),
+                by_priority=_groups_from(prev.get("by_priority")),
+                by_category=_groups_from(prev.get("by_category")),
+            ),
+            by_service=_groups_from(data.get("by_service")),
+            by_site=_groups_from(data.get("by_site")),
+            by_channel=_groups_from(data.get("by_channel")),
+            by_assignment_group=_groups_from(data.get("by_assignment_group")),
+            weekly=[Week(**w) for w in data.get("weekly") or []],
+            ageing=Ageing(**ageing) if ageing else None,
+            major_incidents=[MajorIncident(**m) for m in data.get("major_incidents") or []],
+            problem_candidates=[ProblemCandidate(**p) for p in data.get("problem_candidates") or []],
+            contacts=None if not contacts else Contacts(
+                sl_method=contacts.get("sl_method", ""),
+                period=ContactFigures(**(contacts.get("period") or {})),
+                by_channel={k: ContactFigures(**v) for k, v in (contacts.get("by_channel") or {}).items()},
+                incidents=[
+                    IncidentContacts(i["incident_id"], i["start"], i["end"],
+                                     ContactFigures(**(i.get("during") or {})),
+                                     ContactFigures(**(i.get("baseline") or {})))
+                    for i in contacts.get("incidents") or []
+                ],
+            ),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> "MetricSet":
+        return cls.from_dict(json.loads(text))
