@@ -149,7 +149,8 @@ def worker_render(path: str) -> dict:
     from ccreport.documents.monthly import build_monthly
     from ccreport.ingest import load
     from ccreport.period import resolve_period
-    from ccreport.render.base import draw_charts, templates_path
+    from ccreport.render.charts import draw_charts
+    from ccreport.render.templates import templates_path
     from ccreport.render.docx import render_docx
     from ccreport.render.html import render_html
     from ccreport.render.markdown import render_markdown

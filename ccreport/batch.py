@@ -43,7 +43,7 @@ class GroupJob:
 def group_slug(group: str) -> str:
     """A file-name part for a group; a short hash keeps distinct names from colliding once
     sanitised (e.g. "Leeds/1" and "Leeds 1")."""
-    from .render.base import safe_basename
+    from .render.files import safe_basename
 
     safe = safe_basename(group, max_len=60)
     if safe != group:
@@ -75,16 +75,17 @@ def render_group(job: GroupJob) -> tuple[str, list[Path], dict]:
     """Worker: metrics and documents for one group. Returns (group, paths, email summary)."""
     from .documents.monthly import build_monthly, email_summary
     from .metrics import compute
-    from .render.base import write_document
+    from .render.options import RenderOptions
+    from .render.output import write_document
 
     metrics = compute(job.ingest, job.config, job.period, contacts=job.contacts).to_dict(full=True)
     doc = build_monthly(metrics, job.config)
     label = job.dimension.replace("_", " ")
     doc.title = f"Monthly incident report: {job.group}"
     doc.subject = f"Incident management performance, {label} {job.group}, {doc.period_label}"
-    paths = write_document(doc, job.formats, job.out, job.basename, job.config,
-                           templates_dir=job.templates_dir, docx_template=job.docx_template,
-                           pdf_variant=job.pdf_variant)
+    paths = write_document(doc, job.formats, job.out, job.basename,
+                           RenderOptions(templates_dir=job.templates_dir, docx_template=job.docx_template,
+                                         pdf_variant=job.pdf_variant))
     summary = email_summary(metrics, job.config)
     summary["title"] = f"{summary['title']} ({label}: {job.group})"
     return job.group, paths, summary

@@ -330,7 +330,7 @@ def write_eml(message: EmailMessage, out_dir: Path, name: str) -> Path:
 
     The message never holds a password (it is only used at `send` time), so neither does the file.
     """
-    from .render.base import atomic_write_bytes, safe_basename
+    from .render.files import atomic_write_bytes, safe_basename
 
     out = Path(out_dir)
     stem = safe_basename(name.removesuffix(".eml"))

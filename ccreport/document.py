@@ -1,7 +1,9 @@
 """The format-neutral document tree that every renderer lays out.
 
 A builder in `ccreport.documents` turns metrics into a `Document`: sections, paragraphs, key
-figures, tables of already-formatted strings, figures (chart specs) and callouts. Renderers
+figures, tables of already-formatted strings, figures and callouts. A figure holds a chart
+*specification* (`Chart`: what to draw, as plain data); `ccreport.render.charts` draws it with
+matplotlib. Renderers
 (`ccreport.render`) dispatch on the block type and only lay out what they are given; they
 never compute or format a number. Because every format is built from the same tree, the
 PDF, Word, HTML and Markdown outputs cannot disagree.
@@ -19,10 +21,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Iterator, Literal, Union
-
-if TYPE_CHECKING:  # charts imports matplotlib lazily; the spec itself is plain data
-    from .charts import Chart
+from typing import ClassVar, Iterator, Literal, Sequence, Union
 
 # --------------------------------------------------------------------------- text safety
 
@@ -205,6 +204,66 @@ def parse_text(text: str) -> tuple[TextPart, ...]:
     return tuple(parts)
 
 
+# --------------------------------------------------------------------------- chart specifications
+# What a chart shows is decided by the document builder (its title states the finding); how it
+# looks is decided by ccreport.render.charts. The spec is plain data, so renderers and tests can
+# treat it as a value.
+
+ChartKind = Literal["trend", "weekly", "sla_by_priority", "mttr_trend", "pareto", "ageing", "lifecycle", "gantt"]
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: tuple[float | None, ...]
+
+
+def series(name: str, values: Sequence[float | None]) -> Series:
+    return Series(name, tuple(None if v is None else float(v) for v in values))
+
+
+@dataclass(frozen=True)
+class Chart:
+    """What to draw: plain data only, so renderers and tests can treat it as a value."""
+
+    kind: ChartKind
+    title: str
+    categories: tuple[str, ...]
+    series: tuple[Series, ...]
+    #: Axis unit shown on the value axis, e.g. "incidents", "%", "hours".
+    unit: str = ""
+    target: float | None = None
+    target_label: str = ""
+    subtitle: str = ""
+    height_in: float = 2.6
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A labelled vertical mark on a lifecycle chart, e.g. an SLA target (x in hours)."""
+
+    at: float
+    label: str
+
+
+@dataclass(frozen=True)
+class LifecycleChart(Chart):
+    """Kind "lifecycle": one horizontal bar per stage on an hours axis, SLA targets marked.
+
+    `categories` are the stage names, top to bottom; `series[0]` the bar starts and
+    `series[1]` the bar ends, in hours since the incident was logged (None: not recorded);
+    `bar_labels` the text at each bar's end (already formatted by the document builder);
+    `markers` the dashed vertical lines (the priority's SLA targets); `overlays` hatched
+    stretches on a bar, (row, start, end, label), e.g. time on hold; `x_max` clips the axis:
+    a longer bar runs off the right edge with an arrow and keeps its label.
+    """
+
+    bar_labels: tuple[str, ...] = ()
+    markers: tuple[Marker, ...] = ()
+    overlays: tuple[tuple[int, float, float, str], ...] = ()
+    x_max: float | None = None
+
+
 # --------------------------------------------------------------------------- blocks
 
 
@@ -308,11 +367,11 @@ class Table:
 
 @dataclass
 class Figure:
-    """A chart (plain-data spec drawn by ccreport.charts), its caption and alt text."""
+    """A chart (a `Chart` spec, drawn by ccreport.render.charts), its caption and alt text."""
 
     block_type: ClassVar[str] = "figure"
     id: str
-    chart: "Chart"
+    chart: Chart
     caption: str
     alt: str
     #: Set by Document numbering: "Figure 2".

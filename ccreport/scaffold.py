@@ -7,12 +7,11 @@ the check happens before anything is written: either every file is written or no
 
 from __future__ import annotations
 
-import os
-import tempfile
 from importlib import resources
 from pathlib import Path
 
 from .errors import ConfigError
+from .render.files import atomic_write_bytes
 
 #: The files `init` writes, in order: (name in DIR, example in ccreport/examples).
 FILES = (
@@ -25,17 +24,6 @@ FILES = (
 def example_text(name: str) -> str:
     """The text of a shipped example file."""
     return resources.files("ccreport.examples").joinpath(name).read_text(encoding="utf-8")
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def init(dir: Path | str = ".", force: bool = False) -> list[Path]:
@@ -58,7 +46,8 @@ def init(dir: Path | str = ".", force: bool = False) -> list[Path]:
     try:
         target.mkdir(parents=True, exist_ok=True)
         for path, text in zip(paths, texts):
-            _write_atomic(path, text)
+            # The CLI reports the files itself, so the writer does not log "Wrote" a second time.
+            atomic_write_bytes(path, text.encode("utf-8"), announce=False)
     except OSError as err:
         raise ConfigError(f"{target}: cannot write the starter files ({err.strerror}).") from None
     return paths

@@ -1,4 +1,4 @@
-"""The Document model, number formats and the output-file owner (render/base.py)."""
+"""The Document model, number formats and the output-file owner (render/files.py, render/output.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ccreport.charts import Chart, series
 from ccreport.document import (
     Callout,
+    Chart,
     Column,
     Document,
     Figure,
@@ -25,12 +25,17 @@ from ccreport.document import (
     md_escape,
     parse_inline,
     parse_text,
+    series,
     xml_safe,
 )
+
 from ccreport.documents import common as c
 from ccreport.errors import RenderError
-from ccreport.render import base
-from ccreport.render.base import PANGO_MESSAGE, PangoMissing, safe_basename, templates_path, write_document
+from ccreport.render import files
+from ccreport.render.files import safe_basename
+from ccreport.render.output import write_document
+from ccreport.render.pdf import PANGO_MESSAGE, PangoMissing
+from ccreport.render.templates import templates_path
 
 NBSP = "\u00a0"
 
@@ -259,7 +264,7 @@ def test_atomic_write_cleans_up_on_error(tmp_path):
         raise OSError("no space left")
 
     with pytest.raises(OSError):
-        base.atomic_write(tmp_path / "a.pdf", half)
+        files.atomic_write(tmp_path / "a.pdf", half)
     assert list(tmp_path.iterdir()) == []
 
 

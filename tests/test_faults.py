@@ -18,7 +18,7 @@ import pytest
 
 from ccreport.cli import main
 from ccreport.errors import RenderError
-from ccreport.render.base import PANGO_MESSAGE
+from ccreport.render.pdf import PANGO_MESSAGE
 
 from .util import ROOT
 
@@ -81,13 +81,13 @@ def test_read_only_out_is_one_clear_line(tmp_path, capsys):
 def test_unwritable_out_is_one_clear_line(tmp_path, capsys, monkeypatch, code_, words):
     """The same as root would meet it on a read-only mount: creating the temp file fails.
     Protection: write_document's OSError -> RenderError naming the file."""
-    from ccreport.render import base
+    from ccreport.render import files
 
     def refuse(*args, **kwargs):
         raise OSError(code_, os.strerror(code_))
 
-    monkeypatch.setattr(base.tempfile, "mkstemp", refuse)
-    monkeypatch.setattr(base.tempfile, "mkdtemp", refuse)
+    monkeypatch.setattr(files.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(files.tempfile, "mkdtemp", refuse)
     out = tmp_path / "out"
     code, err = monthly(out, "md,html", capsys)
     assert code == 1

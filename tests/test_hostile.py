@@ -252,7 +252,7 @@ def test_docx_is_valid_xml_with_the_payloads_as_text(hostile):
 
 def test_pdf_fetched_nothing_outside_the_templates(hostile):
     """Protection: render/pdf.make_url_fetcher, and autoescape keeping the payloads text."""
-    from ccreport.render.base import templates_path
+    from ccreport.render.templates import templates_path
 
     root = templates_path().resolve().as_uri()
     assert all(u.startswith(("data:", root)) for u in hostile["fetched"]), hostile["fetched"]

@@ -17,7 +17,8 @@ import pytest
 from ccreport.batch import group_slug
 from ccreport.cli import main
 from ccreport.document import Document, Paragraph, Section
-from ccreport.render.base import safe_basename, unique_basename, write_document
+from ccreport.render.files import safe_basename, unique_basename
+from ccreport.render.output import write_document
 
 from .util import ROOT
 
@@ -51,7 +52,7 @@ def _restore_logger():
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
 def test_a_name_from_the_data_becomes_a_plain_file_name(name):
-    """Protection: render/base.safe_basename (character set, no leading dot or dash, length,
+    """Protection: render/files.safe_basename (character set, no leading dot or dash, length,
     Windows device names) and unique_basename (a hash when cleaning changed the name)."""
     for out in (safe_basename(name), unique_basename(name), group_slug(name)):
         assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*", out), out

@@ -18,7 +18,8 @@ from ccreport.document import Column, Document, Paragraph, Section, Table
 from ccreport.documents import common as c
 from ccreport.documents.monthly import build_monthly
 from ccreport.errors import RenderError
-from ccreport.render.base import draw_charts, templates_path
+from ccreport.render.charts import draw_charts
+from ccreport.render.templates import templates_path
 from ccreport.render.docx import render_docx
 
 FIXTURE = Path(__file__).parent / "fixtures" / "metrics_full.json"

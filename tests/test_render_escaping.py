@@ -19,10 +19,10 @@ import pypdf
 import pytest
 from docx import Document as open_docx
 
-from ccreport.charts import Chart, series
 from ccreport.config import Config
 from ccreport.document import (
     Callout,
+    Chart,
     Column,
     Document,
     Figure,
@@ -32,9 +32,10 @@ from ccreport.document import (
     Section,
     Table,
     md_escape,
+    series,
 )
 from ccreport.documents.monthly import build_monthly
-from ccreport.render.base import write_document
+from ccreport.render.output import write_document
 
 FIXTURE = Path(__file__).parent / "fixtures" / "metrics_full.json"
 SCRIPT = "<script>alert(1)</script>"

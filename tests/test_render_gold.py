@@ -23,7 +23,7 @@ import pytest
 
 from ccreport.config import Config
 from ccreport.documents.monthly import build_monthly
-from ccreport.render.base import draw_charts
+from ccreport.render.charts import draw_charts
 from ccreport.render.html import render_html
 from ccreport.render.markdown import render_markdown
 

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from ccreport.charts import Chart, draw, series
 from ccreport.config import Config
-from ccreport.document import Column, Document, Paragraph, Section, Table
+from ccreport.document import Chart, Column, Document, Paragraph, Section, Table, series
 from ccreport.documents.monthly import build_monthly
 from ccreport.errors import RenderError
-from ccreport.render.base import draw_charts
+from ccreport.render.charts import draw, draw_charts
 from ccreport.render.html import render_html
 
 FIXTURE = Path(__file__).parent / "fixtures" / "metrics_full.json"

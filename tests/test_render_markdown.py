@@ -12,7 +12,8 @@ import pytest
 from ccreport.config import Config
 from ccreport.document import Callout, Column, Document, Paragraph, Section, Table
 from ccreport.documents.monthly import build_monthly
-from ccreport.render.base import draw_charts, write_document
+from ccreport.render.charts import draw_charts
+from ccreport.render.output import write_document
 from ccreport.render.markdown import escape, render_markdown, slug
 
 FIXTURE = Path(__file__).parent / "fixtures" / "metrics_full.json"

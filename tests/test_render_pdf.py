@@ -17,7 +17,9 @@ from ccreport.document import Column, Document, Paragraph, Section, Table
 from ccreport.documents import common as c
 from ccreport.documents.monthly import build_monthly
 from ccreport.errors import RenderError
-from ccreport.render.base import templates_path, write_document
+from ccreport.render.options import RenderOptions
+from ccreport.render.output import write_document
+from ccreport.render.templates import templates_path
 from ccreport.render.pdf import html_to_pdf, make_url_fetcher
 
 FIXTURE = Path(__file__).parent / "fixtures" / "metrics_full.json"
@@ -149,7 +151,7 @@ def _tiny() -> Document:
 
 
 def test_pdf_variant_ua(tmp_path):
-    (path,) = write_document(_tiny(), ["pdf"], tmp_path, "ua", pdf_variant="pdf/ua-1")
+    (path,) = write_document(_tiny(), ["pdf"], tmp_path, "ua", RenderOptions(pdf_variant="pdf/ua-1"))
     reader = pypdf.PdfReader(str(path))
     root = reader.trailer["/Root"]
     assert "/StructTreeRoot" in root and "/MarkInfo" in root

@@ -33,7 +33,7 @@ from ccreport.documents.strategy import (
 )
 from ccreport.metrics import compute
 from ccreport.period import range_period
-from ccreport.render.base import write_document
+from ccreport.render.output import write_document
 from ccreport.strategy import (
     ASSESSMENT_POINTS,
     SECTION_TITLES,
@@ -324,7 +324,7 @@ def hostile(config, tmp_path_factory):
     s = loads_strategy(text)
     doc = build_strategy(s, config, coverage=True, today=TODAY)
     out = tmp_path_factory.mktemp("hostile")
-    paths = write_document(doc, ["html", "docx", "md"], out, "strategy-hostile", config)
+    paths = write_document(doc, ["html", "docx", "md"], out, "strategy-hostile")
     return {p.suffix.lstrip("."): p for p in paths}
 
 

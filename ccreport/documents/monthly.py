@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from ..charts import Chart, series
+from ..document import Chart, series
 from ..document import (
     Callout,
     Column,
@@ -932,7 +932,8 @@ def render_monthly(
     pdf_variant: str | None = None,
 ) -> list[Path]:
     """Build the monthly report and write it as `monthly-<YYYY-MM>.<ext>` in each format."""
-    from ..render.base import write_document
+    from ..render.options import RenderOptions
+    from ..render.output import write_document
 
     doc = build_monthly(metrics, config)
     if templates_dir is None and config is not None and getattr(config, "templates", None):
@@ -940,8 +941,8 @@ def render_monthly(
     if docx_template is None and config is not None and getattr(config, "docx_template", None):
         docx_template = config.resolve_path(config.docx_template)
     return write_document(
-        doc, formats, out_dir, f"monthly-{period_slug(metrics)}", config,
-        templates_dir=templates_dir, docx_template=docx_template, pdf_variant=pdf_variant,
+        doc, formats, out_dir, f"monthly-{period_slug(metrics)}",
+        RenderOptions(templates_dir=templates_dir, docx_template=docx_template, pdf_variant=pdf_variant),
     )
 
 

@@ -25,7 +25,7 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
-from ..charts import LifecycleChart, Marker, series
+from ..document import LifecycleChart, Marker, series
 from ..document import (
     Block,
     Callout,
@@ -50,7 +50,7 @@ from ..pir_data import (
     incident_facts,
     zone_label,
 )
-from ..render.base import safe_basename
+from ..render.files import safe_basename
 from . import common as c
 from .common import DASH, MINUS, NBSP, NOT_IN_EXPORT
 
@@ -977,12 +977,13 @@ def render_pir(
     comms_rule: str = PER_AUDIENCE,
 ) -> list[Path]:
     """Build the PIR and write it as `out_dir/pir-<sanitised id>.<ext>` for each format."""
-    from ..render.base import write_document
+    from ..render.options import RenderOptions
+    from ..render.output import write_document
 
     doc = build_pir(incident_id, ingest, config, narrative, contacts, now=now, date=date, cadence=cadence,
                     comms_rule=comms_rule)
-    return write_document(doc, formats, out_dir, pir_basename(doc.period_label), config,
-                          templates_dir=templates_dir, docx_template=docx_template, pdf_variant=pdf_variant)
+    return write_document(doc, formats, out_dir, pir_basename(doc.period_label),
+                          RenderOptions(templates_dir=templates_dir, docx_template=docx_template, pdf_variant=pdf_variant))
 
 
 __all__ = ["build_pir", "render_pir", "pir_basename", "PER_AUDIENCE", "ANY_UPDATE"]

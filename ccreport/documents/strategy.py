@@ -24,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from ..charts import Chart, series
+from ..document import Chart, series
 from ..document import Block, Callout, Column, Document, Figure, Paragraph, Rag, Section, Table, md_escape
 from ..schema import PRIORITIES, UNCATEGORISED
 from ..strategy import (
@@ -1006,7 +1006,8 @@ def render_strategy(
     strategy file, IngestError/UsageError for bad data, RenderError for output problems.
     """
     from ..config import Config
-    from ..render.base import write_document
+    from ..render.options import RenderOptions
+    from ..render.output import write_document
     from ..strategy import check, load_strategy
 
     config = config if config is not None else Config()
@@ -1023,5 +1024,5 @@ def render_strategy(
         templates_dir = config.resolve_path(config.templates)
     if docx_template is None and getattr(config, "docx_template", None):
         docx_template = config.resolve_path(config.docx_template)
-    return write_document(doc, formats, out_dir, strategy_basename(strategy, strategy_path), config,
-                          templates_dir=templates_dir, docx_template=docx_template, pdf_variant=pdf_variant)
+    return write_document(doc, formats, out_dir, strategy_basename(strategy, strategy_path),
+                          RenderOptions(templates_dir=templates_dir, docx_template=docx_template, pdf_variant=pdf_variant))

@@ -14,7 +14,7 @@ import copy
 import datetime as dt
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from docx import Document as open_docx
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -40,12 +40,15 @@ from ..document import (
     xml_safe,
 )
 from ..errors import RenderError
-from .base import BlockWriter, templates_path
+from .blocks import BlockWriter
+from .files import atomic_write_bytes
+from .templates import templates_path
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
 
-    from ..charts import ChartImage
+    from .charts import ChartImage
+    from .options import RenderOptions
 
 #: Tables with at most this many rows are kept on one page (longer ones repeat their header).
 KEEP_TOGETHER_ROWS = 8
@@ -139,7 +142,7 @@ def _update_fields_on_open(docx: "DocxDocument") -> None:
 class _Writer(BlockWriter):
     format_name = "DOCX"
 
-    def __init__(self, docx: "DocxDocument", doc: Document, assets: dict[str, "ChartImage"]):
+    def __init__(self, docx: "DocxDocument", doc: Document, assets: Mapping[str, "ChartImage"]):
         self.docx = docx
         self.doc = doc
         self.assets = assets
@@ -527,7 +530,7 @@ def _column_widths(b: Table, total) -> list:
     return [Emu(int(w * scale)) for w in widths]
 
 
-def render_docx(doc: Document, assets: dict[str, "ChartImage"] | None = None, *, template: Path | None = None) -> bytes:
+def render_docx(doc: Document, assets: Mapping[str, "ChartImage"] | None = None, *, template: Path | None = None) -> bytes:
     """The document as .docx bytes."""
     if template is not None and not Path(template).is_file():
         raise RenderError(f"{template}: the Word template does not exist")
@@ -538,3 +541,18 @@ def render_docx(doc: Document, assets: dict[str, "ChartImage"] | None = None, *,
     buf = io.BytesIO()
     docx.save(buf)
     return buf.getvalue()
+
+
+class DocxRenderer:
+    """Format "docx": a Word file in the reference document's (or the user's template's) styles."""
+
+    name = "docx"
+    extension = ".docx"
+    charts = "png"
+
+    def render(self, document: Document, charts: Mapping[str, "ChartImage"], path: Path,
+               options: "RenderOptions") -> None:
+        atomic_write_bytes(path, render_docx(document, charts, template=options.docx_template))
+
+
+RENDERER = DocxRenderer()

@@ -4,7 +4,7 @@ Templates are Jinja2 with autoescape on everywhere. Lookup goes through a user f
 then the built-in templates, and `default:NAME` always means the built-in one, so a user's
 `monthly.html` can `{% extends "default:monthly.html" %}` and override a single block
 (datasette's scheme). Each block type has its own template in `blocks/`; `render_block`
-dispatches on the block's type.
+dispatches on the block's type. `RENDERER.text()` is also what the PDF renderer prints.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from __future__ import annotations
 import base64
 import mimetypes
 import re
+import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from jinja2 import (
     ChoiceLoader,
@@ -41,10 +42,12 @@ from ..document import (
     xml_safe,
 )
 from ..errors import RenderError
-from .base import templates_path
+from .files import atomic_write_bytes
+from .templates import templates_path
 
 if TYPE_CHECKING:
-    from ..charts import ChartImage
+    from .charts import ChartImage
+    from .options import RenderOptions
 
 #: Block type -> template. Plain dispatch: one entry per block class.
 BLOCK_TEMPLATES: dict[type, str] = {
@@ -147,7 +150,7 @@ def _data_uri(path: Path) -> str:
 
 def render_html(
     doc: Document,
-    assets: dict[str, "ChartImage"] | None = None,
+    assets: Mapping[str, "ChartImage"] | None = None,
     *,
     templates_dir: str | Path | None = None,
 ) -> str:
@@ -185,3 +188,35 @@ def render_html(
     except TemplateError as err:
         where = f"{err.filename}:{err.lineno}: " if getattr(err, "filename", None) else ""
         raise RenderError(f"{where}template error: {err.message}") from None
+
+
+class HtmlRenderer:
+    """Format "html": one self-contained file, charts inline as SVG."""
+
+    name = "html"
+    extension = ".html"
+    charts = "svg"
+
+    def __init__(self) -> None:
+        # The last text built, so that HTML and PDF of one write_document call lay the
+        # document out once. Keyed by the identity of the document and of the charts mapping
+        # (write_document draws a new mapping per call) and by the options' value.
+        self._last: tuple[Document, Mapping[str, Any], Any, str] | None = None
+        self._lock = threading.Lock()
+
+    def text(self, document: Document, charts: Mapping[str, "ChartImage"], options: "RenderOptions") -> str:
+        with self._lock:
+            last = self._last
+        if last is not None and last[0] is document and last[1] is charts and last[2] == options:
+            return last[3]
+        text = render_html(document, charts, templates_dir=options.templates_dir)
+        with self._lock:
+            self._last = (document, charts, options, text)
+        return text
+
+    def render(self, document: Document, charts: Mapping[str, "ChartImage"], path: Path,
+               options: "RenderOptions") -> None:
+        atomic_write_bytes(path, self.text(document, charts, options).encode("utf-8"))
+
+
+RENDERER = HtmlRenderer()

@@ -8,7 +8,8 @@ are backslash-escaped. Images are referenced relative to the .md file, in `<base
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from ..document import (
     Callout,
@@ -23,10 +24,12 @@ from ..document import (
     TextPart,
     xml_safe,
 )
-from .base import BlockWriter
+from .blocks import BlockWriter
+from .files import atomic_write_bytes, atomic_write_dir
 
 if TYPE_CHECKING:
-    from ..charts import ChartImage
+    from .charts import ChartImage
+    from .options import RenderOptions
 
 _ESCAPE = re.compile(r"([\\`*_\[\]|])")
 _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
@@ -97,7 +100,7 @@ def _cell(text: str) -> str:
 class _Writer(BlockWriter):
     format_name = "Markdown"
 
-    def __init__(self, doc: Document, assets: dict[str, "ChartImage"], files_dir: str):
+    def __init__(self, doc: Document, assets: Mapping[str, "ChartImage"], files_dir: str):
         self.doc = doc
         self.assets = assets
         self.files_dir = files_dir
@@ -190,7 +193,26 @@ class _Writer(BlockWriter):
         return text
 
 
-def render_markdown(doc: Document, assets: dict[str, "ChartImage"] | None, files_dir: str) -> tuple[str, dict[str, bytes]]:
+def render_markdown(doc: Document, assets: Mapping[str, "ChartImage"] | None, files_dir: str) -> tuple[str, dict[str, bytes]]:
     """Markdown text plus the image files ({name: PNG bytes}) to write into `files_dir`."""
     w = _Writer(doc, assets or {}, files_dir)
     return w.write(), w.images
+
+
+class MarkdownRenderer:
+    """Format "md": `<name>.md`, its charts as PNG files in the folder `<name>_files/` beside it."""
+
+    name = "md"
+    extension = ".md"
+    charts = "png"
+
+    def render(self, document: Document, charts: Mapping[str, "ChartImage"], path: Path,
+               options: "RenderOptions") -> None:
+        files_dir = f"{path.stem}_files"
+        text, images = render_markdown(document, charts, files_dir)
+        if images:
+            atomic_write_dir(path.with_name(files_dir), images)
+        atomic_write_bytes(path, text.encode("utf-8"))
+
+
+RENDERER = MarkdownRenderer()

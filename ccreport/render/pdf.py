@@ -1,9 +1,10 @@
-"""PDF renderer: the HTML renderer's output printed by WeasyPrint, nothing more.
+"""PDF renderer: the HTML renderer's text printed by WeasyPrint, nothing more.
 
 Everything about the page (A4, cover, running header, "Page X of Y", table-of-contents page
 numbers, bookmarks) is print CSS in the templates. This module adds only a locked-down URL
 fetcher — it serves files under the template folders and refuses every other URL (other
-files, http, ftp...) — and turns a missing Pango into a one-line RenderError.
+files, http, ftp...) — and turns a missing Pango into a one-line RenderError (`PangoMissing`,
+a `FormatUnavailable`: the other formats are still written).
 """
 
 from __future__ import annotations
@@ -12,14 +13,31 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from ..errors import RenderError
-from .base import PangoMissing, templates_path
+from .files import atomic_write_bytes
+from .html import RENDERER as HTML
+from .renderer import FormatUnavailable
+from .templates import templates_path
+
+if TYPE_CHECKING:
+    from ..document import Document
+    from .charts import ChartImage
+    from .options import RenderOptions
 
 log = logging.getLogger("ccreport")
+
+PANGO_MESSAGE = "PDF needs Pango (Debian: libpango-1.0-0 libpangoft2-1.0-0); other formats were written"
+
+
+class PangoMissing(FormatUnavailable):
+    """WeasyPrint could not load Pango: the PDF is skipped, the other formats are written."""
+
+    def __init__(self, message: str = PANGO_MESSAGE) -> None:
+        super().__init__(message)
 
 
 def _weasyprint():
@@ -145,3 +163,20 @@ def html_to_pdf(
         raise
     except Exception as err:  # WeasyPrint raises assorted errors on bad CSS/HTML
         raise RenderError(f"PDF rendering failed: {type(err).__name__}: {err}") from err
+
+
+class PdfRenderer:
+    """Format "pdf": the HTML renderer's text (built once when HTML is written too), printed."""
+
+    name = "pdf"
+    extension = ".pdf"
+    charts = "svg"
+
+    def render(self, document: "Document", charts: Mapping[str, "ChartImage"], path: Path,
+               options: "RenderOptions") -> None:
+        data = html_to_pdf(HTML.text(document, charts, options), templates_dir=options.templates_dir,
+                           pdf_variant=options.pdf_variant)
+        atomic_write_bytes(path, data)
+
+
+RENDERER = PdfRenderer()

@@ -1,10 +1,12 @@
-"""Charts: plain-data specs (`Chart`) drawn with matplotlib into SVG text and PNG bytes.
+"""Chart drawing: a document's chart specs (`ccreport.document.Chart`) drawn with matplotlib
+into SVG text and PNG bytes.
 
 A document builder decides what a chart shows and writes its title (the finding, FT/Economist
 style); this module only draws. Everything happens inside an `rc_context` (matplotlib's
 global state is restored afterwards) with the Agg backend, one palette made from the
 organisation's primary colour plus muted greys, and deterministic SVG output (`svg.hashsalt`
-per figure, no date in the metadata) so golden files are stable.
+per figure, no date in the metadata) so golden files are stable. matplotlib is imported only
+when a chart is drawn.
 
 Colour is never the only carrier of meaning: series are labelled directly at their ends,
 targets are drawn as labelled dashed lines, and stacked parts differ in lightness, which
@@ -16,11 +18,12 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Literal, Sequence
+from typing import TYPE_CHECKING, Iterable
 
-from .document import xml_safe
+from ..document import Chart, xml_safe
 
-ChartKind = Literal["trend", "weekly", "sla_by_priority", "mttr_trend", "pareto", "ageing", "lifecycle", "gantt"]
+if TYPE_CHECKING:
+    from ..document import Document
 
 #: Width of the A4 text column (210 mm - 2 × 22 mm margins) in inches.
 TEXT_WIDTH_IN = 6.5
@@ -33,29 +36,9 @@ MUTED_INK = "#5f6670"
 
 
 @dataclass(frozen=True)
-class Series:
-    name: str
-    values: tuple[float | None, ...]
-
-
-@dataclass(frozen=True)
-class Chart:
-    """What to draw: plain data only, so renderers and tests can treat it as a value."""
-
-    kind: ChartKind
-    title: str
-    categories: tuple[str, ...]
-    series: tuple[Series, ...]
-    #: Axis unit shown on the value axis, e.g. "incidents", "%", "hours".
-    unit: str = ""
-    target: float | None = None
-    target_label: str = ""
-    subtitle: str = ""
-    height_in: float = 2.6
-
-
-@dataclass(frozen=True)
 class ChartImage:
+    """One drawn chart: SVG text for HTML and PDF, PNG bytes for Word and Markdown."""
+
     svg: str | None = None
     png: bytes | None = None
 
@@ -477,39 +460,17 @@ def draw_all(figures: Iterable[tuple[str, Chart]], primary: str, *, svg: bool, p
     return {fid: draw(chart, primary, svg=svg, png=png, salt=f"ccreport-{fid}") for fid, chart in figures}
 
 
-def series(name: str, values: Sequence[float | None]) -> Series:
-    return Series(name, tuple(None if v is None else float(v) for v in values))
+def draw_charts(doc: "Document", *, svg: bool, png: bool) -> dict[str, ChartImage]:
+    """Draw every figure of the document once, in each image format asked for."""
+    figures = [(f.id, f.chart) for f in doc.figures()]
+    if not figures or not (svg or png):
+        return {}
+    return draw_all(figures, doc.primary_colour, svg=svg, png=png)
 
 
 # --------------------------------------------------------------------------- lifecycle timeline
-# Added for the post-incident review (documents/pir.py). Kind "lifecycle" is drawn by
-# `_lifecycle` below and registered in _DRAW; the charts above are unchanged.
-
-
-@dataclass(frozen=True)
-class Marker:
-    """A labelled vertical mark on a lifecycle chart, e.g. an SLA target (x in hours)."""
-
-    at: float
-    label: str
-
-
-@dataclass(frozen=True)
-class LifecycleChart(Chart):
-    """Kind "lifecycle": one horizontal bar per stage on an hours axis, SLA targets marked.
-
-    `categories` are the stage names, top to bottom; `series[0]` the bar starts and
-    `series[1]` the bar ends, in hours since the incident was logged (None: not recorded);
-    `bar_labels` the text at each bar's end (already formatted by the document builder);
-    `markers` the dashed vertical lines (the priority's SLA targets); `overlays` hatched
-    stretches on a bar, (row, start, end, label), e.g. time on hold; `x_max` clips the axis:
-    a longer bar runs off the right edge with an arrow and keeps its label.
-    """
-
-    bar_labels: tuple[str, ...] = ()
-    markers: tuple[Marker, ...] = ()
-    overlays: tuple[tuple[int, float, float, str], ...] = ()
-    x_max: float | None = None
+# Kind "lifecycle" (the post-incident review's timeline, `LifecycleChart`) is drawn by
+# `_lifecycle` below and registered in _DRAW.
 
 
 _LIFECYCLE_STEPS = (1 / 12, 1 / 6, 0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 24.0, 48.0, 96.0, 168.0)
