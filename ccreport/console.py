@@ -1,65 +1,31 @@
-"""Plain-text renderings of a MetricSet for `ccreport metrics`: terminal tables and tidy CSV.
+"""Terminal output of `ccreport validate` and `ccreport metrics`: the data-quality report, the
+metric tables and the tidy CSV.
 
-These lay out numbers the metrics engine computed; they never compute a figure. Null is "–" in
-tables and an empty cell in CSV, never 0. Tables round for reading (one decimal); CSV keeps
-every digit, like the JSON.
+These lay out numbers that ingest and the metrics engine produced; they never compute a figure.
+Labels, units and columns come from the metrics registry (`metrics.definitions`); every number
+in a table is formatted by `ccreport.units`, so MTTA reads "5.5 min" here as in the report, and
+one column of a table has one precision. Null is "–" in tables and an empty cell in CSV, never 0.
+CSV keeps every digit, like the JSON, and defuses spreadsheet formulas in names.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Sequence
 
+from . import units
 from .errors import UsageError, printable
-from .metrics.engine import GROUP_KEYS, TOTAL_KEYS, TREND_KEYS, MetricSet
+from .metrics import model
+from .metrics.definitions import BY_KEY, keys
 
-DASH = "–"
+DASH = units.DASH
 CSV_VIEWS = ("totals", "priority", "category", "service", "site", "channel", "assignment_group", "trend")
 #: Table rows shown per breakdown before "and N more".
 MAX_ROWS = 15
-
-
-# ---- numbers for reading ------------------------------------------------------------------
-
-def _count(v: Any) -> str:
-    return DASH if v is None else f"{int(v):,}"
-
-
-def _hours(v: Any) -> str:
-    return DASH if v is None else f"{v:,.1f} h"
-
-
-def _minutes(v: Any) -> str:
-    """MTTA reads best in minutes (SPEC style: minutes for MTTA, hours for MTTR)."""
-    return DASH if v is None else f"{v * 60:,.0f} min"
-
-
-def _pct(v: Any) -> str:
-    return DASH if v is None else f"{v:.1f} %"
-
-
-def _plain(v: Any) -> str:
-    return DASH if v is None else f"{v:.2f}"
-
-
-TOTAL_LABELS: dict[str, tuple[str, Callable[[Any], str]]] = {
-    "opened": ("Opened", _count),
-    "resolved": ("Resolved", _count),
-    "cancelled": ("Cancelled", _count),
-    "backlog_end": ("Backlog at period end", _count),
-    "major": ("Major incidents", _count),
-    "mtta_hours": ("Mean time to acknowledge", _minutes),
-    "mttr_hours": ("Mean time to resolve", _hours),
-    "median_ttr_hours": ("Median time to resolve", _hours),
-    "p90_ttr_hours": ("90th percentile time to resolve", _hours),
-    "resolution_sla_pct": ("Resolution SLA met", _pct),
-    "response_sla_pct": ("Response SLA met", _pct),
-    "reopen_rate_pct": ("Reopen rate", _pct),
-    "escalation_rate_pct": ("Escalation rate", _pct),
-    "customers_affected": ("Customers affected", _count),
-    "csat_mean": ("Mean CSAT (1-5)", _plain),
-}
+#: Columns of the by-priority and breakdown tables: registry keys with a header short enough
+#: for a terminal (the long label is in the totals above them).
 PRIORITY_COLUMNS = (
     ("opened", "Opened"), ("resolved", "Resolved"), ("backlog_end", "Backlog"),
     ("mtta_hours", "MTTA"), ("mttr_hours", "MTTR"), ("median_ttr_hours", "Median"),
@@ -67,17 +33,50 @@ PRIORITY_COLUMNS = (
 )
 GROUP_COLUMNS = (("opened", "Opened"), ("resolved", "Resolved"), ("mttr_hours", "MTTR"),
                  ("resolution_sla_pct", "Res. SLA"))
-DQ_LABELS = (
+#: The data-quality counts, in the order both `validate` and `metrics` print them.
+QUALITY_LABELS = (
     ("rows_read", "Rows read"), ("incidents", "Incidents"), ("rows_rejected", "Rows rejected"),
-    ("duplicates", "Duplicates removed"), ("negative_durations", "Negative durations"),
+    ("duplicates", "Duplicates (last row kept)"), ("negative_durations", "Negative durations"),
     ("resolved_from_closed", "Resolved time taken from closed time"),
     ("unknown_priority", "Unknown priority"), ("dst_adjusted", "Times moved for a clock change"),
-    ("unparsed_timestamps", "Unreadable timestamps"),
+    ("unparsed_timestamps", "Unreadable timestamps"), ("invalid_values", "Values not understood"),
 )
 
 
-def _fmt(key: str, v: Any) -> str:
-    return TOTAL_LABELS[key][1](v)
+def _typed(metric_set: Any) -> model.MetricSet:
+    # MERGE: remove once compute() returns model.MetricSet (this branch's engine still returns
+    # its dict-based MetricSet, and tests/test_metrics.py passes that one in).
+    return metric_set if isinstance(metric_set, model.MetricSet) else model.MetricSet.from_dict(metric_set.to_dict(full=True))
+
+
+def _plain(text: str) -> str:
+    """units joins number and unit with a no-break space for typesetting; a terminal (and a
+    grep over its output) wants an ordinary one."""
+    return text.replace(units.NBSP, " ")
+
+
+# ---- validate ------------------------------------------------------------------------------
+
+
+def format_quality(result: Any) -> str:
+    """The data-quality report of `ccreport validate` for an IngestResult (whole input)."""
+    q = result.quality
+    rows = [("Preset", result.preset)]
+    rows += [(label, units.fmt_int(getattr(q, key))) for key, label in QUALITY_LABELS if hasattr(q, key)]
+    width = max(len(k) for k, _ in rows)
+    lines = ["Data quality", "=" * 12] + [f"{k:<{width}}  {v:>10}" for k, v in rows]
+    if q.issues:
+        lines += ["", "Issues"]
+        for i in q.issues[:50]:
+            where = f"{Path(i.file).name} " if i.file else ""
+            row = f"row {i.row}" if i.row is not None else "-"
+            lines.append(f"  {where}{row:<10} {i.field:<18} {i.problem}")
+        if len(q.issues) > 50:
+            lines.append(f"  ... and {len(q.issues) - 50} more (use --format json for all)")
+    return "\n".join(lines)
+
+
+# ---- metrics: tables -----------------------------------------------------------------------
 
 
 def _grid(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -99,50 +98,58 @@ def _pairs(items: list[tuple[str, str]]) -> list[str]:
     return [f"  {label.ljust(lw)}  {value.rjust(vw)}" for label, value in items]
 
 
-def _breakdown(title: str, groups: dict[str, dict], name: str) -> list[str]:
+def _table(first: str, names: list[str], groups: Sequence[model.Figures],
+           columns: Sequence[tuple[str, str]], targets: dict[str, Any]) -> list[str]:
+    """One row per group, one column per figure; each column formatted with one precision."""
+    cols = [[_plain(s) for s in units.fmt_figure_column(k, [getattr(g, k) for g in groups], targets=targets)]
+            for k, _ in columns]
+    rows = [[name, *(col[i] for col in cols)] for i, name in enumerate(names)]
+    return ["  " + s for s in _grid([first, *(h for _, h in columns)], rows)]
+
+
+def _breakdown(title: str, groups: dict[str, model.Figures], name: str, targets: dict[str, Any]) -> list[str]:
     out = [title]
     if not groups:
         return out + ["  (none in this period, or not in this export)"]
-    items = list(groups.items())
+    items = list(groups.items())[:MAX_ROWS]
     # Group names come from the export: control characters are shown escaped, not obeyed.
-    rows = [[printable(label), *(_fmt(k, g.get(k)) for k, _ in GROUP_COLUMNS)] for label, g in items[:MAX_ROWS]]
-    out += ["  " + s for s in _grid([name, *(h for _, h in GROUP_COLUMNS)], rows)]
-    if len(items) > MAX_ROWS:
-        out.append(f"  and {len(items) - MAX_ROWS} more (see --format csv)")
+    out += _table(name, [printable(label) for label, _ in items], [g for _, g in items], GROUP_COLUMNS, targets)
+    if len(groups) > MAX_ROWS:
+        out.append(f"  and {len(groups) - MAX_ROWS} more (see --format csv)")
     return out
 
 
-def format_table(metric_set: MetricSet) -> str:
+def format_table(metric_set: model.MetricSet) -> str:
     """Readable terminal tables: totals, by priority, by category, data quality."""
-    ms = metric_set
+    ms = _typed(metric_set)
     p = ms.period
-    last = p.last_day
+    targets = ms.targets
     lines = [
-        f"Incident metrics: {p.label} ({p.first_day:%Y-%m-%d} to {last:%Y-%m-%d}, {p.timezone})",
+        f"Incident metrics: {p.label} ({p.first_day:%Y-%m-%d} to {p.last_day:%Y-%m-%d}, {p.timezone})",
         "",
         "Totals",
     ]
-    lines += _pairs([(TOTAL_LABELS[k][0], _fmt(k, ms.totals.get(k))) for k in TOTAL_KEYS])
+    lines += _pairs([(BY_KEY[k].label, _plain(units.fmt_figure(k, getattr(ms.totals, k), targets=targets)))
+                     for k in keys("totals", core_only=True)])
 
     lines += ["", "By priority"]
-    prow = [[prio, *(_fmt(k, g.get(k)) for k, _ in PRIORITY_COLUMNS)] for prio, g in ms.by_priority.items()]
-    lines += ["  " + s for s in _grid(["Priority", *(h for _, h in PRIORITY_COLUMNS)], prow)]
-    lines += ["", *_breakdown("By category", ms.by_category, "Category")]
+    lines += _table("Priority", list(ms.by_priority), list(ms.by_priority.values()), PRIORITY_COLUMNS, targets)
+    lines += ["", *_breakdown("By category", ms.by_category, "Category", targets)]
 
     dq = ms.data_quality
     lines += ["", "Data quality (whole input)"]
-    lines += _pairs([(label, _count(dq.get(key))) for key, label in DQ_LABELS if key in dq])
-    issues = dq.get("issues") or []
+    lines += _pairs([(label, units.fmt_int(getattr(dq, key))) for key, label in QUALITY_LABELS if hasattr(dq, key)])
+    issues = dq.issues
     for issue in issues[:10]:
-        row = "" if issue.get("row") is None else f"row {issue['row']}: "
-        lines.append(f"  - {row}{issue.get('field')}: {issue.get('problem')}")
+        row = "" if issue.row is None else f"row {issue.row}: "
+        lines.append(f"  - {row}{issue.field}: {issue.problem}")
     if len(issues) > 10:
         lines.append(f"  and {len(issues) - 10} more issues (see --format json)")
     lines += ["", "Times: MTTA in minutes, durations in hours; – = none in the period or not in this export."]
     return "\n".join(lines) + "\n"
 
 
-# ---- tidy CSV -----------------------------------------------------------------------------
+# ---- metrics: tidy CSV ---------------------------------------------------------------------
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -159,34 +166,35 @@ def _cell(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float):
-        return repr(v)
+        return repr(v)  # every digit, as in the JSON
     return str(v)
 
 
-def format_csv(metric_set: MetricSet, by: str = "priority") -> str:
-    """Tidy CSV of one view: one row per group (or month), one column per figure, every field
-    quoted; period_start and period_end first so several months can be stacked. Nulls are
-    empty cells; numbers keep every digit."""
-    ms = metric_set
+def format_csv(metric_set: model.MetricSet, by: str = "priority") -> str:
+    """Tidy CSV of one view: one row per group (or month), one column per figure (registry
+    keys, in JSON order), every field quoted; period_start and period_end first so several
+    months can be stacked. Nulls are empty cells; numbers keep every digit."""
     if by not in CSV_VIEWS:
         raise UsageError(f"--by {by}: choose one of {', '.join(CSV_VIEWS)}.")
+    ms = _typed(metric_set)
     head = ["period_start", "period_end"]
     period = [ms.period.start.isoformat(), ms.period.end.isoformat()]
+    total_keys = keys("totals", core_only=True)
     rows: list[list[str]]
     if by == "totals":
-        header = head + list(TOTAL_KEYS)
-        rows = [period + [_cell(ms.totals.get(k)) for k in TOTAL_KEYS]]
+        header = head + list(total_keys)
+        rows = [period + [_cell(getattr(ms.totals, k)) for k in total_keys]]
     elif by == "priority":
-        header = head + ["priority", *TOTAL_KEYS]
-        rows = [period + [p] + [_cell(g.get(k)) for k in TOTAL_KEYS] for p, g in ms.by_priority.items()]
+        header = head + ["priority", *total_keys]
+        rows = [period + [p] + [_cell(getattr(g, k)) for k in total_keys] for p, g in ms.by_priority.items()]
     elif by == "trend":
-        header = head + ["month", *TREND_KEYS]
-        rows = [period + [t["month"]] + [_cell(t.get(k)) for k in TREND_KEYS] for t in ms.trend]
+        header = head + ["month", *model.TREND_ORDER]
+        rows = [period + [t.month] + [_cell(getattr(t, k)) for k in model.TREND_ORDER] for t in ms.trend]
     else:
-        groups: dict[str, dict] = getattr(ms, f"by_{by}")
-        keys = list(GROUP_KEYS) + (["mtbf_hours"] if by == "service" else [])
-        header = head + [by, *keys]
-        rows = [period + [_text(name)] + [_cell(g.get(k)) for k in keys] for name, g in groups.items()]
+        groups = ms.breakdown(by)
+        names = keys("groups") + (keys("service") if by == "service" else ())
+        header = head + [by, *names]
+        rows = [period + [_text(name)] + [_cell(getattr(g, k)) for k in names] for name, g in groups.items()]
     buf = io.StringIO()
     writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\n")
     writer.writerow(header)
