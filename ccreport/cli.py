@@ -144,6 +144,8 @@ def validate(state: State, inputs, preset, mapping, sheet, events_file, fmt, str
     if fmt == "json":
         click.echo(json.dumps({"preset": result.preset, "data_quality": q.to_dict()}, indent=2, default=str))
     else:
+        from .console import format_quality
+
         click.echo(format_quality(result))
     if strict and q.problems:
         raise QualityError(f"{q.problems} data-quality problem(s) found (--strict).")
@@ -194,11 +196,11 @@ def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, da
     if fmt == "json":
         click.echo(json.dumps(ms.to_dict(full=full), indent=2, default=str, allow_nan=False))
     elif fmt == "csv":
-        from .metrics_format import format_csv
+        from .console import format_csv
 
         click.echo(format_csv(ms, by=by), nl=False)
     else:
-        from .metrics_format import format_table
+        from .console import format_table
 
         click.echo(format_table(ms))
 
@@ -510,12 +512,12 @@ def demo(state: State, out: str, sample: str | None) -> None:
     state._config = load_config(src / "ccreport.yaml")
     inputs = [str(src / "incidents.csv")]
     result = ingest(state, inputs, None, None, None, str(src / "events.csv"))
+    from .console import format_quality, format_table
+
     click.echo(format_quality(result))
     month = _last_month(result, state.config.timezone)
     contacts = str(src / "contacts.csv")
     ms = compute_metrics(state, result, month, None, None, contacts)
-    from .metrics_format import format_table
-
     click.echo("")
     click.echo(format_table(ms))
     Path(out).mkdir(parents=True, exist_ok=True)
@@ -558,34 +560,6 @@ def _demo_pir(state: State, src: Path, out: Path, result, ms) -> None:
 def _demo_steps() -> list[Callable]:
     """Document steps of the demo, one per document kind."""
     return [_demo_monthly, _demo_pir, _demo_strategy]
-
-
-def format_quality(result) -> str:
-    q = result.quality
-    rows = [
-        ("Preset", result.preset),
-        ("Rows read", f"{q.rows_read:,}"),
-        ("Incidents", f"{q.incidents:,}"),
-        ("Rows rejected", f"{q.rows_rejected:,}"),
-        ("Duplicates (last row kept)", f"{q.duplicates:,}"),
-        ("Negative durations", f"{q.negative_durations:,}"),
-        ("Resolved time taken from closed", f"{q.resolved_from_closed:,}"),
-        ("Unknown priority", f"{q.unknown_priority:,}"),
-        ("DST adjustments", f"{q.dst_adjusted:,}"),
-        ("Unreadable timestamps", f"{q.unparsed_timestamps:,}"),
-        ("Values not understood", f"{q.invalid_values:,}"),
-    ]
-    width = max(len(k) for k, _ in rows)
-    lines = ["Data quality", "=" * 12] + [f"{k:<{width}}  {v:>10}" for k, v in rows]
-    if q.issues:
-        lines += ["", "Issues"]
-        for i in q.issues[:50]:
-            where = f"{Path(i.file).name} " if i.file else ""
-            row = f"row {i.row}" if i.row is not None else "-"
-            lines.append(f"  {where}{row:<10} {i.field:<18} {i.problem}")
-        if len(q.issues) > 50:
-            lines.append(f"  ... and {len(q.issues) - 50} more (use --format json for all)")
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -310,7 +310,7 @@ body {{ background: url({uri}) }}
 
 @pytest.mark.parametrize("by", ["category", "service", "site", "assignment_group"])
 def test_metrics_csv_defuses_formulas(hostile, by, capsys, monkeypatch, tmp_path):
-    """Protection: metrics_format._text (a leading ' before = + - @ tab CR) and QUOTE_ALL."""
+    """Protection: console._text (a leading ' before = + - @ tab CR) and QUOTE_ALL."""
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as exc:
         main(["metrics", str(hostile["export"]), "--month", "2026-10", "--format", "csv", "--by", by])
@@ -328,9 +328,9 @@ def test_metrics_csv_defuses_formulas(hostile, by, capsys, monkeypatch, tmp_path
 
 
 def test_csv_defuses_a_leading_tab_or_carriage_return():
-    """Protection: metrics_format._text. Ingest trims whitespace, so the CLI never sees a
+    """Protection: console._text. Ingest trims whitespace, so the CLI never sees a
     leading tab; format_csv must still defuse one from any other source."""
-    from ccreport.metrics_format import format_csv
+    from ccreport.console import format_csv
 
     config = Config()
     result = load([ROOT / "sample_data" / "incidents.csv"], config)

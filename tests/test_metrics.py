@@ -25,7 +25,7 @@ from ccreport.metrics import (
     compute,
     incident_sla,
 )
-from ccreport.metrics_format import format_csv, format_table
+from ccreport.console import format_csv, format_table
 from ccreport.period import resolve_period
 
 CONFIG = Config.model_validate(

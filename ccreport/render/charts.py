@@ -101,11 +101,11 @@ def _ok(v: float | None) -> bool:
 
 
 def _fmt(v: float, unit: str) -> str:
-    if unit == "%":
-        return f"{v:.1f}\u00a0%"
-    if unit == "hours":
-        return f"{v:.1f}\u00a0h"
-    return f"{v:,.0f}"
+    # Value labels read as the same numbers in the text (units maps "%", and counts such as
+    # "incidents"). Imported here so that this edit stays inside _fmt while the drawing moves.
+    from .units import fmt_unit
+
+    return fmt_unit(v, unit)
 
 
 # --------------------------------------------------------------------------- drawing

@@ -1,0 +1,202 @@
+"""Terminal output of `ccreport validate` and `ccreport metrics`: the data-quality report, the
+metric tables and the tidy CSV.
+
+These lay out numbers that ingest and the metrics engine produced; they never compute a figure.
+Labels, units and columns come from the metrics registry (`metrics.definitions`); every number
+in a table is formatted by `ccreport.units`, so MTTA reads "5.5 min" here as in the report, and
+one column of a table has one precision. Null is "–" in tables and an empty cell in CSV, never 0.
+CSV keeps every digit, like the JSON, and defuses spreadsheet formulas in names.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import units
+from .errors import UsageError, printable
+from .metrics import model
+from .metrics.definitions import BY_KEY, keys
+
+DASH = units.DASH
+CSV_VIEWS = ("totals", "priority", "category", "service", "site", "channel", "assignment_group", "trend")
+#: Table rows shown per breakdown before "and N more".
+MAX_ROWS = 15
+#: Columns of the by-priority and breakdown tables: registry keys with a header short enough
+#: for a terminal (the long label is in the totals above them).
+PRIORITY_COLUMNS = (
+    ("opened", "Opened"), ("resolved", "Resolved"), ("backlog_end", "Backlog"),
+    ("mtta_hours", "MTTA"), ("mttr_hours", "MTTR"), ("median_ttr_hours", "Median"),
+    ("p90_ttr_hours", "P90"), ("resolution_sla_pct", "Res. SLA"), ("response_sla_pct", "Resp. SLA"),
+)
+GROUP_COLUMNS = (("opened", "Opened"), ("resolved", "Resolved"), ("mttr_hours", "MTTR"),
+                 ("resolution_sla_pct", "Res. SLA"))
+#: The data-quality counts, in the order both `validate` and `metrics` print them.
+QUALITY_LABELS = (
+    ("rows_read", "Rows read"), ("incidents", "Incidents"), ("rows_rejected", "Rows rejected"),
+    ("duplicates", "Duplicates (last row kept)"), ("negative_durations", "Negative durations"),
+    ("resolved_from_closed", "Resolved time taken from closed time"),
+    ("unknown_priority", "Unknown priority"), ("dst_adjusted", "Times moved for a clock change"),
+    ("unparsed_timestamps", "Unreadable timestamps"), ("invalid_values", "Values not understood"),
+)
+
+
+def _typed(metric_set: Any) -> model.MetricSet:
+    # MERGE: remove once compute() returns model.MetricSet (this branch's engine still returns
+    # its dict-based MetricSet, and tests/test_metrics.py passes that one in).
+    return metric_set if isinstance(metric_set, model.MetricSet) else model.MetricSet.from_dict(metric_set.to_dict(full=True))
+
+
+def _plain(text: str) -> str:
+    """units joins number and unit with a no-break space for typesetting; a terminal (and a
+    grep over its output) wants an ordinary one."""
+    return text.replace(units.NBSP, " ")
+
+
+# ---- validate ------------------------------------------------------------------------------
+
+
+def format_quality(result: Any) -> str:
+    """The data-quality report of `ccreport validate` for an IngestResult (whole input)."""
+    q = result.quality
+    rows = [("Preset", result.preset)]
+    rows += [(label, units.fmt_int(getattr(q, key))) for key, label in QUALITY_LABELS if hasattr(q, key)]
+    width = max(len(k) for k, _ in rows)
+    lines = ["Data quality", "=" * 12] + [f"{k:<{width}}  {v:>10}" for k, v in rows]
+    if q.issues:
+        lines += ["", "Issues"]
+        for i in q.issues[:50]:
+            where = f"{Path(i.file).name} " if i.file else ""
+            row = f"row {i.row}" if i.row is not None else "-"
+            lines.append(f"  {where}{row:<10} {i.field:<18} {i.problem}")
+        if len(q.issues) > 50:
+            lines.append(f"  ... and {len(q.issues) - 50} more (use --format json for all)")
+    return "\n".join(lines)
+
+
+# ---- metrics: tables -----------------------------------------------------------------------
+
+
+def _grid(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Left-aligned first column, right-aligned numbers, two spaces between columns."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        first = cells[0].ljust(widths[0])
+        rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:])]
+        return "  ".join([first, *rest]).rstrip()
+
+    return [line(header), "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
+
+
+def _pairs(items: list[tuple[str, str]]) -> list[str]:
+    """Label/value lines with the values right-aligned."""
+    lw = max(len(label) for label, _ in items)
+    vw = max(len(value) for _, value in items)
+    return [f"  {label.ljust(lw)}  {value.rjust(vw)}" for label, value in items]
+
+
+def _table(first: str, names: list[str], groups: Sequence[model.Figures],
+           columns: Sequence[tuple[str, str]], targets: dict[str, Any]) -> list[str]:
+    """One row per group, one column per figure; each column formatted with one precision."""
+    cols = [[_plain(s) for s in units.fmt_figure_column(k, [getattr(g, k) for g in groups], targets=targets)]
+            for k, _ in columns]
+    rows = [[name, *(col[i] for col in cols)] for i, name in enumerate(names)]
+    return ["  " + s for s in _grid([first, *(h for _, h in columns)], rows)]
+
+
+def _breakdown(title: str, groups: dict[str, model.Figures], name: str, targets: dict[str, Any]) -> list[str]:
+    out = [title]
+    if not groups:
+        return out + ["  (none in this period, or not in this export)"]
+    items = list(groups.items())[:MAX_ROWS]
+    # Group names come from the export: control characters are shown escaped, not obeyed.
+    out += _table(name, [printable(label) for label, _ in items], [g for _, g in items], GROUP_COLUMNS, targets)
+    if len(groups) > MAX_ROWS:
+        out.append(f"  and {len(groups) - MAX_ROWS} more (see --format csv)")
+    return out
+
+
+def format_table(metric_set: model.MetricSet) -> str:
+    """Readable terminal tables: totals, by priority, by category, data quality."""
+    ms = _typed(metric_set)
+    p = ms.period
+    targets = ms.targets
+    lines = [
+        f"Incident metrics: {p.label} ({p.first_day:%Y-%m-%d} to {p.last_day:%Y-%m-%d}, {p.timezone})",
+        "",
+        "Totals",
+    ]
+    lines += _pairs([(BY_KEY[k].label, _plain(units.fmt_figure(k, getattr(ms.totals, k), targets=targets)))
+                     for k in keys("totals", core_only=True)])
+
+    lines += ["", "By priority"]
+    lines += _table("Priority", list(ms.by_priority), list(ms.by_priority.values()), PRIORITY_COLUMNS, targets)
+    lines += ["", *_breakdown("By category", ms.by_category, "Category", targets)]
+
+    dq = ms.data_quality
+    lines += ["", "Data quality (whole input)"]
+    lines += _pairs([(label, units.fmt_int(getattr(dq, key))) for key, label in QUALITY_LABELS if hasattr(dq, key)])
+    issues = dq.issues
+    for issue in issues[:10]:
+        row = "" if issue.row is None else f"row {issue.row}: "
+        lines.append(f"  - {row}{issue.field}: {issue.problem}")
+    if len(issues) > 10:
+        lines.append(f"  and {len(issues) - 10} more issues (see --format json)")
+    lines += ["", "Times: MTTA in minutes, durations in hours; – = none in the period or not in this export."]
+    return "\n".join(lines) + "\n"
+
+
+# ---- metrics: tidy CSV ---------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(v: str) -> str:
+    """Group names come from the export (untrusted): a leading =, +, -, @ would make a
+    spreadsheet run a formula, so such a name gets a leading apostrophe."""
+    return "'" + v if v.startswith(_FORMULA_START) else v
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return repr(v)  # every digit, as in the JSON
+    return str(v)
+
+
+def format_csv(metric_set: model.MetricSet, by: str = "priority") -> str:
+    """Tidy CSV of one view: one row per group (or month), one column per figure (registry
+    keys, in JSON order), every field quoted; period_start and period_end first so several
+    months can be stacked. Nulls are empty cells; numbers keep every digit."""
+    if by not in CSV_VIEWS:
+        raise UsageError(f"--by {by}: choose one of {', '.join(CSV_VIEWS)}.")
+    ms = _typed(metric_set)
+    head = ["period_start", "period_end"]
+    period = [ms.period.start.isoformat(), ms.period.end.isoformat()]
+    total_keys = keys("totals", core_only=True)
+    rows: list[list[str]]
+    if by == "totals":
+        header = head + list(total_keys)
+        rows = [period + [_cell(getattr(ms.totals, k)) for k in total_keys]]
+    elif by == "priority":
+        header = head + ["priority", *total_keys]
+        rows = [period + [p] + [_cell(getattr(g, k)) for k in total_keys] for p, g in ms.by_priority.items()]
+    elif by == "trend":
+        header = head + ["month", *model.TREND_ORDER]
+        rows = [period + [t.month] + [_cell(getattr(t, k)) for k in model.TREND_ORDER] for t in ms.trend]
+    else:
+        groups = ms.breakdown(by)
+        names = keys("groups") + (keys("service") if by == "service" else ())
+        header = head + [by, *names]
+        rows = [period + [_text(name)] + [_cell(getattr(g, k)) for k in names] for name, g in groups.items()]
+    buf = io.StringIO()
+    writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue()
