@@ -102,8 +102,8 @@ def _ok(v: float | None) -> bool:
 
 def _fmt(v: float, unit: str) -> str:
     # Value labels read as the same numbers in the text (units maps "%", and counts such as
-    # "incidents"). Imported here so that this edit stays inside _fmt while the drawing moves.
-    from .units import fmt_unit
+    # "incidents"). Imported here: the drawing module loads only when a chart is drawn.
+    from ..units import fmt_unit
 
     return fmt_unit(v, unit)
 
