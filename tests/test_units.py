@@ -104,7 +104,7 @@ def test_units_is_light_to_import():
 
 
 def test_chart_labels_read_as_the_text():
-    from ccreport.charts import _fmt
+    from ccreport.render.charts import _fmt
 
     assert _fmt(93.8436, "%") == units.fmt_pct(93.8436)
     assert _fmt(123.4, "hours") == units.fmt_hours(123.4) == f"123{NBSP}h"
