@@ -12,7 +12,12 @@ import io
 from typing import Any, Callable
 
 from .errors import UsageError, printable
-from .metrics.engine import GROUP_KEYS, TOTAL_KEYS, TREND_KEYS, MetricSet
+from .metrics.definitions import keys
+from .metrics.model import MetricSet
+
+TOTAL_KEYS = keys("totals", core_only=True)
+GROUP_KEYS = keys("groups")
+TREND_KEYS = keys("trend")
 
 DASH = "–"
 CSV_VIEWS = ("totals", "priority", "category", "service", "site", "channel", "assignment_group", "trend")
@@ -76,6 +81,13 @@ DQ_LABELS = (
 )
 
 
+def _plain_view(metric_set: MetricSet) -> Any:
+    """The set's JSON object as attributes (these renderings read plain dicts)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(**{**metric_set.to_dict(full=True), "period": metric_set.period})
+
+
 def _fmt(key: str, v: Any) -> str:
     return TOTAL_LABELS[key][1](v)
 
@@ -114,7 +126,7 @@ def _breakdown(title: str, groups: dict[str, dict], name: str) -> list[str]:
 
 def format_table(metric_set: MetricSet) -> str:
     """Readable terminal tables: totals, by priority, by category, data quality."""
-    ms = metric_set
+    ms = _plain_view(metric_set)
     p = ms.period
     last = p.last_day
     lines = [
@@ -167,7 +179,7 @@ def format_csv(metric_set: MetricSet, by: str = "priority") -> str:
     """Tidy CSV of one view: one row per group (or month), one column per figure, every field
     quoted; period_start and period_end first so several months can be stacked. Nulls are
     empty cells; numbers keep every digit."""
-    ms = metric_set
+    ms = _plain_view(metric_set)
     if by not in CSV_VIEWS:
         raise UsageError(f"--by {by}: choose one of {', '.join(CSV_VIEWS)}.")
     head = ["period_start", "period_end"]
