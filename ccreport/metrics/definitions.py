@@ -9,6 +9,10 @@ definitions, the "not in this export" rule (`fields`) and the validation of `tar
 
 Adding a figure derived from existing fields is one `metric(...)` field here, plus the
 document that shows it (docs/architecture.md, "Add a metric").
+
+This module imports neither numpy nor pandas (`ccreport.config` validates `targets:` against
+`target_keys()` at import): the figure functions get their numpy kernels from the prepared
+frame they are given (prepared._Data, which wraps metrics/kernels.py).
 """
 
 from __future__ import annotations
