@@ -27,6 +27,8 @@ from .sla import _sla
 
 @dataclass
 class _Data:
+    """The incidents a report can look at, as arrays of equal length (one entry per row)."""
+
     n: int
     fields: frozenset[str]
     tz: str
