@@ -104,7 +104,7 @@ def worker_ccreport(path: str) -> dict:
     t = time.perf_counter()
     ms = metrics.compute(result, config, period)
     out["metrics_s"] = time.perf_counter() - t
-    out["opened"] = ms.totals["opened"]
+    out["opened"] = ms.totals.opened
     return out
 
 

@@ -194,7 +194,7 @@ def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, da
     result = ingest(state, inputs, preset, mapping, sheet, events_file)
     ms = compute_metrics(state, result, month, date_from, date_to, contacts_file)
     if fmt == "json":
-        click.echo(json.dumps(ms.to_dict(full=full), indent=2, default=str, allow_nan=False))
+        click.echo(ms.to_json(full=full))
     elif fmt == "csv":
         from .console import format_csv
 

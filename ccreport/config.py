@@ -13,10 +13,11 @@ import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
 from . import yamlio
 from .errors import ConfigError
+from .metrics.definitions import target_keys
 from .schema import PRIORITIES
 
 DEFAULT_CONFIG_NAME = "ccreport.yaml"
@@ -136,14 +137,32 @@ class SlaTarget(_Strict):
         return None if v is None else parse_duration(v)
 
 
-class Targets(_Strict):
-    resolution_sla_pct: float | None = 95.0
-    response_sla_pct: float | None = 95.0
-    mttr_hours: float | None = 12.0
-    reopen_rate_pct: float | None = 5.0
-    escalation_rate_pct: float | None = None
-    mtta_hours: float | None = None
-    csat_mean: float | None = None
+#: Default `targets:` values (the order is that of the `targets` echo in metrics JSON). A
+#: target key of the metrics registry that is not listed here defaults to None (no target).
+TARGET_DEFAULTS: dict[str, float | None] = {
+    "resolution_sla_pct": 95.0,
+    "response_sla_pct": 95.0,
+    "mttr_hours": 12.0,
+    "reopen_rate_pct": 5.0,
+    "escalation_rate_pct": None,
+    "mtta_hours": None,
+    "csat_mean": None,
+}
+
+
+def _targets_model() -> type[BaseModel]:
+    """`targets:` accepts exactly the registry's target keys (metrics.definitions.target_keys);
+    an unknown key fails like any other unknown config key."""
+    keys = target_keys()
+    stray = [k for k in TARGET_DEFAULTS if k not in keys]
+    if stray:  # a default for a figure the registry no longer judges against a target
+        raise RuntimeError(f"config.TARGET_DEFAULTS: {', '.join(stray)} is not a target key of the metrics registry")
+    names = [*TARGET_DEFAULTS, *(k for k in keys if k not in TARGET_DEFAULTS)]
+    fields: dict[str, Any] = {k: (float | None, TARGET_DEFAULTS.get(k)) for k in names}
+    return create_model("Targets", __base__=_Strict, __module__=__name__, **fields)
+
+
+Targets = _targets_model()
 
 
 class Email(_Strict):

@@ -43,12 +43,6 @@ QUALITY_LABELS = (
 )
 
 
-def _typed(metric_set: Any) -> model.MetricSet:
-    # MERGE: remove once compute() returns model.MetricSet (this branch's engine still returns
-    # its dict-based MetricSet, and tests/test_metrics.py passes that one in).
-    return metric_set if isinstance(metric_set, model.MetricSet) else model.MetricSet.from_dict(metric_set.to_dict(full=True))
-
-
 def _plain(text: str) -> str:
     """units joins number and unit with a no-break space for typesetting; a terminal (and a
     grep over its output) wants an ordinary one."""
@@ -121,7 +115,7 @@ def _breakdown(title: str, groups: dict[str, model.Figures], name: str, targets:
 
 def format_table(metric_set: model.MetricSet) -> str:
     """Readable terminal tables: totals, by priority, by category, data quality."""
-    ms = _typed(metric_set)
+    ms = metric_set
     p = ms.period
     targets = ms.targets
     lines = [
@@ -176,7 +170,7 @@ def format_csv(metric_set: model.MetricSet, by: str = "priority") -> str:
     months can be stacked. Nulls are empty cells; numbers keep every digit."""
     if by not in CSV_VIEWS:
         raise UsageError(f"--by {by}: choose one of {', '.join(CSV_VIEWS)}.")
-    ms = _typed(metric_set)
+    ms = metric_set
     head = ["period_start", "period_end"]
     period = [ms.period.start.isoformat(), ms.period.end.isoformat()]
     total_keys = keys("totals", core_only=True)

@@ -1,14 +1,7 @@
-"""Contact-centre interval data (`--contacts`): loading, and service level, abandonment and AHT
-for a period, per channel, and during an incident against a same-time baseline.
+"""Contact-centre interval data (`--contacts`): loading and validating the CSV (SPEC §3.3).
 
-Definitions (used by every document):
-- service level % = 100 × answered_in_sl ÷ offered (config `contacts.sl_denominator: offered`,
-  the default: an abandoned contact counts against service level) or ÷ answered
-  (`sl_denominator: answered`: abandoned contacts are left out);
-- abandonment % = 100 × abandoned ÷ offered;
-- AHT seconds = handle_seconds ÷ answered.
-Ratios are pooled (sums first, then one division), so busy intervals weigh more than quiet
-ones. A ratio with a zero denominator, or a window with no interval rows at all, is null.
+The KPIs computed from it (service level, abandonment, AHT, the incident baseline) are the
+metrics layer's: ccreport/metrics/contacts.py.
 """
 
 from __future__ import annotations
@@ -25,7 +18,6 @@ from .errors import IngestError
 
 COLUMNS = ("interval_start", "channel", "offered", "answered", "abandoned", "answered_in_sl", "handle_seconds")
 COUNT_COLUMNS = ("offered", "answered", "abandoned", "answered_in_sl")
-SUMMARY_KEYS = ("offered", "answered", "abandoned", "service_level_pct", "abandonment_pct", "aht_seconds")
 _OFFSET = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
 _DEFAULT_INTERVAL = pd.Timedelta(minutes=15)
 
@@ -180,101 +172,3 @@ def interval_length(contacts: pd.DataFrame) -> pd.Timedelta:
     """The frame's interval length (from load_contacts, else inferred from the data)."""
     value = contacts.attrs.get("interval")
     return pd.Timedelta(value) if value is not None else _infer_interval(contacts)
-
-
-def sl_method(config: Config) -> str:
-    """How service level is computed, in words, for the output's `sl_method`."""
-    return f"answered within threshold ÷ {config.contacts.sl_denominator}"
-
-
-def _ratio(num: float, den: float, scale: float = 1.0) -> float | None:
-    return None if den <= 0 else scale * float(num) / float(den)
-
-
-def summarise(sums: dict[str, float] | None, config: Config, weeks: int = 1) -> dict:
-    """The six summary keys from pooled sums; counts are divided by `weeks` (a baseline's
-    average week); None sums (no interval rows) → every key null."""
-    if sums is None:
-        return {k: None for k in SUMMARY_KEYS}
-    offered, answered = sums["offered"], sums["answered"]
-    sl_den = offered if config.contacts.sl_denominator == "offered" else answered
-
-    def count(v: float) -> int | float:
-        return int(v) if weeks == 1 else float(v) / weeks
-
-    return {
-        "offered": count(offered),
-        "answered": count(answered),
-        "abandoned": count(sums["abandoned"]),
-        "service_level_pct": _ratio(sums["answered_in_sl"], sl_den, 100.0),
-        "abandonment_pct": _ratio(sums["abandoned"], offered, 100.0),
-        "aht_seconds": _ratio(sums["handle_seconds"], answered),
-    }
-
-
-def _sums(frame: pd.DataFrame) -> dict[str, float] | None:
-    if frame.empty:
-        return None
-    return {c: float(frame[c].sum()) for c in (*COUNT_COLUMNS, "handle_seconds")}
-
-
-def _ns(ts: pd.Timestamp) -> int:
-    return int(pd.Timestamp(ts).tz_convert("UTC").value) if pd.Timestamp(ts).tzinfo else int(pd.Timestamp(ts).value)
-
-
-def _window_mask(contacts: pd.DataFrame, start_ns: int, end_ns: int, length: pd.Timedelta) -> np.ndarray:
-    """Intervals that overlap [start, end): interval_start < end and interval end > start."""
-    t = contacts["interval_start"].to_numpy(dtype="datetime64[ns]").view("i8")
-    return (t < end_ns) & (t + int(length.value) > start_ns)
-
-
-def period_contacts(contacts: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, config: Config) -> dict:
-    """The `contacts` object of the metrics JSON for intervals starting in [start, end)."""
-    t = contacts["interval_start"].to_numpy(dtype="datetime64[ns]").view("i8")
-    inside = contacts[(t >= _ns(start)) & (t < _ns(end))]
-    by_channel: dict[str, dict] = {}
-    if not inside.empty:
-        sums = inside.groupby("channel", observed=True)[[*COUNT_COLUMNS, "handle_seconds"]].sum()
-        sums = sums.sort_values("offered", ascending=False, kind="stable")
-        for name, row in sums.to_dict("index").items():  # one entry per channel (a handful)
-            by_channel[str(name)] = summarise({k: float(v) for k, v in row.items()}, config)
-    return {
-        "sl_method": sl_method(config),
-        "period": summarise(_sums(inside), config),
-        "by_channel": by_channel,
-    }
-
-
-def incident_contact_impact(contacts: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, config: Config) -> dict:
-    """Service level, abandonment and AHT during [start, end) and in the baseline.
-
-    `during` pools the intervals overlapping the window (all channels). The baseline is the same
-    local weekday and wall-clock times in each of the previous `config.contacts.baseline_weeks`
-    weeks (a window shifted by whole weeks on the local clock, so a DST change in between keeps
-    09:00 at 09:00); weeks with no interval rows in that window are skipped; counts are the
-    average per week that had data, ratios are pooled over those weeks. A window with no interval
-    rows gives nulls. Returns {"during": {...}, "baseline": {...}, "baseline_weeks": n used}.
-    """
-    length = interval_length(contacts)
-    tz = config.timezone
-    start = pd.Timestamp(start)
-    end = pd.Timestamp(end)
-    during = contacts[_window_mask(contacts, _ns(start), _ns(end), length)]
-    local_start = start.tz_convert(tz).tz_localize(None)
-    local_end = end.tz_convert(tz).tz_localize(None)
-    pooled: dict[str, float] | None = None
-    weeks = 0
-    for k in range(1, config.contacts.baseline_weeks + 1):  # a handful of weeks
-        shift = pd.Timedelta(weeks=k)
-        s = (local_start - shift).tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
-        e = (local_end - shift).tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
-        week = _sums(contacts[_window_mask(contacts, _ns(s), _ns(e), length)])
-        if week is None:
-            continue
-        weeks += 1
-        pooled = week if pooled is None else {c: pooled[c] + week[c] for c in pooled}
-    return {
-        "during": summarise(_sums(during), config),
-        "baseline": summarise(pooled, config, weeks=max(weeks, 1)),
-        "baseline_weeks": weeks,
-    }

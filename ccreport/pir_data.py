@@ -105,17 +105,10 @@ def major_incident_ids(ingest: IngestResult, period: Any) -> list[str]:
     """IDs of major incidents opened in [period.start, period.end), not cancelled, by opened_at.
 
     The same set as the `major` metric and the monthly report's major-incident list."""
-    inc = ingest.incidents
-    if "major" not in ingest.fields or inc.empty:
-        return []
-    opened = inc["opened_at"]
-    start = pd.Timestamp(period.start).tz_convert("UTC")
-    end = pd.Timestamp(period.end).tz_convert("UTC")
-    major = inc["major"].fillna(False).astype(bool)
-    live = inc["status"].astype("str") != "Cancelled"
-    mask = major & live & opened.notna() & (opened >= start) & (opened < end)
-    chosen = inc[mask.to_numpy()].sort_values("opened_at", kind="stable")
-    return chosen["incident_id"].astype("str").tolist()
+    from .metrics import major_incident_ids as major_ids
+
+    # Which incidents are major is the metrics layer's decision; no SLA config is needed for it.
+    return major_ids(ingest, Config(timezone=period.timezone), period)
 
 
 # --------------------------------------------------------------------------- the facts
@@ -678,7 +671,7 @@ def incident_facts(
         elif resolved <= opened:
             facts.contact_note = "the incident was resolved before it was logged, so there is no window to measure"
         else:
-            from .contacts import incident_contact_impact
+            from .metrics.contacts import incident_contact_impact
 
             facts.contact_window = (opened, resolved)
             facts.contact_impact = incident_contact_impact(contacts, opened, resolved, config)

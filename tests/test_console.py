@@ -33,11 +33,6 @@ def sample():
     return result, compute(result, config, resolve_period(config, month="2026-10"))
 
 
-def typed(ms) -> MetricSet:
-    # MERGE: compute() returns model.MetricSet after the engine rewrite; then this is `ms`.
-    return ms if isinstance(ms, MetricSet) else MetricSet.from_dict(ms.to_dict(full=True))
-
-
 def reference_csv(d: dict, by: str) -> str:
     """The CSV of one view written straight from the metrics JSON object (the old writer)."""
     def cell(v):
@@ -69,7 +64,7 @@ def test_csv_keeps_every_digit_and_matches_the_reference(sample, by):
     text = format_csv(ms, by=by)
     assert text == reference_csv(ms.to_dict(full=True), by)
     # A set read back from its JSON (a saved metrics file) gives the same bytes.
-    assert format_csv(MetricSet.from_json(typed(ms).to_json(full=True)), by=by) == text
+    assert format_csv(MetricSet.from_json(ms.to_json(full=True)), by=by) == text
 
 
 def test_table_labels_come_from_the_registry(sample):
@@ -84,7 +79,7 @@ def test_table_labels_come_from_the_registry(sample):
 
 def test_table_numbers_are_units_text(sample):
     _, ms = sample
-    t = typed(ms)
+    t = ms
     text = format_table(t)
     for k in keys("totals", core_only=True):
         want = units.fmt_figure(k, getattr(t.totals, k), targets=t.targets).replace(units.NBSP, " ")
@@ -108,7 +103,7 @@ def test_each_table_column_has_one_precision(sample):
 def test_a_total_next_to_its_target_is_not_shown_as_the_target(sample):
     """sample_data's October MTTR is 36.03 h against a 36 h target: not "36.0 h"."""
     _, ms = sample
-    t = typed(ms)
+    t = ms
     assert t.targets["mttr_hours"] == 36 and 36 < t.totals.mttr_hours < 36.05
     line = next(ln for ln in format_table(t).splitlines() if "Mean time to resolve" in ln)
     assert line.endswith(" 36.03 h")
@@ -118,7 +113,7 @@ def test_a_total_next_to_its_target_is_not_shown_as_the_target(sample):
 
 def test_the_table_reads_the_typed_set(sample):
     _, ms = sample
-    assert format_table(typed(ms)) == format_table(ms)
+    assert format_table(MetricSet.from_json(ms.to_json(full=True))) == format_table(ms)
 
 
 def test_format_quality(sample):

@@ -7,16 +7,11 @@ import pandas as pd
 import pytest
 
 from ccreport.config import Config
-from ccreport.contacts import (
-    incident_contact_impact,
-    load_contacts,
-    period_contacts,
-    sl_method,
-    summarise,
-)
+from ccreport.contacts import load_contacts
 from ccreport.errors import IngestError
 from ccreport.ingest.result import IngestResult
 from ccreport.metrics import compute
+from ccreport.metrics.contacts import incident_contact_impact, period_contacts, sl_method, summarise
 from ccreport.period import resolve_period
 
 CONFIG = Config(timezone="Europe/London")

@@ -17,14 +17,7 @@ import pytest
 from ccreport.config import Config
 from ccreport.ingest.quality import DataQuality
 from ccreport.ingest.result import IngestResult
-from ccreport.metrics import (
-    AGE_BUCKETS,
-    FORMAT_VERSION,
-    GROUP_KEYS,
-    TOTAL_KEYS,
-    compute,
-    incident_sla,
-)
+from ccreport.metrics import AGE_BUCKETS, FORMAT_VERSION, compute, incident_sla, keys
 from ccreport.console import format_csv, format_table
 from ccreport.period import resolve_period
 
@@ -40,6 +33,9 @@ CONFIG = Config.model_validate(
     }
 )
 OCTOBER = resolve_period(CONFIG, month="2026-10")
+#: The SPEC §4 keys of totals and by_priority, and of a breakdown (docs/metrics.md).
+TOTAL_KEYS = keys("totals", core_only=True)
+GROUP_KEYS = keys("groups")
 
 
 def rec(incident_id: str, **fields) -> dict:
@@ -120,6 +116,12 @@ def ms():
     return compute(example(), CONFIG, OCTOBER)
 
 
+@pytest.fixture(scope="module")
+def full(ms):
+    """The set's --full JSON object (the typed set read as the documents read it)."""
+    return ms.to_dict(full=True)
+
+
 # ---- per-incident SLA ---------------------------------------------------------------------
 
 def test_incident_sla():
@@ -157,7 +159,8 @@ def test_without_known_pauses_nothing_is_subtracted():
 # ---- totals: every SPEC §4 figure -----------------------------------------------------------
 
 def test_totals(ms):
-    t = ms.totals
+    assert ms.totals.opened == 10 and ms.totals.contacts_affected is None  # no contacts_affected here
+    t = ms.to_dict()["totals"]
     assert list(t) == list(TOTAL_KEYS)
     assert t["opened"] == 10  # A B C D E G J K L M
     assert t["resolved"] == 7  # A B C D E H J
@@ -183,7 +186,7 @@ def test_totals(ms):
 
 
 def test_by_priority(ms):
-    bp = ms.by_priority
+    bp = ms.to_dict()["by_priority"]
     assert list(bp) == ["P1", "P2", "P3", "P4", "P5"]  # no Unknown in the input
     assert all(list(v) == list(TOTAL_KEYS) for v in bp.values())
     assert bp["P1"] == {
@@ -216,31 +219,33 @@ def test_by_priority(ms):
                         for k in TOTAL_KEYS}
 
 
-def test_by_category(ms):
-    assert ms.by_category == {
+def test_by_category(ms, full):
+    assert ms.by_category["Software"].opened == 4
+    assert full["by_category"] == {
         "Software": {"opened": 4, "resolved": 3, "mttr_hours": 73.0, "resolution_sla_pct": 100.0},
         "Network": {"opened": 4, "resolved": 2, "mttr_hours": 4.5, "resolution_sla_pct": 50.0},
         "Hardware": {"opened": 1, "resolved": 2, "mttr_hours": 155.5, "resolution_sla_pct": 0.0},
         "Uncategorised": {"opened": 1, "resolved": 0, "mttr_hours": None, "resolution_sla_pct": None},
     }
-    assert list(ms.by_category) == ["Software", "Network", "Hardware", "Uncategorised"]
+    assert list(full["by_category"]) == ["Software", "Network", "Hardware", "Uncategorised"]
 
 
-def test_by_service_and_mtbf(ms):
+def test_by_service_and_mtbf(ms, full):
     assert list(ms.by_service) == ["Telephony", "CRM", "Email", "Not recorded"]
-    tel = ms.by_service["Telephony"]
+    assert ms.by_service["Telephony"].mtbf_hours == pytest.approx((745 - 359) / 4)
+    tel = full["by_service"]["Telephony"]
     assert (tel["opened"], tel["resolved"], tel["mttr_hours"], tel["resolution_sla_pct"]) == (4, 2, 4.5, 50.0)
     # P1/P2 opened in October: A 3 h, B 6 h, G open to the end (278 h), L open to the end (72 h,
     # inside G's outage; SPEC §4 sums outage hours, so it counts again): (745 − 359) ÷ 4.
     assert tel["mtbf_hours"] == pytest.approx((745 - 359) / 4)
-    assert ms.by_service["CRM"] == {"opened": 2, "resolved": 3, "mttr_hours": pytest.approx(409 / 3),
+    assert full["by_service"]["CRM"] == {"opened": 2, "resolved": 3, "mttr_hours": pytest.approx(409 / 3),
                                     "resolution_sla_pct": pytest.approx(200 / 3), "mtbf_hours": None}
-    assert ms.by_service["Email"]["mttr_hours"] is None  # J is invalid
-    assert ms.by_service["Not recorded"]["opened"] == 2  # E and M
+    assert ms.by_service["Email"].mttr_hours is None  # J is invalid
+    assert ms.by_service["Not recorded"].opened == 2  # E and M
 
 
-def test_other_breakdowns(ms):
-    assert ms.by_site == {
+def test_other_breakdowns(ms, full):
+    assert full["by_site"] == {
         "Leeds": {"opened": 1, "resolved": 1, "mttr_hours": 3.0, "resolution_sla_pct": 100.0},
         "Glasgow": {"opened": 1, "resolved": 1, "mttr_hours": 6.0, "resolution_sla_pct": 0.0},
         "Not recorded": {"opened": 8, "resolved": 5, "mttr_hours": pytest.approx((92 + 54 + 48 + 263) / 4),
@@ -251,10 +256,10 @@ def test_other_breakdowns(ms):
     assert ms.by_channel == {} and ms.by_assignment_group == {}
 
 
-def test_trend(ms):
-    assert [t["month"] for t in ms.trend] == [f"{y}-{m:02d}" for y, m in
+def test_trend(ms, full):
+    assert [t.month for t in ms.trend] == [f"{y}-{m:02d}" for y, m in
                                               [(2025, 11), (2025, 12)] + [(2026, i) for i in range(1, 11)]]
-    by_month = {t["month"]: t for t in ms.trend}
+    by_month = {t["month"]: t for t in full["trend"]}
     assert by_month["2026-08"] == {"month": "2026-08", "opened": 1, "resolved": 0, "mttr_hours": None,
                                    "resolution_sla_pct": None, "backlog_end": 1}
     assert by_month["2026-09"] == {"month": "2026-09", "opened": 1, "resolved": 0, "mttr_hours": None,
@@ -265,8 +270,9 @@ def test_trend(ms):
     assert by_month["2025-11"]["opened"] == 0 and by_month["2025-11"]["mttr_hours"] is None
 
 
-def test_weekly(ms):
-    assert ms.weekly == [
+def test_weekly(ms, full):
+    assert ms.weekly[0].week_start == "2026-09-28"
+    assert full["weekly"] == [
         {"week_start": "2026-09-28", "opened": 2, "resolved": 2},  # A C / A H
         {"week_start": "2026-10-05", "opened": 3, "resolved": 3},  # B D E / B C D
         {"week_start": "2026-10-12", "opened": 1, "resolved": 2},  # J / E J
@@ -277,19 +283,20 @@ def test_weekly(ms):
 
 def test_ageing(ms):
     zero = dict.fromkeys(AGE_BUCKETS, 0)
-    assert ms.ageing["buckets"] == list(AGE_BUCKETS)
-    assert ms.ageing["by_priority"] == {
+    assert ms.ageing.buckets == list(AGE_BUCKETS)
+    assert ms.ageing.by_priority == {
         "P1": zero,
         "P2": {**zero, "3-7d": 1, "7-30d": 1},  # L exactly 72 h, G
         "P3": {**zero, "0-1d": 1, ">30d": 1},  # K, I
         "P4": {**zero, "1-3d": 1},  # M exactly 48 h
         "P5": zero,
     }
-    assert ms.ageing["total"] == {"0-1d": 1, "1-3d": 1, "3-7d": 1, "7-30d": 1, ">30d": 1}
+    assert ms.ageing.total == {"0-1d": 1, "1-3d": 1, "3-7d": 1, "7-30d": 1, ">30d": 1}
 
 
-def test_major_incidents(ms):
-    assert ms.major_incidents == [{
+def test_major_incidents(ms, full):
+    assert [m.incident_id for m in ms.major_incidents] == ["A"]
+    assert full["major_incidents"] == [{
         "incident_id": "A", "title": "Incident A", "priority": "P1", "category": "Network",
         "service": "Telephony", "site": "Leeds", "status": "Closed",
         "opened_at": "2026-10-01T11:00:00+01:00", "resolved_at": "2026-10-01T14:00:00+01:00",
@@ -298,8 +305,9 @@ def test_major_incidents(ms):
     }]
 
 
-def test_problem_candidates(ms):
-    assert ms.problem_candidates == [
+def test_problem_candidates(ms, full):
+    assert ms.problem_candidates[0].count == 4
+    assert full["problem_candidates"] == [
         {"category": "Network", "service": "Telephony", "count": 4, "incident_ids": ["A", "B", "G", "L"],
          "reason": "3 or more in the period"},
         # C and D: two of Software/CRM, five days apart. J and K (Software/Email) are 16 days apart.
@@ -308,13 +316,13 @@ def test_problem_candidates(ms):
     ]
 
 
-def test_previous_period(ms):
+def test_previous_period(ms, full):
     prev = ms.previous
-    assert prev["period"].month == "2026-09"
-    assert prev["totals"]["opened"] == 1  # H
-    assert prev["totals"]["resolved"] == 0
-    assert prev["totals"]["backlog_end"] == 2  # H and I at 1 October
-    assert prev["by_category"] == {"Hardware": {"opened": 1, "resolved": 0, "mttr_hours": None,
+    assert prev.period.month == "2026-09"
+    assert prev.totals.opened == 1  # H
+    assert prev.totals.resolved == 0
+    assert prev.totals.backlog_end == 2  # H and I at 1 October
+    assert full["previous"]["by_category"] == {"Hardware": {"opened": 1, "resolved": 0, "mttr_hours": None,
                                                 "resolution_sla_pct": None}}
 
 
@@ -371,19 +379,19 @@ def test_empty_input_counts_zero_statistics_null():
     empty = IngestResult.from_records([], fields=frozenset({"incident_id", "opened_at", "resolved_at", "status",
                                                              "major", "acknowledged_at", "csat"}))
     ms = compute(empty, CONFIG, OCTOBER)
-    assert all(ms.totals[k] == 0 for k in COUNTS)
-    assert all(ms.totals[k] is None for k in TOTAL_KEYS if k not in COUNTS)
+    assert all(getattr(ms.totals, k) == 0 for k in COUNTS)
+    assert all(getattr(ms.totals, k) is None for k in TOTAL_KEYS if k not in COUNTS)
     assert list(ms.by_priority) == ["P1", "P2", "P3", "P4", "P5"]
     assert ms.by_category == {} and ms.major_incidents == [] and ms.problem_candidates == []
-    assert [t["opened"] for t in ms.trend] == [0] * 12
+    assert [t.opened for t in ms.trend] == [0] * 12
     json.dumps(ms.to_dict(full=True), allow_nan=False)
 
 
 def test_a_quiet_month_is_null_not_zero():
     ms = compute(example(), CONFIG, resolve_period(CONFIG, month="2026-06"))
-    assert ms.totals["opened"] == 0 and ms.totals["mttr_hours"] is None
-    assert ms.totals["escalation_rate_pct"] is None and ms.totals["customers_affected"] is None
-    assert ms.totals["backlog_end"] == 0
+    assert ms.totals.opened == 0 and ms.totals.mttr_hours is None
+    assert ms.totals.escalation_rate_pct is None and ms.totals.customers_affected is None
+    assert ms.totals.backlog_end == 0
 
 
 def drop(*names: str) -> list[dict]:
@@ -395,39 +403,39 @@ def test_absent_fields_are_null():
                                                 "escalated_at", "escalation_level", "major")), CONFIG, OCTOBER)
     for key in ("mtta_hours", "response_sla_pct", "customers_affected", "csat_mean", "reopen_rate_pct",
                 "escalation_rate_pct", "major"):
-        assert ms.totals[key] is None, key
-        assert ms.by_priority["P1"][key] is None, key
+        assert getattr(ms.totals, key) is None, key
+        assert getattr(ms.by_priority["P1"], key) is None, key
     assert ms.major_incidents == []
-    assert ms.totals["opened"] == 10 and ms.totals["mttr_hours"] == pytest.approx(466 / 6)
+    assert ms.totals.opened == 10 and ms.totals.mttr_hours == pytest.approx(466 / 6)
 
 
 def test_escalation_from_either_field():
     only_level = compute(IngestResult.from_records(drop("escalated_at")), CONFIG, OCTOBER)
-    assert only_level.totals["escalation_rate_pct"] == pytest.approx(20.0)  # A and K
+    assert only_level.totals.escalation_rate_pct == pytest.approx(20.0)  # A and K
     only_time = compute(IngestResult.from_records(drop("escalation_level")), CONFIG, OCTOBER)
-    assert only_time.totals["escalation_rate_pct"] == pytest.approx(20.0)  # A and G
+    assert only_time.totals.escalation_rate_pct == pytest.approx(20.0)  # A and G
 
 
 def test_without_resolved_at_resolution_figures_are_null():
     ms = compute(IngestResult.from_records(drop("resolved_at")), CONFIG, OCTOBER)
     for key in ("resolved", "backlog_end", "mttr_hours", "median_ttr_hours", "p90_ttr_hours",
                 "resolution_sla_pct", "reopen_rate_pct", "csat_mean"):
-        assert ms.totals[key] is None, key
-    assert ms.totals["opened"] == 10
-    assert ms.trend[-1]["resolved"] is None and ms.trend[-1]["backlog_end"] is None
-    assert ms.ageing["total"] == dict.fromkeys(AGE_BUCKETS, None)
+        assert getattr(ms.totals, key) is None, key
+    assert ms.totals.opened == 10
+    assert ms.trend[-1].resolved is None and ms.trend[-1].backlog_end is None
+    assert ms.ageing.total == dict.fromkeys(AGE_BUCKETS, None)
 
 
 def test_without_status_cancelled_is_null():
     ms = compute(IngestResult.from_records(drop("status")), CONFIG, OCTOBER)
-    assert ms.totals["cancelled"] is None
-    assert ms.totals["opened"] == 11  # F is no longer known to be cancelled
+    assert ms.totals.cancelled is None
+    assert ms.totals.opened == 11  # F is no longer known to be cancelled
 
 
 def test_no_sla_config_means_null_attainment():
     ms = compute(example(), Config(timezone="Europe/London"), OCTOBER)
-    assert ms.totals["resolution_sla_pct"] is None and ms.totals["response_sla_pct"] is None
-    assert ms.totals["mttr_hours"] == pytest.approx(466 / 6)
+    assert ms.totals.resolution_sla_pct is None and ms.totals.response_sla_pct is None
+    assert ms.totals.mttr_hours == pytest.approx(466 / 6)
 
 
 def test_unknown_priority_row_appears_only_when_present():
@@ -435,19 +443,19 @@ def test_unknown_priority_row_appears_only_when_present():
                              resolved_at="2026-10-03T12:00:00Z")]
     ms = compute(IngestResult.from_records(records), CONFIG, OCTOBER)
     assert list(ms.by_priority) == ["P1", "P2", "P3", "P4", "P5", "Unknown"]
-    assert ms.by_priority["Unknown"]["opened"] == 1 and ms.by_priority["Unknown"]["mttr_hours"] == 2.0
-    assert ms.by_priority["Unknown"]["resolution_sla_pct"] is None
-    assert list(ms.ageing["by_priority"]) == ["P1", "P2", "P3", "P4", "P5", "Unknown"]
+    assert ms.by_priority["Unknown"].opened == 1 and ms.by_priority["Unknown"].mttr_hours == 2.0
+    assert ms.by_priority["Unknown"].resolution_sla_pct is None
+    assert list(ms.ageing.by_priority) == ["P1", "P2", "P3", "P4", "P5", "Unknown"]
 
 
 def test_custom_range_trend_ends_with_the_month_of_its_last_day():
     p = resolve_period(CONFIG, start="2026-09-25", end="2026-10-08")
     ms = compute(example(), CONFIG, p)
-    assert ms.trend[-1]["month"] == "2026-10"
+    assert ms.trend[-1].month == "2026-10"
     assert ms.period.month is None
-    assert ms.totals["opened"] == 4  # A C B D
-    assert ms.previous["period"].start.isoformat() == "2026-09-12T00:00:00+01:00"
-    assert ms.weekly[0]["week_start"] == "2026-09-21"
+    assert ms.totals.opened == 4  # A C B D
+    assert ms.previous.period.start.isoformat() == "2026-09-12T00:00:00+01:00"
+    assert ms.weekly[0].week_start == "2026-09-21"
 
 
 # ---- renderings -------------------------------------------------------------------------------
@@ -500,6 +508,7 @@ def test_figures_are_the_same_when_only_the_reports_span_is_prepared(monkeypatch
     every figure must equal the one computed over all incidents (edge cases included: open for
     years, resolved before opened into the span, opened after it, cancelled, no opened_at)."""
     from ccreport import metrics
+    from ccreport.metrics import engine, kernels, prepared
 
     rng = np.random.default_rng(7)
     n = 3000
@@ -522,11 +531,45 @@ def test_figures_are_the_same_when_only_the_reports_span_is_prepared(monkeypatch
     result = IngestResult.from_records(records, fields=frozenset(records[0]))
     for month in ("2025-03", "2026-10"):
         period = resolve_period(config, month=month)
-        lo, hi = metrics.window(period)
-        assert metrics._relevant(metrics._ns(result.incidents["opened_at"]),
-                                 metrics._ns(result.incidents["resolved_at"]), lo, hi).mean() < 0.7
+        lo, hi = prepared.window(period)
+        assert prepared._relevant(kernels._ns(result.incidents["opened_at"]),
+                                  kernels._ns(result.incidents["resolved_at"]), lo, hi).mean() < 0.7
         spanned = metrics.compute(result, config, period).to_dict(full=True)
         with monkeypatch.context() as m:
-            m.setattr(metrics, "window", lambda p: None)
+            m.setattr(engine, "window", lambda p: None)
             everything = metrics.compute(result, config, period).to_dict(full=True)
         assert json.dumps(spanned, sort_keys=True, default=str) == json.dumps(everything, sort_keys=True, default=str)
+
+
+def test_contacts_affected_sums_like_customers_affected():
+    """contacts_affected is a figure (issue 12): the sum over opened in P of the recorded values,
+    in totals and by_priority of --full output only (not a SPEC §4 core key)."""
+    records = [{**r, "contacts_affected": n} for r, n in zip(RECORDS, [10, 5, None, None, None, 900, 20,
+                                                                         7, None, None, None, None, None])]
+    ms = compute(IngestResult.from_records(records), CONFIG, OCTOBER)
+    assert ms.totals.contacts_affected == 35  # A 10 + B 5 + G 20 (F cancelled, H not opened in P)
+    assert ms.by_priority["P1"].contacts_affected == 15 and ms.by_priority["P3"].contacts_affected is None
+    assert "contacts_affected" not in ms.to_dict()["totals"]
+    full = ms.to_dict(full=True)
+    assert full["totals"]["contacts_affected"] == 35 and full["by_priority"]["P2"]["contacts_affected"] == 20
+    assert full["previous"]["totals"]["contacts_affected"] == 7  # H, opened in September
+    assert "contacts_affected" not in full["by_category"]["Network"]
+
+
+def test_json_round_trip(ms):
+    """A saved metrics file reads back into the same set."""
+    from ccreport.metrics import MetricSet
+
+    text = ms.to_json(full=True)
+    assert MetricSet.from_json(text).to_json(full=True) == text
+
+
+def test_trend_and_weekly_use_the_registry_functions(ms):
+    """The trend's month and the week are group codes of the same figure functions: the month
+    of P in the trend equals P's totals; the weeks add up to P's totals."""
+    last = ms.trend[-1]
+    assert (last.opened, last.resolved, last.mttr_hours, last.resolution_sla_pct, last.backlog_end) == (
+        ms.totals.opened, ms.totals.resolved, ms.totals.mttr_hours, ms.totals.resolution_sla_pct,
+        ms.totals.backlog_end)
+    assert sum(w.opened for w in ms.weekly) == ms.totals.opened
+    assert sum(w.resolved for w in ms.weekly) == ms.totals.resolved

@@ -17,7 +17,8 @@ import pypdf
 import pytest
 
 from ccreport.config import Config, load_config
-from ccreport.contacts import incident_contact_impact, load_contacts
+from ccreport.contacts import load_contacts
+from ccreport.metrics.contacts import incident_contact_impact
 from ccreport.document import Callout, Figure, Paragraph, Rag, Section, Table
 from ccreport.documents import common as c
 from ccreport.documents.pir import build_pir, pir_basename, render_pir

@@ -426,7 +426,7 @@ def _contact_impact(x: _X) -> Block:
          _seconds_change(d.get("aht_seconds"), b.get("aht_seconds"))],
     ]
     start, end = f.contact_window or (None, None)
-    from ..contacts import sl_method
+    from ..metrics.contacts import sl_method
 
     return Table(
         [Column("Measure"), Column("During", numeric=True), Column("Baseline", numeric=True), Column("Change", numeric=True)],

@@ -9,6 +9,10 @@ definitions, the "not in this export" rule (`fields`) and the validation of `tar
 
 Adding a figure derived from existing fields is one `metric(...)` field here, plus the
 document that shows it (docs/architecture.md, "Add a metric").
+
+This module imports neither numpy nor pandas (`ccreport.config` validates `targets:` against
+`target_keys()` at import): the figure functions get their numpy kernels from the prepared
+frame they are given (prepared._Data, which wraps metrics/kernels.py).
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ Scope = Literal["totals", "groups", "trend", "service"]
 
 @dataclass(frozen=True)
 class Metric:
-    """What one figure is. `func(d, codes, k, rows)` returns one value per group."""
+    """What one figure is. `func(d, codes, k, rows)` returns one value per group (a figure
+    computed together with others returns a dict of key → values for all of them)."""
 
     key: str
     label: str
@@ -51,13 +56,132 @@ class Metric:
     scopes: tuple[Scope, ...] = ("totals",)
     #: In the SPEC §4 JSON object (False: an extension, printed only with --full).
     core: bool = True
-    #: Computes the figure; None for figures computed together with another (the quantiles).
+    #: Computes the figure; None for a figure computed together with an earlier one (the 90th
+    #: percentile, with the median) or by its own list function (mtbf_hours, lists.py).
     func: Callable[..., list[Any]] | None = None
 
 
 def metric(**kwargs: Any) -> Any:
     """A `Figures` field carrying its Metric definition (the key is the field's name)."""
     return dataclasses.field(default=None, metadata={"metric": kwargs})
+
+
+# --------------------------------------------------------------------------------------------
+# The figure functions, one per SPEC §4 definition. `d` is the prepared frame (prepared._Data,
+# which also provides the numpy kernels, so this module imports no numpy); `codes`/`k` give the
+# grouping (all zeros and k=1 for totals, priorities, a breakdown's values, trend months,
+# weeks); `rows` is the set of the figure's population. Each returns one value per group.
+
+
+def _none(k: int) -> list[None]:
+    return [None] * k
+
+
+def _opened(d: Any, codes: Any, k: int, opened: Any) -> list[int]:
+    """opened: incidents with opened_at in P (not cancelled)."""
+    return d.counts(codes, k, opened)
+
+
+def _resolved(d: Any, codes: Any, k: int, resolved: Any) -> list[int | None]:
+    """resolved: incidents with resolved_at in P (not cancelled); null without resolved_at."""
+    return d.counts(codes, k, resolved) if d.has("resolved_at") else _none(k)
+
+
+def _cancelled(d: Any, codes: Any, k: int, cancelled: Any) -> list[int | None]:
+    """cancelled: cancelled incidents with opened_at in P; null without a status field."""
+    return d.counts(codes, k, cancelled) if d.has("status") else _none(k)
+
+
+def _backlog(d: Any, codes: Any, k: int, backlog: Any) -> list[int | None]:
+    """backlog_end: opened_at < end and (resolved_at missing or ≥ end); null without
+    resolved_at (every incident would look open)."""
+    return d.counts(codes, k, backlog) if d.has("resolved_at") else _none(k)
+
+
+def _major(d: Any, codes: Any, k: int, opened: Any) -> list[int | None]:
+    """major: opened in P with major = true (null without a major flag in the input)."""
+    if not d.has("major"):
+        return _none(k)
+    return d.counts(codes, k, d.where(opened, d.major))
+
+
+def _mtta(d: Any, codes: Any, k: int, opened: Any) -> list[float | None]:
+    """mtta_hours: mean acknowledged_at − opened_at over opened with acknowledged_at (a
+    negative time to acknowledge is invalid and left out)."""
+    if not d.has("acknowledged_at"):
+        return _none(k)
+    return d.means(codes, k, d.where(opened, d.tta_ok), d.tta)
+
+
+def _mttr(d: Any, codes: Any, k: int, resolved: Any) -> list[float | None]:
+    """mttr_hours: mean ttr over resolved (ttr ≥ 0)."""
+    if not d.has("resolved_at"):
+        return _none(k)
+    return d.means(codes, k, d.where(resolved, d.ttr_ok), d.ttr)
+
+
+def _ttr_quantiles(d: Any, codes: Any, k: int, resolved: Any) -> dict[str, list[float | None]]:
+    """median_ttr_hours and p90_ttr_hours over resolved (ttr ≥ 0), linear interpolation (one
+    sort gives both)."""
+    if not d.has("resolved_at"):
+        return {"median_ttr_hours": _none(k), "p90_ttr_hours": _none(k)}
+    med, p90 = d.percentiles(codes, k, d.where(resolved, d.ttr_ok), d.ttr, (50, 90))
+    return {"median_ttr_hours": med, "p90_ttr_hours": p90}
+
+
+def _resolution_sla(d: Any, codes: Any, k: int, resolved: Any) -> list[float | None]:
+    """resolution_sla_pct: 100 × resolved in P whose SLA clock ≤ the `resolve` target ÷ resolved
+    in P whose priority has a `resolve` target (negative ttr left out of both)."""
+    if not d.has("resolved_at"):
+        return _none(k)
+    return d.pcts(codes, k, d.where(resolved, d.res_has), d.res_met)
+
+
+def _response_sla(d: Any, codes: Any, k: int, opened: Any) -> list[float | None]:
+    """response_sla_pct: the same for acknowledged_at against `respond`, over opened in P with
+    acknowledged_at whose priority has a `respond` target."""
+    if not d.has("acknowledged_at"):
+        return _none(k)
+    return d.pcts(codes, k, d.where(opened, d.resp_has), d.resp_met)
+
+
+def _reopen_rate(d: Any, codes: Any, k: int, resolved: Any) -> list[float | None]:
+    """reopen_rate_pct: 100 × resolved with reopen_count > 0 ÷ resolved (those whose
+    reopen_count is recorded; a blank count is unknown, not 0)."""
+    if not (d.has("reopen_count") and d.has("resolved_at")):
+        return _none(k)
+    return d.pcts(codes, k, d.where(resolved, d.reopen_known), d.reopened)
+
+
+def _escalation_rate(d: Any, codes: Any, k: int, opened: Any) -> list[float | None]:
+    """escalation_rate_pct: 100 × opened with escalated_at or escalation_level > 0 ÷ opened
+    (whichever of the two fields the input has; null with neither)."""
+    if not (d.has("escalated_at") or d.has("escalation_level")):
+        return _none(k)
+    return d.pcts(codes, k, opened, d.escalated)
+
+
+def _customers(d: Any, codes: Any, k: int, opened: Any) -> list[int | None]:
+    """customers_affected: sum over opened of the recorded figures (null when no opened
+    incident has one)."""
+    if not d.has("customers_affected"):
+        return _none(k)
+    return d.int_sums(codes, k, d.where(opened, d.customers_ok), d.customers)
+
+
+def _contacts(d: Any, codes: Any, k: int, opened: Any) -> list[int | None]:
+    """contacts_affected: the same as customers_affected, for contacts_affected."""
+    if not d.has("contacts_affected"):
+        return _none(k)
+    return d.int_sums(codes, k, d.where(opened, d.contacts_ok), d.contacts)
+
+
+def _csat(d: Any, codes: Any, k: int, resolved: Any) -> list[float | None]:
+    """csat_mean: mean csat over resolved with csat."""
+    if not (d.has("csat") and d.has("resolved_at")):
+        return _none(k)
+    return d.means(codes, k, d.where(resolved, d.csat_ok), d.csat)
+
 
 
 @dataclass
@@ -69,52 +193,52 @@ class Figures:
     """
 
     opened: int | None = metric(
-        label="Opened", unit="count", population="opened", scopes=("totals", "groups", "trend"),
+        label="Opened", unit="count", population="opened", func=_opened, scopes=("totals", "groups", "trend"),
         term="Opened", definition="Incidents logged in the month (cancelled ones are counted separately).")
     resolved: int | None = metric(
-        label="Resolved", unit="count", population="resolved", fields=("resolved_at", "closed_at"),
+        label="Resolved", unit="count", population="resolved", fields=("resolved_at", "closed_at"), func=_resolved,
         scopes=("totals", "groups", "trend"),
         term="Resolved", definition="Incidents resolved in the month, whenever they were logged.")
     cancelled: int | None = metric(
-        label="Cancelled", unit="count", population="cancelled", fields=("status",))
+        label="Cancelled", unit="count", population="cancelled", fields=("status",), func=_cancelled)
     backlog_end: int | None = metric(
         label="Backlog at period end", unit="count", population="backlog", fields=("resolved_at", "closed_at"),
-        higher_is_better=False, scopes=("totals", "trend"),
+        higher_is_better=False, scopes=("totals", "trend"), func=_backlog,
         term="Backlog", definition="Incidents logged before the end of the month and not resolved by then.")
-    major: int | None = metric(label="Major incidents", unit="count", population="opened", fields=("major",))
+    major: int | None = metric(label="Major incidents", unit="count", population="opened", fields=("major",), func=_major)
     mtta_hours: float | None = metric(
         label="Mean time to acknowledge", unit="minutes", population="opened", fields=("acknowledged_at",),
-        higher_is_better=False, target="mtta_hours")
+        higher_is_better=False, target="mtta_hours", func=_mtta)
     mttr_hours: float | None = metric(
         label="Mean time to resolve", unit="hours", population="resolved", fields=("resolved_at", "closed_at"),
-        higher_is_better=False, target="mttr_hours", scopes=("totals", "groups", "trend"))
+        higher_is_better=False, target="mttr_hours", scopes=("totals", "groups", "trend"), func=_mttr)
     median_ttr_hours: float | None = metric(
         label="Median time to resolve", unit="hours", population="resolved", fields=("resolved_at", "closed_at"),
-        higher_is_better=False)
+        higher_is_better=False, func=_ttr_quantiles)
     p90_ttr_hours: float | None = metric(
         label="90th percentile time to resolve", unit="hours", population="resolved",
         fields=("resolved_at", "closed_at"), higher_is_better=False)
     resolution_sla_pct: float | None = metric(
         label="Resolution SLA met", unit="pct", population="resolved", fields=("resolved_at", "closed_at"),
-        higher_is_better=True, target="resolution_sla_pct", scopes=("totals", "groups", "trend"))
+        higher_is_better=True, target="resolution_sla_pct", scopes=("totals", "groups", "trend"), func=_resolution_sla)
     response_sla_pct: float | None = metric(
         label="Response SLA met", unit="pct", population="opened", fields=("acknowledged_at",),
-        higher_is_better=True, target="response_sla_pct")
+        higher_is_better=True, target="response_sla_pct", func=_response_sla)
     reopen_rate_pct: float | None = metric(
         label="Reopen rate", unit="pct", population="resolved", fields=("reopen_count",),
-        higher_is_better=False, target="reopen_rate_pct")
+        higher_is_better=False, target="reopen_rate_pct", func=_reopen_rate)
     escalation_rate_pct: float | None = metric(
         label="Escalation rate", unit="pct", population="opened", fields=("escalated_at", "escalation_level"),
-        higher_is_better=False, target="escalation_rate_pct")
+        higher_is_better=False, target="escalation_rate_pct", func=_escalation_rate)
     customers_affected: int | None = metric(
         label="Customers affected", unit="count", population="opened", fields=("customers_affected",),
-        higher_is_better=False)
+        higher_is_better=False, func=_customers)
     csat_mean: float | None = metric(
         label="Mean CSAT (1-5)", unit="score", population="resolved", fields=("csat",),
-        higher_is_better=True, target="csat_mean")
+        higher_is_better=True, target="csat_mean", func=_csat)
     contacts_affected: int | None = metric(
         label="Contacts affected", unit="count", population="opened", fields=("contacts_affected",),
-        higher_is_better=False, core=False)
+        higher_is_better=False, core=False, func=_contacts)
     mtbf_hours: float | None = metric(
         label="Mean time between failures", unit="hours", population="services",
         fields=("resolved_at", "closed_at"), higher_is_better=True, scopes=("service",), core=False)
@@ -130,8 +254,12 @@ BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
 
 
 def keys(scope: Scope, *, core_only: bool = False) -> tuple[str, ...]:
-    """The keys of the figures a scope carries, in JSON order."""
-    return tuple(m.key for m in METRICS if scope in m.scopes and (m.core or not core_only))
+    """The keys of the figures a scope carries, in JSON order (registry order; in the trend a
+    month's flows come first, then the backlog at its end)."""
+    chosen = [m for m in METRICS if scope in m.scopes and (m.core or not core_only)]
+    if scope == "trend":
+        chosen.sort(key=lambda m: m.population == "backlog")  # stable: the rest keep their order
+    return tuple(m.key for m in chosen)
 
 
 def target_keys() -> tuple[str, ...]:

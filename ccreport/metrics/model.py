@@ -20,7 +20,7 @@ from .definitions import Figures, keys
 FORMAT_VERSION = 1
 AGE_BUCKETS = ("0-1d", "1-3d", "3-7d", "7-30d", ">30d")
 #: The trend's JSON key order (SPEC §4).
-TREND_ORDER = ("opened", "resolved", "mttr_hours", "resolution_sla_pct", "backlog_end")
+TREND_ORDER = keys("trend")
 
 
 def figures_to_dict(f: Figures, scope: str, *, full: bool) -> dict[str, Any]:

@@ -1,0 +1,144 @@
+"""The metrics layer's numpy kernels: column → array conversions and per-group reductions.
+
+Owns the array representation every figure is computed from (timestamps as int64 UTC
+nanoseconds with sentinels for "missing", priorities and grouping fields as integer codes) and
+the small reductions over a row set (`count`, `mean`, `pct`, ... : one `numpy.bincount` of the
+group codes of the set's rows). Nothing here knows what a figure means; `definitions` does.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .. import calendars
+from ..schema import PRIORITIES, UNKNOWN_PRIORITY
+
+NS_PER_HOUR = 3_600_000_000_000
+_BIG = np.iinfo(np.int64).max  # stands for a missing timestamp ("never")
+_NAT = np.iinfo(np.int64).min
+PRIORITY_LABELS = (*PRIORITIES, UNKNOWN_PRIORITY)
+#: Label for a missing service, site, channel or assignment group.
+NOT_RECORDED = "Not recorded"
+
+
+# ---- columns → arrays ---------------------------------------------------------------------
+
+def _picker(subset: np.ndarray | None) -> Callable[[np.ndarray], np.ndarray]:
+    """Indexes full-length arrays by `subset` (all of them when None)."""
+    return (lambda a: a) if subset is None else (lambda a: a[subset])
+
+
+def _ns(values: pd.Series) -> np.ndarray:
+    """A tz-aware datetime Series as int64 UTC nanoseconds (NaT → int64 minimum)."""
+    return calendars._utc_ns(values)
+
+
+def _priority_codes(priority: pd.Series) -> np.ndarray:
+    """0..4 for P1..P5, 5 for Unknown, missing or anything else."""
+    cat = priority if isinstance(priority.dtype, pd.CategoricalDtype) else priority.astype("category")
+    # Map the column's own categories onto P1..P5/Unknown, then look the codes up.
+    lookup = np.array(
+        [PRIORITY_LABELS.index(str(c)) if str(c) in PRIORITY_LABELS else len(PRIORITIES)
+         for c in cat.cat.categories] + [len(PRIORITIES)],
+        dtype=np.int64,
+    )
+    return lookup[cat.cat.codes.to_numpy()]  # code −1 (missing) picks the last entry
+
+
+def _is_cancelled(status: pd.Series) -> np.ndarray:
+    cat = status if isinstance(status.dtype, pd.CategoricalDtype) else status.astype("category")
+    flags = np.array([str(c) == "Cancelled" for c in cat.cat.categories] + [False], dtype=bool)
+    return flags[cat.cat.codes.to_numpy()]
+
+
+def _hours(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(b − a) in hours; NaN where either is missing."""
+    out = (b - a) / NS_PER_HOUR
+    out[(a == _NAT) | (b == _NAT)] = np.nan
+    return out
+
+
+def _dim_codes(values: pd.Series, na_label: str) -> tuple[np.ndarray, list[str]]:
+    """Integer codes and labels of a grouping column; missing values get `na_label`."""
+    cat = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("category")
+    codes = cat.cat.codes.to_numpy().astype(np.int64)
+    labels = [str(c) for c in cat.cat.categories]
+    if (codes < 0).any():
+        if na_label in labels:
+            na = labels.index(na_label)
+        else:
+            labels.append(na_label)
+            na = len(labels) - 1
+        codes = np.where(codes < 0, na, codes)
+    return codes, labels
+
+
+def _float(values: pd.Series) -> np.ndarray:
+    if isinstance(values.dtype, pd.api.extensions.ExtensionDtype):
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
+
+
+# ---- reductions over a row set ----------------------------------------------------------------
+# A set is an int array of row positions; `codes` (full length) gives each row's group and `k`
+# the number of groups (all zeros and k = 1 for totals). Each returns one value per group.
+
+def _where(rows: np.ndarray, cond: np.ndarray) -> np.ndarray:
+    """The rows of a set for which a full-length condition holds."""
+    return rows[cond[rows]]
+
+
+def _count(codes: np.ndarray, k: int, rows: np.ndarray) -> np.ndarray:
+    return np.bincount(codes[rows], minlength=k)
+
+
+def _total(codes: np.ndarray, k: int, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    return np.bincount(codes[rows], weights=values[rows], minlength=k)
+
+
+def _ratio(num: float, den: float, scale: float = 1.0) -> float | None:
+    """num ÷ den × scale, None over an empty set."""
+    return None if den <= 0 else scale * float(num) / float(den)
+
+
+def _ints(values: np.ndarray) -> list[int]:
+    return [int(v) for v in values]
+
+
+def counts(codes: np.ndarray, k: int, rows: np.ndarray) -> list[int]:
+    """How many rows of the set fall in each group."""
+    return _ints(_count(codes, k, rows))
+
+
+def means(codes: np.ndarray, k: int, rows: np.ndarray, values: np.ndarray) -> list[float | None]:
+    """Mean of `values` over the set's rows, per group (None for an empty group)."""
+    return [_ratio(s, c) for s, c in zip(_total(codes, k, rows, values), _count(codes, k, rows))]
+
+
+def pcts(codes: np.ndarray, k: int, rows: np.ndarray, hit: np.ndarray) -> list[float | None]:
+    """100 × rows where `hit` ÷ rows, per group."""
+    return [_ratio(a, b, 100.0) for a, b in zip(_count(codes, k, _where(rows, hit)), _count(codes, k, rows))]
+
+
+def int_sums(codes: np.ndarray, k: int, rows: np.ndarray, values: np.ndarray) -> list[int | None]:
+    """Sum of `values` over the set's rows, rounded to an int, per group (None when empty)."""
+    sums, n = _total(codes, k, rows, values), _count(codes, k, rows)
+    return [int(round(s)) if c else None for s, c in zip(sums, n)]
+
+
+def percentiles(codes: np.ndarray, k: int, rows: np.ndarray, values: np.ndarray,
+                qs: tuple[float, ...]) -> list[list[float | None]]:
+    """For each q in `qs`, the q-th percentile (linear interpolation) per group; one sort."""
+    v, groups = values[rows], codes[rows]
+    order = np.lexsort((v, groups))
+    v, groups = v[order], groups[order]
+    bounds = np.searchsorted(groups, np.arange(k + 1))
+    out: list[list[float | None]] = [[None] * k for _ in qs]
+    for g in np.flatnonzero(np.diff(bounds)):  # groups with values: a handful of priorities
+        part = v[bounds[g]:bounds[g + 1]]
+        for i, q in enumerate(qs):
+            out[i][g] = float(np.percentile(part, q))
+    return out
