@@ -372,8 +372,7 @@ def pir(state: State, inputs, preset, mapping, sheet, events_file, incidents, al
     """
     from .documents.pir import render_pir
     from .lock import output_lock
-    from .narrative import load_narrative
-    from .pir_data import find_incident, major_incident_ids
+    from .pir import find_incident, load_narrative, major_incident_ids
 
     if not incidents and not all_major:
         raise click.UsageError("name an incident with --incident ID, or use --all-major with --month.")

@@ -24,10 +24,10 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from . import calendars
-from .config import Config
-from .errors import IngestError
-from .ingest.result import IngestResult
+from .. import calendars
+from ..config import Config
+from ..errors import IngestError
+from ..ingest.result import IngestResult
 from .narrative import Action, Narrative, Regulatory
 
 NS_PER_HOUR = 3_600_000_000_000
@@ -510,7 +510,7 @@ def update_cadence(config: Config, priority: str, cadence: Mapping[str, float] |
         mapping = getattr(config, "update_cadence", None) or {}
         value = mapping.get(priority) if isinstance(mapping, Mapping) else None
     if value is not None:
-        from .config import parse_duration
+        from ..config import parse_duration
 
         return parse_duration(value), "config"
     if priority in DEFAULT_CADENCE_HOURS:
@@ -634,7 +634,7 @@ def incident_facts(
     comms_rule: str = PER_AUDIENCE,
 ) -> PirFacts:
     """Everything a PIR shows about one incident, computed once."""
-    from .metrics import incident_sla
+    from ..metrics import incident_sla
 
     pos = find_incident(ingest, incident_id)
     sub = _subset(ingest, pos)
@@ -678,7 +678,7 @@ def incident_facts(
         elif resolved <= opened:
             facts.contact_note = "the incident was resolved before it was logged, so there is no window to measure"
         else:
-            from .contacts import incident_contact_impact
+            from ..contacts import incident_contact_impact
 
             facts.contact_window = (opened, resolved)
             facts.contact_impact = incident_contact_impact(contacts, opened, resolved, config)
