@@ -162,7 +162,7 @@ def compute_metrics(state: State, result, month, date_from, date_to, contacts_fi
     period = resolve_period(cfg, month=month, start=date_from, end=date_to)
     contacts = None
     if contacts_file:
-        from .contacts import load_contacts
+        from .ingest.contacts import load_contacts
 
         contacts = load_contacts(contacts_file, cfg)
     return compute(result, cfg, period, contacts=contacts)
@@ -301,7 +301,7 @@ def _render_groups(state, result, ms, split_by, jobs, contacts_file, formats, ou
                    docx_template, pdf_variant, slug):
     """One monthly report per group, in parallel processes; returns {group: (paths, summary)}."""
     from .batch import GroupJob, group_slug, run_jobs, split_ingest
-    from .contacts import load_contacts
+    from .ingest.contacts import load_contacts
     from .period import Period  # noqa: F401  (the MetricSet carries its period)
 
     contacts = load_contacts(contacts_file, state.config) if contacts_file else None
@@ -395,7 +395,7 @@ def pir(state: State, inputs, preset, mapping, sheet, events_file, incidents, al
         find_incident(result, incident_id)  # unknown IDs fail before anything is written
     contacts = None
     if contacts_file:
-        from .contacts import load_contacts
+        from .ingest.contacts import load_contacts
 
         contacts = load_contacts(contacts_file, state.config)
     with output_lock(out):
@@ -548,7 +548,7 @@ def _demo_pir(state: State, src: Path, out: Path, result, ms) -> None:
     majors = result.incidents[result.incidents["major"].fillna(False).astype(bool)]
     biggest = majors.sort_values("customers_affected", ascending=False).iloc[0]["incident_id"]
     contacts = None
-    from .contacts import load_contacts
+    from .ingest.contacts import load_contacts
 
     contacts = load_contacts(str(src / "contacts.csv"), state.config)
     render_pir(biggest, result, state.config, ["pdf", "docx", "html", "md"], out, contacts=contacts)

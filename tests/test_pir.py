@@ -17,12 +17,13 @@ import pypdf
 import pytest
 
 from ccreport.config import Config, load_config
-from ccreport.contacts import incident_contact_impact, load_contacts
+from ccreport.contacts import incident_contact_impact
 from ccreport.document import Callout, Figure, Paragraph, Rag, Section, Table
 from ccreport.documents import common as c
 from ccreport.documents.pir import build_pir, pir_basename, render_pir
 from ccreport.errors import IngestError
 from ccreport.ingest import IngestResult, load, load_events
+from ccreport.ingest.contacts import load_contacts
 from ccreport.metrics import incident_sla
 from ccreport.pir.narrative import load_narrative, loads_narrative
 from ccreport.period import month_period

@@ -149,8 +149,7 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
                        markers=tuple(config.missing_values))
     n = len(raw.frame)
     quality.rows_read += n
-    rows_no = raw.row_numbers if raw.row_numbers is not None else pd.Series(
-        np.arange(2, n + 2), index=raw.frame.index)
+    rows_no = raw.rows()
     if preset_name == "auto":
         preset = PRESETS[mapping.preset] if mapping and mapping.preset else detect(raw.headers)
         log.info("%s: detected preset %s", path, preset.name)
@@ -509,7 +508,7 @@ def load_events(path: str | Path, config: Config, result: IngestResult | None = 
     f = raw.frame
     markers = set(config.missing_values)
     quality = DataQuality()
-    rows_no = pd.Series(np.arange(2, len(f) + 2), index=f.index)
+    rows_no = raw.rows()
     ts = normalise.parse_timestamps(_blank_missing(f[by_key["timestamp"]], markers), field="timestamp",
                                     tz=config.timezone, dayfirst=config.dayfirst if config.dayfirst is not None else True,
                                     quality=quality, rows=rows_no, file=str(path))

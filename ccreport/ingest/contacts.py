@@ -1,0 +1,169 @@
+"""Contact-centre interval data (`--contacts`, SPEC §3.3): reading and validating the CSV.
+
+    load_contacts(path, config) -> DataFrame      one row per interval and channel
+    infer_interval(frame) -> Timedelta            the interval length the rows show
+
+The file is read by the incident readers (`readers.read_csv`), so its decoding (UTF-8 with or
+without BOM, UTF-16, Windows-1252), delimiter sniffing and row numbers are those of every other
+input: a message names the file, the spreadsheet row (the header is row 1, the first data row
+is row 2) and the column. The figures computed from the frame (service level, abandonment,
+AHT) belong to the metrics layer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..config import Config
+from ..errors import IngestError
+from ..schema import CONTACT_COUNT_FIELDS, CONTACT_FIELDS
+from . import readers
+
+_OFFSET = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
+_DEFAULT_INTERVAL = pd.Timedelta(minutes=15)
+
+
+def _fail(path: Path, row: int | None, column: str | None, problem: str) -> IngestError:
+    where = f"{path}"
+    if row is not None:
+        where += f": row {row}"
+    if column is not None:
+        where += f", column {column}" if row is not None else f": column {column}"
+    return IngestError(f"{where}: {problem}")
+
+
+def _column_name(header: str) -> str:
+    """A header as the contacts columns are named: 'Answered In SL' == 'answered_in_sl'."""
+    return header.strip().lower().replace(" ", "_")
+
+
+def load_contacts(path: str | Path, config: Config) -> pd.DataFrame:
+    """Read and validate a contacts CSV (SPEC §3.3) into a typed frame.
+
+    Returns columns interval_start (datetime64[ns, UTC]), channel (category), offered,
+    answered, abandoned, answered_in_sl (int64) and handle_seconds (float64), sorted by
+    interval_start then channel; `attrs["interval"]` holds the interval length (the most
+    common gap between consecutive intervals of a channel; 15 minutes if it cannot be told).
+
+    interval_start is ISO 8601 with an offset (exact) or naive local time in the configured
+    timezone; a naive time in the autumn repeated hour is the first occurrence the first time it
+    appears for a channel and the second occurrence the second time; one in the spring gap is
+    shifted forward. Every problem is an IngestError naming the file, the spreadsheet row
+    (header = row 1) and the column. A header row without data gives an empty frame.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise IngestError(f"{path}: contacts file not found.")
+    if path.stat().st_size == 0:
+        raise _fail(path, None, None, "the file is empty; a contacts CSV needs a header row naming "
+                    f"{', '.join(CONTACT_FIELDS)}.")
+    table = readers.read_csv(path, noun="contact intervals", allow_empty=True)
+    key_of: dict[str, str] = {}
+    for header, key in zip(table.headers, table.frame.columns):
+        key_of.setdefault(_column_name(header), key)  # a repeated header: the first one counts
+    missing = [c for c in CONTACT_FIELDS if c not in key_of]
+    if missing:
+        raise _fail(path, None, None, f"missing column(s) {', '.join(missing)}; a contacts CSV needs "
+                    f"{', '.join(CONTACT_FIELDS)}.")
+    # Plain text columns (as every validation below expects), trimmed.
+    raw = pd.DataFrame({c: table.frame[key_of[c]].astype("str").str.strip() for c in CONTACT_FIELDS})
+    rows = table.rows().to_numpy()
+    out: dict[str, pd.Series] = {}
+
+    for col in (*CONTACT_COUNT_FIELDS, "handle_seconds"):
+        cell = raw[col]
+        num = pd.to_numeric(cell, errors="coerce")
+        bad = num.isna().to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            value = cell.iloc[i]
+            problem = "is empty; give a number (0 for none)." if value == "" else f"{value!r} is not a number."
+            raise _fail(path, int(rows[i]), col, problem)
+        values = num.to_numpy(dtype=np.float64)
+        bad = values < 0
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise _fail(path, int(rows[i]), col, f"{cell.iloc[i]} is negative.")
+        if col in CONTACT_COUNT_FIELDS:
+            bad = values != np.floor(values)
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise _fail(path, int(rows[i]), col, f"{cell.iloc[i]} is not a whole number of contacts.")
+            out[col] = pd.Series(values.astype(np.int64), index=raw.index)
+        else:
+            out[col] = pd.Series(values, index=raw.index)
+
+    for small, big in (("answered", "offered"), ("abandoned", "offered"), ("answered_in_sl", "answered")):
+        bad = (out[small] > out[big]).to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise _fail(path, int(rows[i]), small, f"{out[small].iloc[i]} is more than {big} ({out[big].iloc[i]}).")
+
+    channel = raw["channel"]
+    bad = (channel == "").to_numpy()
+    if bad.any():
+        raise _fail(path, int(rows[np.flatnonzero(bad)[0]]), "channel", "is empty.")
+
+    out["interval_start"] = _parse_starts(raw["interval_start"], channel, config, path, rows)
+    frame = pd.DataFrame(
+        {
+            "interval_start": out["interval_start"],
+            "channel": channel.astype("category"),
+            **{c: out[c] for c in CONTACT_COUNT_FIELDS},
+            "handle_seconds": out["handle_seconds"],
+        }
+    )
+    dup = frame.duplicated(["interval_start", "channel"], keep="first").to_numpy()
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        raise _fail(path, int(rows[i]), "interval_start",
+                    f"the interval {raw['interval_start'].iloc[i]} for channel {channel.iloc[i]!r} appears twice.")
+    frame = frame.sort_values(["interval_start", "channel"], kind="stable").reset_index(drop=True)
+    frame.attrs["interval"] = infer_interval(frame)
+    return frame
+
+
+def _parse_starts(cell: pd.Series, channel: pd.Series, config: Config, path: Path, rows: np.ndarray) -> pd.Series:
+    has_offset = cell.str.contains(_OFFSET, regex=True).to_numpy()
+    result = pd.Series(pd.NaT, index=cell.index, dtype="datetime64[ns, UTC]")
+    if has_offset.any():
+        parsed = pd.to_datetime(cell[has_offset], format="ISO8601", utc=True, errors="coerce")
+        result[has_offset] = parsed.dt.as_unit("ns")
+    naive = ~has_offset
+    if naive.any():
+        local = pd.to_datetime(cell[naive], format="ISO8601", errors="coerce")
+        if isinstance(local.dtype, pd.DatetimeTZDtype):  # pragma: no cover - guarded by the regex
+            local = local.dt.tz_localize(None)
+        # In the repeated autumn hour, the first row of a channel at a given wall time is the
+        # first (summer-time) occurrence, the next one the second.
+        first_seen = (
+            pd.DataFrame({"c": channel[naive].to_numpy(), "t": local.to_numpy()})
+            .groupby(["c", "t"], sort=False, dropna=False).cumcount().to_numpy() == 0
+        )
+        try:
+            aware = local.dt.tz_localize(config.timezone, ambiguous=first_seen, nonexistent="shift_forward")
+        except (ValueError, TypeError) as err:  # pragma: no cover - defensive
+            raise _fail(path, None, "interval_start", f"cannot place local times in {config.timezone}: {err}")
+        result[naive] = aware.dt.tz_convert("UTC").dt.as_unit("ns")
+    bad = result.isna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        value = cell.iloc[i]
+        problem = "is empty." if value == "" else f"{value!r} is not a date-time like 2026-10-01T08:00:00+01:00."
+        raise _fail(path, int(rows[i]), "interval_start", problem)
+    return result
+
+
+def infer_interval(frame: pd.DataFrame) -> pd.Timedelta:
+    """The interval length of a contacts frame: the most common gap between consecutive
+    intervals of a channel (15 minutes when the rows cannot tell)."""
+    if len(frame) < 2:
+        return _DEFAULT_INTERVAL
+    gaps = frame.groupby("channel", observed=True)["interval_start"].diff().dropna()
+    gaps = gaps[gaps > pd.Timedelta(0)]
+    if gaps.empty:
+        return _DEFAULT_INTERVAL
+    return pd.Timedelta(gaps.mode().min())
