@@ -28,9 +28,9 @@ from .. import calendars
 from ..config import Config
 from ..errors import IngestError
 from ..ingest.result import IngestResult
+from ..schema import NS_PER_HOUR
 from .narrative import Action, Narrative, Regulatory
 
-NS_PER_HOUR = 3_600_000_000_000
 _NAT = np.iinfo(np.int64).min
 
 #: Update cadence (hours) per priority when the config names none: P1 every 30 minutes, P2
