@@ -175,8 +175,8 @@ def compute_metrics(state: State, result, month, date_from, date_to, contacts_fi
               help="Contact-centre interval data CSV (service level, abandonment, AHT).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--full", is_flag=True, help="JSON: add the extended sections documents use (see docs/metrics.md).")
-@click.option("--by", type=click.Choice(["totals", "priority", *DIMENSIONS, "trend"]), default="priority", show_default=True,
-              help="CSV: which breakdown to print.")
+@click.option("--by", type=click.Choice(["totals", "priority", *DIMENSIONS, "trend"]), default="priority",
+              show_default=True, help="CSV: which breakdown to print.")
 @click.pass_obj
 def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, date_from, date_to,
             contacts_file, fmt, full, by) -> None:
