@@ -19,9 +19,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from .errors import UsageError
-
-SPLIT_FIELDS = ("site", "service", "assignment_group", "category", "channel")
-NOT_RECORDED = "Not recorded"
+from .schema import DIMENSIONS, NOT_RECORDED
 
 
 @dataclass
@@ -53,8 +51,8 @@ def group_slug(group: str) -> str:
 
 def split_ingest(ingest: Any, dimension: str) -> dict[str, Any]:
     """The IngestResult of each group; incidents without a value go to "Not recorded"."""
-    if dimension not in SPLIT_FIELDS:
-        raise UsageError(f"--split-by {dimension!r}: use one of {', '.join(SPLIT_FIELDS)}.")
+    if dimension not in DIMENSIONS:
+        raise UsageError(f"--split-by {dimension!r}: use one of {', '.join(DIMENSIONS)}.")
     if dimension not in ingest.fields:
         raise UsageError(f"--split-by {dimension}: the export has no {dimension} column.")
     keys = ingest.incidents[dimension].astype("object").fillna(NOT_RECORDED).astype(str)

@@ -18,10 +18,11 @@ import click
 
 from . import __version__
 from .errors import CcreportError, QualityError
+from .ingest.presets import PRESET_HELP, PRESET_NAMES
+from .schema import DIMENSIONS
 
 log = logging.getLogger("ccreport")
 
-HELP_PRESET = "Export format: auto (detect from the header row), canonical, servicenow, jira, pagerduty, zendesk, freshservice."
 HELP_MAPPING = "YAML column map for exports no preset knows (see README, 'Mapping files')."
 HELP_MONTH = "Reporting month: YYYY-MM, 'previous' (default) or 'current', in the configured timezone."
 
@@ -54,9 +55,8 @@ def add_options(options: list[Callable]) -> Callable:
 
 input_options = add_options([
     click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False)),
-    click.option("--preset", type=click.Choice(["auto", "canonical", "servicenow", "jira", "pagerduty",
-                                                "zendesk", "freshservice"]),
-                 default=None, envvar="CCREPORT_PRESET", help=HELP_PRESET),
+    click.option("--preset", type=click.Choice(PRESET_NAMES),
+                 default=None, envvar="CCREPORT_PRESET", help=PRESET_HELP),
     click.option("--mapping", type=click.Path(dir_okay=False), default=None, envvar="CCREPORT_MAPPING",
                  help=HELP_MAPPING),
     click.option("--sheet", default=None, help="XLSX sheet to read (default: the first)."),
@@ -164,7 +164,7 @@ def compute_metrics(state: State, result, month, date_from, date_to, contacts_fi
     period = resolve_period(cfg, month=month, start=date_from, end=date_to)
     contacts = None
     if contacts_file:
-        from .contacts import load_contacts
+        from .ingest.contacts import load_contacts
 
         contacts = load_contacts(contacts_file, cfg)
     return compute(result, cfg, period, contacts=contacts)
@@ -177,9 +177,8 @@ def compute_metrics(state: State, result, month, date_from, date_to, contacts_fi
               help="Contact-centre interval data CSV (service level, abandonment, AHT).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--full", is_flag=True, help="JSON: add the extended sections documents use (see docs/metrics.md).")
-@click.option("--by", type=click.Choice(["totals", "priority", "category", "service", "site", "channel",
-                                         "assignment_group", "trend"]), default="priority", show_default=True,
-              help="CSV: which breakdown to print.")
+@click.option("--by", type=click.Choice(["totals", "priority", *DIMENSIONS, "trend"]), default="priority",
+              show_default=True, help="CSV: which breakdown to print.")
 @click.pass_obj
 def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, date_from, date_to,
             contacts_file, fmt, full, by) -> None:
@@ -254,7 +253,7 @@ def deliver(state: State, files: list[Path], to, cc=(), subject=None, summary=No
 @click.option("--contacts", "contacts_file", type=click.Path(dir_okay=False), default=None,
               help="Contact-centre interval data CSV: service level, abandonment and AHT during incidents.")
 @document_options
-@click.option("--split-by", type=click.Choice(["site", "service", "assignment_group", "category", "channel"]),
+@click.option("--split-by", type=click.Choice(DIMENSIONS),
               default=None, help="Also write one report per group (recipients per group from email.groups).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="With --split-by: render this many groups in parallel processes.")
@@ -303,7 +302,7 @@ def _render_groups(state, result, ms, split_by, jobs, contacts_file, formats, ou
                    docx_template, pdf_variant, slug):
     """One monthly report per group, in parallel processes; returns {group: (paths, summary)}."""
     from .batch import GroupJob, group_slug, run_jobs, split_ingest
-    from .contacts import load_contacts
+    from .ingest.contacts import load_contacts
     from .period import Period  # noqa: F401  (the MetricSet carries its period)
 
     contacts = load_contacts(contacts_file, state.config) if contacts_file else None
@@ -374,8 +373,7 @@ def pir(state: State, inputs, preset, mapping, sheet, events_file, incidents, al
     """
     from .documents.pir import render_pir
     from .lock import output_lock
-    from .narrative import load_narrative
-    from .pir_data import find_incident, major_incident_ids
+    from .pir import find_incident, load_narrative, major_incident_ids
 
     if not incidents and not all_major:
         raise click.UsageError("name an incident with --incident ID, or use --all-major with --month.")
@@ -398,7 +396,7 @@ def pir(state: State, inputs, preset, mapping, sheet, events_file, incidents, al
         find_incident(result, incident_id)  # unknown IDs fail before anything is written
     contacts = None
     if contacts_file:
-        from .contacts import load_contacts
+        from .ingest.contacts import load_contacts
 
         contacts = load_contacts(contacts_file, state.config)
     with output_lock(out):
@@ -414,9 +412,8 @@ def pir(state: State, inputs, preset, mapping, sheet, events_file, incidents, al
 @click.argument("strategy_file", type=click.Path(dir_okay=False))
 @click.option("--data", "data_inputs", multiple=True, type=click.Path(dir_okay=False),
               help="Incident export(s): adds an evidence section from the last 12 months (repeatable).")
-@click.option("--preset", default=None, envvar="CCREPORT_PRESET",
-              type=click.Choice(["auto", "canonical", "servicenow", "jira", "pagerduty", "zendesk", "freshservice"]),
-              help=HELP_PRESET)
+@click.option("--preset", default=None, envvar="CCREPORT_PRESET", type=click.Choice(PRESET_NAMES),
+              help=PRESET_HELP)
 @click.option("--coverage", is_flag=True, help="Add a criteria-coverage appendix (the strategy-check findings).")
 @document_options
 @click.pass_obj
@@ -551,7 +548,7 @@ def _demo_pir(state: State, src: Path, out: Path, result, ms) -> None:
     majors = result.incidents[result.incidents["major"].fillna(False).astype(bool)]
     biggest = majors.sort_values("customers_affected", ascending=False).iloc[0]["incident_id"]
     contacts = None
-    from .contacts import load_contacts
+    from .ingest.contacts import load_contacts
 
     contacts = load_contacts(str(src / "contacts.csv"), state.config)
     render_pir(biggest, result, state.config, ["pdf", "docx", "html", "md"], out, contacts=contacts)

@@ -11,13 +11,14 @@ import os
 import re
 import zoneinfo
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
 from . import yamlio
 from .errors import ConfigError
 from .metrics.definitions import target_keys
+from .ingest.presets import PRESET_NAMES
 from .schema import PRIORITIES
 
 DEFAULT_CONFIG_NAME = "ccreport.yaml"
@@ -191,7 +192,9 @@ class ContactsSettings(_Strict):
     baseline_weeks: int = 4
 
 
-Priority = Annotated[str, Field(pattern=r"^P[1-5]$")]
+Priority = Literal[PRIORITIES]
+#: `auto` or a name from the preset registry.
+PresetName = Literal[PRESET_NAMES]
 
 
 class Config(_Strict):
@@ -208,7 +211,7 @@ class Config(_Strict):
     email: Email = Email()
     contacts: ContactsSettings = ContactsSettings()
     # Defaults for command-line options (the command line and CCREPORT_* still win).
-    preset: Literal["auto", "canonical", "servicenow", "jira", "pagerduty", "zendesk", "freshservice"] | None = None
+    preset: PresetName | None = None
     mapping: str | None = None
     out: str | None = None
     format: str | None = None
@@ -302,7 +305,3 @@ def load_config(path: str | Path | None = None, *, env: dict[str, str] | None = 
             raise ConfigError(f"environment: {err.errors()[0]['loc']}: {err.errors()[0]['msg']}") from None
         raise yamlio.pydantic_error(doc, err) from None
 
-
-def sla_for(config: Config) -> dict[str, SlaTarget]:
-    """Per-priority SLA targets (only priorities with an entry)."""
-    return {p: config.sla[p] for p in PRIORITIES if p in config.sla}

@@ -36,10 +36,6 @@ class IngestError(CcreportError):
     """An input file cannot be read or normalised."""
 
 
-class MetricsError(CcreportError):
-    """The metrics cannot be computed for the requested period."""
-
-
 class RenderError(CcreportError):
     """A document could not be rendered or written."""
 

@@ -1,7 +1,9 @@
-"""The canonical incident schema (SPEC §3.1): field names, types and status/priority values.
+"""The canonical schema (SPEC §3.1, §3.3): the only copy of every field name, enumeration and
+unit constant the rest of the code shares.
 
-Every reader and preset produces a frame with exactly these columns; metrics and documents
-rely on nothing else.
+Every reader and preset produces a frame with exactly the FIELDS columns; metrics and documents
+rely on nothing else. The command line's choices (`--split-by`, `--by`) and the breakdowns
+are built from DIMENSIONS; the label of a missing dimension value is NOT_RECORDED.
 """
 
 from __future__ import annotations
@@ -12,6 +14,17 @@ DONE_STATUSES = ("Resolved", "Closed")
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 UNKNOWN_PRIORITY = "Unknown"
 UNCATEGORISED = "Uncategorised"
+
+#: The fields incidents are grouped by (breakdowns, `--split-by`, `--by`), in report order.
+DIMENSIONS = ("category", "service", "site", "channel", "assignment_group")
+#: The group of incidents whose dimension is empty ("Uncategorised" for category).
+NOT_RECORDED = "Not recorded"
+
+#: Nanoseconds per unit of time: timestamps are int64 nanoseconds since the epoch, UTC.
+NS_PER_MINUTE = 60_000_000_000
+NS_PER_HOUR = 3_600_000_000_000
+NS_PER_DAY = 86_400_000_000_000
+SECONDS_PER_DAY = 86_400
 
 TEXT_FIELDS = (
     "incident_id",
@@ -46,7 +59,6 @@ INT_FIELDS = (
 )
 FLOAT_FIELDS = ("csat",)
 BOOL_FIELDS = ("major",)
-CATEGORICAL_FIELDS = ("priority", "status")
 
 #: Column order of the canonical frame.
 FIELDS = (
@@ -92,3 +104,8 @@ EVENT_TYPES = (
     "closed",
     "state",
 )
+
+#: Columns of the contact-centre interval data (SPEC §3.3 --contacts), and its counts.
+CONTACT_FIELDS = ("interval_start", "channel", "offered", "answered", "abandoned", "answered_in_sl",
+                  "handle_seconds")
+CONTACT_COUNT_FIELDS = ("offered", "answered", "abandoned", "answered_in_sl")

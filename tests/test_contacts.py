@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 from ccreport.config import Config
-from ccreport.contacts import load_contacts
+from ccreport.ingest.contacts import load_contacts
+from ccreport.metrics.contacts import (
+    incident_contact_impact,
+    period_contacts,
+    sl_method,
+    summarise,
+)
 from ccreport.errors import IngestError
 from ccreport.ingest.result import IngestResult
 from ccreport.metrics import compute
@@ -62,9 +68,9 @@ def test_repeated_autumn_hour_in_local_time(tmp_path):
 @pytest.mark.parametrize(
     "body, message",
     [
-        ("2026-10-06T09:00:00Z,Voice,ten,9,1,8,1800\n", r"row 1, column offered: 'ten' is not a number"),
+        ("2026-10-06T09:00:00Z,Voice,ten,9,1,8,1800\n", r"row 2, column offered: 'ten' is not a number"),
         ("2026-10-06T09:00:00Z,Voice,10,9,1,8,1800\n2026-10-06T09:30:00Z,Voice,10,,1,8,1800\n",
-         "row 2, column answered: is empty"),
+         "row 3, column answered: is empty"),
         ("2026-10-06T09:00:00Z,Voice,10,9,-1,8,1800\n", "column abandoned: -1 is negative"),
         ("2026-10-06T09:00:00Z,Voice,10.5,9,1,8,1800\n", "not a whole number"),
         ("2026-10-06T09:00:00Z,Voice,10,11,0,8,1800\n", "answered: 11 is more than offered"),
@@ -72,10 +78,11 @@ def test_repeated_autumn_hour_in_local_time(tmp_path):
         ("2026-10-06T09:00:00Z,,10,9,1,8,1800\n", "column channel: is empty"),
         ("yesterday,Voice,10,9,1,8,1800\n", "column interval_start: 'yesterday' is not a date-time"),
         ("2026-10-06T09:00:00Z,Voice,10,9,1,8,1800\n2026-10-06T10:00:00+01:00,Voice,1,1,0,1,1\n",
-         "row 2, column interval_start: .* appears twice"),
+         "row 3, column interval_start: .* appears twice"),
     ],
 )
 def test_bad_rows_are_one_line_errors_naming_file_row_and_column(tmp_path, body, message):
+    # Rows are spreadsheet rows, as in every ingest message: the header is row 1.
     p = write(tmp_path, body)
     with pytest.raises(IngestError, match=message) as info:
         load_contacts(p, CONFIG)

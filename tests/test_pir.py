@@ -17,17 +17,17 @@ import pypdf
 import pytest
 
 from ccreport.config import Config, load_config
-from ccreport.contacts import load_contacts
 from ccreport.metrics.contacts import incident_contact_impact
 from ccreport.document import Callout, Figure, Paragraph, Rag, Section, Table
 from ccreport.documents import common as c
 from ccreport.documents.pir import build_pir, pir_basename, render_pir
 from ccreport.errors import IngestError
 from ccreport.ingest import IngestResult, load, load_events
+from ccreport.ingest.contacts import load_contacts
 from ccreport.metrics import incident_sla
-from ccreport.narrative import load_narrative, loads_narrative
+from ccreport.pir.narrative import load_narrative, loads_narrative
 from ccreport.period import month_period
-from ccreport.pir_data import (
+from ccreport.pir.facts import (
     ANY_UPDATE,
     find_incident,
     incident_facts,

@@ -9,7 +9,7 @@ import pytest
 
 from ccreport.document import Callout, Paragraph, Section, Table
 from ccreport.errors import ConfigError
-from ccreport.narrative import (
+from ccreport.pir.narrative import (
     inline_markdown,
     load_narrative,
     loads_narrative,

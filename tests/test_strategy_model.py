@@ -28,7 +28,7 @@ from ccreport.strategy import (
     raci_table,
     regulatory_requirements,
 )
-from ccreport.strategy.calendar import occurrences
+from ccreport.strategy.exercises import occurrences
 from ccreport.strategy.model import Exercise
 
 ROOT = Path(__file__).resolve().parent.parent

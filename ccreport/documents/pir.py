@@ -40,8 +40,8 @@ from ..document import (
     Table,
     md_escape,
 )
-from ..narrative import Narrative, inline_markdown, markdown_blocks, plain_text, text_blocks
-from ..pir_data import (
+from ..pir.narrative import Narrative, inline_markdown, markdown_blocks, plain_text, text_blocks
+from ..pir.facts import (
     ANY_UPDATE,
     PER_AUDIENCE,
     AudienceReview,

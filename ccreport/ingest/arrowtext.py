@@ -15,10 +15,6 @@ import pyarrow.compute as pc
 _NULL = pa.scalar(None, pa.string())
 
 
-def is_text(col: pd.Series) -> bool:
-    return isinstance(col.dtype, pd.StringDtype) or col.dtype == object
-
-
 def to_arrow(col: pd.Series) -> pa.ChunkedArray | pa.Array:
     """The column as an Arrow string array (no copy for Arrow-backed str columns)."""
     arr = getattr(col.array, "_pa_array", None)

@@ -19,13 +19,14 @@ import pyarrow as pa
 from ..schema import (
     BOOL_FIELDS,
     DATETIME_FIELDS,
+    DIMENSIONS,
     EVENT_FIELDS,
     FIELDS,
     FLOAT_FIELDS,
     INT_FIELDS,
 )
 
-CATEGORY_COLUMNS = ("category", "service", "channel", "site", "assignment_group", "priority", "status")
+CATEGORY_COLUMNS = (*DIMENSIONS, "priority", "status")
 TS_DTYPE = "datetime64[ns, UTC]"
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .. import yamlio
-from ..schema import FIELDS, STATUSES
+from ..schema import FIELDS, PRIORITIES, STATUSES
 
 HISTORY_KEYS = ("event_time", "state", "level", "sequence")
 
@@ -49,7 +49,7 @@ class Mapping(BaseModel):
     @classmethod
     def _known_priorities(cls, v: dict[str, str]) -> dict[str, str]:
         for label, p in v.items():
-            if p not in ("P1", "P2", "P3", "P4", "P5"):
+            if p not in PRIORITIES:
                 raise ValueError(f"{label!r} maps to {p!r}, which is not one of P1–P5")
         return v
 

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import IngestError
-from ..schema import PRIORITIES, STATUSES, UNKNOWN_PRIORITY
+from ..schema import STATUSES, UNKNOWN_PRIORITY
 from .frame import TS_DTYPE
 from .quality import DataQuality
 
@@ -135,14 +135,6 @@ def normalise_level(raw: pd.Series, levels: dict[str, int]) -> pd.Series:
 _CANONICAL_STATUS = {s.lower(): s for s in STATUSES}
 _CANONICAL_STATUS.update({"canceled": "Cancelled", "in-progress": "In Progress",
                           "inprogress": "In Progress", "onhold": "On Hold", "on-hold": "On Hold"})
-
-
-def status_lookup(labels, states: dict[str, str]) -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    for u in labels:
-        key = str(u).strip().lower()
-        out[u] = states.get(key) or _CANONICAL_STATUS.get(key)
-    return out
 
 
 def normalise_status(raw: pd.Series, states: dict[str, str]) -> pd.Series:
@@ -468,7 +460,3 @@ def decide_dayfirst(
                 quality.add(None, col, "dates are ambiguous (no day above 12); read as day-first. "
                             "Set `dayfirst` in ccreport.yaml to be sure", path)
     return decided
-
-
-def priorities_valid(values: pd.Series) -> bool:
-    return bool(values.isin([*PRIORITIES, UNKNOWN_PRIORITY]).all())

@@ -16,11 +16,16 @@ from ..errors import IngestError, UsageError
 from ..schema import (
     BOOL_FIELDS,
     DATETIME_FIELDS,
+    DIMENSIONS,
     DONE_STATUSES,
+    EVENT_FIELDS,
     EVENT_TYPES,
     FIELDS,
     FLOAT_FIELDS,
     INT_FIELDS,
+    REQUIRED,
+    SECONDS_PER_DAY,
+    TEXT_FIELDS,
     UNCATEGORISED,
     UNKNOWN_PRIORITY,
 )
@@ -110,8 +115,7 @@ def _blank_missing(col: pd.Series, markers: set[str]) -> pd.Series:
 
 
 #: Low-cardinality fields worth dictionary-encoding while reading.
-_DICTIONARY_FIELDS = ("category", "subcategory", "service", "channel", "site", "assignment_group",
-                      "priority", "status", "impact", "urgency", "major")
+_DICTIONARY_FIELDS = (*DIMENSIONS, "subcategory", "priority", "status", "impact", "urgency", "major")
 
 
 #: Fields pyarrow may parse while reading (ISO timestamps, numbers).
@@ -149,8 +153,7 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
                        markers=tuple(config.missing_values))
     n = len(raw.frame)
     quality.rows_read += n
-    rows_no = raw.row_numbers if raw.row_numbers is not None else pd.Series(
-        np.arange(2, n + 2), index=raw.frame.index)
+    rows_no = raw.rows()
     if preset_name == "auto":
         preset = PRESETS[mapping.preset] if mapping and mapping.preset else detect(raw.headers)
         log.info("%s: detected preset %s", path, preset.name)
@@ -196,7 +199,7 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
             if ids is not None and ids.duplicated().any():
                 is_history = keep_record = True
                 hist_time, hist_seq = t, s
-    required = ("incident_id",) if is_history and not keep_record else ("incident_id", "opened_at")
+    required = ("incident_id",) if is_history and not keep_record else REQUIRED
     for field_ in required:
         if field_ not in source:
             raise missing_column_error(path, field_, raw.headers, preset)
@@ -218,9 +221,8 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
     ts_cols = {f: cols[f] for f in DATETIME_FIELDS if f in cols}
     if hist_time:
         ts_cols["_event_time"] = _coalesce_repeats(raw, hist_time)
-    # ServiceNow's REST Table API returns stored date-times in UTC, whatever the instance's
-    # display timezone; list exports show the user's local time.
-    tz = "UTC" if preset.name == "servicenow" and raw.json_root == "result" else config.timezone
+    # Some tools' APIs answer in UTC whatever the display timezone (Preset.utc_json_roots).
+    tz = "UTC" if raw.json_root is not None and raw.json_root in preset.utc_json_roots else config.timezone
     # ISO columns parse on the fast path; only the others need day-first evidence.
     general = {}
     for f, c in ts_cols.items():
@@ -242,12 +244,11 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
 
     # Every timestamp parser has already set aside times outside 1970–2099 (Excel's zero date,
     # a year typed as 2106) and reported them.
-    # PagerDuty: acknowledgements list, seconds columns, last_status_change_at.
-    if preset.name == "pagerduty":
-        _pagerduty_extras(raw, by_key, rows, cols, fields, config, quality, rows_no, path, markers)
+    # Times a tool gives in other shapes (an acknowledgements list, seconds after opening,
+    # the last status change), as its preset declares them.
+    _derived_times(preset, raw, by_key, rows, cols, fields, quality, rows_no, path, markers)
 
-    for f in ("incident_id", "title", "description", "category", "subcategory", "service", "channel",
-              "site", "assignment_group", "root_cause", "resolution_notes", "problem_id"):
+    for f in TEXT_FIELDS:
         if f in cols:
             rows[f] = cols[f]
     if "status" in cols:
@@ -281,7 +282,7 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
                     num = num.where(~out)
             rows[f] = num
     if "major" in cols:
-        val, bad = normalise.normalise_bool(cols["major"], any_text_true=preset.name == "freshservice")
+        val, bad = normalise.normalise_bool(cols["major"], any_text_true=preset.major_any_text)
         _report(bad, rows_no, "major", "is not true/false; left empty", cols["major"], quality, path)
         rows["major"] = val
     rows["priority"] = normalise.normalise_priority(
@@ -332,21 +333,26 @@ def _report(bad: pd.Series, rows_no: pd.Series, field_: str, what: str, values: 
         quality.add(None, field_, f"{n - 5} more values {what}", path)
 
 
-def _pagerduty_extras(raw, by_key, rows, cols, fields, config, quality, rows_no, path, markers) -> None:
+def _derived_times(preset: Preset, raw: readers.RawTable, by_key: dict[str, str], rows: pd.DataFrame,
+                   cols: dict[str, pd.Series], fields: set[str], quality: DataQuality, rows_no: pd.Series,
+                   path: str, markers: set[str]) -> None:
+    """Timestamps from the columns a preset declares for them (PagerDuty's API export gives
+    acknowledgements as a list, response times as seconds, and the last status change)."""
     frame = raw.frame
     opened = rows.get("opened_at")
-    if "acknowledgements" in frame.columns and "acknowledged_at" not in rows:
-        first_ack = frame["acknowledgements"].map(
+    acks = preset.acknowledgements_list
+    if acks and acks in frame.columns and "acknowledged_at" not in rows:
+        first_ack = frame[acks].map(
             lambda v: v[0].get("at") if isinstance(v, list) and v and isinstance(v[0], dict) else None)
         rows["acknowledged_at"] = normalise.parse_timestamps(first_ack, field="acknowledged_at", tz="UTC",
                                                              dayfirst=True, quality=quality, rows=rows_no, file=path)
         fields.add("acknowledged_at")
-    for col_name, target in (("seconds_to_first_ack", "acknowledged_at"), ("seconds_to_resolve", "resolved_at")):
+    for col_name, target in preset.seconds_after_opened:
         key = find_column(by_key, (col_name,))
         if key and opened is not None:
             secs, bad = normalise.normalise_number(_blank_missing(frame[key], markers))
             # Beyond ten years is not a response time (and would overflow the timestamp).
-            bad = bad | (secs.notna() & ~secs.between(0, 10 * 365 * 86400)).fillna(False).astype(bool)
+            bad = bad | (secs.notna() & ~secs.between(0, 10 * 365 * SECONDS_PER_DAY)).fillna(False).astype(bool)
             _report(bad, rows_no, col_name, "is not a number of seconds from 0 to 10 years; left empty",
                     frame[key], quality, path)
             secs = secs.where(~bad)
@@ -354,17 +360,13 @@ def _pagerduty_extras(raw, by_key, rows, cols, fields, config, quality, rows_no,
                                                  field=target, quality=quality, rows=rows_no, file=path)
             rows[target] = rows[target].where(rows[target].notna(), derived) if target in rows else derived.astype(TS_DTYPE)
             fields.add(target)
-    key = find_column(by_key, ("last_status_change_at",))
+    key = find_column(by_key, (preset.resolved_at_last_change,)) if preset.resolved_at_last_change else None
     if key and "status" in cols and "resolved_at" not in rows:
         changed = normalise.parse_timestamps(_blank_missing(frame[key], markers), field="resolved_at", tz="UTC",
                                              dayfirst=True, quality=quality, rows=rows_no, file=path)
         resolved = cols["status"].astype("str").str.lower().eq("resolved")
         rows["resolved_at"] = changed.where(resolved.to_numpy())
         fields.add("resolved_at")
-    key = find_column(by_key, ("urgency",))
-    if key and "urgency" not in rows:
-        rows["urgency"] = frame[key].astype("str").str.lower().map({"high": 1, "low": 3}).astype("Float64").astype("Int64")
-        fields.add("urgency")
 
 
 def _finish(frame: pd.DataFrame, quality: DataQuality) -> pd.DataFrame:
@@ -439,7 +441,7 @@ def load(
     """Read, normalise and combine export files into one IngestResult."""
     if not paths:
         raise UsageError("no input files; name one or more incident exports.")
-    if preset not in ("auto", *PRESETS):
+    if preset != "auto" and preset not in PRESETS:
         raise UsageError(f"unknown preset {preset!r}; use one of auto, {', '.join(PRESETS)}.")
     if isinstance(mapping, (str, Path)):
         mapping = load_mapping(mapping)
@@ -499,7 +501,7 @@ def load_events(path: str | Path, config: Config, result: IngestResult | None = 
     raw = readers.read(path)
     by_key = {header_key(h): k for h, k in zip(raw.headers, raw.frame.columns)}
     by_key = {k: v for k, v in by_key.items()}
-    for name in ("incident_id", "timestamp", "type", "text", "author", "audience"):
+    for name in EVENT_FIELDS:
         if header_key(name) in by_key:
             by_key[name] = by_key[header_key(name)]
     for need in ("incident_id", "timestamp", "type"):
@@ -509,7 +511,7 @@ def load_events(path: str | Path, config: Config, result: IngestResult | None = 
     f = raw.frame
     markers = set(config.missing_values)
     quality = DataQuality()
-    rows_no = pd.Series(np.arange(2, len(f) + 2), index=f.index)
+    rows_no = raw.rows()
     ts = normalise.parse_timestamps(_blank_missing(f[by_key["timestamp"]], markers), field="timestamp",
                                     tz=config.timezone, dayfirst=config.dayfirst if config.dayfirst is not None else True,
                                     quality=quality, rows=rows_no, file=str(path))

@@ -1,19 +1,23 @@
 """Presets: how each real tool's export maps onto the canonical schema, and `auto` detection.
 
 A preset is data, not code: candidate source headers per canonical field (matched without
-regard to case, spaces or underscores), the tool's state vocabulary, extra priority labels and
-the headers that identify it. Tool quirks that need code (PagerDuty's nested JSON, seconds
-columns, ServiceNow event logs) are flagged here and handled in pipeline/history.
+regard to case, spaces or underscores), the tool's state vocabulary, extra priority labels,
+the headers that identify it, and each quirk of the tool as a declared field (an event log,
+UTC times in its REST API, times given as seconds after opening ...). The pipeline reads
+those fields and never a preset's name. PRESETS is the registry: the command line's
+`--preset` choices and help, the config's `preset` key and `auto` detection all come from it,
+so adding a tool is one `Preset(...)` entry below plus its test data.
+
+This module stays light (no pandas): the CLI imports it to build its options.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 
 from ..errors import IngestError
-from ..schema import FIELDS
+from ..schema import FIELDS, REQUIRED
 
 
 def header_key(h: str) -> str:
@@ -36,6 +40,20 @@ class Preset:
     levels: dict[str, int] = field(default_factory=dict)
     #: Event-log columns: (time column candidates, sequence column candidates).
     event_log: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+    #: JSON container keys (readers.RawTable.json_root) whose date-times are UTC whatever the
+    #: configured timezone: a REST API answering in UTC while list exports show local time.
+    utc_json_roots: tuple[str, ...] = ()
+    #: `major` holds a type name rather than yes/no: any text that is not false means major.
+    major_any_text: bool = False
+    #: A JSON list column of acknowledgements: the first one's "at" is acknowledged_at (when
+    #: no column gives it). Like resolved_at_last_change, an API timestamp: naive means UTC.
+    acknowledgements_list: str | None = None
+    #: (source column, canonical field): times given as seconds after opened_at; they fill
+    #: the field where it is empty.
+    seconds_after_opened: tuple[tuple[str, str], ...] = ()
+    #: The time of the last status change: resolved_at of the incidents whose status reads
+    #: "resolved", when no column gives resolved_at.
+    resolved_at_last_change: str | None = None
 
 
 _SN_STATES = {
@@ -98,6 +116,9 @@ SERVICENOW = Preset(
                 "5 - planning": "P5"},
     levels=_SN_LEVELS,
     event_log=(("sys_updated_at", "sys_updated_on", "updated"), ("sys_mod_count", "updates")),
+    # The REST Table API ({"result": [...]}) returns stored date-times in UTC, whatever the
+    # instance's display timezone; list exports show the user's local time.
+    utc_json_roots=("result",),
 )
 
 JIRA = Preset(
@@ -160,12 +181,17 @@ PAGERDUTY = Preset(
         "acknowledged_at": ("acknowledged_at",),
         "resolved_at": ("resolved_at", "resolved_on"),
         "escalation_level": ("escalation_count", "escalations", "assignment_count"),
+        "urgency": ("urgency",),
     },
     signature=("incident_number", "urgency", "escalation_policy.summary", "service.summary",
                "last_status_change_at", "seconds_to_first_ack", "seconds_to_resolve",
                "priority_name", "escalation_count", "html_url", "incident_key", "team_name",
                "service_name"),
     states={"triggered": "New", "acknowledged": "In Progress", "resolved": "Resolved"},
+    levels={"high": 1, "low": 3},
+    acknowledgements_list="acknowledgements",
+    seconds_after_opened=(("seconds_to_first_ack", "acknowledged_at"), ("seconds_to_resolve", "resolved_at")),
+    resolved_at_last_change="last_status_change_at",
 )
 
 ZENDESK = Preset(
@@ -219,12 +245,18 @@ FRESHSERVICE = Preset(
     priorities={"urgent": "P1"},
     # Freshservice impact/urgency are Low/Medium/High; canonical 1 = high.
     levels={"high": 1, "medium": 2, "low": 3, "3": 1, "2": 2, "1": 3},
+    # 'Major incident type' names the type of a major incident, and is empty otherwise.
+    major_any_text=True,
 )
 
+#: The registry, in the order the help lists them.
 PRESETS: dict[str, Preset] = {
     p.name: p for p in (CANONICAL, SERVICENOW, JIRA, PAGERDUTY, ZENDESK, FRESHSERVICE)
 }
+#: Every `--preset` value: `auto` (detect from the header row) and each preset.
 PRESET_NAMES = ("auto", *PRESETS)
+#: The `--preset` help text.
+PRESET_HELP = f"Export format: auto (detect from the header row), {', '.join(PRESETS)}."
 
 
 def find_column(headers_by_key: dict[str, str], candidates: tuple[str, ...]) -> str | None:
@@ -247,8 +279,8 @@ def detect(headers: list[str]) -> Preset:
     for p in PRESETS.values():
         hits = sum(header_key(s) in keys for s in p.signature)
         scores[p.name] = hits / max(len(p.signature), 1) + hits * 0.01
-    canonical_ok = all(k in keys for k in ("incidentid", "openedat"))
-    best = max((n for n in scores if n != "canonical"), key=lambda n: scores[n])
+    canonical_ok = all(header_key(k) in keys for k in REQUIRED)
+    best = max((n for n in scores if n != CANONICAL.name), key=lambda n: scores[n])
     if canonical_ok:
         canon_hits = sum(header_key(f) in keys for f in FIELDS)
         if canon_hits >= 3 and scores[best] < 0.25:
@@ -269,6 +301,8 @@ def _shown(header: str) -> str:
 
 
 def missing_column_error(path: str, field_: str, headers: list[str], preset: Preset) -> IngestError:
+    import difflib  # the error path only: the CLI imports this module at start-up
+
     wanted = preset.columns.get(field_, (field_,))
     pool = {header_key(h): h for h in headers}
     close: list[str] = []

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -47,6 +48,14 @@ class RawTable:
     row_numbers: pd.Series | None = None
     #: Container key of a JSON export ("incidents", "result" or None for a bare array).
     json_root: str | None = None
+
+    def rows(self) -> pd.Series:
+        """The spreadsheet row number of each frame row, as every message names it: the
+        header is row 1, so the first data row is row 2 (XLSX keeps the sheet's own numbers,
+        blank rows skipped; JSON numbers its records from 1)."""
+        if self.row_numbers is not None:
+            return self.row_numbers
+        return pd.Series(np.arange(2, len(self.frame) + 2), index=self.frame.index)
 
 
 def unique_keys(headers: list[str]) -> list[str]:
@@ -173,9 +182,14 @@ def sniff_delimiter(sample: str) -> str:
 
 
 def read_csv(p: Path, dictionary: Callable[[list[str]], set[str]] | None = None,
-             typed: Callable[[list[str]], set[str]] | None = None, markers: tuple[str, ...] = ()) -> RawTable:
+             typed: Callable[[list[str]], set[str]] | None = None, markers: tuple[str, ...] = (),
+             *, noun: str = "incidents", allow_empty: bool = False) -> RawTable:
     """A CSV export, parsed by pyarrow straight from a read-only memory map of the file (no
-    copy into Python bytes; UTF-16 and cp1252 files are re-encoded to UTF-8 first)."""
+    copy into Python bytes; UTF-16 and cp1252 files are re-encoded to UTF-8 first).
+
+    Every other delimited input (--events, --contacts) is read here too, so that decoding,
+    delimiter sniffing and row numbers are the same for all of them: `noun` names what the
+    rows are in the messages about an empty file; `allow_empty` accepts a header row alone."""
     try:
         with p.open("rb") as f:
             data: mmap.mmap | bytes = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
@@ -188,10 +202,10 @@ def read_csv(p: Path, dictionary: Callable[[list[str]], set[str]] | None = None,
             data = text.encode("utf-8")
         start = 3 if data[:3] == b"\xef\xbb\xbf" else 0
         try:
-            return _parse_csv(p, data, start, dictionary, typed, markers)
+            return _parse_csv(p, data, start, dictionary, typed, markers, noun, allow_empty)
         except _NotUtf8:
             text, _ = _decode(p, data[start:])  # cp1252 as Excel writes it, or a clear error
-            return _parse_csv(p, text.encode("utf-8"), 0, dictionary, typed, markers)
+            return _parse_csv(p, text.encode("utf-8"), 0, dictionary, typed, markers, noun, allow_empty)
     finally:
         # mmap refuses to close while pyarrow still holds a view of it (then the collector
         # unmaps it later); the parsed table owns copies of its values.
@@ -205,11 +219,12 @@ class _NotUtf8(Exception):
 
 def _parse_csv(p: Path, data: mmap.mmap | bytes, start: int,
                dictionary: Callable[[list[str]], set[str]] | None = None,
-               typed: Callable[[list[str]], set[str]] | None = None, markers: tuple[str, ...] = ()) -> RawTable:
+               typed: Callable[[list[str]], set[str]] | None = None, markers: tuple[str, ...] = (),
+               noun: str = "incidents", allow_empty: bool = False) -> RawTable:
     """Parse UTF-8 CSV bytes (from offset `start`) with pyarrow (fast, multi-threaded)."""
     sample = data[start:start + 65536].decode("utf-8", errors="replace")
     if not sample.strip():
-        raise IngestError(f"{p}: the file is empty; export the incidents again.")
+        raise IngestError(f"{p}: the file is empty; export the {noun} again.")
     delimiter = sniff_delimiter(sample)
     reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
     try:
@@ -261,8 +276,8 @@ def _parse_csv(p: Path, data: mmap.mmap | bytes, start: int,
         raise IngestError(f"{p}: cannot parse as CSV ({str(err).splitlines()[0]}).") from None
     finally:
         del buffer  # the table owns copies of every value; the map can be unmapped
-    if table.num_rows == 0:
-        raise IngestError(f"{p}: has a header row but no incidents; export with data rows.")
+    if table.num_rows == 0 and not allow_empty:
+        raise IngestError(f"{p}: has a header row but no {noun}; export with data rows.")
     table = _untype_odd_columns(table)
     frame = table.to_pandas(types_mapper=_PANDAS_TYPES.get)
     return RawTable(str(p), headers, frame, row_numbers=None)

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from ..config import Config
-from ..contacts import COUNT_COLUMNS, interval_length
+from ..ingest.contacts import interval_length
+from ..schema import CONTACT_COUNT_FIELDS as COUNT_COLUMNS
 from ..period import Period
 from .model import ContactFigures, Contacts, IncidentContacts, MajorIncident
 

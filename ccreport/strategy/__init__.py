@@ -1,4 +1,5 @@
-"""The incident-management strategy (SPEC §5.3): schema, computed tables, calendar and check.
+"""The incident-management strategy (SPEC §5.3): schema, computed tables, exercise calendar
+(exercises.py) and check.
 
 The renderer and the CLI import from here:
 
@@ -7,7 +8,7 @@ The renderer and the CLI import from here:
 
 from __future__ import annotations
 
-from .calendar import CalendarEntry, add_months, exercise_calendar
+from .exercises import CalendarEntry, add_months, exercise_calendar
 from .check import (
     ASSESSMENT_POINTS,
     CoverageRow,

@@ -24,13 +24,13 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from . import calendars
-from .config import Config
-from .errors import IngestError
-from .ingest.result import IngestResult
+from .. import calendars
+from ..config import Config
+from ..errors import IngestError
+from ..ingest.result import IngestResult
+from ..schema import NS_PER_HOUR
 from .narrative import Action, Narrative, Regulatory
 
-NS_PER_HOUR = 3_600_000_000_000
 _NAT = np.iinfo(np.int64).min
 
 #: Update cadence (hours) per priority when the config names none: P1 every 30 minutes, P2
@@ -105,7 +105,7 @@ def major_incident_ids(ingest: IngestResult, period: Any) -> list[str]:
     """IDs of major incidents opened in [period.start, period.end), not cancelled, by opened_at.
 
     The same set as the `major` metric and the monthly report's major-incident list."""
-    from .metrics import major_incident_ids as major_ids
+    from ..metrics import major_incident_ids as major_ids
 
     # Which incidents are major is the metrics layer's decision; no SLA config is needed for it.
     return major_ids(ingest, Config(timezone=period.timezone), period)
@@ -503,7 +503,7 @@ def update_cadence(config: Config, priority: str, cadence: Mapping[str, float] |
         mapping = getattr(config, "update_cadence", None) or {}
         value = mapping.get(priority) if isinstance(mapping, Mapping) else None
     if value is not None:
-        from .config import parse_duration
+        from ..config import parse_duration
 
         return parse_duration(value), "config"
     if priority in DEFAULT_CADENCE_HOURS:
@@ -627,7 +627,7 @@ def incident_facts(
     comms_rule: str = PER_AUDIENCE,
 ) -> PirFacts:
     """Everything a PIR shows about one incident, computed once."""
-    from .metrics import incident_sla
+    from ..metrics import incident_sla
 
     pos = find_incident(ingest, incident_id)
     sub = _subset(ingest, pos)
@@ -671,7 +671,7 @@ def incident_facts(
         elif resolved <= opened:
             facts.contact_note = "the incident was resolved before it was logged, so there is no window to measure"
         else:
-            from .metrics.contacts import incident_contact_impact
+            from ..metrics.contacts import incident_contact_impact
 
             facts.contact_window = (opened, resolved)
             facts.contact_impact = incident_contact_impact(contacts, opened, resolved, config)

@@ -34,9 +34,9 @@ from typing import Any, Union
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from . import yamlio
-from .document import Block, Callout, Column, Paragraph, Section, Table, md_escape
-from .errors import ConfigError
+from .. import yamlio
+from ..document import Block, Callout, Column, Paragraph, Section, Table, md_escape
+from ..errors import ConfigError
 
 REVIEW_STATUSES = ("Draft", "In Review", "Reviewed", "Closed")
 ACTION_TYPES = ("mitigate", "prevent", "process", "other")
@@ -241,7 +241,7 @@ def load_narrative(path: str | Path) -> Narrative:
     regulatory[] {body, deadline_hours, notified_at, awareness_at}. Every key is optional;
     unknown keys and wrong values raise ConfigError naming the file, line and key.
     """
-    from .yamlio import read_text
+    from ..yamlio import read_text
 
     text = read_text(path)
     return loads_narrative(text, str(path))

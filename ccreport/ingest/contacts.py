@@ -1,23 +1,27 @@
-"""Contact-centre interval data (`--contacts`): loading and validating the CSV (SPEC §3.3).
+"""Contact-centre interval data (`--contacts`, SPEC §3.3): reading and validating the CSV.
 
-The KPIs computed from it (service level, abandonment, AHT, the incident baseline) are the
-metrics layer's: ccreport/metrics/contacts.py.
+    load_contacts(path, config) -> DataFrame      one row per interval and channel
+    infer_interval(frame) -> Timedelta            the interval length the rows show
+
+The file is read by the incident readers (`readers.read_csv`), so its decoding (UTF-8 with or
+without BOM, UTF-16, Windows-1252), delimiter sniffing and row numbers are those of every other
+input: a message names the file, the spreadsheet row (the header is row 1, the first data row
+is row 2) and the column. The figures computed from the frame (service level, abandonment,
+AHT) belong to the metrics layer.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .config import Config
-from .errors import IngestError
+from ..config import Config
+from ..errors import IngestError
+from ..schema import CONTACT_COUNT_FIELDS, CONTACT_FIELDS
+from . import readers
 
-COLUMNS = ("interval_start", "channel", "offered", "answered", "abandoned", "answered_in_sl", "handle_seconds")
-COUNT_COLUMNS = ("offered", "answered", "abandoned", "answered_in_sl")
 _OFFSET = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
 _DEFAULT_INTERVAL = pd.Timedelta(minutes=15)
 
@@ -31,12 +35,9 @@ def _fail(path: Path, row: int | None, column: str | None, problem: str) -> Inge
     return IngestError(f"{where}: {problem}")
 
 
-def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+def _column_name(header: str) -> str:
+    """A header as the contacts columns are named: 'Answered In SL' == 'answered_in_sl'."""
+    return header.strip().lower().replace(" ", "_")
 
 
 def load_contacts(path: str | Path, config: Config) -> pd.DataFrame:
@@ -50,32 +51,30 @@ def load_contacts(path: str | Path, config: Config) -> pd.DataFrame:
     interval_start is ISO 8601 with an offset (exact) or naive local time in the configured
     timezone; a naive time in the autumn repeated hour is the first occurrence the first time it
     appears for a channel and the second occurrence the second time; one in the spring gap is
-    shifted forward. Every problem is an IngestError naming the file, the 1-based data row
-    (header excluded) and the column.
+    shifted forward. Every problem is an IngestError naming the file, the spreadsheet row
+    (header = row 1) and the column. A header row without data gives an empty frame.
     """
     path = Path(path)
     if not path.is_file():
         raise IngestError(f"{path}: contacts file not found.")
-    text = _read_text(path)
-    sample = text[:8192]
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        delimiter = ","
-    try:
-        raw = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise _fail(path, None, None, f"not a readable CSV ({str(err).splitlines()[0]}).") from None
-    raw.columns = [str(c).strip().lower().replace(" ", "_") for c in raw.columns]
-    missing = [c for c in COLUMNS if c not in raw.columns]
+    if path.stat().st_size == 0:
+        raise _fail(path, None, None, "the file is empty; a contacts CSV needs a header row naming "
+                    f"{', '.join(CONTACT_FIELDS)}.")
+    table = readers.read_csv(path, noun="contact intervals", allow_empty=True)
+    key_of: dict[str, str] = {}
+    for header, key in zip(table.headers, table.frame.columns):
+        key_of.setdefault(_column_name(header), key)  # a repeated header: the first one counts
+    missing = [c for c in CONTACT_FIELDS if c not in key_of]
     if missing:
         raise _fail(path, None, None, f"missing column(s) {', '.join(missing)}; a contacts CSV needs "
-                    f"{', '.join(COLUMNS)}.")
-    rows = np.arange(1, len(raw) + 1)
+                    f"{', '.join(CONTACT_FIELDS)}.")
+    # Plain text columns (as every validation below expects), trimmed.
+    raw = pd.DataFrame({c: table.frame[key_of[c]].astype("str").str.strip() for c in CONTACT_FIELDS})
+    rows = table.rows().to_numpy()
     out: dict[str, pd.Series] = {}
 
-    for col in (*COUNT_COLUMNS, "handle_seconds"):
-        cell = raw[col].str.strip()
+    for col in (*CONTACT_COUNT_FIELDS, "handle_seconds"):
+        cell = raw[col]
         num = pd.to_numeric(cell, errors="coerce")
         bad = num.isna().to_numpy()
         if bad.any():
@@ -88,7 +87,7 @@ def load_contacts(path: str | Path, config: Config) -> pd.DataFrame:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise _fail(path, int(rows[i]), col, f"{cell.iloc[i]} is negative.")
-        if col in COUNT_COLUMNS:
+        if col in CONTACT_COUNT_FIELDS:
             bad = values != np.floor(values)
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
@@ -103,17 +102,17 @@ def load_contacts(path: str | Path, config: Config) -> pd.DataFrame:
             i = int(np.flatnonzero(bad)[0])
             raise _fail(path, int(rows[i]), small, f"{out[small].iloc[i]} is more than {big} ({out[big].iloc[i]}).")
 
-    channel = raw["channel"].str.strip()
+    channel = raw["channel"]
     bad = (channel == "").to_numpy()
     if bad.any():
         raise _fail(path, int(rows[np.flatnonzero(bad)[0]]), "channel", "is empty.")
 
-    out["interval_start"] = _parse_starts(raw["interval_start"].str.strip(), channel, config, path, rows)
+    out["interval_start"] = _parse_starts(raw["interval_start"], channel, config, path, rows)
     frame = pd.DataFrame(
         {
             "interval_start": out["interval_start"],
             "channel": channel.astype("category"),
-            **{c: out[c] for c in COUNT_COLUMNS},
+            **{c: out[c] for c in CONTACT_COUNT_FIELDS},
             "handle_seconds": out["handle_seconds"],
         }
     )
@@ -123,7 +122,7 @@ def load_contacts(path: str | Path, config: Config) -> pd.DataFrame:
         raise _fail(path, int(rows[i]), "interval_start",
                     f"the interval {raw['interval_start'].iloc[i]} for channel {channel.iloc[i]!r} appears twice.")
     frame = frame.sort_values(["interval_start", "channel"], kind="stable").reset_index(drop=True)
-    frame.attrs["interval"] = _infer_interval(frame)
+    frame.attrs["interval"] = infer_interval(frame)
     return frame
 
 
@@ -158,7 +157,9 @@ def _parse_starts(cell: pd.Series, channel: pd.Series, config: Config, path: Pat
     return result
 
 
-def _infer_interval(frame: pd.DataFrame) -> pd.Timedelta:
+def infer_interval(frame: pd.DataFrame) -> pd.Timedelta:
+    """The interval length of a contacts frame: the most common gap between consecutive
+    intervals of a channel (15 minutes when the rows cannot tell)."""
     if len(frame) < 2:
         return _DEFAULT_INTERVAL
     gaps = frame.groupby("channel", observed=True)["interval_start"].diff().dropna()
@@ -171,4 +172,4 @@ def _infer_interval(frame: pd.DataFrame) -> pd.Timedelta:
 def interval_length(contacts: pd.DataFrame) -> pd.Timedelta:
     """The frame's interval length (from load_contacts, else inferred from the data)."""
     value = contacts.attrs.get("interval")
-    return pd.Timedelta(value) if value is not None else _infer_interval(contacts)
+    return pd.Timedelta(value) if value is not None else infer_interval(contacts)

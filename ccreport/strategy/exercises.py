@@ -1,5 +1,6 @@
 """The dated exercise calendar: each exercise's frequency and first date, rolled forward into
-a window (12 months from today unless told otherwise).
+a window (12 months from today unless told otherwise). Not to be confused with the SLA
+business-hours calendars of ccreport/calendars.py.
 
 Occurrences are counted from the first date, never from the previous occurrence, so a
 month-end date comes back after a short month: 31 Jan, 28 Feb (29 in a leap year), 31 Mar.
