@@ -32,11 +32,9 @@ import pandas as pd
 
 from .config import Calendar
 from .errors import ConfigError
+from .schema import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
 
 TWENTY_FOUR_SEVEN = "24x7"
-NS_PER_HOUR = 3_600_000_000_000
-NS_PER_MINUTE = 60_000_000_000
-NS_PER_DAY = 86_400_000_000_000
 _NAT = np.iinfo(np.int64).min
 
 CalendarLike = Calendar | str | None
@@ -82,7 +80,7 @@ def busday_calendar(calendar: Calendar, first_year: int, last_year: int) -> np.b
     )
 
 
-_STEP_NS = 6 * 3_600_000_000_000  # grid for finding clock changes: no zone changes twice in 6 h
+_STEP_NS = 6 * NS_PER_HOUR  # grid for finding clock changes: no zone changes twice in 6 h
 #: Rows per block in the array loops: 16384 int64 values are 128 KB, so a block's temporaries
 #: stay in cache and are reused from the allocator instead of being fresh, page-faulting memory
 #: (measured: whole-array temporaries made a million rows 50 % slower, 2k-row blocks too).

@@ -19,9 +19,10 @@ from . import units
 from .errors import UsageError, printable
 from .metrics import model
 from .metrics.definitions import BY_KEY, keys
+from .schema import DIMENSIONS
 
 DASH = units.DASH
-CSV_VIEWS = ("totals", "priority", "category", "service", "site", "channel", "assignment_group", "trend")
+CSV_VIEWS = ("totals", "priority", *DIMENSIONS, "trend")
 #: Table rows shown per breakdown before "and N more".
 MAX_ROWS = 15
 #: Columns of the by-priority and breakdown tables: registry keys with a header short enough

@@ -50,3 +50,15 @@ def test_every_figure_the_sets_carry_has_a_function():
     assert keys("groups") == ("opened", "resolved", "mttr_hours", "resolution_sla_pct")
     assert "contacts_affected" in keys("totals") and "contacts_affected" not in keys("totals", core_only=True)
     assert [m.key for m in METRICS if m.target] == list(target_keys())
+
+
+def test_every_dimension_has_its_breakdown_in_the_metric_set():
+    """schema.DIMENSIONS is the one list of grouping fields: the typed set carries a breakdown
+    for each (`by_<dimension>`) and no other."""
+    import dataclasses
+
+    from ccreport.metrics.model import MetricSet
+    from ccreport.schema import DIMENSIONS
+
+    names = {f.name for f in dataclasses.fields(MetricSet) if f.name.startswith("by_") and f.name != "by_priority"}
+    assert names == {f"by_{d}" for d in DIMENSIONS}

@@ -35,7 +35,7 @@ import pandas as pd
 from ..config import Config
 from ..ingest.result import IngestResult
 from ..period import Period, month_starts, previous_period
-from ..schema import FIELDS, PRIORITIES
+from ..schema import DIMENSIONS, FIELDS, PRIORITIES
 from .contacts import contacts_section
 from .definitions import BY_KEY, Figures, keys
 from .kernels import PRIORITY_LABELS, _count
@@ -156,7 +156,7 @@ def compute(
         period=period,
         totals=totals(d, period),
         by_priority=by_priority(d, period),
-        by_category=by_dimension(d, period, "category"),
+        by_category=by_dimension(d, period, "category"),  # in the SPEC §4 core, before the trend
         trend=trend(d, period),
         data_quality=_quality(ingest),
         fields=[f for f in FIELDS if f in d.fields],
@@ -168,10 +168,7 @@ def compute(
             by_priority=by_priority(d, prev),
             by_category=by_dimension(d, prev, "category"),
         ),
-        by_service=by_dimension(d, period, "service"),
-        by_site=by_dimension(d, period, "site"),
-        by_channel=by_dimension(d, period, "channel"),
-        by_assignment_group=by_dimension(d, period, "assignment_group"),
+        **{f"by_{dim}": by_dimension(d, period, dim) for dim in DIMENSIONS if dim != "category"},
         weekly=weekly(d, period),
         ageing=ageing(d, period),
         major_incidents=majors,

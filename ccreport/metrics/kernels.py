@@ -14,14 +14,11 @@ import numpy as np
 import pandas as pd
 
 from .. import calendars
-from ..schema import PRIORITIES, UNKNOWN_PRIORITY
+from ..schema import NOT_RECORDED, NS_PER_HOUR, PRIORITIES, UNKNOWN_PRIORITY
 
-NS_PER_HOUR = 3_600_000_000_000
 _BIG = np.iinfo(np.int64).max  # stands for a missing timestamp ("never")
 _NAT = np.iinfo(np.int64).min
 PRIORITY_LABELS = (*PRIORITIES, UNKNOWN_PRIORITY)
-#: Label for a missing service, site, channel or assignment group.
-NOT_RECORDED = "Not recorded"
 
 
 # ---- columns → arrays ---------------------------------------------------------------------

@@ -18,7 +18,7 @@ import pandas as pd
 from ..config import Config
 from ..ingest.result import IngestResult
 from ..period import Period, month_starts, previous_period
-from ..schema import PRIORITIES, UNCATEGORISED, UNKNOWN_PRIORITY
+from ..schema import DIMENSIONS, PRIORITIES, UNCATEGORISED, UNKNOWN_PRIORITY
 from . import kernels
 from .definitions import BY_KEY, Figures
 from .kernels import _BIG, _NAT, NOT_RECORDED, _dim_codes, _float, _ns, _picker, _priority_codes
@@ -175,7 +175,7 @@ def _prepare(ingest: IngestResult, config: Config, span: tuple[int, int] | None 
         incidents=inc,
         frame_rows=subset,
     )
-    for name in ("category", "service", "site", "channel", "assignment_group"):
+    for name in DIMENSIONS:
         codes, labels = _dim_codes(inc[name], UNCATEGORISED if name == "category" else NOT_RECORDED)
         data.dims[name] = (pick(codes), labels)
     return data
