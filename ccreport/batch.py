@@ -1,9 +1,11 @@
-"""`monthly --split-by`: one report per group (site, service, ...) plus the overview, rendered
+"""`monthly --split-by`: splitting the ingest result by group and running the per-group step
 in parallel processes.
 
 Workers are started with the "spawn" method: forking a process after pyarrow has started its
-thread pool is unsafe. Each worker computes its group's metrics from the group's incidents and
-renders them; the parent only ingests once and collects file paths.
+thread pool is unsafe. Each worker runs the application's per-group monthly step
+(`ccreport.app.monthly_group`: compute the group's metrics, build, write); the parent only
+ingests once and collects file paths. This module does not import the application layer: the
+step is passed in, so there is no import circle.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Callable
@@ -20,22 +22,6 @@ import pandas as pd
 
 from .errors import UsageError
 from .schema import DIMENSIONS, NOT_RECORDED
-
-
-@dataclass
-class GroupJob:
-    dimension: str
-    group: str
-    basename: str
-    ingest: Any  # IngestResult restricted to the group's incidents
-    config: Any
-    period: Any
-    contacts: Any
-    formats: list[str]
-    out: Path
-    templates_dir: Path | None
-    docx_template: Path | None
-    pdf_variant: str | None
 
 
 def group_slug(group: str) -> str:
@@ -69,39 +55,24 @@ def split_ingest(ingest: Any, dimension: str) -> dict[str, Any]:
     return out
 
 
-def render_group(job: GroupJob) -> tuple[str, list[Path], dict]:
-    """Worker: metrics and documents for one group. Returns (group, paths, email summary)."""
-    from .documents.monthly import build_monthly, email_summary
-    from .metrics import compute
-    from .render.options import RenderOptions
-    from .render.output import write_document
+def run_jobs(jobs: list[Any], workers: int, progress: bool,
+             worker: Callable[[Any], tuple[str, list[Path], dict]]) -> dict[str, tuple[list[Path], dict]]:
+    """Run `worker` on every group's job, in `workers` processes (1 = in this process).
 
-    metrics = compute(job.ingest, job.config, job.period, contacts=job.contacts).to_dict(full=True)
-    doc = build_monthly(metrics, job.config)
-    label = job.dimension.replace("_", " ")
-    doc.title = f"Monthly incident report: {job.group}"
-    doc.subject = f"Incident management performance, {label} {job.group}, {doc.period_label}"
-    paths = write_document(doc, job.formats, job.out, job.basename,
-                           RenderOptions(templates_dir=job.templates_dir, docx_template=job.docx_template,
-                                         pdf_variant=job.pdf_variant))
-    summary = email_summary(metrics, job.config)
-    summary["title"] = f"{summary['title']} ({label}: {job.group})"
-    return job.group, paths, summary
-
-
-def run_jobs(jobs: list[GroupJob], workers: int, progress: bool) -> dict[str, tuple[list[Path], dict]]:
-    """Render every group, in `workers` processes (1 = in this process)."""
+    `worker` is the application's per-group step (`ccreport.app.monthly_group`): a module-level
+    function, so a spawned process can import it by name. It returns (group, paths, summary).
+    """
     results: dict[str, tuple[list[Path], dict]] = {}
     bar_ctx = _progress(len(jobs), progress)
     with bar_ctx as bar:
         if workers <= 1:
             for job in jobs:
-                group, paths, summary = render_group(job)
+                group, paths, summary = worker(job)
                 results[group] = (paths, summary)
                 bar(1)
         else:
             with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-                futures = [pool.submit(render_group, job) for job in jobs]
+                futures = [pool.submit(worker, job) for job in jobs]
                 for fut in as_completed(futures):
                     group, paths, summary = fut.result()
                     results[group] = (paths, summary)

@@ -72,16 +72,24 @@ period_options = add_options([
 
 
 def ingest(state: State, inputs, preset, mapping, sheet, events_file):
-    """Load inputs (and events) using config defaults for unset options."""
-    from .ingest import load, load_events
+    """Load inputs (and events) using config defaults for unset options (see app.load)."""
+    from . import app
 
-    cfg = state.config
-    preset = preset or cfg.preset or "auto"
-    mapping = mapping or (str(cfg.resolve_path(cfg.mapping)) if cfg.mapping else None)
-    result = load(list(inputs), cfg, preset=preset, mapping=mapping, sheet=sheet)
-    if events_file:
-        load_events(events_file, cfg, result)
-    return result
+    return app.load(state.config, app.Inputs(tuple(inputs), preset, mapping, sheet, events_file))
+
+
+def _inputs(inputs, preset, mapping, sheet, events_file):
+    from .app import Inputs
+
+    return Inputs(tuple(inputs), preset, mapping, sheet, events_file)
+
+
+def check_period_options(month, date_from, date_to) -> None:
+    """--month and --from/--to: one or the other, and --from with --to."""
+    if (date_from is None) != (date_to is None):
+        raise click.UsageError("--from and --to go together.")
+    if month and date_from:
+        raise click.UsageError("use either --month or --from/--to, not both.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -153,21 +161,12 @@ def validate(state: State, inputs, preset, mapping, sheet, events_file, fmt, str
 
 def compute_metrics(state: State, result, month, date_from, date_to, contacts_file):
     """Resolve the period and compute the MetricSet (with contact-centre data if given)."""
-    from .metrics import compute
-    from .period import resolve_period
+    from . import app
 
+    check_period_options(month, date_from, date_to)
     cfg = state.config
-    if (date_from is None) != (date_to is None):
-        raise click.UsageError("--from and --to go together.")
-    if month and date_from:
-        raise click.UsageError("use either --month or --from/--to, not both.")
-    period = resolve_period(cfg, month=month, start=date_from, end=date_to)
-    contacts = None
-    if contacts_file:
-        from .ingest.contacts import load_contacts
-
-        contacts = load_contacts(contacts_file, cfg)
-    return compute(result, cfg, period, contacts=contacts)
+    period = app.period(cfg, month, date_from, date_to)
+    return app.compute(cfg, result, period, app.contacts(cfg, contacts_file))
 
 
 @cli.command()
@@ -220,31 +219,11 @@ document_options = add_options([
 ])
 
 
-def doc_settings(state: State, formats, out, templates_dir, docx_template):
-    """Document options with config defaults (CLI > env > file > built-in)."""
-    cfg = state.config
-    formats = formats or cfg.format or "pdf,docx"
-    out = Path(out or (str(cfg.resolve_path(cfg.out)) if cfg.out else "output"))
-    templates_dir = templates_dir or (cfg.resolve_path(cfg.templates) if cfg.templates else None)
-    docx_template = docx_template or (cfg.resolve_path(cfg.docx_template) if cfg.docx_template else None)
-    return formats, out, templates_dir, docx_template
+def _output(state: State, formats, out, templates_dir, docx_template, pdf_variant):
+    """Document options with config defaults (CLI > env > file > built-in), resolved once."""
+    from .app import output
 
-
-def deliver(state: State, files: list[Path], to, cc=(), subject=None, summary=None, dry_run=False,
-            out: Path | None = None, name: str = "message") -> None:
-    """Email documents, or write the .eml with --dry-run."""
-    from .delivery import build_message, send, write_eml
-
-    cfg = state.config
-    to = list(to) or list(cfg.email.to)
-    if not to:
-        raise click.UsageError("no recipients: give --to/--email-to or set email.to in ccreport.yaml.")
-    message = build_message(cfg, files, to, cc=list(cc) or list(cfg.email.cc), subject=subject, summary=summary)
-    if dry_run:
-        path = write_eml(message, out or Path("."), name)
-        log.info("Wrote %s (dry run: nothing sent)", path)
-    else:
-        send(cfg, message)
+    return output(state.config, formats, out, templates_dir, docx_template, pdf_variant)
 
 
 @cli.command()
@@ -257,11 +236,13 @@ def deliver(state: State, files: list[Path], to, cc=(), subject=None, summary=No
               default=None, help="Also write one report per group (recipients per group from email.groups).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="With --split-by: render this many groups in parallel processes.")
+@click.option("--narratives", "narratives_dir", default=None, type=click.Path(file_okay=False),
+              help="Folder of PIR narratives (<incident id>.md): the major-incident table shows each review's status.")
 @click.option("--strict", is_flag=True, help="Exit 3 (after writing) when the data has quality problems.")
 @click.pass_obj
 def monthly(state: State, inputs, preset, mapping, sheet, events_file, month, date_from, date_to,
             contacts_file, formats, out, templates_dir, docx_template, pdf_variant, email_to, dry_run,
-            split_by, jobs, strict) -> None:
+            split_by, jobs, narratives_dir, strict) -> None:
     """Monthly incident-management report for leadership (PDF, Word, HTML, Markdown).
 
     \b
@@ -269,56 +250,16 @@ def monthly(state: State, inputs, preset, mapping, sheet, events_file, month, da
         ccreport monthly incidents.csv --month 2026-10
         ccreport monthly export-*.csv --format pdf --email-to ops-leads@example.org
         ccreport monthly export.csv --split-by site --jobs 2
+        ccreport monthly export.csv --narratives reviews/
     """
-    from .documents.monthly import email_summary, period_slug, render_monthly
-    from .lock import output_lock
+    from . import app
 
-    formats, out, templates_dir, docx_template = doc_settings(state, formats, out, templates_dir, docx_template)
-    result = ingest(state, inputs, preset, mapping, sheet, events_file)
-    ms = compute_metrics(state, result, month, date_from, date_to, contacts_file)
-    metrics_dict = ms.to_dict(full=True)
-    slug = period_slug(metrics_dict)
-    with output_lock(out):
-        files = render_monthly(metrics_dict, state.config, formats, out, templates_dir=templates_dir,
-                               docx_template=docx_template, pdf_variant=pdf_variant)
-        groups = {}
-        if split_by:
-            groups = _render_groups(state, result, ms, split_by, jobs, contacts_file, formats, out,
-                                    templates_dir, docx_template, pdf_variant, slug)
-        if email_to:
-            deliver(state, files, email_to, summary=email_summary(metrics_dict, state.config), dry_run=dry_run,
-                    out=out, name=f"monthly-{slug}")
-        recipients = state.config.email.groups
-        from .batch import group_slug  # the group's file-name part: distinct groups, distinct .eml files
-        for group, (paths, summary) in groups.items():
-            if group in recipients and (email_to or dry_run):
-                deliver(state, paths, recipients[group], summary=summary, dry_run=dry_run, out=out,
-                        name=f"monthly-{slug}-{group_slug(group)}")
-    if strict and result.quality.problems:
-        raise QualityError(f"{result.quality.problems} data-quality problem(s) found (--strict); documents were written.")
-
-
-def _render_groups(state, result, ms, split_by, jobs, contacts_file, formats, out, templates_dir,
-                   docx_template, pdf_variant, slug):
-    """One monthly report per group, in parallel processes; returns {group: (paths, summary)}."""
-    from .batch import GroupJob, group_slug, run_jobs, split_ingest
-    from .ingest.contacts import load_contacts
-    from .period import Period  # noqa: F401  (the MetricSet carries its period)
-
-    contacts = load_contacts(contacts_file, state.config) if contacts_file else None
-    parts = split_ingest(result, split_by)
-    job_list = [
-        GroupJob(split_by, group, f"monthly-{slug}-{group_slug(group)}", part, state.config, ms.period, contacts,
-                 formats if isinstance(formats, list) else [f.strip() for f in str(formats).split(",")],
-                 Path(out), templates_dir, docx_template, pdf_variant)
-        for group, part in parts.items()
-    ]
-    quiet = log.getEffectiveLevel() > logging.INFO
-    results = run_jobs(job_list, jobs, progress=not quiet)
-    for group in sorted(results):
-        for path in results[group][0]:
-            log.info("Wrote %s", path)
-    return results
+    settings = _output(state, formats, out, templates_dir, docx_template, pdf_variant)
+    check_period_options(month, date_from, date_to)
+    app.monthly(state.config, _inputs(inputs, preset, mapping, sheet, events_file), settings, month=month,
+                date_from=date_from, date_to=date_to, contacts_file=contacts_file,
+                email=app.Email(tuple(email_to), dry_run), split_by=split_by, jobs=jobs, strict=strict,
+                narratives_dir=narratives_dir)
 
 
 @cli.command()
@@ -340,8 +281,12 @@ def send(state: State, files, to, cc, subject, dry_run, out) -> None:
         CCREPORT_SMTP_PASSWORD=... ccreport send output/monthly-2026-10.pdf --to ops@example.org
         ccreport send output/monthly-2026-10.pdf --to ops@example.org --dry-run --out output
     """
-    deliver(state, [Path(f) for f in files], to, cc=cc, subject=subject, dry_run=dry_run, out=Path(out),
-            name="message-" + Path(files[0]).stem)
+    from . import app
+
+    if not to and not state.config.email.to:
+        raise click.UsageError("no recipients: give --to/--email-to or set email.to in ccreport.yaml.")
+    app.deliver(state.config, [Path(f) for f in files], to, cc=cc, subject=subject, dry_run=dry_run,
+                out=Path(out), name="message-" + Path(files[0]).stem)
 
 
 @cli.command()
@@ -371,41 +316,19 @@ def pir(state: State, inputs, preset, mapping, sheet, events_file, incidents, al
         ccreport pir incidents.csv --events events.csv --incident INC0012443 --narrative pir.md
         ccreport pir incidents.csv --all-major --month 2026-10 --format pdf
     """
-    from .documents.pir import render_pir
-    from .lock import output_lock
-    from .pir import find_incident, load_narrative, major_incident_ids
+    from . import app
 
     if not incidents and not all_major:
         raise click.UsageError("name an incident with --incident ID, or use --all-major with --month.")
     if narrative and (all_major or len(incidents) > 1):
         raise click.UsageError("--narrative describes one incident: use it with a single --incident.")
-    formats, out, templates_dir, docx_template = doc_settings(state, formats, out, templates_dir, docx_template)
-    story = load_narrative(narrative) if narrative else None
-    result = ingest(state, inputs, preset, mapping, sheet, events_file)
-    ids = list(incidents)
-    if all_major:
-        from .period import resolve_period
-
-        if (date_from is None) != (date_to is None):
-            raise click.UsageError("--from and --to go together.")
-        period = resolve_period(state.config, month=month, start=date_from, end=date_to)
-        ids += [i for i in major_incident_ids(result, period) if i not in ids]
-        if not ids:
-            log.warning("no major incidents were opened in %s; no review written.", period.label)
-    for incident_id in ids:
-        find_incident(result, incident_id)  # unknown IDs fail before anything is written
-    contacts = None
-    if contacts_file:
-        from .ingest.contacts import load_contacts
-
-        contacts = load_contacts(contacts_file, state.config)
-    with output_lock(out):
-        for incident_id in ids:
-            files = render_pir(incident_id, result, state.config, formats, out, narrative=story, contacts=contacts,
-                               templates_dir=templates_dir, docx_template=docx_template, pdf_variant=pdf_variant,
-                               comms_rule=comms_rule)
-            if email_to:
-                deliver(state, files, email_to, dry_run=dry_run, out=out, name=Path(files[0]).stem)
+    settings = _output(state, formats, out, templates_dir, docx_template, pdf_variant)
+    if all_major and (date_from is None) != (date_to is None):
+        raise click.UsageError("--from and --to go together.")
+    request = app.PirRequest(tuple(incidents), all_major, month, date_from, date_to, narrative, contacts_file,
+                             comms_rule)
+    app.pir(state.config, _inputs(inputs, preset, mapping, sheet, events_file), settings, request,
+            app.Email(tuple(email_to), dry_run))
 
 
 @cli.command()
@@ -427,16 +350,11 @@ def strategy(state: State, strategy_file, data_inputs, preset, coverage, formats
         ccreport strategy my-centre/strategy.yaml --format pdf,docx
         ccreport strategy strategy.yaml --data incidents.csv --coverage
     """
-    from .documents.strategy import render_strategy
-    from .lock import output_lock
+    from . import app
 
-    formats, out, templates_dir, docx_template = doc_settings(state, formats, out, templates_dir, docx_template)
-    with output_lock(out):
-        files = render_strategy(strategy_file, state.config, formats, out, data_inputs=list(data_inputs) or None,
-                                coverage=coverage, preset=preset or state.config.preset or "auto",
-                                templates_dir=templates_dir, docx_template=docx_template, pdf_variant=pdf_variant)
-        if email_to:
-            deliver(state, files, email_to, dry_run=dry_run, out=out, name=Path(files[0]).stem)
+    settings = _output(state, formats, out, templates_dir, docx_template, pdf_variant)
+    app.strategy(state.config, strategy_file, settings, data_inputs=list(data_inputs) or None, coverage=coverage,
+                 preset=preset, email=app.Email(tuple(email_to), dry_run))
 
 
 @cli.command()
@@ -503,60 +421,20 @@ def demo(state: State, out: str, sample: str | None) -> None:
         ccreport demo
         ccreport demo --out /tmp/ccreport-demo
     """
+    from . import app
     from .config import load_config
 
     src = Path(sample) if sample else sample_dir()
     state._config = load_config(src / "ccreport.yaml")
-    inputs = [str(src / "incidents.csv")]
-    result = ingest(state, inputs, None, None, None, str(src / "events.csv"))
+    data = app.demo_load(state.config, src)
     from .console import format_quality, format_table
 
-    click.echo(format_quality(result))
-    month = _last_month(result, state.config.timezone)
-    contacts = str(src / "contacts.csv")
-    ms = compute_metrics(state, result, month, None, None, contacts)
+    click.echo(format_quality(data.result))
+    ms = app.demo_metrics(data)
+
     click.echo("")
     click.echo(format_table(ms))
-    Path(out).mkdir(parents=True, exist_ok=True)
-    for step in _demo_steps():
-        step(state, src, Path(out), result, ms)
-
-
-def _last_month(result, timezone: str) -> str:
-    """The month of the newest incident, in the configured timezone (YYYY-MM)."""
-    return result.incidents["opened_at"].max().tz_convert(timezone).strftime("%Y-%m")
-
-
-def _demo_monthly(state: State, src: Path, out: Path, result, ms) -> None:
-    from .documents.monthly import render_monthly
-
-    render_monthly(ms.to_dict(full=True), state.config, ["pdf", "docx", "html", "md"], out)
-
-
-def _demo_strategy(state: State, src: Path, out: Path, result, ms) -> None:
-    from .documents.strategy import render_strategy
-
-    example = Path(__file__).resolve().parent / "examples" / "strategy.yaml"
-    render_strategy(example, state.config, ["pdf", "docx", "html", "md"], out,
-                    data_inputs=[str(src / "incidents.csv")], coverage=True)
-
-
-def _demo_pir(state: State, src: Path, out: Path, result, ms) -> None:
-    """The review of the biggest major incident in the sample (by customers affected)."""
-    from .documents.pir import render_pir
-
-    majors = result.incidents[result.incidents["major"].fillna(False).astype(bool)]
-    biggest = majors.sort_values("customers_affected", ascending=False).iloc[0]["incident_id"]
-    contacts = None
-    from .ingest.contacts import load_contacts
-
-    contacts = load_contacts(str(src / "contacts.csv"), state.config)
-    render_pir(biggest, result, state.config, ["pdf", "docx", "html", "md"], out, contacts=contacts)
-
-
-def _demo_steps() -> list[Callable]:
-    """Document steps of the demo, one per document kind."""
-    return [_demo_monthly, _demo_pir, _demo_strategy]
+    app.demo_documents(data, Path(out))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -94,3 +94,31 @@ def test_rerun_overwrites_cleanly(tmp_path):
         assert r.returncode == 0, r.stderr
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == [".ccreport.lock", "monthly-2026-10.md", "monthly-2026-10_files"]
+
+
+def test_narratives_folder_sets_the_pir_status_in_every_report(tmp_path):
+    """SPEC §5.1 `--narratives DIR`: the major-incident table takes each review's status from its
+    narrative (file stem = incident ID); a resolved incident without one has no review on file."""
+    reviews = tmp_path / "reviews"
+    reviews.mkdir()
+    (reviews / "INC0012815.md").write_text("---\nstatus: in review\nowner: Incident Manager\n---\n", encoding="utf-8")
+    out = tmp_path / "out"
+    r = cli("monthly", INCIDENTS, "--month", "2026-10", "--format", "md", "--out", str(out),
+            "--narratives", str(reviews), "--split-by", "site")
+    assert r.returncode == 0, r.stderr
+    overview = (out / "monthly-2026-10.md").read_text(encoding="utf-8")
+    row = next(line for line in overview.splitlines() if line.startswith("| INC0012815 |"))
+    assert row.rstrip().endswith("| In Review |")
+    other = next(line for line in overview.splitlines() if line.startswith("| INC0012947 |"))
+    assert other.rstrip().endswith("| No review on file |")
+    assert "PIR status is the status in each review's narrative." in overview
+    # The per-group reports read the same narratives.
+    groups = [p for p in out.glob("monthly-2026-10-*.md")]
+    assert groups and any("| In Review |" in p.read_text(encoding="utf-8") for p in groups)
+    assert "Wrote " in r.stderr
+
+
+def test_narratives_must_be_a_folder(tmp_path):
+    r = cli("monthly", INCIDENTS, "--month", "2026-10", "--format", "md", "--out", str(tmp_path),
+            "--narratives", str(tmp_path / "missing"))
+    assert r.returncode == 1 and "--narratives needs a folder" in r.stderr

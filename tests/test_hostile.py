@@ -110,7 +110,8 @@ def hostile(server, tmp_path_factory):
     result = load([export], config)
     metrics = compute(result, config, resolve_period(config, month="2026-10")).to_dict(full=True)
 
-    from ccreport.documents.monthly import render_monthly
+    from ccreport import app
+    from ccreport.metrics.model import MetricSet
     from ccreport.render import pdf
 
     fetched: list[str] = []
@@ -129,7 +130,8 @@ def hostile(server, tmp_path_factory):
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(pdf, "make_url_fetcher", spying)
-        paths = render_monthly(metrics, config, ["pdf", "docx", "html", "md"], tmp / "out")
+        doc, _ = app.monthly_document(MetricSet.from_dict(metrics), config)
+        paths = app.write(doc, app.output(config, ["pdf", "docx", "html", "md"], tmp / "out"), "monthly-2026-10", config)
     return {
         "values": values, "export": export, "files": {p.suffix.lstrip("."): p for p in paths},
         "fetched": fetched, "hits": hits, "secret": secret, "out": tmp / "out",

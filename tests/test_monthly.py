@@ -1,4 +1,8 @@
-"""The monthly report builder: every SPEC §5.1 section, worded from the full metrics dict."""
+"""The monthly report builder: every SPEC §5.1 section, worded from the typed metric set.
+
+The builder is pure: these tests build from the fixture's metrics JSON (read back with
+MetricSet.from_dict) and assert on the Document tree; only the tests of `ccreport.app` write files.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,16 @@ from pathlib import Path
 
 import pytest
 
+import pandas as pd
+
+from ccreport import app
 from ccreport.config import Config
 from ccreport.document import Callout, Figure, KeyFigures, Paragraph, Rag, Section, Table
 from ccreport.documents import common as c
-from ccreport.documents.monthly import RULES, build_monthly, period_slug, render_monthly
+from ccreport.documents.branding import Branding
+from ccreport.documents.monthly import NO_REVIEW, RULES, MonthlyOptions, build_monthly, email_summary
+from ccreport.metrics.model import MetricSet
+from ccreport.period import Period
 
 FIXTURE = Path(__file__).parent / "fixtures" / "metrics_full.json"
 NBSP = "\u00a0"
@@ -42,8 +52,17 @@ def config() -> Config:
     return Config(organisation={"name": "Northwind Contact Centre"})
 
 
-def build(metrics, config=None):
-    return build_monthly(metrics, config or Config(), date=dt.date(2026, 11, 3))
+def build(metrics, config=None, statuses=None):
+    """The report from a metrics JSON object (mutated copies of the fixture included)."""
+    return build_monthly(MetricSet.from_dict(metrics), Branding.from_config(config or Config()),
+                         MonthlyOptions(date=dt.date(2026, 11, 3), pir_statuses=statuses))
+
+
+def render(metrics, config, formats, out):
+    """Build and write through the application layer, as `ccreport monthly` does."""
+    ms = MetricSet.from_dict(metrics)
+    doc, _ = app.monthly_document(ms, config, date=dt.date(2026, 11, 3))
+    return app.write(doc, app.output(config, formats, out), f"monthly-{app.period_slug(ms.period)}", config)
 
 
 def texts(doc) -> str:
@@ -171,7 +190,7 @@ def test_forty_major_incidents_are_capped(metrics):
     table = [b for b in doc.walk() if isinstance(b, Table) and b.caption.startswith("Major incidents")][0]
     assert len(table.rows) == 15
     assert table.more == "and 25 more major incidents"
-    assert table.rows[0][-1] == "PIR due"
+    assert table.rows[0][-1] == NO_REVIEW
 
 
 def test_major_incident_rows(metrics):
@@ -181,7 +200,7 @@ def test_major_incident_rows(metrics):
         "ID", "Title", "Priority", "Duration", "Customers", "Contacts", "SLA met", "PIR status"]
     first, last = table.rows[0], table.rows[-1]
     assert first[:4] == ["INC0104211", "Inbound telephony outage: calls failing at the SBC", "P1", f"3.6{NBSP}h"]
-    assert first[4:] == ["12,400", "3,870", "Yes", "PIR due"]
+    assert first[4:] == ["12,400", "3,870", "Yes", NO_REVIEW]
     assert last[3] == "Ongoing" and last[6] == "\u2013" and last[7] == "Open: PIR after resolution"
 
 
@@ -254,13 +273,14 @@ def test_the_build_is_deterministic(metrics):
 
 
 def test_period_slug(metrics):
-    assert period_slug(metrics) == "2026-10"
-    custom = {"period": {"start": "2026-10-01T00:00:00+01:00", "end": "2026-10-16T00:00:00+01:00", "month": None}}
-    assert period_slug(custom) == "2026-10-01_2026-10-15"
+    assert app.period_slug(MetricSet.from_dict(metrics).period) == "2026-10"
+    tz = "Europe/London"
+    custom = Period(pd.Timestamp("2026-10-01", tz=tz), pd.Timestamp("2026-10-16", tz=tz), tz, "1 to 15 October 2026")
+    assert app.period_slug(custom) == "2026-10-01_2026-10-15"
 
 
 def test_render_monthly_writes_monthly_yyyy_mm(metrics, config, tmp_path):
-    paths = render_monthly(metrics, config, ["md", "html", "docx"], tmp_path)
+    paths = render(metrics, config, ["md", "html", "docx"], tmp_path)
     assert [p.name for p in paths] == ["monthly-2026-10.md", "monthly-2026-10.html", "monthly-2026-10.docx"]
     assert (tmp_path / "monthly-2026-10_files" / "fig-trend.png").is_file()
 
@@ -271,7 +291,7 @@ def test_render_monthly_uses_config_template_folders(metrics, tmp_path):
     (user / "monthly.html").write_text('{% extends "default:monthly.html" %}{% block extra_css %}.x{}{% endblock %}'
                                        '{% block footer %}<p>HOUSE FOOTER</p>{% endblock %}')
     config = Config(templates="mytemplates", base_dir=str(tmp_path))
-    (path,) = render_monthly(metrics, config, ["html"], tmp_path / "out")
+    (path,) = render(metrics, config, ["html"], tmp_path / "out")
     assert "HOUSE FOOTER" in path.read_text(encoding="utf-8")
 
 
@@ -310,5 +330,80 @@ def test_an_empty_month_builds_and_says_so(tmp_path):
     text = texts(doc)
     assert "the most in 10 months" not in text and "In none of the last 10 months" in text
     assert "The major-incident flag is not in this export." in text
-    paths = render_monthly(m, Config(), ["md", "docx", "html"], tmp_path)
+    paths = render(m, Config(), ["md", "docx", "html"], tmp_path)
     assert len(paths) == 3
+
+
+# --------------------------------------------------------------------------- drift fixes (issue 12)
+
+
+def impact_rows(doc) -> dict[str, list[str]]:
+    table = [b for b in doc.walk() if isinstance(b, Table) and b.caption.startswith("Customer impact")][0]
+    return {row[0]: row for row in table.rows}
+
+
+def test_contacts_affected_reaches_the_customer_impact_table(metrics):
+    """SPEC §5.1: customers and contacts affected, from totals.contacts_affected."""
+    m = copy.deepcopy(metrics)
+    m["totals"]["contacts_affected"] = 9535
+    m["previous"]["totals"]["contacts_affected"] = 4000
+    row = impact_rows(build(m))["Contacts affected"]
+    assert row == ["Contacts affected", "9,535", "4,000", c.fmt_change(9535, 4000, "int")]
+
+
+def test_contacts_affected_not_in_this_export(metrics):
+    m = copy.deepcopy(metrics)
+    m["fields"] = [f for f in m["fields"] if f != "contacts_affected"]
+    row = impact_rows(build(m))["Contacts affected"]
+    assert row[1] == row[2] == "not in this export"
+    # With the field but no value (nothing to sum): the no-value mark, not "not in this export".
+    assert impact_rows(build(metrics))["Contacts affected"][1] == "\u2013"
+
+
+def major_table(doc) -> Table:
+    return [b for b in doc.walk() if isinstance(b, Table) and b.caption.startswith("Major incidents")][0]
+
+
+def test_pir_status_comes_from_the_narratives(metrics):
+    statuses = {"INC0104211": "Reviewed", "INC0105622": "Draft"}
+    doc = build(metrics, statuses=statuses)
+    table = major_table(doc)
+    by_id = {row[0]: row[-1] for row in table.rows}
+    assert by_id == {"INC0104211": "Reviewed", "INC0104530": NO_REVIEW, "INC0105017": NO_REVIEW,
+                     "INC0105622": "Draft"}
+    assert any("status in each review's narrative" in n for n in table.notes)
+    # A review on file is not due: R8 names only the two without one.
+    assert "Rule R8: 2 PIRs due: INC0104530, INC0105017" in texts(doc)
+
+
+def test_pir_status_without_narratives_is_never_invented(metrics):
+    table = major_table(build(metrics))
+    assert {row[-1] for row in table.rows} == {NO_REVIEW, "Open: PIR after resolution"}
+    assert any("--narratives DIR" in n for n in table.notes)
+
+
+def test_pir_statuses_are_read_from_a_folder_of_narratives(tmp_path):
+    (tmp_path / "INC0104211.md").write_text("---\nstatus: Reviewed\n---\n", encoding="utf-8")
+    (tmp_path / "pir-INC0105622.md").write_text("---\nstatus: In Review\n---\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("not a narrative", encoding="utf-8")
+    assert app.pir_statuses(tmp_path) == {"INC0104211": "Reviewed", "INC0105622": "In Review"}
+    assert app.pir_statuses(None) is None
+
+
+def test_email_summary_words_the_key_figures(metrics):
+    ms = MetricSet.from_dict(metrics)
+    summary = email_summary(ms, Branding("Northwind"), MonthlyOptions(group=("site", "Leeds")))
+    assert summary["title"] == "Northwind: monthly incident report, October 2026 (site: Leeds)"
+    assert summary["figures"][0] == {"label": "Incidents opened", "value": "632",
+                                     "change": f"{c.fmt_change(632, 581, 'int')} vs September", "status": ""}
+    doc = build_monthly(ms, Branding("Northwind"), MonthlyOptions(group=("assignment_group", "Service Desk")))
+    assert doc.title == "Monthly incident report: Service Desk"
+    assert doc.subject == "Incident management performance, assignment group Service Desk, October 2026"
+
+
+def test_branding_is_resolved_once_from_the_config(tmp_path):
+    config = Config(organisation={"name": "Northwind", "logo": "logo.png", "primary_colour": "#123456"},
+                    base_dir=str(tmp_path))
+    b = Branding.from_config(config)
+    assert b == Branding("Northwind", tmp_path / "logo.png", "#123456")
+    assert Branding.from_config(Config()) == Branding()

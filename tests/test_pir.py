@@ -20,7 +20,9 @@ from ccreport.config import Config, load_config
 from ccreport.metrics.contacts import incident_contact_impact
 from ccreport.document import Callout, Figure, Paragraph, Rag, Section, Table
 from ccreport.documents import common as c
-from ccreport.documents.pir import build_pir, pir_basename, render_pir
+from ccreport import app
+from ccreport.documents.branding import Branding
+from ccreport.documents.pir import PirOptions, build_pir
 from ccreport.errors import IngestError
 from ccreport.ingest import IngestResult, load, load_events
 from ccreport.ingest.contacts import load_contacts
@@ -29,6 +31,7 @@ from ccreport.pir.narrative import load_narrative, loads_narrative
 from ccreport.period import month_period
 from ccreport.pir.facts import (
     ANY_UPDATE,
+    PER_AUDIENCE,
     find_incident,
     incident_facts,
     major_incident_ids,
@@ -54,6 +57,18 @@ def local(ts: pd.Timestamp) -> str:
     return f"{d.day} {d:%b %Y %H:%M} {d.tzname()}"
 
 
+def pir_doc(incident_id, ingest, config, narrative=None, contacts=None, *, now=None, date=None,
+            comms_rule=PER_AUDIENCE):
+    """Facts gathered and the review built, as `ccreport pir` does (through ccreport.app)."""
+    return app.pir_document(ingest, config, incident_id, narrative, contacts, now=now, date=date,
+                            comms_rule=comms_rule)
+
+
+def write_pir(incident_id, ingest, config, formats, out, narrative=None, contacts=None, **kw):
+    doc = pir_doc(incident_id, ingest, config, narrative, contacts, **kw)
+    return app.write(doc, app.Output(formats, Path(out)), app.pir_basename(doc.period_label), config)
+
+
 # --------------------------------------------------------------------------- fixtures
 
 
@@ -72,7 +87,7 @@ def rendered(sample, tmp_path_factory):
     config, ingest, contacts = sample
     narrative = load_narrative(DATA / f"{BIGGEST}.md")
     out = tmp_path_factory.mktemp("pir")
-    paths = render_pir(BIGGEST, ingest, config, "pdf,docx,html,md", out, narrative=narrative,
+    paths = write_pir(BIGGEST, ingest, config, "pdf,docx,html,md", out, narrative=narrative,
                        contacts=contacts, now=NOW, date=dt.date(2026, 11, 3))
     by_ext = {p.suffix: p for p in paths}
     reader = pypdf.PdfReader(io.BytesIO(by_ext[".pdf"].read_bytes()))
@@ -204,7 +219,7 @@ def test_timeline_is_in_time_order_whatever_the_input_order(sample):
     facts = incident_facts(shuffled, config, "INC0011584", now=NOW)
     times = [e.at for e in facts.events]
     assert times == sorted(times) and len(times) == int((ingest.events["incident_id"] == "INC0011584").sum())
-    doc = build_pir("INC0011584", shuffled, config, now=NOW)
+    doc = pir_doc("INC0011584", shuffled, config, now=NOW)
     table = next(b for b in doc.walk() if isinstance(b, Table) and b.caption.startswith("Timeline of"))
     shown = [r[0] for r in table.rows]
     assert shown == [f"{t.tz_convert('Europe/London').day} {t.tz_convert('Europe/London'):%b %H:%M}{NBSP}"
@@ -226,13 +241,13 @@ def test_comms_gap_is_highlighted_and_the_rule_is_stated(sample):
     any_rule = incident_facts(ingest, config, "INC0012815", now=NOW, comms_rule=ANY_UPDATE).comms
     assert any_rule.met is False and any_rule.any.longest_gap_hours == pytest.approx(0.75)
     assert incident_facts(ingest, config, BIGGEST, now=NOW, comms_rule=ANY_UPDATE).comms.met is True
-    doc = build_pir("INC0012815", ingest, config, now=NOW)
+    doc = pir_doc("INC0012815", ingest, config, now=NOW)
     texts = [b.text for b in doc.walk() if isinstance(b, Paragraph)]
     assert any(t.startswith("Rule: per audience.") for t in texts)
     gaps = next(b for b in doc.walk() if isinstance(b, Table) and b.caption.startswith("Gaps longer than"))
     assert any(r[2] == "External" and r[3] == c.fmt_duration(external.longest_gap_hours) for r in gaps.rows)
     assert all(rag[3] is Rag.RED for rag in gaps.rag)
-    doc_any = build_pir("INC0012815", ingest, config, now=NOW, comms_rule=ANY_UPDATE)
+    doc_any = pir_doc("INC0012815", ingest, config, now=NOW, comms_rule=ANY_UPDATE)
     assert any(b.text.startswith("Rule: any update.") for b in doc_any.walk() if isinstance(b, Paragraph))
 
 
@@ -246,7 +261,7 @@ def test_unknown_incident_names_the_closest_ids(sample):
     assert err.value.exit_code == 1
     assert "INC00128150" in str(err.value) and "INC0012815" in str(err.value)
     with pytest.raises(IngestError, match="Closest IDs: .*INC0012815"):
-        build_pir("INC00128150", ingest, config)
+        pir_doc("INC00128150", ingest, config)
     # Surrounding spaces and a unique case-insensitive match are accepted.
     assert find_incident(ingest, " inc0012815 ") == find_incident(ingest, "INC0012815")
 
@@ -267,7 +282,7 @@ def test_pir_from_the_real_servicenow_event_log(servicenow_log, tmp_path):
     awaiting = ev[(ev["type"] == "state") & ev["text"].astype("str").str.startswith("Awaiting")]
     with_hold = sorted(set(awaiting["incident_id"]) & set(ingest.pauses["incident_id"]))
     iid = with_hold[0]
-    doc = build_pir(iid, ingest, config, now=dt.datetime(2017, 1, 1))
+    doc = pir_doc(iid, ingest, config, now=dt.datetime(2017, 1, 1))
     timeline = next(b for b in doc.walk() if isinstance(b, Table) and b.caption.startswith("Timeline of"))
     own = ev[ev["incident_id"] == iid]
     assert len(timeline.rows) == len(own) and all(r[2] == "State change" for r in timeline.rows)
@@ -279,7 +294,7 @@ def test_pir_from_the_real_servicenow_event_log(servicenow_log, tmp_path):
     impact = next(b for b in doc.walk() if isinstance(b, Table) and b.caption.startswith("Impact and SLA"))
     on_hold = next(r for r in impact.rows if r[0] == "Time on hold")
     assert on_hold[1] == c.fmt_duration(row["pause_hours"]) and row["pause_hours"] > 0
-    (md,) = render_pir(iid, ingest, config, "md", tmp_path, now=dt.datetime(2017, 1, 1))
+    (md,) = write_pir(iid, ingest, config, "md", tmp_path, now=dt.datetime(2017, 1, 1))
     text = md.read_text(encoding="utf-8")
     assert "Awaiting" in text and "not in this export" in text  # ServiceNow has no customers_affected
     assert (tmp_path / f"pir-{iid}_files" / "fig-lifecycle.png").is_file()
@@ -296,7 +311,7 @@ def hostile(sample, tmp_path_factory):
     config, ingest, _ = sample
     narrative = load_narrative(DATA / "hostile.md")
     out = tmp_path_factory.mktemp("hostile")
-    paths = render_pir("INC0012815", ingest, config, "pdf,docx,html,md", out, narrative=narrative, now=NOW)
+    paths = write_pir("INC0012815", ingest, config, "pdf,docx,html,md", out, narrative=narrative, now=NOW)
     return {p.suffix: p for p in paths}
 
 
@@ -348,7 +363,7 @@ def test_hostile_docx_and_markdown_are_text_only(hostile):
 
 def test_without_a_narrative_each_section_to_write_is_marked_to_complete(sample, tmp_path):
     config, ingest, _ = sample
-    doc = build_pir(BIGGEST, ingest, config, now=NOW)
+    doc = pir_doc(BIGGEST, ingest, config, now=NOW)
     todo_in: set[str] = set()
 
     def walk(sec: Section, path: list[str]) -> None:
@@ -367,7 +382,7 @@ def test_without_a_narrative_each_section_to_write_is_marked_to_complete(sample,
     # The data sections are there all the same.
     assert any(isinstance(b, Figure) for b in doc.walk())
     assert "Draft" in doc.subject and "owner: To complete" in doc.subject
-    (md, html) = render_pir(BIGGEST, ingest, config, "md,html", tmp_path, now=NOW)
+    (md, html) = write_pir(BIGGEST, ingest, config, "md,html", tmp_path, now=NOW)
     assert md.read_text(encoding="utf-8").count("To complete") >= 9
     assert html.read_text(encoding="utf-8").count("callout-todo") >= 9
 
@@ -395,7 +410,7 @@ def test_a_missed_regulatory_deadline_is_shown_as_missed_in_words(sample, tmp_pa
     assert ico.notified_at == pd.Timestamp("2026-10-10 08:00:00", tz="UTC")
     assert (ico.status, ofcom.status, fca.status, scheme.status) == ("missed", "missed", "met", "due")
     assert ico.margin_hours == pytest.approx(23 + 45 / 60 + 43 / 3600)  # hours late
-    doc = build_pir("INC0012815", ingest, config, narrative, now=NOW)
+    doc = pir_doc("INC0012815", ingest, config, narrative, now=NOW)
     table = next(b for b in doc.walk() if isinstance(b, Table) and b.caption.startswith("Regulatory"))
     results = [r[-1] for r in table.rows]
     assert results[0].startswith("Missed: notified") and results[1].startswith("Missed: not notified")
@@ -403,14 +418,14 @@ def test_a_missed_regulatory_deadline_is_shown_as_missed_in_words(sample, tmp_pa
     assert [g[-1] for g in table.rag] == [Rag.RED, Rag.RED, Rag.GREEN, Rag.AMBER]
     warning = next(b for b in doc.walk() if isinstance(b, Callout) and b.kind == "warning")
     assert warning.default_title == "Missed deadline" and "2 regulatory deadlines missed" in warning.text
-    (md,) = render_pir("INC0012815", ingest, config, "md", tmp_path, narrative=narrative, now=NOW)
+    (md,) = write_pir("INC0012815", ingest, config, "md", tmp_path, narrative=narrative, now=NOW)
     text = norm(md.read_text(encoding="utf-8"))
     assert "Missed: notified 23.8 h after the deadline" in text and Rag.RED.symbol in text
 
 
 def test_no_notification_due_is_not_a_gap(sample):
     config, ingest, _ = sample
-    doc = build_pir("INC0012815", ingest, config, loads_narrative("---\nregulatory: []\n---\n"), now=NOW)
+    doc = pir_doc("INC0012815", ingest, config, loads_narrative("---\nregulatory: []\n---\n"), now=NOW)
     sec = next(s for s in doc.sections() if s.title == "Regulatory notifications")
     assert [type(b) for b in sec.children] == [Paragraph]
     assert "no regulatory notification was due" in sec.children[0].text
@@ -439,12 +454,12 @@ HOSTILE_IDS = ["../../x", "..\\..\\x", "CON", "a/b", "a:b", "A" * 300, "A" * 299
 
 
 def test_file_names_from_hostile_ids_stay_inside_and_do_not_collide(tmp_path):
-    names = [pir_basename(i) for i in HOSTILE_IDS]
+    names = [app.pir_basename(i) for i in HOSTILE_IDS]
     assert len(set(names)) == len(names)
     for name in names:
         assert name.startswith("pir-") and len(name) <= 100
         assert re.fullmatch(r"[A-Za-z0-9._-]+", name) and ".." not in name.split("-", 1)[0]
-    assert pir_basename("CON") == "pir-CON" and pir_basename("INC0012443") == "pir-INC0012443"
+    assert app.pir_basename("CON") == "pir-CON" and app.pir_basename("INC0012443") == "pir-INC0012443"
 
     opened = pd.Timestamp("2026-10-01 09:00", tz="UTC")
     records = [{"incident_id": i, "opened_at": opened + pd.Timedelta(hours=k), "priority": "P2",
@@ -453,9 +468,27 @@ def test_file_names_from_hostile_ids_stay_inside_and_do_not_collide(tmp_path):
     out = tmp_path / "out"
     written = []
     for i in HOSTILE_IDS:
-        written += render_pir(i, ingest, Config(), "md,html", out, now=NOW)
+        written += write_pir(i, ingest, Config(), "md,html", out, now=NOW)
     assert len(written) == 2 * len(HOSTILE_IDS) == len(set(written))
     for p in written:
         assert p.resolve().parent == out.resolve()
     assert sorted(p.name for p in out.iterdir() if p.suffix in (".md", ".html")) == sorted(p.name for p in written)
     assert not (tmp_path / "x.md").exists() and not (tmp_path.parent / "x.md").exists()
+
+
+# --------------------------------------------------------------------------- the pure builder
+
+
+def test_build_pir_is_a_pure_function_of_facts_narrative_branding_and_options(sample):
+    """The builder takes gathered facts: no ingest result, no config, no files."""
+    config, ingest, _ = sample
+    facts = incident_facts(ingest, config, BIGGEST, now=NOW)
+    options = PirOptions(date=dt.date(2026, 11, 3), pause_states=("On Hold",), sl_method="answered within 20 s")
+    doc = build_pir(facts, None, Branding("Northwind", None, "#123456"), options)
+    assert (doc.organisation, doc.primary_colour, doc.date) == ("Northwind", "#123456", dt.date(2026, 11, 3))
+    assert doc.period_label == BIGGEST and doc == build_pir(facts, None, Branding("Northwind", None, "#123456"), options)
+    # The same document as the application layer builds from the config.
+    assert pir_doc(BIGGEST, ingest, config, now=NOW, date=dt.date(2026, 11, 3)) == build_pir(
+        facts, None, Branding.from_config(config),
+        PirOptions(date=dt.date(2026, 11, 3), pause_states=tuple(config.pause_states),
+                   sl_method=app._sl_method(config)))

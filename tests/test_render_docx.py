@@ -16,7 +16,9 @@ from docx.shared import RGBColor
 from ccreport.config import Config
 from ccreport.document import Column, Document, Paragraph, Section, Table
 from ccreport.documents import common as c
-from ccreport.documents.monthly import build_monthly
+from ccreport.documents.branding import Branding
+from ccreport.documents.monthly import MonthlyOptions, build_monthly
+from ccreport.metrics.model import MetricSet
 from ccreport.errors import RenderError
 from ccreport.render.charts import draw_charts
 from ccreport.render.templates import templates_path
@@ -37,7 +39,7 @@ def metrics():
 
 @pytest.fixture(scope="module")
 def doc(metrics):
-    return build_monthly(metrics, Config(organisation={"name": "Northwind Contact Centre"}), date=dt.date(2026, 11, 3))
+    return build_monthly(MetricSet.from_dict(metrics), Branding.from_config(Config(organisation={"name": "Northwind Contact Centre"})), MonthlyOptions(date=dt.date(2026, 11, 3)))
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +118,7 @@ def test_page_is_a4(word):
 
 
 def test_brand_colour_from_config(metrics):
-    doc = build_monthly(metrics, Config(organisation={"name": "X", "primary_colour": "#aa3300"}), date=dt.date(2026, 11, 3))
+    doc = build_monthly(MetricSet.from_dict(metrics), Branding.from_config(Config(organisation={"name": "X", "primary_colour": "#aa3300"})), MonthlyOptions(date=dt.date(2026, 11, 3)))
     word = open_docx(io.BytesIO(render_docx(doc, {})))
     assert word.styles["Heading 1"].font.color.rgb == RGBColor(0xAA, 0x33, 0x00)
 

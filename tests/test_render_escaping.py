@@ -34,7 +34,9 @@ from ccreport.document import (
     md_escape,
     series,
 )
-from ccreport.documents.monthly import build_monthly
+from ccreport.documents.branding import Branding
+from ccreport.documents.monthly import MonthlyOptions, build_monthly
+from ccreport.metrics.model import MetricSet
 from ccreport.render.output import write_document
 
 FIXTURE = Path(__file__).parent / "fixtures" / "metrics_full.json"
@@ -143,7 +145,7 @@ def monthly(tmp_path_factory) -> dict[str, Path]:
     m["by_category"] = {IMG: m["by_category"].pop("Telephony"), **m["by_category"]}
     m["problem_candidates"][0]["category"] = IMG
     m["data_quality"]["issues"][0]["problem"] = PAYLOAD
-    doc = build_monthly(m, Config(organisation={"name": "Org"}), date=dt.date(2026, 11, 3))
+    doc = build_monthly(MetricSet.from_dict(m), Branding.from_config(Config(organisation={"name": "Org"})), MonthlyOptions(date=dt.date(2026, 11, 3)))
     out = tmp_path_factory.mktemp("monthly")
     paths = write_document(doc, ["html", "md", "docx", "pdf"], out, "monthly-2026-10")
     return {p.suffix.lstrip("."): p for p in paths}

@@ -22,7 +22,9 @@ from pathlib import Path
 import pytest
 
 from ccreport.config import Config
-from ccreport.documents.monthly import build_monthly
+from ccreport.documents.branding import Branding
+from ccreport.documents.monthly import MonthlyOptions, build_monthly
+from ccreport.metrics.model import MetricSet
 from ccreport.render.charts import draw_charts
 from ccreport.render.html import render_html
 from ccreport.render.markdown import render_markdown
@@ -65,8 +67,8 @@ def compare(actual: str, name: str) -> None:
 
 @pytest.fixture(scope="module")
 def doc():
-    metrics = json.loads(FIXTURE.read_text(encoding="utf-8"))
-    return build_monthly(metrics, Config(organisation={"name": "Northwind Contact Centre"}), date=dt.date(2026, 11, 3))
+    ms = MetricSet.from_dict(json.loads(FIXTURE.read_text(encoding="utf-8")))
+    return build_monthly(ms, Branding(organisation="Northwind Contact Centre"), MonthlyOptions(date=dt.date(2026, 11, 3)))
 
 
 def test_monthly_html_gold(doc):

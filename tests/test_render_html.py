@@ -11,7 +11,9 @@ import pytest
 
 from ccreport.config import Config
 from ccreport.document import Chart, Column, Document, Paragraph, Section, Table, series
-from ccreport.documents.monthly import build_monthly
+from ccreport.documents.branding import Branding
+from ccreport.documents.monthly import MonthlyOptions, build_monthly
+from ccreport.metrics.model import MetricSet
 from ccreport.errors import RenderError
 from ccreport.render.charts import draw, draw_charts
 from ccreport.render.html import render_html
@@ -22,7 +24,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "metrics_full.json"
 @pytest.fixture(scope="module")
 def doc():
     metrics = json.loads(FIXTURE.read_text(encoding="utf-8"))
-    return build_monthly(metrics, Config(organisation={"name": "Northwind Contact Centre"}), date=dt.date(2026, 11, 3))
+    return build_monthly(MetricSet.from_dict(metrics), Branding.from_config(Config(organisation={"name": "Northwind Contact Centre"})), MonthlyOptions(date=dt.date(2026, 11, 3)))
 
 
 @pytest.fixture(scope="module")

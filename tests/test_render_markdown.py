@@ -11,7 +11,9 @@ import pytest
 
 from ccreport.config import Config
 from ccreport.document import Callout, Column, Document, Paragraph, Section, Table
-from ccreport.documents.monthly import build_monthly
+from ccreport.documents.branding import Branding
+from ccreport.documents.monthly import MonthlyOptions, build_monthly
+from ccreport.metrics.model import MetricSet
 from ccreport.render.charts import draw_charts
 from ccreport.render.output import write_document
 from ccreport.render.markdown import escape, render_markdown, slug
@@ -22,7 +24,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "metrics_full.json"
 @pytest.fixture(scope="module")
 def doc():
     metrics = json.loads(FIXTURE.read_text(encoding="utf-8"))
-    return build_monthly(metrics, Config(organisation={"name": "Northwind Contact Centre"}), date=dt.date(2026, 11, 3))
+    return build_monthly(MetricSet.from_dict(metrics), Branding.from_config(Config(organisation={"name": "Northwind Contact Centre"})), MonthlyOptions(date=dt.date(2026, 11, 3)))
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,9 @@ import pytest
 from ccreport.config import Config
 from ccreport.document import Column, Document, Paragraph, Section, Table
 from ccreport.documents import common as c
-from ccreport.documents.monthly import build_monthly
+from ccreport.documents.branding import Branding
+from ccreport.documents.monthly import MonthlyOptions, build_monthly
+from ccreport.metrics.model import MetricSet
 from ccreport.errors import RenderError
 from ccreport.render.options import RenderOptions
 from ccreport.render.output import write_document
@@ -53,7 +55,7 @@ def metrics():
 
 @pytest.fixture(scope="module")
 def rendered(metrics, tmp_path_factory):
-    doc = build_monthly(metrics, Config(organisation={"name": "Northwind Contact Centre"}), date=dt.date(2026, 11, 3))
+    doc = build_monthly(MetricSet.from_dict(metrics), Branding.from_config(Config(organisation={"name": "Northwind Contact Centre"})), MonthlyOptions(date=dt.date(2026, 11, 3)))
     out = tmp_path_factory.mktemp("pdf")
     handler = _Collect()
     logger = logging.getLogger("weasyprint")

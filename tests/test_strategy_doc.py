@@ -21,28 +21,32 @@ import pypdf
 import pytest
 from docx import Document as open_docx
 
+from ccreport import app
 from ccreport import ingest as ingest_mod
 from ccreport.config import SlaTarget, load_config
 from ccreport.document import Figure, Paragraph, Rag, Section, Table
 from ccreport.documents import common as c
+from ccreport.documents.branding import Branding
 from ccreport.documents.strategy import (
     EVIDENCE_TITLE,
+    Coverage,
+    StrategyOptions,
     build_strategy,
-    render_strategy,
-    strategy_evidence,
 )
 from ccreport.metrics import compute
 from ccreport.period import range_period
-from ccreport.render.output import write_document
 from ccreport.strategy import (
     ASSESSMENT_POINTS,
     SECTION_TITLES,
     add_months,
+    check,
     exercise_calendar,
     load_strategy,
     loads_strategy,
     priority_for,
 )
+from ccreport.strategy import coverage as coverage_rows
+from ccreport.strategy.evidence import strategy_evidence
 
 from .util import ROOT, SAMPLE
 
@@ -59,6 +63,19 @@ PAYLOAD = f"{SCRIPT} {TEMPLATE}"
 #: The status symbols a renderer adds after a cell's text.
 MARKS = re.compile(r"\s*[\u2714\u25b2\u2716]$")
 IGNORED_WARNINGS = ("HarfBuzz",)
+
+
+def build(strategy, config=None, evidence=None, coverage=False):
+    """The pure builder: the coverage appendix from strategy-check run on the model."""
+    cov = None
+    if coverage:
+        findings = check(strategy)
+        cov = Coverage(coverage_rows(strategy, findings), findings)
+    return build_strategy(strategy, evidence, cov, Branding.from_config(config), StrategyOptions(today=TODAY))
+
+
+def write(doc, formats, out, basename, config=None):
+    return app.write(doc, app.Output(formats, Path(out)), basename, config)
 
 
 def norm(text: str) -> str:
@@ -92,8 +109,8 @@ def rendered(config, tmp_path_factory):
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
     try:
-        paths = render_strategy(EXAMPLE, config, ["pdf", "docx", "html", "md"], out,
-                                data_inputs=[INCIDENTS], coverage=True, today=TODAY)
+        paths = app.strategy(config, EXAMPLE, app.Output(["pdf", "docx", "html", "md"], out),
+                             data_inputs=[INCIDENTS], coverage=True, today=TODAY)
     finally:
         logger.removeHandler(handler)
     by_ext = {p.suffix.lstrip("."): p for p in paths}
@@ -174,7 +191,7 @@ def test_no_weasyprint_warnings(rendered):
 
 
 def test_priority_matrix_is_a_coloured_grid_with_words(strategy, config):
-    doc = build_strategy(strategy, config, today=TODAY)
+    doc = build(strategy, config)
     (matrix,) = [b for b in doc.walk() if isinstance(b, Table) and b.caption.startswith("Priority matrix")]
     assert len(matrix.rows) == 3 and len(matrix.columns) == 4
     for i, row in enumerate(matrix.rows, start=1):
@@ -216,7 +233,7 @@ def test_calendar_dates_follow_the_frequencies(rendered, strategy):
 
 
 def test_calendar_chart_has_a_mark_per_date(strategy, config):
-    doc = build_strategy(strategy, config, today=TODAY)
+    doc = build(strategy, config)
     (fig,) = [f for f in doc.figures() if f.id == "fig-exercise-calendar"]
     entries = exercise_calendar(strategy, start=TODAY)
     assert fig.chart.kind == "gantt"
@@ -276,8 +293,8 @@ def test_categories_missing_from_the_strategy_are_listed(strategy, config, expec
     smaller = strategy.model_copy(update={"categories": tuple(
         cat for cat in strategy.categories if cat.name not in ("Power / facilities", "Network"))})
     ev = strategy_evidence(smaller, expected_metrics["ingest"], config)
-    assert ev["period"]["label"] == "November 2025 to October 2026"
-    doc = build_strategy(smaller, config, evidence=ev, today=TODAY)
+    assert ev.label == "November 2025 to October 2026"
+    doc = build(smaller, config, evidence=ev)
     (gaps,) = [s for s in doc.sections() if s.title == "Categories the strategy does not define"]
     text = " ".join(b.text for b in gaps.children if isinstance(b, Paragraph))
     by_cat = expected_metrics["metrics"]["by_category"]
@@ -301,7 +318,7 @@ def test_coverage_appendix_lists_all_16_points(rendered):
 
 def test_coverage_says_not_met_and_lists_findings(strategy, config):
     gappy = strategy.model_copy(update={"consultation": (), "frameworks": None})
-    doc = build_strategy(gappy, config, coverage=True, today=TODAY)
+    doc = build(gappy, config, coverage=True)
     (appendix,) = [s for s in doc.sections(1) if s.appendix]
     table = next(b for b in appendix.children if isinstance(b, Table))
     status = {int(r[0]): r[2] for r in table.rows}
@@ -322,9 +339,9 @@ def hostile(config, tmp_path_factory):
         "  - name: Telephony outage\n", f'  - name: "{PAYLOAD}"\n', 1)
     assert PAYLOAD in text
     s = loads_strategy(text)
-    doc = build_strategy(s, config, coverage=True, today=TODAY)
+    doc = build(s, config, coverage=True)
     out = tmp_path_factory.mktemp("hostile")
-    paths = write_document(doc, ["html", "docx", "md"], out, "strategy-hostile")
+    paths = write(doc, ["html", "docx", "md"], out, "strategy-hostile", config)
     return {p.suffix.lstrip("."): p for p in paths}
 
 
@@ -369,13 +386,13 @@ def test_a_minimal_strategy_builds_with_sections_to_complete(tmp_path):
         {"incident_id": "A2", "opened_at": "2026-05-04T10:00:00Z", "priority": "P2"},
     ])
     ev = strategy_evidence(s, data, Config())
-    assert ev["period"]["label"] == "June 2025 to May 2026"
-    assert strategy_evidence(s, data, Config(), end="2026-03")["period"]["label"] == "April 2025 to March 2026"
-    doc = build_strategy(s, Config(), evidence=ev, coverage=True, today=TODAY)
+    assert ev.label == "June 2025 to May 2026"
+    assert strategy_evidence(s, data, Config(), end="2026-03").label == "April 2025 to March 2026"
+    doc = build(s, Config(), evidence=ev, coverage=True)
     assert [sec.heading for sec in doc.sections(1)] == HEADINGS
     todo = [b for b in doc.walk() if getattr(b, "kind", None) == "todo"]
     assert len(todo) >= 15  # every missing section says what to add
-    paths = write_document(doc, ["html", "md"], tmp_path, "strategy-small-centre")
+    paths = write(doc, ["html", "md"], tmp_path, "strategy-small-centre")
     md = paths[1].read_text(encoding="utf-8")
     assert "Phones (1)" in md and "not in this export" in md  # undefined category; no acknowledgements
     assert "Without a first date, Drill cannot be placed in the calendar" in md

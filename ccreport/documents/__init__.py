@@ -1,7 +1,11 @@
-"""Document builders: metrics (or YAML) -> a format-neutral `ccreport.document.Document`.
+"""Document builders: a model -> a format-neutral `ccreport.document.Document`, nothing else.
 
-    monthly.build_monthly(metrics, config) -> Document
-    monthly.render_monthly(metrics, config, formats, out_dir, ...) -> list[Path]
+    monthly.build_monthly(metric_set, branding, options) -> Document
+    pir.build_pir(facts, narrative, branding, options) -> Document
+    strategy.build_strategy(strategy, evidence, coverage, branding, options) -> Document
 
-Number formats and shared wording live in `common`.
+The builders choose and word figures; they never load data, compute metrics, write files or
+send email (`ccreport.app` does those, tests/test_documents_pure.py checks the imports).
+Branding (organisation, logo, colour) is `branding.Branding`; number formats and shared
+wording live in `common`.
 """

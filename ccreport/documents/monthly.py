@@ -1,19 +1,18 @@
-"""The monthly incident report (SPEC §5.1): the full metrics dict -> a Document.
+"""The monthly incident report (SPEC §5.1): a typed MetricSet -> a Document.
 
-This module chooses which figures to show and words them; it never computes a metric (those
-come from ccreport.metrics, see docs/metrics.md). The only arithmetic here is comparison for
-wording: month-on-month changes, RAG status against targets, which rule fired, and shares for
-a chart title.
+This module chooses which figures to show and words them; it never loads, computes, writes or
+sends anything (the application layer, ccreport.app, does those). The only arithmetic here is
+comparison for wording: month-on-month changes, RAG status against targets, which rule fired,
+and shares for a chart title.
 
-    build_monthly(metrics, config) -> Document
-    render_monthly(metrics, config, formats, out_dir, ...) -> list[Path]
+    build_monthly(metric_set, branding, options) -> Document
+    email_summary(metric_set, branding, options) -> dict   (the email body's headline figures)
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..document import Chart, series
@@ -30,12 +29,32 @@ from ..document import (
     Table,
     md_escape,
 )
+from ..metrics.definitions import Figures
+from ..metrics.model import ContactFigures, MajorIncident, MetricSet
 from . import common as c
-from .common import DASH, NBSP, NOT_IN_EXPORT, get
+from .branding import Branding
+from .common import DASH, NBSP, NOT_IN_EXPORT
 
 TABLE_LIMIT = 15
 PRIORITY_ROWS = ("P1", "P2", "P3", "P4", "P5", "Unknown")
 BUCKET_LABELS = {"0-1d": "0–1 day", "1-3d": "1–3 days", "3-7d": "3–7 days", "7-30d": "7–30 days", ">30d": "Over 30 days"}
+#: The PIR status of a resolved major incident with no review narrative on file.
+NO_REVIEW = "No review on file"
+OPEN_REVIEW = "Open: PIR after resolution"
+
+
+@dataclass(frozen=True)
+class MonthlyOptions:
+    """What the monthly report needs besides the figures and the branding.
+
+    `pir_statuses`: incident_id -> the status of its review narrative (from `--narratives DIR`);
+    None when no narratives were given. `group`: (dimension, group) for a `--split-by` report.
+    `date`: the publication date (default: today).
+    """
+
+    date: dt.date | None = None
+    pir_statuses: Mapping[str, str] | None = None
+    group: tuple[str, str] | None = None
 
 
 # --------------------------------------------------------------------------- context
@@ -43,73 +62,64 @@ BUCKET_LABELS = {"0-1d": "0–1 day", "1-3d": "1–3 days", "3-7d": "3–7 days"
 
 @dataclass
 class _Ctx:
-    """The metrics dict plus what every section needs to word it."""
+    """The metric set plus what every section needs to word it."""
 
-    m: Mapping[str, Any]
-    targets: Mapping[str, Any]
-    fields: list[str] | None
+    m: MetricSet
+    options: MonthlyOptions
     label: str
     prev_label: str
     month_word: str  # "October" (or the label for a custom period)
     prev_word: str  # "September" (or "previous period")
 
     @property
-    def totals(self) -> Mapping[str, Any]:
-        return self.m.get("totals") or {}
+    def totals(self) -> Figures:
+        return self.m.totals
 
     @property
-    def prev(self) -> Mapping[str, Any]:
-        return get(self.m, "previous", "totals", default={})
+    def prev(self) -> Figures:
+        """The previous period's totals; every figure None when there is no previous period."""
+        return self.m.previous.totals if self.m.previous is not None else Figures()
+
+    @property
+    def fields(self) -> list[str]:
+        return self.m.fields
 
     def has(self, field: str) -> bool:
-        return self.fields is None or field in self.fields
+        return not self.m.fields or field in self.m.fields
 
     def present(self, metric: str) -> bool:
-        return c.present(metric, self.fields)
+        return c.present(metric, self.m.fields or None)
 
     def fmt(self, value: Any, kind: str, metric: str) -> str:
-        return c.fmt_metric(value, kind, metric, self.fields)
+        return c.fmt_metric(value, kind, metric, self.m.fields or None)
 
     def target(self, key: str) -> float | None:
-        v = self.targets.get(key)
+        v = self.m.targets.get(key)
         return None if v is None else float(v)
 
+    def old_backlog(self) -> int | None:
+        """Open incidents older than 30 days at the period's end."""
+        return self.m.ageing.total.get(">30d") if self.m.ageing is not None else None
 
-def _context(metrics: Mapping[str, Any], config: Any) -> _Ctx:
-    targets = metrics.get("targets")
-    if targets is None and config is not None and getattr(config, "targets", None) is not None:
-        targets = config.targets.model_dump()
-    period = metrics.get("period") or {}
-    label = period.get("label") or _label_from_period(period)
-    prev_period = get(metrics, "previous", "period", default={})
-    prev_label = prev_period.get("label") or _label_from_period(prev_period) or "the previous period"
-    month = period.get("month")
-    month_word = dt.date.fromisoformat(month + "-01").strftime("%B") if month else label
-    prev_month = prev_period.get("month")
+
+def _context(ms: MetricSet, options: MonthlyOptions) -> _Ctx:
+    period = ms.period
+    label = period.label or _label_from_period(period)
+    prev_period = ms.previous.period if ms.previous is not None else None
+    prev_label = (prev_period.label or _label_from_period(prev_period)) if prev_period is not None else ""
+    prev_label = prev_label or "the previous period"
+    month_word = dt.date.fromisoformat(period.month + "-01").strftime("%B") if period.month else label
+    prev_month = prev_period.month if prev_period is not None else None
     prev_word = dt.date.fromisoformat(prev_month + "-01").strftime("%B") if prev_month else "Previous"
-    return _Ctx(metrics, targets or {}, metrics.get("fields"), label, prev_label, month_word, prev_word)
+    return _Ctx(ms, options, label, prev_label, month_word, prev_word)
 
 
-def _label_from_period(period: Mapping[str, Any]) -> str:
-    if period.get("month"):
-        return c.month_label(period["month"])
-    if period.get("start") and period.get("end"):
-        start = dt.datetime.fromisoformat(period["start"]).date()
-        end = dt.datetime.fromisoformat(period["end"]).date() - dt.timedelta(days=1)
-        return f"{c.fmt_date(start)} to {c.fmt_date(end)}"
-    return ""
-
-
-def period_slug(metrics: Mapping[str, Any]) -> str:
-    """"2026-10" for a month, "2026-10-01_2026-10-15" for a custom period."""
-    period = metrics.get("period") or {}
-    if period.get("month"):
-        return str(period["month"])
-    if period.get("start") and period.get("end"):
-        start = dt.datetime.fromisoformat(period["start"]).date()
-        end = dt.datetime.fromisoformat(period["end"]).date() - dt.timedelta(days=1)
-        return f"{start:%Y-%m-%d}_{end:%Y-%m-%d}"
-    return "period"
+def _label_from_period(period: Any) -> str:
+    if period.month:
+        return c.month_label(period.month)
+    start = period.start.date()
+    end = period.end.date() - dt.timedelta(days=1)
+    return f"{c.fmt_date(start)} to {c.fmt_date(end)}"
 
 
 def _short(text: Any, limit: int = 70) -> str:
@@ -123,7 +133,7 @@ def _short(text: Any, limit: int = 70) -> str:
 def _key_figures(x: _Ctx) -> KeyFigures:
     t, p = x.totals, x.prev
     specs = [
-        # label, key, kind, target key, higher is better
+        # label, Figures field, kind, target key, higher is better
         ("Incidents opened", "opened", "int", None, True),
         ("Incidents resolved", "resolved", "int", None, True),
         ("Mean time to resolve", "mttr_hours", "hours", "mttr_hours", False),
@@ -133,9 +143,9 @@ def _key_figures(x: _Ctx) -> KeyFigures:
     ]
     figures = []
     for label, key, kind, tkey, higher in specs:
-        value = t.get(key)
+        value = getattr(t, key)
         target = x.target(tkey) if tkey else None
-        change = c.fmt_change(value, p.get(key), kind)
+        change = c.fmt_change(value, getattr(p, key), kind)
         figures.append(
             KeyFigure(
                 label=label,
@@ -167,18 +177,18 @@ def _summary_sentences(x: _Ctx) -> list[str]:
     out: list[str] = []
 
     # 1. Volume.
-    opened, resolved = t.get("opened"), t.get("resolved")
+    opened, resolved = t.opened, t.resolved
     if not opened and not resolved:
         s = f"No incidents were opened or resolved in {x.label}"
     else:
         s = f"{c.plural(opened or 0, 'incident')} {'was' if opened == 1 else 'were'} opened and {c.fmt_int(resolved)} resolved in {x.label}"
-    words = c.change_words(opened, p.get("opened"))
+    words = c.change_words(opened, p.opened)
     if words:
         s += f"; openings were {words} in {x.prev_label}"
     out.append(s + ".")
 
     # 2. Resolution SLA.
-    sla, target = t.get("resolution_sla_pct"), x.target("resolution_sla_pct")
+    sla, target = t.resolution_sla_pct, x.target("resolution_sla_pct")
     if sla is not None:
         out.append(f"Resolution SLA attainment was {c.fmt_pct(sla)}{_sla_phrase(sla, target)}.")
     elif not x.present("resolution_sla_pct"):
@@ -187,9 +197,9 @@ def _summary_sentences(x: _Ctx) -> list[str]:
     # 3. Priorities that missed the resolution target.
     if target is not None:
         missed = [
-            (prio, v["resolution_sla_pct"])
-            for prio, v in (x.m.get("by_priority") or {}).items()
-            if v and v.get("resolution_sla_pct") is not None and v["resolution_sla_pct"] < target
+            (prio, v.resolution_sla_pct)
+            for prio, v in x.m.by_priority.items()
+            if v.resolution_sla_pct is not None and v.resolution_sla_pct < target
         ]
         if missed:
             parts = [f"{prio} ({c.fmt_pct(v)})" for prio, v in missed]
@@ -197,39 +207,39 @@ def _summary_sentences(x: _Ctx) -> list[str]:
             out.append(f"{c.join_words(parts)} {verb} below the resolution target.")
 
     # 4. MTTR.
-    mttr, mt = t.get("mttr_hours"), x.target("mttr_hours")
+    mttr, mt = t.mttr_hours, x.target("mttr_hours")
     if mttr is not None:
-        s = f"Mean time to resolve was {c.fmt_hours(mttr)} (median {c.fmt_hours(t.get('median_ttr_hours'))})"
+        s = f"Mean time to resolve was {c.fmt_hours(mttr)} (median {c.fmt_hours(t.median_ttr_hours)})"
         if mt is not None:
             s += f", {'within' if mttr <= mt else 'above'} the {c.fmt_target(mt, 'hours')} target"
         out.append(s + ".")
 
     # 5. Major incidents.
-    majors = x.m.get("major_incidents") or []
+    majors = x.m.major_incidents
     if not majors:
         out.append(f"There were no major incidents in {x.label}.")
     else:
         s = f"There {'was' if len(majors) == 1 else 'were'} {c.plural(len(majors), 'major incident')}"
-        timed = [mi for mi in majors if mi.get("duration_hours") is not None]
+        timed = [mi for mi in majors if mi.duration_hours is not None]
         if timed:
-            longest = max(timed, key=lambda mi: mi["duration_hours"])
-            who = (f"{md_escape(str(longest.get('incident_id')))} "
-                   f"({md_escape(_short(longest.get('title'), 60))})")
-            how_long = c.fmt_duration(longest["duration_hours"])
+            longest = max(timed, key=lambda mi: mi.duration_hours)
+            who = (f"{md_escape(str(longest.incident_id))} "
+                   f"({md_escape(_short(longest.title, 60))})")
+            how_long = c.fmt_duration(longest.duration_hours)
             s += f"; {who} lasted {how_long}" if len(majors) == 1 else f"; the longest, {who}, lasted {how_long}"
-        still_open = len(majors) - len([mi for mi in majors if mi.get("resolved_at")])
+        still_open = len(majors) - len([mi for mi in majors if mi.resolved_at])
         if still_open:
             s += f"; {still_open} {'is' if still_open == 1 else 'are'} still open"
         out.append(s + ".")
 
     # 6. Backlog.
-    backlog = t.get("backlog_end")
+    backlog = t.backlog_end
     if backlog is not None:
         s = f"The backlog was {c.fmt_int(backlog)} at month end"
-        words = c.change_words(backlog, p.get("backlog_end"))
+        words = c.change_words(backlog, p.backlog_end)
         if words:
             s += f", {words}"
-        old = get(x.m, "ageing", "total", ">30d")
+        old = x.old_backlog()
         if old:
             s += f"; {c.plural(old, 'incident')} {'was' if old == 1 else 'were'} older than 30 days"
         out.append(s + ".")
@@ -254,11 +264,11 @@ def _alt_series(kind: str, cats: list[str], named: list[tuple[str, list[Any]]], 
 
 def _volume(x: _Ctx) -> Section:
     sec = Section("Volume and trends")
-    trend = x.m.get("trend") or []
+    trend = x.m.trend
     if trend:
-        months = [c.short_month(r["month"]) for r in trend]
-        opened = [r.get("opened") for r in trend]
-        resolved = [r.get("resolved") for r in trend]
+        months = [c.short_month(r.month) for r in trend]
+        opened = [r.opened for r in trend]
+        resolved = [r.resolved for r in trend]
         more_in = sum(1 for o, r in zip(opened, resolved) if o is not None and r is not None and o > r)
         last = opened[-1]
         earlier = [o for o in opened[:-1] if o is not None]
@@ -290,16 +300,16 @@ def _volume(x: _Ctx) -> Section:
                                 [("Opened", opened), ("Resolved", resolved)], c.fmt_int),
             ),
         )
-    weekly = x.m.get("weekly") or []
+    weekly = x.m.weekly
     if weekly:
-        weeks = [f"w/c {c.fmt_date(w['week_start'])[:-5]}" for w in weekly]
-        opened = [w.get("opened") for w in weekly]
+        weeks = [f"w/c {c.fmt_date(w.week_start)[:-5]}" for w in weekly]
+        opened = [w.opened for w in weekly]
         busiest = max(range(len(weekly)), key=lambda i: opened[i] or 0)
         chart = Chart(
             "weekly",
-            f"Busiest week began {c.fmt_date(weekly[busiest]['week_start'])[:-5]}: {c.fmt_int(opened[busiest])} opened",
+            f"Busiest week began {c.fmt_date(weekly[busiest].week_start)[:-5]}: {c.fmt_int(opened[busiest])} opened",
             tuple(weeks),
-            (series("Opened", opened), series("Resolved", [w.get("resolved") for w in weekly])),
+            (series("Opened", opened), series("Resolved", [w.resolved for w in weekly])),
             unit="incidents", subtitle="Incidents per week (weeks start on Monday)",
         )
         sec.add(
@@ -308,7 +318,7 @@ def _volume(x: _Ctx) -> Section:
                 caption=(f"Incidents opened and resolved per week in {x.label}. The first and last "
                          "weeks count only the days inside the month."),
                 alt=_alt_series("Bar chart of incidents per week", weeks,
-                                [("Opened", opened), ("Resolved", [w.get("resolved") for w in weekly])],
+                                [("Opened", opened), ("Resolved", [w.resolved for w in weekly])],
                                 c.fmt_int),
             )
         )
@@ -321,18 +331,18 @@ def _volume(x: _Ctx) -> Section:
 
 
 def _sla_target_note(x: _Ctx) -> str:
-    sla = x.m.get("sla") or {}
+    sla = x.m.sla
     parts = []
     for prio in ("P1", "P2", "P3", "P4", "P5"):
         t = sla.get(prio)
-        if not t:
+        if t is None:
             continue
         bits = []
-        if t.get("respond_hours") is not None:
-            bits.append(f"respond {c.fmt_target(t['respond_hours'], 'hours')}")
-        if t.get("resolve_hours") is not None:
-            bits.append(f"resolve {c.fmt_target(t['resolve_hours'], 'hours')}")
-        cal = t.get("calendar")
+        if t.respond_hours is not None:
+            bits.append(f"respond {c.fmt_target(t.respond_hours, 'hours')}")
+        if t.resolve_hours is not None:
+            bits.append(f"resolve {c.fmt_target(t.resolve_hours, 'hours')}")
+        cal = t.calendar
         if cal and cal != "24x7":
             bits.append(f"{cal} hours")
         parts.append(f"{prio} " + ", ".join(bits))
@@ -340,7 +350,7 @@ def _sla_target_note(x: _Ctx) -> str:
 
 
 def _priorities(x: _Ctx) -> Section:
-    by_p = x.m.get("by_priority") or {}
+    by_p = x.m.by_priority
     ack = x.present("mtta_hours")
     target = x.target("resolution_sla_pct")
     rtarget = x.target("response_sla_pct")
@@ -352,25 +362,25 @@ def _priorities(x: _Ctx) -> Section:
         cols.append(Column("Response SLA", numeric=True))
     cols.append(Column("Resolution SLA", numeric=True))
 
-    def row(name: str, v: Mapping[str, Any]) -> tuple[list[str], list[Rag | None]]:
-        cells = [name, c.fmt_int(v.get("opened")), c.fmt_int(v.get("resolved"))]
+    def row(name: str, v: Figures) -> tuple[list[str], list[Rag | None]]:
+        cells = [name, c.fmt_int(v.opened), c.fmt_int(v.resolved)]
         rags: list[Rag | None] = [None, None, None]
         if ack:
-            cells.append(c.fmt_minutes(v.get("mtta_hours")))
+            cells.append(c.fmt_minutes(v.mtta_hours))
             rags.append(None)
-        cells += [c.fmt_hours(v.get("mttr_hours")), c.fmt_hours(v.get("median_ttr_hours")), c.fmt_hours(v.get("p90_ttr_hours"))]
+        cells += [c.fmt_hours(v.mttr_hours), c.fmt_hours(v.median_ttr_hours), c.fmt_hours(v.p90_ttr_hours)]
         rags += [None, None, None]
         if ack:
-            cells.append(c.fmt_pct(v.get("response_sla_pct")))
-            rags.append(c.rag_status(v.get("response_sla_pct"), rtarget))
-        cells.append(c.fmt_pct(v.get("resolution_sla_pct")))
-        rags.append(c.rag_status(v.get("resolution_sla_pct"), target))
+            cells.append(c.fmt_pct(v.response_sla_pct))
+            rags.append(c.rag_status(v.response_sla_pct, rtarget))
+        cells.append(c.fmt_pct(v.resolution_sla_pct))
+        rags.append(c.rag_status(v.resolution_sla_pct, target))
         return cells, rags
 
     rows, rags = [], []
     for prio in PRIORITY_ROWS:
-        if prio in by_p and (prio != "Unknown" or by_p[prio]):
-            r, g = row(prio, by_p[prio] or {})
+        if prio in by_p and (prio != "Unknown" or by_p[prio] != Figures()):
+            r, g = row(prio, by_p[prio])
             rows.append(r)
             rags.append(g)
     r, g = row("All", x.totals)
@@ -388,9 +398,10 @@ def _priorities(x: _Ctx) -> Section:
     sec = Section("Performance by priority")
     sec.add(Table(cols, rows, caption=f"Performance by priority, {x.label}", notes=notes, rag=rags, total_row=True))
 
-    prios = [p for p in ("P1", "P2", "P3", "P4", "P5") if p in by_p and (x.m.get("sla") or {}).get(p, {}).get("resolve_hours") is not None] \
+    prios = [p for p in ("P1", "P2", "P3", "P4", "P5")
+             if p in by_p and p in x.m.sla and x.m.sla[p].resolve_hours is not None] \
         or [p for p in ("P1", "P2", "P3", "P4") if p in by_p]
-    values = [get(by_p, p, "resolution_sla_pct") for p in prios]
+    values = [by_p[p].resolution_sla_pct for p in prios]
     if prios and any(v is not None for v in values):
         below = [(p, v) for p, v in zip(prios, values) if v is not None and target is not None and v < target]
         if target is None:
@@ -411,10 +422,10 @@ def _priorities(x: _Ctx) -> Section:
                 + (f" Target {c.fmt_target(target, 'pct')}." if target is not None else ""),
         ))
 
-    trend = x.m.get("trend") or []
-    mttr = [r.get("mttr_hours") for r in trend]
+    trend = x.m.trend
+    mttr = [r.mttr_hours for r in trend]
     if trend and any(v is not None for v in mttr):
-        months = [c.short_month(r["month"]) for r in trend]
+        months = [c.short_month(r.month) for r in trend]
         mt = x.target("mttr_hours")
         last = mttr[-1]
         if last is None:
@@ -440,12 +451,12 @@ def _priorities(x: _Ctx) -> Section:
 
 def _categories(x: _Ctx) -> Section:
     sec = Section("Categories and services")
-    by_cat = x.m.get("by_category") or {}
-    prev_cat = get(x.m, "previous", "by_category", default={})
+    by_cat = x.m.by_category
+    prev_cat = x.m.previous.by_category if x.m.previous is not None else {}
     target = x.target("resolution_sla_pct")
     if by_cat:
         names = list(by_cat)
-        counts = [by_cat[n].get("opened") or 0 for n in names]
+        counts = [by_cat[n].opened or 0 for n in names]
         total = sum(counts)
         top = names[:10]
         top_counts = counts[:10]
@@ -474,13 +485,14 @@ def _categories(x: _Ctx) -> Section:
                 Column("Resolution SLA", numeric=True)]
         rows, rags = [], []
         for n in names:
-            v = by_cat[n] or {}
-            pv = prev_cat.get(n) or {}
-            prev_opened = pv.get("opened", 0 if prev_cat else None)
-            rows.append([n, c.fmt_int(v.get("opened")), c.fmt_int(prev_opened),
-                         c.fmt_change(v.get("opened"), prev_opened, "int"), c.fmt_int(v.get("resolved")),
-                         c.fmt_hours(v.get("mttr_hours")), c.fmt_pct(v.get("resolution_sla_pct"))])
-            rags.append([None] * 6 + [c.rag_status(v.get("resolution_sla_pct"), target)])
+            v = by_cat[n]
+            pv = prev_cat.get(n)
+            # A category absent last period had none opened then (0), unless there was no previous period.
+            prev_opened = pv.opened if pv is not None else (0 if prev_cat else None)
+            rows.append([n, c.fmt_int(v.opened), c.fmt_int(prev_opened),
+                         c.fmt_change(v.opened, prev_opened, "int"), c.fmt_int(v.resolved),
+                         c.fmt_hours(v.mttr_hours), c.fmt_pct(v.resolution_sla_pct)])
+            rags.append([None] * 6 + [c.rag_status(v.resolution_sla_pct, target)])
         sec.add(Table.capped(cols, rows, limit=TABLE_LIMIT, noun="categories", rag=rags,
                              caption=f"Incidents by category, {x.label}, against {x.prev_label}",
                              notes=["Largest first by incidents opened. Change is in incidents opened."]))
@@ -489,16 +501,15 @@ def _categories(x: _Ctx) -> Section:
     else:
         sec.add(Paragraph(f"No incidents were opened or resolved in {x.label}."))
 
-    by_service = x.m.get("by_service") or {}
+    by_service = x.m.by_service
     if by_service:
         cols = [Column("Service"), Column("Opened", numeric=True), Column("Resolved", numeric=True),
                 Column("MTTR", numeric=True), Column("Resolution SLA", numeric=True), Column("MTBF", numeric=True)]
         rows, rags = [], []
         for n, v in by_service.items():
-            v = v or {}
-            rows.append([n, c.fmt_int(v.get("opened")), c.fmt_int(v.get("resolved")), c.fmt_hours(v.get("mttr_hours")),
-                         c.fmt_pct(v.get("resolution_sla_pct")), c.fmt_hours(v.get("mtbf_hours"))])
-            rags.append([None] * 4 + [c.rag_status(v.get("resolution_sla_pct"), target), None])
+            rows.append([n, c.fmt_int(v.opened), c.fmt_int(v.resolved), c.fmt_hours(v.mttr_hours),
+                         c.fmt_pct(v.resolution_sla_pct), c.fmt_hours(v.mtbf_hours)])
+            rags.append([None] * 4 + [c.rag_status(v.resolution_sla_pct, target), None])
         sec.add(Table.capped(cols, rows, limit=TABLE_LIMIT, noun="services", rag=rags,
                              caption=f"Incidents by service, {x.label}",
                              notes=["MTBF: mean time between P1 and P2 failures in the month, in hours; "
@@ -511,15 +522,18 @@ def _categories(x: _Ctx) -> Section:
 # --------------------------------------------------------------------------- major incidents
 
 
-def _pir_status(mi: Mapping[str, Any]) -> str:
-    if mi.get("pir_status"):
-        return str(mi["pir_status"])
-    return "PIR due" if mi.get("resolved_at") else "Open: PIR after resolution"
+def _pir_status(x: _Ctx, mi: MajorIncident) -> str:
+    """The review's status from its narrative when one was given; otherwise what is known:
+    a resolved incident has no review on file, an open one is reviewed after resolution."""
+    statuses = x.options.pir_statuses
+    if statuses is not None and mi.incident_id in statuses:
+        return str(statuses[mi.incident_id])
+    return NO_REVIEW if mi.resolved_at else OPEN_REVIEW
 
 
 def _majors(x: _Ctx) -> Section:
     sec = Section("Major incidents")
-    majors = x.m.get("major_incidents") or []
+    majors = x.m.major_incidents
     if not majors:
         if not x.has("major"):
             return sec.add(Paragraph(f"The major-incident flag is {NOT_IN_EXPORT}."))
@@ -528,14 +542,15 @@ def _majors(x: _Ctx) -> Section:
             Column("Customers", numeric=True), Column("Contacts", numeric=True), Column("SLA met", align="center"),
             Column("PIR status")]
     rows, rags = [], []
+    fields = x.fields or None
     for mi in majors:
-        met = mi.get("resolution_sla_met")
-        duration = c.fmt_duration(mi.get("duration_hours")) if mi.get("resolved_at") else "Ongoing"
+        met = mi.resolution_sla_met
+        duration = c.fmt_duration(mi.duration_hours) if mi.resolved_at else "Ongoing"
         rows.append([
-            str(mi.get("incident_id") or DASH), _short(mi.get("title"), 90) or DASH, str(mi.get("priority") or DASH),
-            duration, c.fmt_metric(mi.get("customers_affected"), "int", "customers_affected", x.fields),
-            c.fmt_metric(mi.get("contacts_affected"), "int", "contacts_affected", x.fields),
-            "Yes" if met is True else "No" if met is False else DASH, _pir_status(mi),
+            str(mi.incident_id or DASH), _short(mi.title, 90) or DASH, str(mi.priority or DASH),
+            duration, c.fmt_metric(mi.customers_affected, "int", "customers_affected", fields),
+            c.fmt_metric(mi.contacts_affected, "int", "contacts_affected", fields),
+            "Yes" if met is True else "No" if met is False else DASH, _pir_status(x, mi),
         ])
         rags.append([None] * 6 + [Rag.GREEN if met is True else Rag.RED if met is False else None, None])
     n = len(majors)
@@ -543,10 +558,14 @@ def _majors(x: _Ctx) -> Section:
         f"{c.plural(n, 'major incident')} {'was' if n == 1 else 'were'} opened in {x.label}. "
         "Each needs a blameless post-incident review (PIR) once it is resolved."
     ))
+    notes = ["Duration is from logging to resolution. SLA met is against the priority's resolution target."]
+    if x.options.pir_statuses is None:
+        notes.append("PIR status: run the report with --narratives DIR to show the status of each review.")
+    else:
+        notes.append("PIR status is the status in each review's narrative.")
     sec.add(Table.capped(cols, rows, limit=TABLE_LIMIT, noun="major incidents", rag=rags,
-                         caption=f"Major incidents opened in {x.label}",
-                         notes=["Duration is from logging to resolution. SLA met is against the priority's resolution target."]))
-    due = [mi for mi in majors if _pir_status(mi) == "PIR due"]
+                         caption=f"Major incidents opened in {x.label}", notes=notes))
+    due = [mi for mi in majors if _pir_status(x, mi) == NO_REVIEW]
     if due:
         sec.add(Callout("todo", f"{c.plural(len(due), 'PIR')} {'is' if len(due) == 1 else 'are'} due. "
                                  f"Run `ccreport pir --incident ID` to draft {'it' if len(due) == 1 else 'each review'}."))
@@ -558,26 +577,26 @@ def _majors(x: _Ctx) -> Section:
 
 def _backlog(x: _Ctx) -> Section:
     sec = Section("Backlog and ageing")
-    ageing = x.m.get("ageing") or {}
-    buckets = ageing.get("buckets") or list(BUCKET_LABELS)
-    backlog = x.totals.get("backlog_end")
-    prev_backlog = x.prev.get("backlog_end")
+    ageing = x.m.ageing
+    buckets = (ageing.buckets if ageing is not None else None) or list(BUCKET_LABELS)
+    backlog = x.totals.backlog_end
+    prev_backlog = x.prev.backlog_end
     text = f"{c.plural(backlog or 0, 'incident')} {'was' if backlog == 1 else 'were'} open at the end of {x.label}"
     if prev_backlog is not None:
         text += f" ({c.fmt_int(prev_backlog)} at the end of {x.prev_label})"
-    old = get(ageing, "total", ">30d")
+    old = x.old_backlog()
     text += "." + (f" {c.plural(old, 'incident')} {'was' if old == 1 else 'were'} older than 30 days." if old else "")
     sec.add(Paragraph(text))
-    by_p = ageing.get("by_priority") or {}
+    by_p = ageing.by_priority if ageing is not None else {}
     if not by_p:
         return sec
     cols = [Column("Priority")] + [Column(BUCKET_LABELS.get(b, b), numeric=True) for b in buckets] + [Column("Total", numeric=True)]
     rows = []
     for prio in PRIORITY_ROWS:
         if prio in by_p:
-            rows.append([prio] + [c.fmt_int(by_p[prio].get(b)) for b in buckets]
-                        + [c.fmt_int(get(x.m, "by_priority", prio, "backlog_end"))])
-    total = ageing.get("total") or {}
+            prio_total = x.m.by_priority[prio].backlog_end if prio in x.m.by_priority else None
+            rows.append([prio] + [c.fmt_int(by_p[prio].get(b)) for b in buckets] + [c.fmt_int(prio_total)])
+    total = ageing.total if ageing is not None else {}
     rows.append(["All"] + [c.fmt_int(total.get(b)) for b in buckets] + [c.fmt_int(backlog)])
     sec.add(Table(cols, rows, caption=f"Open incidents at the end of {x.label} by age and priority",
                   notes=["Age is from logging to the end of the month."], total_row=True))
@@ -605,28 +624,26 @@ def _backlog(x: _Ctx) -> Section:
 def _impact(x: _Ctx) -> Section:
     sec = Section("Customer impact")
     t, p = x.totals, x.prev
+    # SPEC §5.1: customers and contacts affected. Contacts affected reads "not in this export"
+    # when the export has no contacts_affected field.
     rows = [
-        ["Customers affected", x.fmt(t.get("customers_affected"), "int", "customers_affected"),
-         x.fmt(p.get("customers_affected"), "int", "customers_affected"),
-         c.fmt_change(t.get("customers_affected"), p.get("customers_affected"), "int")],
+        ["Customers affected", x.fmt(t.customers_affected, "int", "customers_affected"),
+         x.fmt(p.customers_affected, "int", "customers_affected"),
+         c.fmt_change(t.customers_affected, p.customers_affected, "int")],
+        ["Contacts affected", x.fmt(t.contacts_affected, "int", "contacts_affected"),
+         x.fmt(p.contacts_affected, "int", "contacts_affected"),
+         c.fmt_change(t.contacts_affected, p.contacts_affected, "int")],
+        ["Post-incident CSAT", x.fmt(t.csat_mean, "score", "csat_mean"),
+         x.fmt(p.csat_mean, "score", "csat_mean"),
+         c.fmt_change(t.csat_mean, p.csat_mean, "score")],
     ]
-    contacts_total = t.get("contacts_affected")
-    if contacts_total is not None or "contacts_affected" in t:
-        rows.append(["Contacts affected", x.fmt(contacts_total, "int", "contacts_affected"),
-                     x.fmt(p.get("contacts_affected"), "int", "contacts_affected"),
-                     c.fmt_change(contacts_total, p.get("contacts_affected"), "int")])
-    rows.append(["Post-incident CSAT", x.fmt(t.get("csat_mean"), "score", "csat_mean"),
-                 x.fmt(p.get("csat_mean"), "score", "csat_mean"),
-                 c.fmt_change(t.get("csat_mean"), p.get("csat_mean"), "score")])
     cols = [Column("Measure"), Column(x.month_word if x.month_word != x.label else "This period", numeric=True),
             Column(x.prev_word, numeric=True), Column("Change", numeric=True)]
     notes = ["Customers affected: summed over incidents opened in the month. CSAT: mean score (1–5) "
              "from post-incident surveys of resolved incidents."]
-    if "contacts_affected" not in t:
-        notes.append("Contacts affected per major incident are in the major-incidents table.")
     sec.add(Table(cols, rows, caption=f"Customer impact, {x.label}", notes=notes))
 
-    contacts = x.m.get("contacts")
+    contacts = x.m.contacts
     sub = Section("Contact-centre performance during incidents")
     if contacts is None:
         sub.add(Paragraph(
@@ -635,19 +652,19 @@ def _impact(x: _Ctx) -> Section:
         ))
         return sec.add(sub)
 
-    def kpi_row(name: str, k: Mapping[str, Any]) -> list[str]:
-        return [name, c.fmt_int(k.get("offered")), c.fmt_int(k.get("answered")), c.fmt_int(k.get("abandoned")),
-                c.fmt_pct(k.get("service_level_pct")), c.fmt_pct(k.get("abandonment_pct")), c.fmt_seconds(k.get("aht_seconds"))]
+    def kpi_row(name: str, k: ContactFigures) -> list[str]:
+        return [name, c.fmt_int(k.offered), c.fmt_int(k.answered), c.fmt_int(k.abandoned),
+                c.fmt_pct(k.service_level_pct), c.fmt_pct(k.abandonment_pct), c.fmt_seconds(k.aht_seconds)]
 
     cols = [Column("Channel"), Column("Offered", numeric=True), Column("Answered", numeric=True),
             Column("Abandoned", numeric=True), Column("Service level", numeric=True),
             Column("Abandonment", numeric=True), Column("AHT", numeric=True)]
-    rows = [kpi_row(ch, k or {}) for ch, k in (contacts.get("by_channel") or {}).items()]
-    rows.append(kpi_row("All channels", contacts.get("period") or {}))
+    rows = [kpi_row(ch, k) for ch, k in contacts.by_channel.items()]
+    rows.append(kpi_row("All channels", contacts.period))
     sub.add(Table(cols, rows, caption=f"Contact-centre performance, {x.label}", total_row=True,
-                  notes=[f"Service level = {contacts.get('sl_method') or 'answered within threshold ÷ offered'}. "
+                  notes=[f"Service level = {contacts.sl_method or 'answered within threshold ÷ offered'}. "
                          "AHT: average handle time."]))
-    incidents = contacts.get("incidents") or []
+    incidents = contacts.incidents
     if incidents:
         cols = [Column("Incident", nowrap=True), Column("SL during", numeric=True), Column("SL baseline", numeric=True),
                 Column("Change", numeric=True), Column("Abandoned during", numeric=True),
@@ -655,12 +672,12 @@ def _impact(x: _Ctx) -> Section:
                 Column("AHT baseline", numeric=True)]
         rows, rags = [], []
         for inc in incidents:
-            d, b = inc.get("during") or {}, inc.get("baseline") or {}
-            rows.append([str(inc.get("incident_id")), c.fmt_pct(d.get("service_level_pct")),
-                         c.fmt_pct(b.get("service_level_pct")),
-                         c.fmt_change(d.get("service_level_pct"), b.get("service_level_pct"), "pct"),
-                         c.fmt_pct(d.get("abandonment_pct")), c.fmt_pct(b.get("abandonment_pct")),
-                         c.fmt_seconds(d.get("aht_seconds")), c.fmt_seconds(b.get("aht_seconds"))])
+            d, b = inc.during, inc.baseline
+            rows.append([str(inc.incident_id), c.fmt_pct(d.service_level_pct),
+                         c.fmt_pct(b.service_level_pct),
+                         c.fmt_change(d.service_level_pct, b.service_level_pct, "pct"),
+                         c.fmt_pct(d.abandonment_pct), c.fmt_pct(b.abandonment_pct),
+                         c.fmt_seconds(d.aht_seconds), c.fmt_seconds(b.aht_seconds)])
             rags.append([None] * 8)
         sub.add(Table.capped(cols, rows, limit=TABLE_LIMIT, noun="incidents",
                              caption="Service level, abandonment and handle time during major incidents against baseline",
@@ -674,7 +691,7 @@ def _impact(x: _Ctx) -> Section:
 
 def _problems(x: _Ctx) -> Section:
     sec = Section("Problem candidates")
-    cands = x.m.get("problem_candidates") or []
+    cands = x.m.problem_candidates
     rule = ("Recurring incidents are candidates for problem management: the same category and service "
             "three or more times in the month, or a repeat within seven days.")
     if not cands:
@@ -682,10 +699,10 @@ def _problems(x: _Ctx) -> Section:
     cols = [Column("Category"), Column("Service"), Column("Incidents", numeric=True), Column("Reason"), Column("Incident IDs")]
     rows = []
     for cand in cands:
-        ids = [str(i) for i in cand.get("incident_ids") or []]
+        ids = [str(i) for i in cand.incident_ids]
         shown = ", ".join(ids[:6]) + (f" and {len(ids) - 6} more" if len(ids) > 6 else "")
-        rows.append([str(cand.get("category") or DASH), str(cand.get("service") or DASH),
-                     c.fmt_int(cand.get("count")), str(cand.get("reason") or ""), shown])
+        rows.append([str(cand.category or DASH), str(cand.service or DASH),
+                     c.fmt_int(cand.count), str(cand.reason or ""), shown])
     sec.add(Paragraph(rule))
     sec.add(Table.capped(cols, rows, limit=TABLE_LIMIT, noun="candidates", caption=f"Problem candidates, {x.label}"))
     return sec
@@ -734,57 +751,59 @@ def _recommendation_findings(x: _Ctx) -> list[tuple[str, str]]:
     """(rule id, finding citing its figure) for every rule that fired."""
     t, p = x.totals, x.prev
     out: list[tuple[str, str]] = []
-    sla, target = t.get("resolution_sla_pct"), x.target("resolution_sla_pct")
+    sla, target = t.resolution_sla_pct, x.target("resolution_sla_pct")
     if sla is not None and target is not None and sla < target:
         out.append(("R1", f"resolution SLA {c.fmt_pct(sla)} < target {c.fmt_target(target, 'pct')}"))
     if target is not None:
-        for prio, v in (x.m.get("by_priority") or {}).items():
-            ps = (v or {}).get("resolution_sla_pct")
+        for prio, v in x.m.by_priority.items():
+            ps = v.resolution_sla_pct
             if ps is not None and ps < target:
                 out.append(("R2", f"{prio} resolution SLA {c.fmt_pct(ps)} < target {c.fmt_target(target, 'pct')}"))
-    resp, rt = t.get("response_sla_pct"), x.target("response_sla_pct")
+    resp, rt = t.response_sla_pct, x.target("response_sla_pct")
     if resp is not None and rt is not None and resp < rt:
         out.append(("R3", f"response SLA {c.fmt_pct(resp)} < target {c.fmt_target(rt, 'pct')}"))
-    mttr, mt = t.get("mttr_hours"), x.target("mttr_hours")
+    mttr, mt = t.mttr_hours, x.target("mttr_hours")
     if mttr is not None and mt is not None and mttr > mt:
         out.append(("R4", f"MTTR {c.fmt_hours(mttr)} > target {c.fmt_target(mt, 'hours')}"))
-    bl, pbl = t.get("backlog_end"), p.get("backlog_end")
+    bl, pbl = t.backlog_end, p.backlog_end
     if bl is not None and pbl and bl > pbl * 1.1:
         out.append(("R5", f"backlog {c.fmt_int(bl)} against {c.fmt_int(pbl)} in {x.prev_label} "
                           f"({c.fmt_change(bl, pbl, 'int')})"))
-    old = get(x.m, "ageing", "total", ">30d")
+    old = x.old_backlog()
     if old:
         out.append(("R6", f"{c.plural(old, 'open incident')} older than 30 days"))
-    ro, rot = t.get("reopen_rate_pct"), x.target("reopen_rate_pct")
+    ro, rot = t.reopen_rate_pct, x.target("reopen_rate_pct")
     if ro is not None and rot is not None and ro > rot:
         out.append(("R7", f"reopen rate {c.fmt_pct(ro)} > target {c.fmt_target(rot, 'pct')}"))
-    due = [mi for mi in x.m.get("major_incidents") or [] if _pir_status(mi) == "PIR due"]
+    due = [mi for mi in x.m.major_incidents if _pir_status(x, mi) == NO_REVIEW]
     if due:
-        ids = ", ".join(md_escape(str(mi.get("incident_id"))) for mi in due[:5]) + (f" and {len(due) - 5} more" if len(due) > 5 else "")
+        ids = ", ".join(md_escape(str(mi.incident_id)) for mi in due[:5]) + (f" and {len(due) - 5} more" if len(due) > 5 else "")
         out.append(("R8", f"{c.plural(len(due), 'PIR')} due: {ids}"))
-    for cand in (x.m.get("problem_candidates") or [])[:5]:
-        out.append(("R9", f"{md_escape(str(cand.get('category')))} / {md_escape(str(cand.get('service')))}: "
-                          f"{c.plural(cand.get('count') or 0, 'incident')} ({md_escape(str(cand.get('reason')))})"))
-    by_cat = x.m.get("by_category") or {}
-    opened = t.get("opened")
+    for cand in x.m.problem_candidates[:5]:
+        out.append(("R9", f"{md_escape(str(cand.category))} / {md_escape(str(cand.service))}: "
+                          f"{c.plural(cand.count or 0, 'incident')} ({md_escape(str(cand.reason))})"))
+    by_cat = x.m.by_category
+    opened = t.opened
     if by_cat and opened:
         name, v = next(iter(by_cat.items()))
-        share = 100 * (v.get("opened") or 0) / opened
+        share = 100 * (v.opened or 0) / opened
         if share > 25:
             out.append(("R10", f"{md_escape(name)} holds {share:.1f}{NBSP}% of incidents opened "
-                               f"({c.fmt_int(v.get('opened'))} of {c.fmt_int(opened)})"))
-    for inc in (get(x.m, "contacts", "incidents", default=[]) or []):
-        d = get(inc, "during", "service_level_pct")
-        b = get(inc, "baseline", "service_level_pct")
+                               f"({c.fmt_int(v.opened)} of {c.fmt_int(opened)})"))
+    for inc in (x.m.contacts.incidents if x.m.contacts is not None else []):
+        d = inc.during.service_level_pct
+        b = inc.baseline.service_level_pct
         if d is not None and b is not None and b - d >= 10:
-            out.append(("R11", f"{md_escape(str(inc.get('incident_id')))} service level {c.fmt_pct(d)} "
+            out.append(("R11", f"{md_escape(str(inc.incident_id))} service level {c.fmt_pct(d)} "
                                f"against baseline {c.fmt_pct(b)}"))
-    dq = x.m.get("data_quality") or {}
-    bad = [(k, dq.get(k)) for k in ("rows_rejected", "unknown_priority", "unparsed_timestamps") if dq.get(k)]
+    dq = x.m.data_quality
+    words = {"rows_rejected": "rows rejected", "unknown_priority": "unknown priorities",
+             "unparsed_timestamps": "unreadable timestamps"}
+    bad = [(words["rows_rejected"], dq.rows_rejected), (words["unknown_priority"], dq.unknown_priority),
+           (words["unparsed_timestamps"], dq.unparsed_timestamps)]
+    bad = [(w, v) for w, v in bad if v]
     if bad:
-        words = {"rows_rejected": "rows rejected", "unknown_priority": "unknown priorities",
-                 "unparsed_timestamps": "unreadable timestamps"}
-        out.append(("R12", ", ".join(f"{c.fmt_int(v)} {words[k]}" for k, v in bad)))
+        out.append(("R12", ", ".join(f"{c.fmt_int(v)} {w}" for w, v in bad)))
     return out
 
 
@@ -867,15 +886,15 @@ def _appendix_definitions(x: _Ctx) -> Section:
 
 def _appendix_quality(x: _Ctx) -> Section:
     sec = Section("Data quality", appendix=True)
-    dq = x.m.get("data_quality") or {}
+    dq = x.m.data_quality
     sec.add(Paragraph("Counts are over the whole input, after history rows and duplicates are collapsed, "
                       "whatever each incident's status or period."))
-    rows = [[label, c.fmt_int(dq.get(key))] for key, label in DQ_LABELS if key in dq]
+    rows = [[label, c.fmt_int(getattr(dq, key))] for key, label in DQ_LABELS]
     sec.add(Table([Column("Check"), Column("Count", numeric=True)], rows, caption="Data-quality counts"))
-    issues = dq.get("issues") or []
+    issues = dq.issues
     if issues:
-        irows = [[c.fmt_int(i.get("row")) if i.get("row") is not None else DASH, str(i.get("field") or DASH),
-                  str(i.get("problem") or "")] for i in issues]
+        irows = [[c.fmt_int(i.row) if i.row is not None else DASH, str(i.field or DASH),
+                  str(i.problem or "")] for i in issues]
         sec.add(Table.capped([Column("Row", numeric=True), Column("Field"), Column("Problem")], irows,
                              limit=TABLE_LIMIT, noun="issues", caption="First data-quality issues",
                              notes=["Run `ccreport validate` for the full list."]))
@@ -887,12 +906,12 @@ def _appendix_quality(x: _Ctx) -> Section:
 # --------------------------------------------------------------------------- entry points
 
 
-def build_monthly(metrics: Mapping[str, Any], config: Any = None, *, date: dt.date | None = None) -> Document:
-    """Build the monthly report Document from the FULL metrics dict (docs/metrics.md)."""
-    x = _context(metrics, config)
-    org = getattr(config, "organisation", None)
-    org_name = getattr(org, "name", None) or "Contact Centre"
-    logo = config.resolve_path(org.logo) if org is not None and getattr(org, "logo", None) else None
+def build_monthly(ms: MetricSet, branding: Branding | None = None,
+                  options: MonthlyOptions | None = None) -> Document:
+    """The monthly report Document from a typed metric set (docs/metrics.md)."""
+    options = options or MonthlyOptions()
+    branding = branding or Branding()
+    x = _context(ms, options)
     blocks = [
         _executive_summary(x),
         _volume(x),
@@ -906,54 +925,42 @@ def build_monthly(metrics: Mapping[str, Any], config: Any = None, *, date: dt.da
         _appendix_definitions(x),
         _appendix_quality(x),
     ]
+    title = "Monthly incident report"
+    subject = f"Incident management performance, {x.label}"
+    if options.group is not None:
+        dimension, group = options.group
+        title = f"Monthly incident report: {group}"
+        subject = f"Incident management performance, {dimension.replace('_', ' ')} {group}, {x.label}"
     return Document(
         kind="monthly",
-        title="Monthly incident report",
-        subtitle=org_name,
+        title=title,
+        subtitle=branding.organisation,
         period_label=x.label,
-        organisation=org_name,
-        author=org_name,
-        date=date or dt.date.today(),
+        organisation=branding.organisation,
+        author=branding.organisation,
+        date=options.date or dt.date.today(),
         blocks=blocks,
-        subject=f"Incident management performance, {x.label}",
+        subject=subject,
         keywords=["incident management", "monthly report", x.label],
-        primary_colour=getattr(org, "primary_colour", None) or "#1f4e79",
-        logo=logo,
+        primary_colour=branding.primary_colour,
+        logo=branding.logo,
     )
 
 
-def render_monthly(
-    metrics: Mapping[str, Any],
-    config: Any,
-    formats: list[str],
-    out_dir: str | Path,
-    templates_dir: str | Path | None = None,
-    docx_template: str | Path | None = None,
-    pdf_variant: str | None = None,
-) -> list[Path]:
-    """Build the monthly report and write it as `monthly-<YYYY-MM>.<ext>` in each format."""
-    from ..render.options import RenderOptions
-    from ..render.output import write_document
-
-    doc = build_monthly(metrics, config)
-    if templates_dir is None and config is not None and getattr(config, "templates", None):
-        templates_dir = config.resolve_path(config.templates)
-    if docx_template is None and config is not None and getattr(config, "docx_template", None):
-        docx_template = config.resolve_path(config.docx_template)
-    return write_document(
-        doc, formats, out_dir, f"monthly-{period_slug(metrics)}",
-        RenderOptions(templates_dir=templates_dir, docx_template=docx_template, pdf_variant=pdf_variant),
-    )
-
-
-def email_summary(metrics: Mapping[str, Any], config: Any) -> dict[str, Any]:
+def email_summary(ms: MetricSet, branding: Branding | None = None,
+                  options: MonthlyOptions | None = None) -> dict[str, Any]:
     """The headline figures for an email body, as the report's own key-figure tiles word them
     (delivery never formats or computes a number)."""
-    x = _context(metrics, config)
+    options = options or MonthlyOptions()
+    branding = branding or Branding()
+    x = _context(ms, options)
     tiles = _key_figures(x).figures
-    org = getattr(getattr(config, "organisation", None), "name", None) or "Contact Centre"
+    title = f"{branding.organisation}: monthly incident report, {x.label}"
+    if options.group is not None:
+        dimension, group = options.group
+        title += f" ({dimension.replace('_', ' ')}: {group})"
     return {
-        "title": f"{org}: monthly incident report, {x.label}",
+        "title": title,
         "period": x.label,
         "figures": [
             {"label": t.label, "value": t.value, "change": t.change,

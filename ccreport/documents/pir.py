@@ -1,11 +1,10 @@
 """The post-incident review (SPEC §5.2): one incident's facts and a reviewer's narrative -> a Document.
 
-    build_pir(incident_id, ingest, config, narrative=None, contacts=None) -> Document
-    render_pir(incident_id, ingest, config, formats, out_dir, ...) -> list[Path]
-    pir_basename(incident_id) -> str
+    build_pir(facts, narrative, branding, options) -> Document
 
-Every figure comes from `ccreport.pir_data.incident_facts` (which takes the SLA figures from
-`metrics.incident_sla`); this module chooses what to show and words it. Free text from the
+Every figure comes from the facts the application layer gathered with
+`ccreport.pir.facts.incident_facts` (which takes the SLA figures from `metrics.incident_sla`);
+this module chooses what to show and words it; it loads, computes and writes nothing. Free text from the
 narrative goes through `ccreport.narrative` (Markdown, sanitised, then Document blocks); text
 from the export (title, description, event text) is escaped. Without a narrative the review is
 still produced from the data, and each section a reviewer has to write is marked "To complete"
@@ -18,9 +17,7 @@ timeline leaves out event authors.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import pandas as pd
@@ -47,11 +44,10 @@ from ..pir.facts import (
     AudienceReview,
     PirFacts,
     Stage,
-    incident_facts,
     zone_label,
 )
-from ..render.files import safe_basename
 from . import common as c
+from .branding import Branding
 from .common import DASH, MINUS, NBSP, NOT_IN_EXPORT
 
 TIMELINE_LIMIT = 120
@@ -66,18 +62,19 @@ EVENT_WORDS = {
 ACTION_TYPE_WORDS = {"mitigate": "Mitigate", "prevent": "Prevent", "process": "Process", "other": "Other"}
 ACTION_STATUS_WORDS = {"open": "Open", "in progress": "In progress", "done": "Done"}
 
-# --------------------------------------------------------------------------- file names
+@dataclass(frozen=True)
+class PirOptions:
+    """What the review needs besides the facts, the narrative and the branding.
 
+    `date`: the publication date (default: today). `pause_states` and `sl_method` word the
+    notes on the SLA clock and the contact-centre service level (from the config).
+    `comms_rule` is the communication rule the facts were judged by ("per audience" or "any update").
+    """
 
-def pir_basename(incident_id: str) -> str:
-    """`pir-<sanitised id>`; a short hash of the ID is added whenever sanitising changed it,
-    so two IDs that sanitise alike ("a/b", "a_b") never overwrite each other's files."""
-    raw = f"pir-{incident_id}"
-    clean = safe_basename(raw, max_len=88)
-    if clean != raw:
-        digest = hashlib.sha256(str(incident_id).encode("utf-8", "surrogatepass")).hexdigest()[:8]
-        clean = f"{clean}-{digest}"
-    return clean
+    date: dt.date | None = None
+    pause_states: tuple[str, ...] = ()
+    sl_method: str = "answered within threshold \u00f7 offered"
+    comms_rule: str = PER_AUDIENCE
 
 
 # --------------------------------------------------------------------------- context
@@ -87,7 +84,7 @@ def pir_basename(incident_id: str) -> str:
 class _X:
     f: PirFacts
     n: Narrative | None
-    config: Any
+    options: PirOptions
     tz: str
 
     @property
@@ -426,15 +423,13 @@ def _contact_impact(x: _X) -> Block:
          _seconds_change(d.get("aht_seconds"), b.get("aht_seconds"))],
     ]
     start, end = f.contact_window or (None, None)
-    from ..metrics.contacts import sl_method
-
     return Table(
         [Column("Measure"), Column("During", numeric=True), Column("Baseline", numeric=True), Column("Change", numeric=True)],
         rows, caption="Contact-centre service during the incident against its baseline",
         notes=[f"During: the intervals overlapping {x.when(start)} to {x.clock(end)}, all channels. "
                f"Baseline: the same weekday and times in the previous {c.plural(weeks, 'week')} with data "
                "(offered is the average per week). Service level = "
-               f"{sl_method(x.config)}; change in percentage points (pp)."],
+               f"{x.options.sl_method}; change in percentage points (pp)."],
     )
 
 
@@ -639,7 +634,7 @@ def _timeline(x: _X) -> Section:
             [Column("On hold from", nowrap=True), Column("Until", nowrap=True), Column("Elapsed", numeric=True),
              Column("State")],
             prow, caption=f"On-hold periods of {x.iid}",
-            notes=[f"The SLA clock stops in the states the config's pause_states names ({', '.join(x.config.pause_states)}), "
+            notes=[f"The SLA clock stops in the states the config's pause_states names ({', '.join(x.options.pause_states)}), "
                    "after the tool's own states are normalised (ServiceNow's “Awaiting …” states are On Hold). "
                    f"SLA clock time on hold before resolution: {_dur(total)}"
                    + (f" on the {f.sla.calendar} calendar" if f.sla.calendar != "24x7" else "") + "."],
@@ -901,29 +896,16 @@ def _appendix(x: _X) -> Section:
 
 
 def build_pir(
-    incident_id: str,
-    ingest: Any,
-    config: Any,
+    facts: PirFacts,
     narrative: Narrative | None = None,
-    contacts: pd.DataFrame | None = None,
-    *,
-    now: dt.datetime | pd.Timestamp | None = None,
-    date: dt.date | None = None,
-    cadence: Mapping[str, float] | None = None,
-    comms_rule: str = PER_AUDIENCE,
+    branding: Branding | None = None,
+    options: PirOptions | None = None,
 ) -> Document:
-    """The PIR Document for one incident (IngestError naming the closest IDs when unknown).
-
-    `now` is the moment overdue actions and regulatory deadlines are judged against (default:
-    the current time); `date` the publication date (default: today); `cadence` overrides the
-    update cadence per priority in hours; `comms_rule` is "per audience" or "any update".
-    """
-    facts = incident_facts(ingest, config, incident_id, narrative=narrative, contacts=contacts, now=now,
-                           cadence=cadence, comms_rule=comms_rule)
-    x = _X(facts, narrative, config, config.timezone)
-    org = getattr(config, "organisation", None)
-    org_name = getattr(org, "name", None) or "Contact Centre"
-    logo = config.resolve_path(org.logo) if org is not None and getattr(org, "logo", None) else None
+    """The PIR Document for one incident's facts (from `pir.facts.incident_facts`) and narrative."""
+    options = options or PirOptions()
+    branding = branding or Branding()
+    x = _X(facts, narrative, options, facts.timezone)
+    org_name = branding.organisation
     status, owner = _status_owner(x)
     title = " ".join(str(x.r.get("title") or "").split())
     blocks: list[Block] = [
@@ -943,47 +925,19 @@ def build_pir(
         _problem(x), _regulatory(x), _appendix(x),
     ]
     subject = (f"{title}. " if title else "") + f"Review status: {status}; owner: {owner}."
-    published = date or (facts.now.tz_convert(config.timezone).date() if now is not None else dt.date.today())
     return Document(
         kind="pir",
         title="Post-incident review",
         period_label=facts.incident_id,
         organisation=org_name,
         author=owner if owner != "To complete" else org_name,
-        date=published,
+        date=options.date or dt.date.today(),
         blocks=blocks,
         subject=subject,
         keywords=["post-incident review", facts.incident_id, facts.sla.priority],
-        primary_colour=getattr(org, "primary_colour", None) or "#1f4e79",
-        logo=logo,
+        primary_colour=branding.primary_colour,
+        logo=branding.logo,
     )
 
 
-def render_pir(
-    incident_id: str,
-    ingest: Any,
-    config: Any,
-    formats: Iterable[str] | str,
-    out_dir: str | Path,
-    narrative: Narrative | None = None,
-    contacts: pd.DataFrame | None = None,
-    *,
-    templates_dir: str | Path | None = None,
-    docx_template: str | Path | None = None,
-    pdf_variant: str | None = None,
-    now: dt.datetime | pd.Timestamp | None = None,
-    date: dt.date | None = None,
-    cadence: Mapping[str, float] | None = None,
-    comms_rule: str = PER_AUDIENCE,
-) -> list[Path]:
-    """Build the PIR and write it as `out_dir/pir-<sanitised id>.<ext>` for each format."""
-    from ..render.options import RenderOptions
-    from ..render.output import write_document
-
-    doc = build_pir(incident_id, ingest, config, narrative, contacts, now=now, date=date, cadence=cadence,
-                    comms_rule=comms_rule)
-    return write_document(doc, formats, out_dir, pir_basename(doc.period_label),
-                          RenderOptions(templates_dir=templates_dir, docx_template=docx_template, pdf_variant=pdf_variant))
-
-
-__all__ = ["build_pir", "render_pir", "pir_basename", "PER_AUDIENCE", "ANY_UPDATE"]
+__all__ = ["build_pir", "PirOptions", "PER_AUDIENCE", "ANY_UPDATE"]

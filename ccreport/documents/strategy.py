@@ -3,16 +3,14 @@
 The strategy's own tables come from `ccreport.strategy` (escalation matrix, communication
 matrix, RACI, framework alignment, regulatory requirements, exercise calendar, criteria
 coverage); the evidence figures come from `ccreport.metrics`, computed with the strategy's
-own response and resolution targets as the SLA. This module chooses what to show and words
-it; it never computes a metric.
+own response and resolution targets as the SLA (`ccreport.strategy.evidence`). This module
+chooses what to show and words it; it never loads data, computes a metric or writes a file.
 
 Everything written in the YAML is untrusted text: it goes into table cells, headings and
 captions as plain text, and into paragraphs only through `md_escape`, so every renderer
 shows it literally.
 
-    build_strategy(strategy, config, evidence=None, coverage=False, findings=None) -> Document
-    strategy_evidence(strategy, ingest, config, end=None) -> dict
-    render_strategy(strategy_path, config, formats, out_dir, data_inputs=None, ...) -> list[Path]
+    build_strategy(strategy, evidence, coverage, branding, options) -> Document
 """
 
 from __future__ import annotations
@@ -21,8 +19,8 @@ import calendar as _calendar
 import datetime as dt
 import re
 from collections import Counter
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from ..document import Chart, series
 from ..document import Block, Callout, Column, Document, Figure, Paragraph, Rag, Section, Table, md_escape
@@ -44,12 +42,12 @@ from ..strategy import (
     regulatory_requirements,
 )
 from . import common as c
+from .branding import Branding
 from .common import DASH, NBSP
 
 if TYPE_CHECKING:
-    from ..config import Config
-    from ..ingest.result import IngestResult
     from ..strategy import CoverageRow, Finding
+    from ..strategy.evidence import Evidence
 
 DEFAULT_TITLE = "Incident management strategy"
 #: Months in the exercise calendar and in the evidence window.
@@ -686,16 +684,16 @@ def _defined(s: Strategy) -> set[str]:
     return {cat.name.casefold() for cat in s.categories}
 
 
-def _evidence(s: Strategy, ev: Mapping[str, Any], config: Any) -> Section:
+def _evidence(s: Strategy, ev: "Evidence") -> Section:
     sec = Section(EVIDENCE_TITLE)
-    period = ev.get("period") or {}
-    label = period.get("label") or ""
-    totals = ev.get("totals") or {}
-    by_cat: Mapping[str, Mapping[str, Any]] = ev.get("by_category") or {}
-    fields = ev.get("fields")
+    m = ev.metrics
+    label = ev.label
+    totals = m.totals
+    by_cat = m.by_category
+    fields = m.fields or None
     defined = _defined(s)
     sec.add(Paragraph(
-        f"What {c.plural(totals.get('opened') or 0, 'incident')} opened from {_e(label)} say about this strategy "
+        f"What {c.plural(totals.opened or 0, 'incident')} opened from {_e(label)} say about this strategy "
         f"(the {MONTHS} full months up to the newest incident in the data). The figures come from the same "
         "metrics as the monthly incident report, measured against this strategy's own targets."))
 
@@ -704,9 +702,9 @@ def _evidence(s: Strategy, ev: Mapping[str, Any], config: Any) -> Section:
         vol.add(Table.capped(
             [Column("Category"), Column("In strategy", align="center"), Column("Opened", numeric=True),
              Column("Resolved", numeric=True), Column("MTTR", numeric=True), Column("Resolution SLA", numeric=True)],
-            [[_t(name), "Yes" if name.casefold() in defined else "No", c.fmt_int(v.get("opened")),
-              c.fmt_int(v.get("resolved")), c.fmt_metric(v.get("mttr_hours"), "hours", "mttr_hours", fields),
-              c.fmt_metric(v.get("resolution_sla_pct"), "pct", "resolution_sla_pct", fields)]
+            [[_t(name), "Yes" if name.casefold() in defined else "No", c.fmt_int(v.opened),
+              c.fmt_int(v.resolved), c.fmt_metric(v.mttr_hours, "hours", "mttr_hours", fields),
+              c.fmt_metric(v.resolution_sla_pct, "pct", "resolution_sla_pct", fields)]
              for name, v in by_cat.items()],
             limit=20, noun="categories", caption=f"Incidents by category, {label}",
             notes=["Largest first by incidents opened. MTTR: mean time to resolve, in calendar hours. Resolution "
@@ -719,44 +717,45 @@ def _evidence(s: Strategy, ev: Mapping[str, Any], config: Any) -> Section:
     gaps = Section("Categories the strategy does not define")
     missing = [(name, v) for name, v in by_cat.items() if name.casefold() not in defined and name != UNCATEGORISED]
     if missing:
-        n = sum(v.get("opened") or 0 for _, v in missing)
+        n = sum(v.opened or 0 for _, v in missing)
         gaps.add(Paragraph(
             f"{c.plural(len(missing), 'category', 'categories')} in the data {'is' if len(missing) == 1 else 'are'} "
             f"not defined in section {_number_of('categories')}, covering {c.plural(n, 'incident')} opened: "
-            + ", ".join(f"{_e(name)} ({c.fmt_int(v.get('opened'))})" for name, v in missing)
+            + ", ".join(f"{_e(name)} ({c.fmt_int(v.opened)})" for name, v in missing)
             + ". Define each (or map it to an existing category) so that it has a priority, a resolver group and "
               "an escalation path."))
     else:
         gaps.add(Paragraph("Every category in the data is defined by this strategy."))
     unc = by_cat.get(UNCATEGORISED)
-    if unc and unc.get("opened"):
-        gaps.add(Paragraph(f"{c.plural(unc['opened'], 'incident')} opened had no category recorded."))
+    if unc is not None and unc.opened:
+        gaps.add(Paragraph(f"{c.plural(unc.opened, 'incident')} opened had no category recorded."))
     sec.add(gaps)
 
     att = Section("Attainment against this strategy's targets")
-    by_p: Mapping[str, Mapping[str, Any]] = ev.get("by_priority") or {}
-    sla: Mapping[str, Mapping[str, Any]] = ev.get("sla") or {}
-    targets = getattr(config, "targets", None)
-    res_goal = getattr(targets, "resolution_sla_pct", None)
-    resp_goal = getattr(targets, "response_sla_pct", None)
+    by_p = m.by_priority
+    sla = m.sla
+    res_goal = m.targets.get("resolution_sla_pct")
+    resp_goal = m.targets.get("response_sla_pct")
     prios = [p for p in PRIORITIES if p in s.priorities]
     if prios:
         rows, rags = [], []
         for p in prios:
-            v, t = by_p.get(p) or {}, sla.get(p) or {}
-            rows.append([p, _dur(s.priorities[p].respond), _dur(s.priorities[p].resolve), c.fmt_int(v.get("opened")),
-                         c.fmt_int(v.get("resolved")),
-                         c.fmt_metric(v.get("response_sla_pct"), "pct", "response_sla_pct", fields),
-                         c.fmt_metric(v.get("resolution_sla_pct"), "pct", "resolution_sla_pct", fields),
-                         c.fmt_metric(v.get("mttr_hours"), "hours", "mttr_hours", fields)])
-            rags.append([None] * 5 + [c.rag_status(v.get("response_sla_pct"), resp_goal),
-                                      c.rag_status(v.get("resolution_sla_pct"), res_goal), None])
-        calendars = sorted({str(t.get("calendar")) for t in sla.values() if t.get("calendar")})
+            v = by_p.get(p)
+            opened, resolved = (v.opened, v.resolved) if v is not None else (None, None)
+            resp, res, mttr = ((v.response_sla_pct, v.resolution_sla_pct, v.mttr_hours) if v is not None
+                               else (None, None, None))
+            rows.append([p, _dur(s.priorities[p].respond), _dur(s.priorities[p].resolve), c.fmt_int(opened),
+                         c.fmt_int(resolved),
+                         c.fmt_metric(resp, "pct", "response_sla_pct", fields),
+                         c.fmt_metric(res, "pct", "resolution_sla_pct", fields),
+                         c.fmt_metric(mttr, "hours", "mttr_hours", fields)])
+            rags.append([None] * 5 + [c.rag_status(resp, resp_goal), c.rag_status(res, res_goal), None])
+        calendars = sorted({str(t.calendar) for t in sla.values() if t.calendar})
         notes = ["Response and resolution SLA: the share of incidents acknowledged / resolved within this strategy's "
                  "targets for their priority."]
         if calendars and calendars != ["24x7"]:
             notes.append("The clock for each priority is the calendar set in ccreport.yaml: "
-                         + "; ".join(f"{p} {sla[p].get('calendar')}" for p in prios if p in sla) + ".")
+                         + "; ".join(f"{p} {sla[p].calendar}" for p in prios if p in sla) + ".")
         if res_goal is not None or resp_goal is not None:
             notes.append(f"Status against the attainment targets in ccreport.yaml: response "
                          f"{c.fmt_target(resp_goal, 'pct')}, resolution {c.fmt_target(res_goal, 'pct')} "
@@ -767,15 +766,15 @@ def _evidence(s: Strategy, ev: Mapping[str, Any], config: Any) -> Section:
              Column("Response SLA", numeric=True), Column("Resolution SLA", numeric=True), Column("MTTR", numeric=True)],
             rows, rag=rags, caption=f"Attainment against this strategy's targets, {label}", notes=notes,
         ))
-        below = [(p, (by_p.get(p) or {}).get("resolution_sla_pct")) for p in prios]
-        below = [(p, v) for p, v in below if v is not None and res_goal is not None and v < res_goal]
+        attained = [(p, by_p[p].resolution_sla_pct if p in by_p else None) for p in prios]
+        below = [(p, v) for p, v in attained if v is not None and res_goal is not None and v < res_goal]
         if below:
             att.add(Paragraph(
                 f"{c.join_words([f'{p} ({c.fmt_pct(v)})' for p, v in below])} "
                 f"{'falls' if len(below) == 1 else 'fall'} short of the {c.fmt_target(res_goal, 'pct')} resolution "
                 "target: either the targets are too tight for the current resources, or resolution needs to be faster. "
                 "Review both at the next review of this strategy."))
-        elif res_goal is not None and any((by_p.get(p) or {}).get("resolution_sla_pct") is not None for p in prios):
+        elif res_goal is not None and any(v is not None for _, v in attained):
             att.add(Paragraph(f"Every priority met the {c.fmt_target(res_goal, 'pct')} resolution target over "
                               f"the last {MONTHS} months."))
     else:
@@ -783,7 +782,7 @@ def _evidence(s: Strategy, ev: Mapping[str, Any], config: Any) -> Section:
     sec.add(att)
 
     focus = Section("Where exercises should focus")
-    majors: Mapping[str, int] = ev.get("major_by_category") or {}
+    majors = ev.major_by_category
     if majors:
         top = list(majors.items())[:5]
         focus.add(Table(
@@ -806,64 +805,6 @@ def _evidence(s: Strategy, ev: Mapping[str, Any], config: Any) -> Section:
                             "are the best guide to exercise scenarios (table above)."))
     sec.add(focus)
     return sec
-
-
-def _strategy_config(strategy: Strategy, config: "Config") -> "Config":
-    """The config with its SLA replaced by the strategy's targets (the clock stays the config's)."""
-    from ..config import SlaTarget
-
-    sla = {}
-    for p, t in strategy.priorities.items():
-        if t.respond is None and t.resolve is None:
-            continue
-        own = config.sla.get(p)
-        sla[p] = SlaTarget(respond=t.respond.hours if t.respond else None,
-                           resolve=t.resolve.hours if t.resolve else None,
-                           calendar=own.calendar if own is not None else "24x7")
-    return config.model_copy(update={"sla": sla})
-
-
-def strategy_evidence(strategy: Strategy, ingest: "IngestResult", config: "Config",
-                      end: dt.date | str | None = None) -> dict[str, Any]:
-    """The evidence figures over the 12 full months ending with the month of `end`.
-
-    `end` defaults to the newest incident's opening time (in the configured timezone). Every
-    figure is computed by `ccreport.metrics.compute` with the strategy's response and
-    resolution targets as the SLA; the only tally here is the metrics' own list of major
-    incidents counted by category.
-    """
-    import pandas as pd
-
-    from ..metrics import compute
-    from ..period import range_period
-
-    if end is None:
-        newest = ingest.incidents["opened_at"].max()
-        if pd.isna(newest):
-            from ..errors import IngestError
-
-            raise IngestError("the incident data has no opening times, so there are no 12 months to report on")
-        last = pd.Timestamp(newest).tz_convert(config.timezone).date()
-    elif isinstance(end, str):
-        last = dt.date.fromisoformat(end + "-01" if len(end) == 7 else end)
-    else:
-        last = end
-    first_month = add_months(dt.date(last.year, last.month, 1), -(MONTHS - 1))
-    stop = add_months(dt.date(last.year, last.month, 1), 1)
-    period = range_period(first_month, stop, config.timezone)
-    cfg = _strategy_config(strategy, config)
-    m = compute(ingest, cfg, period).to_dict(full=True)
-    majors = Counter(mi.get("category") or UNCATEGORISED for mi in m.get("major_incidents") or [])
-    return {
-        "period": {**m["period"], "label": f"{first_month:%B %Y} to {last:%B %Y}"},
-        "totals": m["totals"],
-        "by_category": m["by_category"],
-        "by_priority": m["by_priority"],
-        "sla": m["sla"],
-        "fields": m.get("fields"),
-        "major_by_category": dict(sorted(majors.items(), key=lambda kv: (-kv[1], kv[0]))),
-        "data_quality": m.get("data_quality"),
-    }
 
 
 # --------------------------------------------------------------------------- coverage
@@ -914,24 +855,35 @@ def _coverage(s: Strategy, rows: "list[CoverageRow]", findings: "list[Finding]")
 # --------------------------------------------------------------------------- entry points
 
 
+@dataclass
+class Coverage:
+    """The criteria-coverage appendix: the coverage rows and the strategy-check findings they come from."""
+
+    rows: "list[CoverageRow]"
+    findings: "list[Finding]" = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StrategyOptions:
+    """`today`: the build date, the cover's date and the first day of the exercise calendar."""
+
+    today: dt.date | None = None
+
+
 def build_strategy(
     strategy: Strategy,
-    config: Any = None,
-    *,
-    evidence: Mapping[str, Any] | None = None,
-    coverage: bool = False,
-    findings: "list[Finding] | None" = None,
-    today: dt.date | None = None,
+    evidence: "Evidence | None" = None,
+    coverage: Coverage | None = None,
+    branding: Branding | None = None,
+    options: StrategyOptions | None = None,
 ) -> Document:
-    """Build the strategy Document; `evidence` from `strategy_evidence`, `coverage` adds Appendix A.
-
-    `today` is the build date: the cover's date and the first day of the exercise calendar.
-    """
+    """The strategy Document; `evidence` from `strategy.evidence.strategy_evidence` adds the
+    evidence section, `coverage` the criteria-coverage appendix."""
     s = strategy
-    today = today or dt.date.today()
+    options = options or StrategyOptions()
+    branding = branding or Branding()
+    today = options.today or dt.date.today()
     dc = s.document_control
-    org = getattr(config, "organisation", None)
-    logo = config.resolve_path(org.logo) if org is not None and getattr(org, "logo", None) else None
     builders = {
         "organisation": _organisation, "scope": _scope, "objectives": _objectives, "categories": _categories,
         "priorities": _priorities, "major_incidents": _major, "escalation": _escalation, "roles": _roles,
@@ -943,13 +895,9 @@ def build_strategy(
     blocks: list[Block] = list(_document_control(s))
     blocks += [builders[key](s) for key in MAIN_KEYS]
     if evidence is not None:
-        blocks.append(_evidence(s, evidence, config))
-    if coverage:
-        from ..strategy import check as run_check
-        from ..strategy import coverage as coverage_rows
-
-        found = run_check(s) if findings is None else list(findings)
-        blocks.append(_coverage(s, coverage_rows(s, found), found))
+        blocks.append(_evidence(s, evidence))
+    if coverage is not None:
+        blocks.append(_coverage(s, coverage.rows, coverage.findings))
 
     name = " ".join(s.organisation.name.split())
     label = " \u00b7 ".join(x for x in (
@@ -971,58 +919,6 @@ def build_strategy(
         blocks=blocks,
         subject="; ".join(subject_bits),
         keywords=["incident management", "strategy", name],
-        primary_colour=getattr(org, "primary_colour", None) or "#1f4e79",
-        logo=logo,
+        primary_colour=branding.primary_colour,
+        logo=branding.logo,
     )
-
-
-_SLUG = re.compile(r"[^a-z0-9]+")
-
-
-def strategy_basename(strategy: Strategy, path: str | Path | None = None) -> str:
-    """`strategy-<organisation>`: lower case, hyphens; the file stem when the name has no Latin letters."""
-    slug = _SLUG.sub("-", strategy.organisation.name.lower()).strip("-")
-    if not slug and path is not None:
-        slug = _SLUG.sub("-", Path(path).stem.lower()).strip("-")
-    return f"strategy-{slug[:80].rstrip('-')}" if slug else "strategy"
-
-
-def render_strategy(
-    strategy_path: str | Path,
-    config: Any,
-    formats: list[str] | str,
-    out_dir: str | Path,
-    data_inputs: Sequence[str | Path] | None = None,
-    coverage: bool = False,
-    preset: str = "auto",
-    templates_dir: str | Path | None = None,
-    docx_template: str | Path | None = None,
-    pdf_variant: str | None = None,
-    today: dt.date | None = None,
-) -> list[Path]:
-    """Read `strategy_path`, add evidence from `data_inputs` when given, and write the document.
-
-    Files are `strategy-<organisation>.<ext>` in `out_dir`. Raises ConfigError for a bad
-    strategy file, IngestError/UsageError for bad data, RenderError for output problems.
-    """
-    from ..config import Config
-    from ..render.options import RenderOptions
-    from ..render.output import write_document
-    from ..strategy import check, load_strategy
-
-    config = config if config is not None else Config()
-    strategy = load_strategy(strategy_path)
-    evidence = None
-    if data_inputs:
-        from .. import ingest
-
-        result = ingest.load([str(p) for p in data_inputs], config, preset=preset)
-        evidence = strategy_evidence(strategy, result, config)
-    findings = check(strategy_path) if coverage else None  # from the file: findings carry line numbers
-    doc = build_strategy(strategy, config, evidence=evidence, coverage=coverage, findings=findings, today=today)
-    if templates_dir is None and getattr(config, "templates", None):
-        templates_dir = config.resolve_path(config.templates)
-    if docx_template is None and getattr(config, "docx_template", None):
-        docx_template = config.resolve_path(config.docx_template)
-    return write_document(doc, formats, out_dir, strategy_basename(strategy, strategy_path),
-                          RenderOptions(templates_dir=templates_dir, docx_template=docx_template, pdf_variant=pdf_variant))

@@ -1,0 +1,460 @@
+"""The application layer: each command's sequence, load → compute → build → write → send.
+
+`cli.py` parses options and calls one function here per command (`monthly`, `pir`, `strategy`,
+`demo`, `deliver`); `batch.py` calls `monthly_group` for each `--split-by` group. The builders
+in `ccreport.documents` only turn a model into a Document; loading, computing, writing and
+emailing all happen here, and every document is written through `write` (the one call of
+`render.output.write_document`).
+
+Library errors (CcreportError) pass through; usage errors about option combinations are the
+CLI's to raise before calling in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+
+from .documents.branding import Branding
+from .errors import QualityError, UsageError
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .document import Document
+    from .ingest.result import IngestResult
+    from .metrics.model import MetricSet
+    from .period import Period
+
+log = logging.getLogger("ccreport")
+
+ALL_FORMATS = ["pdf", "docx", "html", "md"]
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The incident exports to read and how (CLI options, config defaults applied in `load`)."""
+
+    paths: tuple[str, ...]
+    preset: str | None = None
+    mapping: str | None = None
+    sheet: str | None = None
+    events: str | None = None
+
+
+@dataclass(frozen=True)
+class Output:
+    """Where and how documents are written: resolved once per command (CLI > env > file > built-in)."""
+
+    formats: list[str] | str
+    out: Path
+    templates_dir: Path | None = None
+    docx_template: Path | None = None
+    pdf_variant: str | None = None
+
+
+def output(config: "Config", formats: Any = None, out: Any = None, templates_dir: Any = None,
+           docx_template: Any = None, pdf_variant: str | None = None) -> Output:
+    """Document options with config defaults for the ones not given."""
+    return Output(
+        formats=formats or config.format or "pdf,docx",
+        out=Path(out or (str(config.resolve_path(config.out)) if config.out else "output")),
+        templates_dir=templates_dir or (config.resolve_path(config.templates) if config.templates else None),
+        docx_template=docx_template or (config.resolve_path(config.docx_template) if config.docx_template else None),
+        pdf_variant=pdf_variant,
+    )
+
+
+@dataclass(frozen=True)
+class Email:
+    """`--email-to` / `--dry-run`: empty `to` sends nothing."""
+
+    to: tuple[str, ...] = ()
+    dry_run: bool = False
+
+
+# --------------------------------------------------------------------------- steps
+
+
+def load(config: "Config", inputs: Inputs) -> "IngestResult":
+    """Read and normalise the exports (and events), config defaults for unset options."""
+    from .ingest import load as ingest_load
+    from .ingest import load_events
+
+    preset = inputs.preset or config.preset or "auto"
+    mapping = inputs.mapping or (str(config.resolve_path(config.mapping)) if config.mapping else None)
+    result = ingest_load(list(inputs.paths), config, preset=preset, mapping=mapping, sheet=inputs.sheet)
+    if inputs.events:
+        load_events(inputs.events, config, result)
+    return result
+
+
+def period(config: "Config", month: str | None = None, date_from: str | None = None,
+           date_to: str | None = None) -> "Period":
+    from .period import resolve_period
+
+    return resolve_period(config, month=month, start=date_from, end=date_to)
+
+
+def contacts(config: "Config", contacts_file: str | None) -> Any:
+    """The contact-centre interval data, or None without a file."""
+    if not contacts_file:
+        return None
+    from .ingest.contacts import load_contacts
+
+    return load_contacts(contacts_file, config)
+
+
+def compute(config: "Config", result: "IngestResult", period: "Period", contact_data: Any = None) -> "MetricSet":
+    """The typed metric set for a period."""
+    from .metrics import compute as compute_metrics
+
+    return compute_metrics(result, config, period, contacts=contact_data)
+
+
+def write(doc: "Document", settings: Output, basename: str, config: "Config") -> list[Path]:
+    """Write one document in every requested format (the only call of write_document)."""
+    from .render.options import RenderOptions
+    from .render.output import write_document
+
+    options = RenderOptions(templates_dir=settings.templates_dir, docx_template=settings.docx_template,
+                            pdf_variant=settings.pdf_variant)
+    return write_document(doc, settings.formats, settings.out, basename, options)
+
+
+def deliver(config: "Config", files: list[Path], to: Iterable[str], cc: Iterable[str] = (),
+            subject: str | None = None, summary: Mapping[str, Any] | None = None, dry_run: bool = False,
+            out: Path | None = None, name: str = "message") -> None:
+    """Email documents, or write the .eml with --dry-run."""
+    from .delivery import build_message, send, write_eml
+
+    to = list(to) or list(config.email.to)
+    if not to:
+        raise UsageError("no recipients: give --to/--email-to or set email.to in ccreport.yaml.")
+    message = build_message(config, files, to, cc=list(cc) or list(config.email.cc), subject=subject,
+                            summary=summary)
+    if dry_run:
+        path = write_eml(message, out or Path("."), name)
+        log.info("Wrote %s (dry run: nothing sent)", path)
+    else:
+        send(config, message)
+
+
+# --------------------------------------------------------------------------- file names
+
+
+def period_slug(p: "Period") -> str:
+    """"2026-10" for a month, "2026-10-01_2026-10-15" for a custom period."""
+    if p.month:
+        return str(p.month)
+    start = p.start.date()
+    end = p.end.date() - dt.timedelta(days=1)
+    return f"{start:%Y-%m-%d}_{end:%Y-%m-%d}"
+
+
+def pir_basename(incident_id: str) -> str:
+    """`pir-<sanitised id>`; a short hash of the ID is added whenever sanitising changed it,
+    so two IDs that sanitise alike ("a/b", "a_b") never overwrite each other's files."""
+    from .render.files import safe_basename
+
+    raw = f"pir-{incident_id}"
+    clean = safe_basename(raw, max_len=88)
+    if clean != raw:
+        digest = hashlib.sha256(str(incident_id).encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        clean = f"{clean}-{digest}"
+    return clean
+
+
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def strategy_basename(strategy: Any, path: str | Path | None = None) -> str:
+    """`strategy-<organisation>`: lower case, hyphens; the file stem when the name has no Latin letters."""
+    slug = _SLUG.sub("-", strategy.organisation.name.lower()).strip("-")
+    if not slug and path is not None:
+        slug = _SLUG.sub("-", Path(path).stem.lower()).strip("-")
+    return f"strategy-{slug[:80].rstrip('-')}" if slug else "strategy"
+
+
+# --------------------------------------------------------------------------- monthly
+
+
+def pir_statuses(narratives_dir: str | Path | None) -> dict[str, str] | None:
+    """incident_id -> review status from `DIR/*.md` narratives (the file stem is the incident ID,
+    with or without a leading "pir-"); None without a folder."""
+    if not narratives_dir:
+        return None
+    from .errors import ConfigError
+    from .pir.narrative import load_narrative
+
+    folder = Path(narratives_dir)
+    if not folder.is_dir():
+        raise ConfigError(f"{folder}: --narratives needs a folder of PIR narratives (*.md).")
+    out: dict[str, str] = {}
+    for path in sorted(folder.glob("*.md")):
+        stem = path.stem
+        incident_id = stem[4:] if stem.lower().startswith("pir-") else stem
+        out[incident_id] = load_narrative(path).status
+    return out
+
+
+def monthly_document(ms: "MetricSet", config: "Config", statuses: Mapping[str, str] | None = None,
+                     group: tuple[str, str] | None = None, date: dt.date | None = None) -> tuple["Document", dict]:
+    """The monthly report and its email summary from a typed metric set."""
+    from .documents.monthly import MonthlyOptions, build_monthly, email_summary
+
+    branding = Branding.from_config(config)
+    options = MonthlyOptions(date=date, pir_statuses=statuses, group=group)
+    return build_monthly(ms, branding, options), email_summary(ms, branding, options)
+
+
+@dataclass
+class GroupJob:
+    """One `--split-by` group's monthly report (picklable: it crosses to a spawned process)."""
+
+    dimension: str
+    group: str
+    basename: str
+    ingest: Any  # IngestResult restricted to the group's incidents
+    config: Any
+    period: Any
+    contacts: Any
+    settings: Output
+    statuses: Mapping[str, str] | None = None
+
+
+def monthly_group(job: GroupJob) -> tuple[str, list[Path], dict]:
+    """Metrics and documents for one group. Returns (group, paths, email summary)."""
+    ms = compute(job.config, job.ingest, job.period, job.contacts)
+    doc, summary = monthly_document(ms, job.config, job.statuses, group=(job.dimension, job.group))
+    return job.group, write(doc, job.settings, job.basename, job.config), summary
+
+
+def monthly(config: "Config", inputs: Inputs, settings: Output, *, month: str | None = None,
+            date_from: str | None = None, date_to: str | None = None, contacts_file: str | None = None,
+            email: Email = Email(), split_by: str | None = None, jobs: int = 1, strict: bool = False,
+            narratives_dir: str | Path | None = None) -> list[Path]:
+    """`ccreport monthly`: the overview report, one per group with `split_by`, then email."""
+    from .batch import group_slug
+    from .lock import output_lock
+
+    statuses = pir_statuses(narratives_dir)
+    result = load(config, inputs)
+    p = period(config, month, date_from, date_to)
+    contact_data = contacts(config, contacts_file)
+    ms = compute(config, result, p, contact_data)
+    slug = period_slug(ms.period)
+    out = settings.out
+    with output_lock(out):
+        doc, summary = monthly_document(ms, config, statuses)
+        files = write(doc, settings, f"monthly-{slug}", config)
+        groups: dict[str, tuple[list[Path], dict]] = {}
+        if split_by:
+            groups = _monthly_groups(config, result, ms.period, contact_data, split_by, jobs, settings, slug,
+                                     statuses)
+        if email.to:
+            deliver(config, files, email.to, summary=summary, dry_run=email.dry_run, out=out,
+                    name=f"monthly-{slug}")
+        recipients = config.email.groups
+        for group, (paths, group_summary) in groups.items():
+            # The group's file-name part: distinct groups, distinct .eml files.
+            if group in recipients and (email.to or email.dry_run):
+                deliver(config, paths, recipients[group], summary=group_summary, dry_run=email.dry_run, out=out,
+                        name=f"monthly-{slug}-{group_slug(group)}")
+    if strict and result.quality.problems:
+        raise QualityError(f"{result.quality.problems} data-quality problem(s) found (--strict); documents were written.")
+    return files
+
+
+def _monthly_groups(config: "Config", result: "IngestResult", p: "Period", contact_data: Any, split_by: str,
+                    jobs: int, settings: Output, slug: str,
+                    statuses: Mapping[str, str] | None) -> dict[str, tuple[list[Path], dict]]:
+    """One monthly report per group, in parallel processes; returns {group: (paths, summary)}."""
+    from .batch import group_slug, run_jobs, split_ingest
+
+    formats = settings.formats
+    formats = formats if isinstance(formats, list) else [f.strip() for f in str(formats).split(",")]
+    group_settings = Output(formats, Path(settings.out), settings.templates_dir, settings.docx_template,
+                            settings.pdf_variant)
+    job_list = [
+        GroupJob(split_by, group, f"monthly-{slug}-{group_slug(group)}", part, config, p, contact_data,
+                 group_settings, statuses)
+        for group, part in split_ingest(result, split_by).items()
+    ]
+    quiet = log.getEffectiveLevel() > logging.INFO
+    results = run_jobs(job_list, jobs, progress=not quiet, worker=monthly_group)
+    for group in sorted(results):
+        for path in results[group][0]:
+            log.info("Wrote %s", path)
+    return results
+
+
+# --------------------------------------------------------------------------- PIR
+
+
+@dataclass(frozen=True)
+class PirRequest:
+    """What `ccreport pir` was asked for."""
+
+    incidents: tuple[str, ...] = ()
+    all_major: bool = False
+    month: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    narrative: str | None = None
+    contacts_file: str | None = None
+    comms_rule: str = "per audience"
+
+
+def pir_document(result: "IngestResult", config: "Config", incident_id: str, narrative: Any = None,
+                 contact_data: Any = None, *, comms_rule: str = "per audience", now: Any = None,
+                 date: dt.date | None = None, cadence: Mapping[str, float] | None = None) -> "Document":
+    """Gather one incident's facts and build its review."""
+    from .documents.pir import PirOptions, build_pir
+    from .pir.facts import incident_facts
+
+    facts = incident_facts(result, config, incident_id, narrative=narrative, contacts=contact_data, now=now,
+                           cadence=cadence, comms_rule=comms_rule)
+    published = date or (facts.now.tz_convert(config.timezone).date() if now is not None else None)
+    options = PirOptions(date=published, pause_states=tuple(config.pause_states),
+                         sl_method=_sl_method(config), comms_rule=comms_rule)
+    return build_pir(facts, narrative, Branding.from_config(config), options)
+
+
+def _sl_method(config: "Config") -> str:
+    from .metrics.contacts import sl_method
+
+    return sl_method(config)
+
+
+def pir(config: "Config", inputs: Inputs, settings: Output, request: PirRequest, email: Email = Email()) -> list[Path]:
+    """`ccreport pir`: one review per incident named, or per major incident of the period."""
+    from .lock import output_lock
+    from .pir.narrative import load_narrative
+    from .pir.facts import find_incident, major_incident_ids
+
+    story = load_narrative(request.narrative) if request.narrative else None
+    result = load(config, inputs)
+    ids = list(request.incidents)
+    if request.all_major:
+        p = period(config, request.month, request.date_from, request.date_to)
+        ids += [i for i in major_incident_ids(result, p) if i not in ids]
+        if not ids:
+            log.warning("no major incidents were opened in %s; no review written.", p.label)
+    for incident_id in ids:
+        find_incident(result, incident_id)  # unknown IDs fail before anything is written
+    contact_data = contacts(config, request.contacts_file)
+    written: list[Path] = []
+    with output_lock(settings.out):
+        for incident_id in ids:
+            doc = pir_document(result, config, incident_id, story, contact_data, comms_rule=request.comms_rule)
+            files = write(doc, settings, pir_basename(doc.period_label), config)
+            written += files
+            if email.to:
+                deliver(config, files, email.to, dry_run=email.dry_run, out=settings.out, name=Path(files[0]).stem)
+    return written
+
+
+# --------------------------------------------------------------------------- strategy
+
+
+def strategy_document(strategy_path: str | Path, config: "Config", data_inputs: Sequence[str | Path] | None = None,
+                      coverage: bool = False, preset: str = "auto", today: dt.date | None = None) -> tuple["Document", Any]:
+    """Read the strategy, add evidence from the data when given, build the document.
+    Returns (document, strategy)."""
+    from .documents.strategy import Coverage, StrategyOptions, build_strategy
+    from .strategy import check, coverage as coverage_rows, load_strategy
+    from .strategy.evidence import strategy_evidence
+
+    strategy = load_strategy(strategy_path)
+    evidence = None
+    if data_inputs:
+        from .ingest import load as ingest_load
+
+        result = ingest_load([str(p) for p in data_inputs], config, preset=preset)
+        evidence = strategy_evidence(strategy, result, config)
+    cov = None
+    if coverage:
+        findings = check(strategy_path)  # from the file: findings carry line numbers
+        cov = Coverage(coverage_rows(strategy, findings), findings)
+    doc = build_strategy(strategy, evidence, cov, Branding.from_config(config), StrategyOptions(today=today))
+    return doc, strategy
+
+
+def strategy(config: "Config", strategy_path: str | Path, settings: Output, *,
+             data_inputs: Sequence[str | Path] | None = None, coverage: bool = False, preset: str | None = None,
+             email: Email = Email(), today: dt.date | None = None) -> list[Path]:
+    """`ccreport strategy`: the strategy document, with evidence and coverage when asked."""
+    from .lock import output_lock
+
+    with output_lock(settings.out):
+        doc, strat = strategy_document(strategy_path, config, data_inputs=list(data_inputs or []) or None,
+                                       coverage=coverage, preset=preset or config.preset or "auto", today=today)
+        files = write(doc, settings, strategy_basename(strat, strategy_path), config)
+        if email.to:
+            deliver(config, files, email.to, dry_run=email.dry_run, out=settings.out, name=Path(files[0]).stem)
+    return files
+
+
+# --------------------------------------------------------------------------- demo
+
+
+@dataclass
+class DemoData:
+    """What the demo reads and computes before writing documents (the CLI prints it)."""
+
+    src: Path
+    result: Any
+    metrics: Any
+    config: Any
+    month: str = ""
+    contact_data: Any = field(default=None, repr=False)
+
+
+def demo_load(config: "Config", src: Path) -> DemoData:
+    """Load the sample (incidents and events)."""
+    result = load(config, Inputs((str(src / "incidents.csv"),), events=str(src / "events.csv")))
+    return DemoData(src, result, None, config)
+
+
+def demo_metrics(data: DemoData) -> Any:
+    """The latest month's metrics of the sample, with its contact-centre data."""
+    config = data.config
+    data.month = last_month(data.result, config.timezone)
+    data.contact_data = contacts(config, str(data.src / "contacts.csv"))
+    data.metrics = compute(config, data.result, period(config, data.month), data.contact_data)
+    return data.metrics
+
+
+def last_month(result: "IngestResult", timezone: str) -> str:
+    """The month of the newest incident, in the configured timezone (YYYY-MM)."""
+    return result.incidents["opened_at"].max().tz_convert(timezone).strftime("%Y-%m")
+
+
+def demo_documents(data: DemoData, out: Path) -> None:
+    """Every document kind from the sample, in every format."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    config = data.config
+    settings = output(config, list(ALL_FORMATS), out)
+    # Monthly.
+    ms = data.metrics
+    doc, _ = monthly_document(ms, config)
+    write(doc, settings, f"monthly-{period_slug(ms.period)}", config)
+    # The review of the biggest major incident in the sample (by customers affected).
+    incidents = data.result.incidents
+    majors = incidents[incidents["major"].fillna(False).astype(bool)]
+    biggest = majors.sort_values("customers_affected", ascending=False).iloc[0]["incident_id"]
+    doc = pir_document(data.result, config, biggest, None, data.contact_data)
+    write(doc, settings, pir_basename(doc.period_label), config)
+    # The strategy, with evidence from the sample and the coverage appendix.
+    example = Path(__file__).resolve().parent / "examples" / "strategy.yaml"
+    doc, strat = strategy_document(example, config, data_inputs=[str(data.src / "incidents.csv")], coverage=True)
+    write(doc, settings, strategy_basename(strat, example), config)
