@@ -400,7 +400,7 @@ def section_split(sizes: list[int]) -> list[str]:
 
     cfg.write_text(yaml.safe_dump(CONFIG))
     lines = ["## One report per group (`--split-by service`, PDF only)", "",
-             f"| incidents | groups | jobs | wall clock |", "|---:|---:|---:|---:|"]
+             "| incidents | groups | jobs | wall clock |", "|---:|---:|---:|---:|"]
     for jobs in (1, 2):
         with tempfile.TemporaryDirectory() as out:
             t = time.perf_counter()

@@ -18,7 +18,6 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Callable
 
-import pandas as pd
 
 from .errors import UsageError
 from .schema import DIMENSIONS, NOT_RECORDED

@@ -7,8 +7,6 @@ the registry (labels) and units (numbers, one precision per column, targets kept
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 

@@ -17,7 +17,6 @@ from ccreport.metrics.contacts import (
 from ccreport.errors import IngestError
 from ccreport.ingest.result import IngestResult
 from ccreport.metrics import compute
-from ccreport.metrics.contacts import incident_contact_impact, period_contacts, sl_method, summarise
 from ccreport.period import resolve_period
 
 CONFIG = Config(timezone="Europe/London")

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 
-from ccreport.config import Config
 from ccreport.documents.branding import Branding
 from ccreport.documents.monthly import MonthlyOptions, build_monthly
 from ccreport.metrics.model import MetricSet

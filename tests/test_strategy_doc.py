@@ -24,7 +24,7 @@ from docx import Document as open_docx
 from ccreport import app
 from ccreport import ingest as ingest_mod
 from ccreport.config import SlaTarget, load_config
-from ccreport.document import Figure, Paragraph, Rag, Section, Table
+from ccreport.document import Paragraph, Rag, Table
 from ccreport.documents import common as c
 from ccreport.documents.branding import Branding
 from ccreport.documents.strategy import (

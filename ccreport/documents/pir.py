@@ -249,7 +249,7 @@ def _fact_sentences(x: _X) -> list[str]:
 
 
 def _summary(x: _X) -> Section:
-    s, f = x.f.sla, x.f
+    s = x.f.sla
     status, owner = _status_owner(x)
     res_word, res_rag = _met_word(s.resolution_sla_met)
     resp_word, resp_rag = _met_word(s.response_sla_met)

@@ -14,7 +14,6 @@ import pyarrow.compute as pc
 from ..config import Config
 from ..errors import IngestError, UsageError
 from ..schema import (
-    BOOL_FIELDS,
     DATETIME_FIELDS,
     DIMENSIONS,
     DONE_STATUSES,
@@ -22,7 +21,6 @@ from ..schema import (
     EVENT_TYPES,
     FIELDS,
     FLOAT_FIELDS,
-    INT_FIELDS,
     REQUIRED,
     SECONDS_PER_DAY,
     TEXT_FIELDS,

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .. import calendars
-from ..schema import NOT_RECORDED, NS_PER_HOUR, PRIORITIES, UNKNOWN_PRIORITY
+from ..schema import NS_PER_HOUR, PRIORITIES, UNKNOWN_PRIORITY
 
 _BIG = np.iinfo(np.int64).max  # stands for a missing timestamp ("never")
 _NAT = np.iinfo(np.int64).min

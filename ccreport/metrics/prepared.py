@@ -21,7 +21,8 @@ from ..period import Period, month_starts, previous_period
 from ..schema import DIMENSIONS, PRIORITIES, UNCATEGORISED, UNKNOWN_PRIORITY
 from . import kernels
 from .definitions import BY_KEY, Figures
-from .kernels import _BIG, _NAT, NOT_RECORDED, _dim_codes, _float, _ns, _picker, _priority_codes
+from ..schema import NOT_RECORDED
+from .kernels import _BIG, _NAT, _dim_codes, _float, _ns, _picker, _priority_codes
 from .sla import _sla
 
 
