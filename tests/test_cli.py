@@ -19,7 +19,7 @@ import yaml
 
 from ccreport.cli import cli
 
-from .util import GOOD, ROOT, SAMPLE, Run, run_cli, run_process, write
+from .util import GOOD, ROOT, SAMPLE, SHARED, Run, run_cli, run_process, write
 
 pytestmark = pytest.mark.usefixtures("isolated")
 
@@ -122,6 +122,27 @@ def test_command_has_help_with_an_example_and_is_in_the_readme(name):
     assert f"ccreport {name}" in (ROOT / "README.md").read_text(encoding="utf-8"), name
     r = run_cli(name, "--help")
     assert r.returncode == 0 and "Example:" in r.stdout and f"ccreport {name}" in r.stdout
+
+
+def test_the_commands_are_the_ones_spec_2_lists():
+    """SPEC §2's synopsis and the CLI agree: no command missing, none undocumented."""
+    spec = SHARED / "SPEC.md"
+    if not spec.exists():
+        pytest.skip("../shared/SPEC.md is not present")
+    text = spec.read_text(encoding="utf-8")
+    section = text.split("## 2.", 1)[1].split("\n## ", 1)[0]
+    synopsis = section.split("```", 2)[1]
+    listed = {line.split()[0] for line in synopsis.splitlines() if line.startswith("  ") and line.strip()}
+    assert listed == set(cli.commands)
+    for option in ("--config", "--verbose", "--quiet", "--debug", "--version"):
+        assert option in synopsis and option in run_cli("--help").stdout, option
+
+
+def test_version():
+    from ccreport import __version__
+
+    r = run_cli("--version")
+    assert (r.returncode, r.stdout) == (0, f"ccreport, version {__version__}\n")
 
 
 def test_every_command_has_a_smoke_test():
