@@ -16,9 +16,8 @@ venv: $(BIN)/ccreport
 demo: $(BIN)/ccreport
 	$(BIN)/ccreport demo
 
-# Every core (pytest-xdist); one file per worker, so a module's rendered documents are made once.
 test: $(BIN)/ccreport
-	$(BIN)/python -m pytest -q -n auto --dist loadfile
+	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/ccreport
 	$(BIN)/python bench/run.py
