@@ -122,11 +122,35 @@ class _Formatter(logging.Formatter):
         return msg
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is when a record is emitted, not when it was created.
+
+    Installed once: a run in this process under a test's CliRunner or capsys (or any caller
+    that redirects stderr) gets the messages in its own stream, and nothing is left pointing
+    at a stream that has since been closed.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(_Formatter())
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass  # StreamHandler.__init__ and setStream assign it; the stream is always sys.stderr
+
+
 def _setup_logging(level: int, quiet: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Formatter())
-    log.handlers[:] = [handler]
+    """Set the levels for this run; the one stderr handler is added on the first call."""
+    handler = next((h for h in log.handlers if isinstance(h, _StderrHandler)), None)
+    if handler is None:
+        handler = _StderrHandler()
+        log.addHandler(handler)
     log.setLevel(level)
+    handler.setLevel(logging.NOTSET)
     log.propagate = False
     # "Wrote ..." and the detected preset are worth saying unless --quiet.
     if not quiet and level > logging.INFO:

@@ -15,10 +15,7 @@ The protection behind each case is named in its `guard:` in expected.yaml.
 from __future__ import annotations
 
 import json
-import logging
-import os
 import re
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -27,14 +24,15 @@ import pandas as pd
 import pytest
 import yaml
 
-from ccreport.cli import main
 from ccreport.config import Config
 from ccreport.ingest import load
 from ccreport.ingest.readers import MAX_XLSX_UNCOMPRESSED
 
-from .util import ROOT
+from .util import ROOT, run_cli, run_process
 
 BAD = ROOT / "tests" / "data" / "bad"
+# No ccreport.yaml in the working folder, no CCREPORT_* variable (conftest) decides a case.
+pytestmark = pytest.mark.usefixtures("isolated")
 EXPECTED: dict[str, dict] = yaml.safe_load((BAD / "expected.yaml").read_text(encoding="utf-8"))
 NOT_CASES = {"expected.yaml", "make_corpus.py", "__pycache__"}
 _RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -103,15 +101,6 @@ GENERATED = {
 # --------------------------------------------------------------------------- helpers
 
 
-def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
-    """`ccreport ARGV` in this process: (exit code, stdout, stderr)."""
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
-
-
 def case_path(name: str, tmp_path: Path) -> Path:
     if EXPECTED[name].get("generated"):
         path = tmp_path / name
@@ -134,25 +123,6 @@ def check_value(got, want, where) -> None:
         assert got == want, where
     else:
         assert str(got) == want, where
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch, tmp_path):
-    """No ccreport.yaml or CCREPORT_* variable from the developer's shell decides a case."""
-    monkeypatch.chdir(tmp_path)
-    for var in [v for v in os.environ if v.startswith("CCREPORT_")]:
-        monkeypatch.delenv(var)
-
-
-@pytest.fixture(autouse=True)
-def _restore_logger():
-    """main() points the ccreport logger at this test's captured stderr; put it back."""
-    logger = logging.getLogger("ccreport")
-    saved = logger.handlers[:], logger.level, logger.propagate
-    yield
-    logger.handlers[:] = saved[0]
-    logger.setLevel(saved[1])
-    logger.propagate = saved[2]
 
 
 # --------------------------------------------------------------------------- the tests
@@ -178,10 +148,11 @@ def test_the_text_files_match_their_generator():
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_bad_input(name, tmp_path, capsys):
+def test_bad_input(name, tmp_path):
     case = EXPECTED[name]
     path = case_path(name, tmp_path)
-    code, out, err = run_cli(argv_for(name, path), capsys)
+    r = run_cli(*argv_for(name, path))
+    code, out, err = r.returncode, r.stdout, r.stderr
 
     assert code == case["exit"], (code, err[-2000:])
     # Nothing from the input reaches the terminal as a raw control character.
@@ -218,9 +189,7 @@ def test_bad_input(name, tmp_path, capsys):
 def test_the_installed_entry_point_behaves_the_same(name, tmp_path):
     """`python -m ccreport.cli validate FILE` in a real process: same exit code, one line."""
     case = EXPECTED[name]
-    r = subprocess.run([sys.executable, "-m", "ccreport.cli", *argv_for(name, BAD / name)],
-                       capture_output=True, text=True, cwd=tmp_path, timeout=120,
-                       env={k: v for k, v in os.environ.items() if not k.startswith("CCREPORT_")})
+    r = run_process(*argv_for(name, BAD / name), cwd=tmp_path, timeout=120)
     assert r.returncode == case["exit"], r.stderr
     if r.returncode:
         (line,) = [ln for ln in r.stderr.splitlines() if ln.startswith("ccreport: error:")]
@@ -229,11 +198,12 @@ def test_the_installed_entry_point_behaves_the_same(name, tmp_path):
         assert json.loads(r.stdout)["data_quality"]["incidents"] == case["quality"]["incidents"]
 
 
-def test_xml_entities_leak_nothing(capsys):
+def test_xml_entities_leak_nothing():
     """Protection: the stdlib expat parser openpyxl uses for sheets resolves no external
     entity and caps entity expansion; readers.read_xlsx turns its error into one line."""
     hostname = Path("/etc/hostname").read_text().strip() if Path("/etc/hostname").exists() else ""
-    code, out, err = run_cli(["validate", str(BAD / "xml_entities.xlsx")], capsys)
+    r = run_cli("validate", BAD / "xml_entities.xlsx")
+    code, out, err = r.returncode, r.stdout, r.stderr
     assert code == 1
     if hostname:
         assert hostname not in out + err

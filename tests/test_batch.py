@@ -1,13 +1,14 @@
-"""Unattended runs: --split-by reports per group, the output-folder lock, email dry runs."""
+"""Unattended runs: --split-by reports per group, the output-folder lock, email dry runs.
+
+Two tests need real processes: --split-by (its spawn pool starts its own workers) and the
+lock (an flock held by this process must stop another one). The rest run in-process.
+"""
 
 from __future__ import annotations
 
 import email
 import email.policy
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,16 +17,21 @@ from pypdf import PdfReader
 from ccreport.errors import CcreportError
 from ccreport.lock import output_lock
 
-from .util import SAMPLE
+from .util import SAMPLE, Run, run_cli, run_process
 
+pytestmark = pytest.mark.usefixtures("isolated")
 CONFIG = str(SAMPLE / "ccreport.yaml")
 INCIDENTS = str(SAMPLE / "incidents.csv")
 
 
-def cli(*args, cwd=None, env=None):
-    return subprocess.run([sys.executable, "-m", "ccreport.cli", "--config", CONFIG, *args],
-                          capture_output=True, text=True, cwd=cwd, timeout=300,
-                          env={**os.environ, **(env or {})})
+def cli(*args, env=None) -> Run:
+    """`ccreport --config sample_data/ccreport.yaml ARGS` in this process."""
+    return run_cli("--config", CONFIG, *args, env=env)
+
+
+def process(*args, cwd=None) -> Run:
+    """The same as a separate `python -m ccreport.cli` process."""
+    return run_process("--config", CONFIG, *args, cwd=cwd)
 
 
 def pdf_text(path: Path) -> str:
@@ -35,8 +41,8 @@ def pdf_text(path: Path) -> str:
 @pytest.fixture(scope="module")
 def split_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("split")
-    r = cli("monthly", INCIDENTS, "--month", "2026-10", "--split-by", "site", "--jobs", "2",
-            "--format", "pdf", "--out", str(out))
+    r = process("monthly", INCIDENTS, "--month", "2026-10", "--split-by", "site", "--jobs", "2",
+                "--format", "pdf", "--out", str(out), cwd=out)
     assert r.returncode == 0, r.stderr
     return out, r
 
@@ -65,8 +71,9 @@ def test_lock_refuses_a_second_run(tmp_path):
         with pytest.raises(CcreportError, match="another ccreport run .* is writing to this folder"):
             with output_lock(tmp_path):
                 pass
-        r = cli("monthly", INCIDENTS, "--month", "2026-10", "--format", "md", "--out", str(tmp_path))
+        r = process("monthly", INCIDENTS, "--month", "2026-10", "--format", "md", "--out", str(tmp_path), cwd=tmp_path)
         assert r.returncode == 1 and "another ccreport run" in r.stderr
+        assert sorted(p.name for p in tmp_path.iterdir()) == [".ccreport.lock"]  # nothing written
     # Released when the holder finishes: the next run goes ahead.
     with output_lock(tmp_path):
         pass

@@ -9,42 +9,27 @@ from __future__ import annotations
 
 import builtins
 import errno
-import logging
 import os
 import threading
 from pathlib import Path
 
 import pytest
 
-from ccreport.cli import main
 from ccreport.errors import RenderError
 from ccreport.render.pdf import PANGO_MESSAGE
 
-from .util import ROOT
+from .util import GOOD, run_cli
 
-GOOD = ROOT / "tests" / "data" / "bad" / "good.csv"
 OLD = b"previous complete report"
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)
-    for var in [v for v in os.environ if v.startswith("CCREPORT_")]:
-        monkeypatch.delenv(var)
-    logger = logging.getLogger("ccreport")
-    saved = logger.handlers[:], logger.level, logger.propagate
-    yield
-    logger.handlers[:] = saved[0]
-    logger.setLevel(saved[1])
-    logger.propagate = saved[2]
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
-def monthly(out: Path, formats: str, capsys) -> tuple[int, str]:
+def monthly(out: Path, formats: str) -> tuple[int, str]:
     """`ccreport monthly good.csv --month 2026-10 --format FORMATS --out OUT`: (exit, stderr)."""
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as exc:
-        main(["monthly", str(GOOD), "--month", "2026-10", "--format", formats, "--out", str(out)])
-    return int(exc.value.code or 0), capsys.readouterr().err
+    r = run_cli("monthly", GOOD, "--month", "2026-10", "--format", formats, "--out", out)
+    return r.returncode, r.stderr
 
 
 def one_error_line(err: str) -> str:
@@ -63,13 +48,13 @@ def leftovers(out: Path) -> list[str]:
 
 
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores folder permissions")
-def test_read_only_out_is_one_clear_line(tmp_path, capsys):
+def test_read_only_out_is_one_clear_line(tmp_path):
     """Protection: output_lock / write_document turn the OSError into a CcreportError."""
     out = tmp_path / "out"
     out.mkdir()
     out.chmod(0o555)
     try:
-        code, err = monthly(out, "md", capsys)
+        code, err = monthly(out, "md")
     finally:
         out.chmod(0o755)
     assert code == 1
@@ -78,7 +63,7 @@ def test_read_only_out_is_one_clear_line(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("code_, words", [(errno.EACCES, "Permission denied"), (errno.EROFS, "Read-only file system")])
-def test_unwritable_out_is_one_clear_line(tmp_path, capsys, monkeypatch, code_, words):
+def test_unwritable_out_is_one_clear_line(tmp_path, monkeypatch, code_, words):
     """The same as root would meet it on a read-only mount: creating the temp file fails.
     Protection: write_document's OSError -> RenderError naming the file."""
     from ccreport.render import files
@@ -89,14 +74,14 @@ def test_unwritable_out_is_one_clear_line(tmp_path, capsys, monkeypatch, code_, 
     monkeypatch.setattr(files.tempfile, "mkstemp", refuse)
     monkeypatch.setattr(files.tempfile, "mkdtemp", refuse)
     out = tmp_path / "out"
-    code, err = monthly(out, "md,html", capsys)
+    code, err = monthly(out, "md,html")
     assert code == 1
     line = one_error_line(err)
     assert words in line and "monthly-2026-10" in line
     assert [p.name for p in out.iterdir() if not p.name.startswith(".ccreport")] == []
 
 
-def test_disk_full_mid_write_keeps_the_previous_report(tmp_path, capsys, monkeypatch):
+def test_disk_full_mid_write_keeps_the_previous_report(tmp_path, monkeypatch):
     """Half the bytes reach the disk, then ENOSPC. Protection: atomic_write (temp file beside
     the target, removed on error; the target is replaced only by a complete file)."""
     out = tmp_path / "out"
@@ -111,7 +96,7 @@ def test_disk_full_mid_write_keeps_the_previous_report(tmp_path, capsys, monkeyp
         return real(self, data)
 
     monkeypatch.setattr(Path, "write_bytes", half_then_full)
-    code, err = monthly(out, "html", capsys)
+    code, err = monthly(out, "html")
     assert code == 1
     assert "No space left on device" in one_error_line(err)
     assert (out / "monthly-2026-10.html").read_bytes() == OLD
@@ -121,7 +106,7 @@ def test_disk_full_mid_write_keeps_the_previous_report(tmp_path, capsys, monkeyp
 # --------------------------------------------------------------------------- PDF
 
 
-def test_missing_pango_fails_pdf_only(tmp_path, capsys, monkeypatch):
+def test_missing_pango_fails_pdf_only(tmp_path, monkeypatch):
     """WeasyPrint's import fails as it does without Pango (OSError from cffi). Protection:
     render/pdf._weasyprint -> PangoMissing, and write_document writing the other formats
     before raising it; the CLI exits 1 with the one-line message."""
@@ -134,7 +119,7 @@ def test_missing_pango_fails_pdf_only(tmp_path, capsys, monkeypatch):
 
     monkeypatch.setattr(builtins, "__import__", no_pango)
     out = tmp_path / "out"
-    code, err = monthly(out, "pdf,docx,html,md", capsys)
+    code, err = monthly(out, "pdf,docx,html,md")
     assert code == 1
     assert one_error_line(err) == f"ccreport: error: {PANGO_MESSAGE}"
     written = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
@@ -146,7 +131,7 @@ def test_missing_pango_fails_pdf_only(tmp_path, capsys, monkeypatch):
     (RuntimeError("layout exploded"), 1, "PDF rendering failed: RuntimeError: layout exploded"),
     (MemoryError, 1, None),
 ])
-def test_interrupted_pdf_leaves_no_partial_file(tmp_path, capsys, monkeypatch, fault, exit_code, words):
+def test_interrupted_pdf_leaves_no_partial_file(tmp_path, monkeypatch, fault, exit_code, words):
     """An exception injected inside WeasyPrint's write_pdf (it runs in the render thread).
     Protection: the PDF bytes are complete before atomic_write starts, the render thread
     hands the exception back to the caller, and the previous PDF is untouched."""
@@ -159,7 +144,7 @@ def test_interrupted_pdf_leaves_no_partial_file(tmp_path, capsys, monkeypatch, f
     out = tmp_path / "out"
     out.mkdir()
     (out / "monthly-2026-10.pdf").write_bytes(OLD)
-    code, err = monthly(out, "pdf", capsys)
+    code, err = monthly(out, "pdf")
     assert code == exit_code
     if words:
         assert words in err
@@ -167,7 +152,7 @@ def test_interrupted_pdf_leaves_no_partial_file(tmp_path, capsys, monkeypatch, f
     assert leftovers(out) == []
 
 
-def test_a_pdf_that_never_finishes_is_stopped(tmp_path, capsys, monkeypatch):
+def test_a_pdf_that_never_finishes_is_stopped(tmp_path, monkeypatch):
     """Protection: render/pdf._within (wall-clock limit, CCREPORT_PDF_TIMEOUT seconds)."""
     import time
 
@@ -184,7 +169,7 @@ def test_a_pdf_that_never_finishes_is_stopped(tmp_path, capsys, monkeypatch):
     out = tmp_path / "out"
     start = time.monotonic()
     try:
-        code, err = monthly(out, "pdf,md", capsys)
+        code, err = monthly(out, "pdf,md")
     finally:
         release.set()
     assert time.monotonic() - start < 20

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import html as html_lib
 import io
-import logging
 import re
 import threading
 import zipfile
@@ -159,17 +158,6 @@ def pdf_streams(data: bytes) -> bytes:
             except Exception:  # noqa: BLE001 - image filters pypdf does not decode
                 out.append(obj._data)
     return b"\n".join(out)
-
-
-@pytest.fixture(autouse=True)
-def _restore_logger():
-    """main() points the ccreport logger at this test's captured stderr; put it back."""
-    logger = logging.getLogger("ccreport")
-    saved = logger.handlers[:], logger.level, logger.propagate
-    yield
-    logger.handlers[:] = saved[0]
-    logger.setLevel(saved[1])
-    logger.propagate = saved[2]
 
 
 # --------------------------------------------------------------------------- HTML

@@ -7,7 +7,6 @@ where a document will be written). Each test names the protection it covers.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 import re
 from pathlib import Path
@@ -15,14 +14,12 @@ from pathlib import Path
 import pytest
 
 from ccreport.batch import group_slug
-from ccreport.cli import main
 from ccreport.document import Document, Paragraph, Section
 from ccreport.render.files import safe_basename, unique_basename
 from ccreport.render.output import write_document
 
-from .util import ROOT
+from .util import GOOD, run_cli
 
-GOOD = ROOT / "tests" / "data" / "bad" / "good.csv"
 WINDOWS_RESERVED = re.compile(r"^(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])$", re.IGNORECASE)
 HOSTILE_NAMES = [
     "../../etc/passwd", "/etc/passwd", "..\\..\\Windows\\win.ini", "C:\\temp\\x", "a\x00b", "CON",
@@ -37,17 +34,6 @@ def doc(text: str = "x") -> Document:
 
 def files_under(folder: Path) -> set[Path]:
     return {p for p in folder.rglob("*")}
-
-
-@pytest.fixture(autouse=True)
-def _restore_logger():
-    """main() points the ccreport logger at this test's captured stderr; put it back."""
-    logger = logging.getLogger("ccreport")
-    saved = logger.handlers[:], logger.level, logger.propagate
-    yield
-    logger.handlers[:] = saved[0]
-    logger.setLevel(saved[1])
-    logger.propagate = saved[2]
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
@@ -92,14 +78,13 @@ def test_split_by_group_names_do_not_collide():
     assert group_slug("Leeds_1") == "Leeds_1"
 
 
-def test_out_is_created_and_nothing_is_written_outside_it(tmp_path, monkeypatch, capsys):
+def test_out_is_created_and_nothing_is_written_outside_it(isolated):
     """Protection: write_document creates --out (parents too) and writes only inside it."""
-    monkeypatch.chdir(tmp_path)
+    tmp_path = isolated
     before = files_under(tmp_path)
     out = tmp_path / "new" / "deeper" / "out"
-    with pytest.raises(SystemExit) as exc:
-        main(["monthly", str(GOOD), "--month", "2026-10", "--format", "md,html", "--out", str(out)])
-    assert exc.value.code == 0, capsys.readouterr().err
+    r = run_cli("monthly", GOOD, "--month", "2026-10", "--format", "md,html", "--out", out)
+    assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.startswith(".")) == [
         "monthly-2026-10.html", "monthly-2026-10.md"]
     created = files_under(tmp_path) - before
@@ -125,16 +110,14 @@ def test_a_symlink_planted_in_out_is_replaced_not_followed(tmp_path):
     assert sorted(p.name for p in elsewhere.iterdir()) == ["keep.png"]
 
 
-def test_out_that_is_a_file_is_a_usage_error(tmp_path, monkeypatch, capsys):
+def test_out_that_is_a_file_is_a_usage_error(isolated):
     """Protection: the --out option only accepts a folder (click.Path(file_okay=False))."""
-    monkeypatch.chdir(tmp_path)
-    not_a_dir = tmp_path / "report.pdf"
+    not_a_dir = isolated / "report.pdf"
     not_a_dir.write_bytes(b"%PDF existing")
-    with pytest.raises(SystemExit) as exc:
-        main(["monthly", str(GOOD), "--month", "2026-10", "--format", "md", "--out", str(not_a_dir)])
-    assert exc.value.code == 2
+    r = run_cli("monthly", GOOD, "--month", "2026-10", "--format", "md", "--out", not_a_dir)
+    assert r.returncode == 2 and "is a file" in r.stderr
     assert not_a_dir.read_bytes() == b"%PDF existing"
-    assert "Traceback" not in capsys.readouterr().err
+    assert "Traceback" not in r.stderr
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
