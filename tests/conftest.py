@@ -10,11 +10,16 @@ import pytest
 from .util import SERVICENOW_LOG
 
 
+#: Variables that steer the test suite itself, not ccreport (tests/README.md).
+SUITE_VARIABLES = ("CCREPORT_UPDATE_GOLD", "CCREPORT_FUZZ_SHRINK", "CCREPORT_FUZZ_EXAMPLES")
+
+
 @pytest.fixture(autouse=True)
 def _no_ccreport_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No CCREPORT_* variable from the developer's shell (or CI) decides any test; tests that
-    need one set it themselves. Subprocesses inherit the cleaned environment too."""
-    for var in [v for v in os.environ if v.startswith("CCREPORT_")]:
+    need one set it themselves. Subprocesses inherit the cleaned environment too. The suite's
+    own switches (SUITE_VARIABLES) stay."""
+    for var in [v for v in os.environ if v.startswith("CCREPORT_") and v not in SUITE_VARIABLES]:
         monkeypatch.delenv(var)
 
 

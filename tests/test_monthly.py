@@ -407,3 +407,16 @@ def test_branding_is_resolved_once_from_the_config(tmp_path):
     b = Branding.from_config(config)
     assert b == Branding("Northwind", tmp_path / "logo.png", "#123456")
     assert Branding.from_config(Config()) == Branding()
+
+
+def test_the_appendix_defines_every_figure_of_the_registry(metrics):
+    """The definitions appendix is the registry's glossary: every figure that has a term is
+    defined with the registry's own words, in the registry's order."""
+    from ccreport.metrics.definitions import METRICS
+
+    doc = build(metrics)
+    table = next(b for b in doc.walk() if isinstance(b, Table) and b.caption.startswith("Metric definitions"))
+    rows = [tuple(r) for r in table.rows]
+    defined = [(m.term, m.definition) for m in METRICS if m.term]
+    assert rows[:len(defined)] == defined
+    assert {"MTTA", "Contacts affected", "MTBF"} <= {t for t, _ in rows}

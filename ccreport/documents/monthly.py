@@ -29,7 +29,7 @@ from ..document import (
     Table,
     md_escape,
 )
-from ..metrics.definitions import Figures
+from ..metrics.definitions import Figures, glossary
 from ..metrics.model import ContactFigures, MajorIncident, MetricSet
 from . import common as c
 from .branding import Branding
@@ -830,30 +830,8 @@ def _recommendations(x: _Ctx) -> Section:
 
 # --------------------------------------------------------------------------- appendices
 
-DEFINITIONS = (
-    ("Opened", "Incidents logged in the month."),
-    ("Resolved", "Incidents resolved in the month, whenever they were logged."),
-    ("Cancelled", "Cancelled incidents logged in the month; they are left out of every other figure."),
-    ("Backlog", "Incidents logged before the end of the month and not resolved by then."),
-    ("Major incident", "An incident flagged as major in the export, logged in the month."),
-    ("Time to resolve", "From logging to resolution, in calendar hours. A resolution before logging is "
-                        "an error: it is left out of every duration and counted under data quality."),
-    ("MTTR, median, P90", "The mean, median and 90th percentile of time to resolve over incidents resolved "
-                          "in the month. P90: nine in ten were resolved faster."),
-    ("MTTA", "Mean time from logging to acknowledgement, over incidents logged in the month that were "
-             "acknowledged. Shown in minutes."),
-    ("Resolution SLA attainment", "The share of incidents resolved in the month, among priorities with a "
-                                  "resolution target, whose SLA clock stayed within the target. The clock "
-                                  "runs on the priority's calendar (24×7 or business hours) and stops while "
-                                  "an incident is on hold, when the export records that."),
-    ("Response SLA attainment", "The same for acknowledgement against the response target, over incidents "
-                                "logged in the month that were acknowledged."),
-    ("Reopen rate", "The share of resolved incidents that were reopened at least once."),
-    ("Escalation rate", "The share of incidents logged in the month that were escalated."),
-    ("Customers affected", "The sum of customers affected over incidents logged in the month."),
-    ("CSAT", "The mean post-incident satisfaction score (1–5) over resolved incidents with a score."),
-    ("MTBF", "Per service: hours in the month minus the outage hours of its P1 and P2 incidents, divided "
-             "by the number of those incidents."),
+#: What the appendix adds to the registry's definitions: how the report shows a missing figure.
+NO_VALUE_TERMS = (
     ("“–” and “not in this export”", "“–” means there was nothing to measure (for example, no incidents "
                                      "resolved). “Not in this export” means the export has no such field."),
 )
@@ -873,7 +851,7 @@ DQ_LABELS = (
 
 def _appendix_definitions(x: _Ctx) -> Section:
     defs = Section("Metric definitions").add(
-        Table([Column("Term"), Column("Definition")], [[a, b] for a, b in DEFINITIONS],
+        Table([Column("Term"), Column("Definition")], [[a, b] for a, b in (*glossary(), *NO_VALUE_TERMS)],
               caption="Metric definitions (every format uses the same figures)"),
     )
     rag = Section("Status (RAG) rule").add(Paragraph(c.RAG_RULE + " The symbol and word always accompany the colour."))

@@ -194,24 +194,33 @@ class Figures:
 
     opened: int | None = metric(
         label="Opened", unit="count", population="opened", func=_opened, scopes=("totals", "groups", "trend"),
-        term="Opened", definition="Incidents logged in the month (cancelled ones are counted separately).")
+        term="Opened", definition="Incidents logged in the month.")
     resolved: int | None = metric(
         label="Resolved", unit="count", population="resolved", fields=("resolved_at", "closed_at"), func=_resolved,
         scopes=("totals", "groups", "trend"),
         term="Resolved", definition="Incidents resolved in the month, whenever they were logged.")
     cancelled: int | None = metric(
-        label="Cancelled", unit="count", population="cancelled", fields=("status",), func=_cancelled)
+        label="Cancelled", unit="count", population="cancelled", fields=("status",), func=_cancelled,
+        term="Cancelled", definition="Cancelled incidents logged in the month; they are left out of every other figure.")
     backlog_end: int | None = metric(
         label="Backlog at period end", unit="count", population="backlog", fields=("resolved_at", "closed_at"),
         higher_is_better=False, scopes=("totals", "trend"), func=_backlog,
         term="Backlog", definition="Incidents logged before the end of the month and not resolved by then.")
-    major: int | None = metric(label="Major incidents", unit="count", population="opened", fields=("major",), func=_major)
+    major: int | None = metric(label="Major incidents", unit="count", population="opened", fields=("major",), func=_major,
+        term="Major incident", definition="An incident flagged as major in the export, logged in the month.")
     mtta_hours: float | None = metric(
         label="Mean time to acknowledge", unit="minutes", population="opened", fields=("acknowledged_at",),
-        higher_is_better=False, target="mtta_hours", func=_mtta)
+        higher_is_better=False, target="mtta_hours", func=_mtta,
+        term="MTTA", definition="Mean time from logging to acknowledgement, over incidents logged in the month that were "
+                                "acknowledged. Shown in minutes.")
     mttr_hours: float | None = metric(
         label="Mean time to resolve", unit="hours", population="resolved", fields=("resolved_at", "closed_at"),
-        higher_is_better=False, target="mttr_hours", scopes=("totals", "groups", "trend"), func=_mttr)
+        higher_is_better=False, target="mttr_hours", scopes=("totals", "groups", "trend"), func=_mttr,
+        term="MTTR, median, P90",
+        definition="Time to resolve runs from logging to resolution, in calendar hours (a resolution before "
+                   "logging is an error: it is left out of every duration and counted under data quality). "
+                   "MTTR, median and P90 are its mean, median and 90th percentile over incidents resolved in "
+                   "the month. P90: nine in ten were resolved faster.")
     median_ttr_hours: float | None = metric(
         label="Median time to resolve", unit="hours", population="resolved", fields=("resolved_at", "closed_at"),
         higher_is_better=False, func=_ttr_quantiles)
@@ -220,28 +229,44 @@ class Figures:
         fields=("resolved_at", "closed_at"), higher_is_better=False)
     resolution_sla_pct: float | None = metric(
         label="Resolution SLA met", unit="pct", population="resolved", fields=("resolved_at", "closed_at"),
-        higher_is_better=True, target="resolution_sla_pct", scopes=("totals", "groups", "trend"), func=_resolution_sla)
+        higher_is_better=True, target="resolution_sla_pct", scopes=("totals", "groups", "trend"), func=_resolution_sla,
+        term="Resolution SLA attainment",
+        definition="The share of incidents resolved in the month, among priorities with a resolution target, "
+                   "whose SLA clock stayed within the target. The clock runs on the priority's calendar (24×7 "
+                   "or business hours) and stops while an incident is on hold, when the export records that.")
     response_sla_pct: float | None = metric(
         label="Response SLA met", unit="pct", population="opened", fields=("acknowledged_at",),
-        higher_is_better=True, target="response_sla_pct", func=_response_sla)
+        higher_is_better=True, target="response_sla_pct", func=_response_sla,
+        term="Response SLA attainment",
+        definition="The same for acknowledgement against the response target, over incidents logged in the "
+                   "month that were acknowledged.")
     reopen_rate_pct: float | None = metric(
         label="Reopen rate", unit="pct", population="resolved", fields=("reopen_count",),
-        higher_is_better=False, target="reopen_rate_pct", func=_reopen_rate)
+        higher_is_better=False, target="reopen_rate_pct", func=_reopen_rate,
+        term="Reopen rate", definition="The share of resolved incidents that were reopened at least once.")
     escalation_rate_pct: float | None = metric(
         label="Escalation rate", unit="pct", population="opened", fields=("escalated_at", "escalation_level"),
-        higher_is_better=False, target="escalation_rate_pct", func=_escalation_rate)
+        higher_is_better=False, target="escalation_rate_pct", func=_escalation_rate,
+        term="Escalation rate", definition="The share of incidents logged in the month that were escalated.")
     customers_affected: int | None = metric(
         label="Customers affected", unit="count", population="opened", fields=("customers_affected",),
-        higher_is_better=False, func=_customers)
+        higher_is_better=False, func=_customers,
+        term="Customers affected", definition="The sum of customers affected over incidents logged in the month.")
     csat_mean: float | None = metric(
         label="Mean CSAT (1-5)", unit="score", population="resolved", fields=("csat",),
-        higher_is_better=True, target="csat_mean", func=_csat)
+        higher_is_better=True, target="csat_mean", func=_csat,
+        term="CSAT", definition="The mean post-incident satisfaction score (1–5) over resolved incidents with a score.")
     contacts_affected: int | None = metric(
         label="Contacts affected", unit="count", population="opened", fields=("contacts_affected",),
-        higher_is_better=False, core=False, func=_contacts)
+        higher_is_better=False, core=False, func=_contacts,
+        term="Contacts affected",
+        definition="The sum of contacts affected (calls, chats and emails the incident caused, as the export "
+                   "records them) over incidents logged in the month.")
     mtbf_hours: float | None = metric(
         label="Mean time between failures", unit="hours", population="services",
-        fields=("resolved_at", "closed_at"), higher_is_better=True, scopes=("service",), core=False)
+        fields=("resolved_at", "closed_at"), higher_is_better=True, scopes=("service",), core=False,
+        term="MTBF", definition="Per service: hours in the month minus the outage hours of its P1 and P2 incidents, "
+                                "divided by the number of those incidents.")
 
 
 def _build() -> tuple[Metric, ...]:
@@ -260,6 +285,12 @@ def keys(scope: Scope, *, core_only: bool = False) -> tuple[str, ...]:
     if scope == "trend":
         chosen.sort(key=lambda m: m.population == "backlog")  # stable: the rest keep their order
     return tuple(m.key for m in chosen)
+
+
+def glossary() -> tuple[tuple[str, str], ...]:
+    """(term, definition) of every figure that carries one, in registry order: the report's
+    appendix of definitions."""
+    return tuple((m.term, m.definition) for m in METRICS if m.term and m.definition)
 
 
 def target_keys() -> tuple[str, ...]:
