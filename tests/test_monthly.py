@@ -352,12 +352,14 @@ def test_contacts_affected_reaches_the_customer_impact_table(metrics):
 
 
 def test_contacts_affected_not_in_this_export(metrics):
+    assert impact_rows(build(metrics))["Contacts affected"][1:3] == ["9,480", "3,120"]
     m = copy.deepcopy(metrics)
+    m["totals"]["contacts_affected"] = m["previous"]["totals"]["contacts_affected"] = None
+    # With the field but no value (nothing to sum): the no-value mark, not "not in this export".
+    assert impact_rows(build(m))["Contacts affected"][1] == "\u2013"
     m["fields"] = [f for f in m["fields"] if f != "contacts_affected"]
     row = impact_rows(build(m))["Contacts affected"]
     assert row[1] == row[2] == "not in this export"
-    # With the field but no value (nothing to sum): the no-value mark, not "not in this export".
-    assert impact_rows(build(metrics))["Contacts affected"][1] == "\u2013"
 
 
 def major_table(doc) -> Table:
