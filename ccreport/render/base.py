@@ -243,6 +243,8 @@ def write_document(
             html_text = render_html(doc, assets, templates_dir=templates_dir)
         return html_text
 
+    if {"html", "pdf"} & set(fmts):
+        html()  # a template error (user templates) fails before any format is written
     for fmt in fmts:
         target = out / f"{name}{EXTENSIONS[fmt]}"
         try:

@@ -12,18 +12,20 @@ from __future__ import annotations
 import base64
 import mimetypes
 import re
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from jinja2 import (
     ChoiceLoader,
-    Environment,
     FileSystemLoader,
     PrefixLoader,
     StrictUndefined,
     TemplateError,
     TemplateNotFound,
 )
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from .. import __version__
@@ -40,7 +42,7 @@ from ..document import (
     TextPart,
     xml_safe,
 )
-from ..errors import RenderError
+from ..errors import CcreportError, RenderError
 from .base import templates_path
 
 if TYPE_CHECKING:
@@ -67,13 +69,34 @@ def _finalize(value: Any) -> Any:
     return value
 
 
-def make_environment(templates_dir: str | Path | None = None) -> Environment:
-    builtin = FileSystemLoader(str(templates_path()))
+class _ConfinedLoader(FileSystemLoader):
+    """A FileSystemLoader that will not read through a link out of its folder: a template
+    folder holding `passwd.html -> /etc/passwd` cannot `{% include %}` that file."""
+
+    def get_source(self, environment: Any, template: str) -> Any:
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(filename).resolve()
+        roots = [Path(p).resolve() for p in self.searchpath]
+        if not any(real.is_relative_to(root) for root in roots):
+            raise SecurityError(f"template {template!r} is a link to {real}, outside the template folder")
+        return source, filename, uptodate
+
+
+def make_environment(templates_dir: str | Path | None = None) -> ImmutableSandboxedEnvironment:
+    """The Jinja2 environment for the built-in templates and a user's `--templates` folder.
+
+    Template folders are shared between teams, so templates are untrusted code: they run in
+    Jinja2's sandbox, which refuses `_`-prefixed and internal attributes (`__class__`,
+    `__globals__`, `__init__` ... the way to `os` and `open`), unsafe callables and huge
+    `range()`s. The immutable variant also refuses to modify lists, dicts and sets, so a
+    template cannot change the Document the other formats are written from.
+    """
+    builtin = _ConfinedLoader(str(templates_path()))
     loaders = []
     if templates_dir is not None:
-        loaders.append(FileSystemLoader(str(templates_dir)))
+        loaders.append(_ConfinedLoader(str(templates_dir)))
     loaders.append(builtin)
-    env = Environment(
+    env = ImmutableSandboxedEnvironment(
         loader=ChoiceLoader([PrefixLoader({"default": builtin}, delimiter=":"), *loaders]),
         autoescape=True,  # every template, whatever its extension (print.css is included too)
         undefined=StrictUndefined,
@@ -174,6 +197,7 @@ def render_html(
         "logo": _data_uri(doc.logo) if doc.logo else None,
         "published": f"{doc.date.day} {doc.date:%B %Y}",
     }
+    failure: BaseException
     try:
         try:
             template = env.get_template(f"{doc.kind}.html")
@@ -182,6 +206,35 @@ def render_html(
         return template.render(**ctx)
     except TemplateNotFound as err:
         raise RenderError(f"template {err.name!r} not found in {templates_dir or templates_path()}") from None
-    except TemplateError as err:
-        where = f"{err.filename}:{err.lineno}: " if getattr(err, "filename", None) else ""
-        raise RenderError(f"{where}template error: {err.message}") from None
+    except TemplateError as err:  # the sandbox's SecurityError is one of these
+        failure, problem = err, f"template error: {err.message}"
+    except CcreportError:
+        raise
+    except Exception as err:
+        # A template can also raise plain Python errors ({{ 1 / 0 }}, a recursive macro, the
+        # sandbox's "range too big"); when the failing frame is a template, that is the
+        # template's fault, reported like any template error. Otherwise it is ours: re-raised.
+        if _template_location(err) is None:
+            raise
+        failure, problem = err, f"template error: {type(err).__name__}: {err}"
+    # Raised outside the except blocks: one line, no chained traceback.
+    problem = " ".join(problem.split())
+    raise RenderError(f"{_template_location(failure) or ''}{problem}")
+
+
+def _template_location(err: BaseException | None) -> str | None:
+    """"<template file>:<line>: " of the innermost template frame of `err`, else None.
+
+    Jinja2 rewrites tracebacks so that template code shows as frames of the template file;
+    a TemplateSyntaxError carries the location itself.
+    """
+    if err is None:
+        return None
+    filename, lineno = getattr(err, "filename", None), getattr(err, "lineno", None)
+    if filename:
+        return f"{filename}:{lineno}: " if lineno else f"{filename}: "
+    where = None
+    for frame in traceback.extract_tb(err.__traceback__):
+        if not frame.filename.endswith(".py") and frame.filename not in ("<template>", "<string>"):
+            where = f"{frame.filename}:{frame.lineno}: "
+    return where
