@@ -36,6 +36,9 @@ HOSTILE = {
     "format_escape": "{{ '{0.__class__}'.format(doc) }}",
     "recursion": "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}",
     "division": "{{ 1 / 0 }}",
+    "huge_string": "{{ 'x' * 10**10 }}",
+    "huge_list": "{{ (10**9 * [0]) | length }}",
+    "huge_power": "{{ 9 ** (9 ** 9) }}",
 }
 
 
@@ -60,7 +63,8 @@ def test_the_environment_is_the_immutable_sandbox():
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_a_hostile_template_is_one_render_error_naming_it_and_nothing_is_written(tmp_path, name):
-    """Protection: render.html.make_environment (ImmutableSandboxedEnvironment) and
+    """Protection: render.html.make_environment (ImmutableSandboxedEnvironment, with `*` and
+    `**` bounded by _TemplateSandbox) and
     render_html's error handling; write_document renders HTML before writing any format."""
     folder = hostile_folder(tmp_path, HOSTILE[name])
     out = tmp_path / "out"
@@ -110,10 +114,10 @@ def test_built_ins_a_template_may_use_keep_working(tmp_path):
     body = ("{% set ns = namespace(names=[]) %}{% for b in doc.blocks %}{% set ns.names = ns.names + [b.title] %}{% endfor %}"
             "<p id='t'>{{ doc.title | upper }} {{ ns.names | join(',') }} {{ '%05.1f' | format(3.14159) }} "
             "{{ '{}-{}'.format('a', 'b') }} {{ range(3) | list | length }} {{ {'k': 1}.items() | list }} "
-            "{{ published }} {{ version is string }}</p>{% include 'default:blocks/page_break.html' %}")
+            "{{ published }} {{ version is string }} {{ 'ab' * 3 }} {{ 2 ** 10 }} {{ 6 * 7 }}</p>{% include 'default:blocks/page_break.html' %}")
     folder = hostile_folder(tmp_path, body)
     html = render_html(_tiny_doc(), {}, templates_dir=folder)
-    assert "<p id='t'>TINY S 003.1 a-b 3 [(&#39;k&#39;, 1)] 2 January 2026 True</p>" in html
+    assert "<p id='t'>TINY S 003.1 a-b 3 [(&#39;k&#39;, 1)] 2 January 2026 True ababab 1024 42</p>" in html
 
 
 def test_cli_hostile_template_is_exit_1_one_line(tmp_path):

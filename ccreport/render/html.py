@@ -82,6 +82,29 @@ class _ConfinedLoader(FileSystemLoader):
         return source, filename, uptodate
 
 
+#: The most characters or items one `*` in a template may make, and the most bits one `**`.
+TEMPLATE_MAX_ITEMS = 1_000_000
+TEMPLATE_MAX_BITS = 1_000_000
+
+
+class _TemplateSandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, plus a bound on the two operators that turn a short template
+    into gigabytes or hours: `'x' * 10**10` and `9 ** 9 ** 9`."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > TEMPLATE_MAX_ITEMS:
+                    raise SecurityError(f"a template may not make a string or list of more than "
+                                        f"{TEMPLATE_MAX_ITEMS:,} items with *")
+        elif operator == "**" and isinstance(left, int) and isinstance(right, int) \
+                and abs(right) * max(abs(left), 2).bit_length() > TEMPLATE_MAX_BITS:
+            raise SecurityError(f"a template may not compute numbers of more than {TEMPLATE_MAX_BITS:,} bits with **")
+        return super().call_binop(context, operator, left, right)
+
+
 def make_environment(templates_dir: str | Path | None = None) -> ImmutableSandboxedEnvironment:
     """The Jinja2 environment for the built-in templates and a user's `--templates` folder.
 
@@ -89,14 +112,16 @@ def make_environment(templates_dir: str | Path | None = None) -> ImmutableSandbo
     Jinja2's sandbox, which refuses `_`-prefixed and internal attributes (`__class__`,
     `__globals__`, `__init__` ... the way to `os` and `open`), unsafe callables and huge
     `range()`s. The immutable variant also refuses to modify lists, dicts and sets, so a
-    template cannot change the Document the other formats are written from.
+    template cannot change the Document the other formats are written from; `_TemplateSandbox`
+    bounds `*` and `**`. ImmutableSandboxedEnvironment rather than SandboxedEnvironment: no
+    built-in template mutates anything, and the Document is shared by every format.
     """
     builtin = _ConfinedLoader(str(templates_path()))
     loaders = []
     if templates_dir is not None:
         loaders.append(_ConfinedLoader(str(templates_dir)))
     loaders.append(builtin)
-    env = ImmutableSandboxedEnvironment(
+    env = _TemplateSandbox(
         loader=ChoiceLoader([PrefixLoader({"default": builtin}, delimiter=":"), *loaders]),
         autoescape=True,  # every template, whatever its extension (print.css is included too)
         undefined=StrictUndefined,
