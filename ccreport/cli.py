@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -461,9 +463,41 @@ def demo(state: State, out: str, sample: str | None) -> None:
     app.demo_documents(data, Path(out))
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (systemd stopping a unit, cron's `timeout`), raised wherever the program is, so
+    that everything which cleans up after Ctrl-C (the atomic writers' temporary files, the
+    output lock) cleans up after it too. A KeyboardInterrupt, so `except Exception` in the
+    library never swallows it."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    # A second SIGTERM while cleaning up ends the process at once (the next run's lock sweeps
+    # whatever was left), as a second Ctrl-C would in most tools.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    raise Terminated()
+
+
+def _install_sigterm_handler() -> None:
+    """Turn SIGTERM into Terminated, unless someone else (an embedding program, a test runner)
+    installed a handler of their own; signal handlers can only be set in the main thread."""
+    if threading.current_thread() is threading.main_thread() and \
+            signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def _exit_interrupted(exc: BaseException | None) -> None:
+    """Ctrl-C: "interrupted.", exit 130; SIGTERM: "terminated.", exit 143 (128 + signal)."""
+    if isinstance(exc, Terminated):
+        click.echo("ccreport: terminated.", err=True)
+        sys.exit(128 + signal.SIGTERM)
+    click.echo("ccreport: interrupted.", err=True)
+    sys.exit(130)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and map errors to SPEC §7 exit codes."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    _install_sigterm_handler()
     try:
         cli.main(args=argv, prog_name="ccreport", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -473,8 +507,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     except click.Abort as exc:
         if isinstance(exc.__context__, KeyboardInterrupt):  # Click turns Ctrl-C into Abort
-            click.echo("ccreport: interrupted.", err=True)
-            sys.exit(130)
+            _exit_interrupted(exc.__context__)
         click.echo("ccreport: aborted.", err=True)
         sys.exit(1)
     except click.ClickException as exc:
@@ -487,9 +520,8 @@ def main(argv: list[str] | None = None) -> None:
 
         click.echo("ccreport: error: " + "\n".join(printable(ln) for ln in str(exc).split("\n")), err=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("ccreport: interrupted.", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        _exit_interrupted(exc)
     except Exception as exc:  # a bug: say so in one line, traceback with --debug
         if debug:
             raise

@@ -166,6 +166,11 @@ def _targets_model() -> type[BaseModel]:
 Targets = _targets_model()
 
 
+#: Bounds of the `email` numbers: a value outside them is a typo, not a wish (1e23 retries).
+EMAIL_MAX_RETRIES = 20
+EMAIL_MAX_SECONDS = 86400
+
+
 class Email(_Strict):
     host: str = "localhost"
     port: int = 587
@@ -176,11 +181,51 @@ class Email(_Strict):
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
     cafile: str | None = None
+    #: Seconds one read or write on the connection may wait (smtplib's socket timeout).
     timeout: float = 30.0
+    #: Retries after the first attempt, for temporary failures.
     retries: int = 3
+    #: Wall-clock seconds the whole send may take: every attempt and every wait between them.
+    deadline: float = 300.0
+    #: Wall-clock seconds one attempt (connect, TLS, login, send, quit) may take, so a server
+    #: that trickles one byte at a time cannot hold it, however short each wait is.
+    attempt_deadline: float = 120.0
     groups: dict[str, tuple[str, ...]] = {}
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("port", "retries", mode="before")
+    @classmethod
+    def _whole_number(cls, v: Any, info: Any) -> Any:
+        """Say what is wanted, not pydantic's "unable to parse string as an integer"."""
+        if isinstance(v, bool) or (isinstance(v, str) and not re.fullmatch(r"\s*\d+\s*", v)) \
+                or (isinstance(v, float) and not (v.is_integer() and abs(v) < 1e9)):
+            wanted = "a TCP port (1 to 65535)" if info.field_name == "port" else \
+                f"a number of retries from 0 to {EMAIL_MAX_RETRIES}"
+            raise ValueError(f"{v!r} is not {wanted}")
+        return v
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, v: int) -> int:
+        if not 1 <= v <= 65535:
+            raise ValueError(f"{v} is not a TCP port (1 to 65535; usually 587, 465 or 25)")
+        return v
+
+    @field_validator("retries")
+    @classmethod
+    def _retries(cls, v: int) -> int:
+        if not 0 <= v <= EMAIL_MAX_RETRIES:
+            raise ValueError(f"{v:g} is not a number of retries from 0 to {EMAIL_MAX_RETRIES}")
+        return v
+
+    @field_validator("timeout", "deadline", "attempt_deadline")
+    @classmethod
+    def _seconds(cls, v: float) -> float:
+        # `not (a < v <= b)` also refuses NaN, which compares false with everything.
+        if not 0 < v <= EMAIL_MAX_SECONDS:
+            raise ValueError(f"{v:g} is not a number of seconds above 0 (at most {EMAIL_MAX_SECONDS})")
+        return v
 
 
 class ContactsSettings(_Strict):

@@ -8,6 +8,9 @@ Three promises shape this module:
   never written anywhere: not in messages, exceptions, log records, reprs or .eml files. Any
   server or library text that reaches a message is scrubbed first, and errors are raised
   outside `except` blocks so no original exception rides along as `__context__`.
+* A send never hangs: every attempt and the whole send have a wall-clock deadline
+  (`email.attempt_deadline`, `email.deadline`), enforced by a watchdog that shuts the socket
+  down, because smtplib's timeout bounds each read, not a server that trickles one byte at a time.
 * Header values are built from text we do not control (titles, organisation names, file
   names), so control characters are removed before they reach a header: a title containing
   CR/LF cannot add a `Bcc:`.
@@ -29,6 +32,7 @@ import re
 import smtplib
 import socket
 import ssl
+import threading
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -102,22 +106,69 @@ def _address(value: str, what: str) -> Address:
         raise DeliveryError(f"{what}: {clean_header_text(raw)!r} contains control characters; "
                             "give a plain address like ops@example.org")
     name, addr = email.utils.parseaddr(raw.strip())
-    if not addr or "@" not in addr:
-        raise DeliveryError(f"{what}: {raw.strip()!r} is not an email address like ops@example.org")
+    if not addr or "@" not in addr or _unquoted_count(raw, "@") != 1 or any(ch.isspace() for ch in addr):
+        raise DeliveryError(f"{what}: {raw.strip()!r} is not an email address like ops@example.org"
+                            + (" (separate several addresses with commas)" if _unquoted_count(raw, "@") > 1 else ""))
     try:
         return Address(display_name=clean_header_text(name), addr_spec=addr)
     except (ValueError, IndexError, TypeError):
         raise DeliveryError(f"{what}: {raw.strip()!r} is not an email address like ops@example.org") from None
 
 
+_QUOTED_OR_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|\([^()]*\)')
+
+
+def _unquoted_count(text: str, char: str) -> int:
+    """How often `char` occurs outside "quoted" display names and (comments)."""
+    return _QUOTED_OR_COMMENT.sub("", text).count(char)
+
+
+def split_addresses(value: str, separators: str = ",;") -> list[str]:
+    """"a@x.org, Name <b@y.org>; c@z.org" -> its addresses, split at commas or semicolons that
+    are not inside a quoted display name ("Doe, Jane" <j@x.org>), a comment or <...>. Users
+    type lists in one option or config entry; taking only the first would lose the others."""
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
+    depth = angle = 0
+    for ch in str(value):
+        if escaped:
+            escaped = False
+        elif ch == "\\" and quoted:
+            escaped = True
+        elif ch == '"' and not depth:
+            quoted = not quoted
+        elif not quoted and ch == "(":
+            depth += 1
+        elif not quoted and ch == ")" and depth:
+            depth -= 1
+        elif not quoted and not depth and ch == "<":
+            angle += 1
+        elif not quoted and not depth and ch == ">" and angle:
+            angle -= 1
+        elif not quoted and not depth and not angle and ch in separators:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
 def _addresses(values: Iterable[str], what: str) -> list[Address]:
+    """Every address in `values`, each entry split at commas (see `split_addresses`), checked
+    one by one and without duplicates; an entry with no address at all is an error."""
     seen: set[str] = set()
     out: list[Address] = []
     for value in values:
-        a = _address(value, what)
-        if a.addr_spec.lower() not in seen:
-            seen.add(a.addr_spec.lower())
-            out.append(a)
+        pieces = [p for p in split_addresses(str(value)) if p.strip()]
+        if not pieces:
+            raise DeliveryError(f"{what}: {str(value).strip()!r} is not an email address like ops@example.org")
+        for piece in pieces:
+            a = _address(piece, what)
+            if a.addr_spec.lower() not in seen:
+                seen.add(a.addr_spec.lower())
+                out.append(a)
     return out
 
 
@@ -267,6 +318,14 @@ def _sender(config: "Config") -> Address:
                         "in ccreport.yaml")
 
 
+def _prefixed(org: str, about: str) -> str:
+    """"<org>: <about>", unless `about` already starts with the organisation's name (the
+    monthly summary's title is "<org>: monthly incident report, ..."): never "X: X: ..."."""
+    if about.casefold() == org.casefold() or about.casefold().startswith(f"{org}:".casefold()):
+        return about
+    return f"{org}: {about}"
+
+
 def build_message(
     config: "Config",
     files: Sequence[Path],
@@ -298,7 +357,7 @@ def build_message(
         subject_text = clean_header_text(subject, SUBJECT_MAX)
     else:
         about = title or ", ".join(a.name for a in attachments) or "report"
-        subject_text = clean_header_text(f"{org}: {about}", SUBJECT_MAX)
+        subject_text = clean_header_text(_prefixed(org, about), SUBJECT_MAX)
 
     msg = EmailMessage(policy=email.policy.default)
     msg["From"] = sender
@@ -370,10 +429,13 @@ class _Scrubber:
         if secret is not None and secret.reveal():
             pw = secret.reveal()
             user = username or ""
-            self._needles = [pw]
+            # Server text is cleaned (whitespace collapsed) before it reaches a message, so a
+            # password with double spaces or a tab is also looked for in its collapsed forms.
+            forms = {pw, clean_header_text(pw), " ".join(pw.split()), _SPACES.sub(" ", pw)}
+            self._needles = [f for f in forms if f.strip()]
             for raw in (pw, f"\0{user}\0{pw}", f"{user}\0{pw}"):
                 self._needles.append(base64.b64encode(raw.encode("utf-8")).decode("ascii"))
-            self._needles.sort(key=len, reverse=True)
+            self._needles = sorted(set(self._needles), key=len, reverse=True)
 
     def __call__(self, text: Any) -> str:
         out = str(text)
@@ -471,6 +533,16 @@ def _classify(err: BaseException, config: "Config", scrub: _Scrubber) -> _Outcom
     return _Outcome(f"{where}: {type(err).__name__}: {scrub(err)}", False)
 
 
+def _deadline_outcome(config: "Config", whole_send: bool) -> _Outcome:
+    """An attempt the watchdog stopped: retried if the whole send still has time."""
+    em = config.email
+    where = f"{em.host}:{em.port}"
+    if whole_send:
+        return _Outcome(f"{where} did not complete the send within email.deadline ({em.deadline:g} s)", False)
+    return _Outcome(f"{where} did not complete an attempt within email.attempt_deadline "
+                    f"({em.attempt_deadline:g} s)", True)
+
+
 def _recipients(message: EmailMessage) -> list[str]:
     fields = [str(v) for key in ("To", "Cc", "Bcc") for v in message.get_all(key, [])]
     seen: dict[str, None] = {}
@@ -480,15 +552,80 @@ def _recipients(message: EmailMessage) -> list[str]:
     return list(seen)
 
 
+class _Watchdog:
+    """A wall-clock limit on one attempt: when it passes, the connection's socket is shut down,
+    which wakes smtplib from any blocking read or write at once (EOF or EPIPE) in every phase:
+    greeting, TLS handshake, login, DATA, QUIT.
+
+    The socket is watched through a duplicate descriptor of our own, so shutting it down can
+    never hit an unrelated descriptor that reused the number after smtplib closed its own.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._lock = threading.Lock()
+        self._sock: socket.socket | None = None
+        self._timer = threading.Timer(max(seconds, 0.0), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            if self._sock is not None:
+                self._sock.close()
+            self._sock = socket.socket(fileno=os.dup(sock.fileno()))
+            if self.expired:
+                self._shutdown()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.expired = True
+            self._shutdown()
+
+    def _shutdown(self) -> None:
+        if self._sock is not None:
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed by the peer: nothing left to wake
+
+    def stop(self) -> None:
+        self._timer.cancel()
+        with self._lock:
+            if self._sock is not None:
+                self._sock.close()
+                self._sock = None
+
+
+def _smtp_class(security: str, watchdog: _Watchdog) -> type[smtplib.SMTP]:
+    """smtplib's class for `security`, handing its TCP socket to the watchdog as soon as it is
+    connected (before the greeting, and before the TLS handshake of implicit TLS)."""
+
+    class Watched(smtplib.SMTP):
+        def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+            sock = super()._get_socket(host, port, timeout)
+            watchdog.watch(sock)
+            return sock
+
+    if security == "ssl":
+        # MRO SMTP_SSL -> Watched -> SMTP: SMTP_SSL wraps the socket Watched has registered.
+        return type("WatchedSSL", (smtplib.SMTP_SSL, Watched), {})
+    return Watched
+
+
 def _send_once(config: "Config", message: EmailMessage, recipients: list[str],
-               secret: _Secret | None, context: ssl.SSLContext | None) -> dict[str, tuple[int, bytes]]:
+               secret: _Secret | None, context: ssl.SSLContext | None,
+               watchdog: _Watchdog) -> dict[str, tuple[int, bytes]]:
     """One connection: connect, TLS, login, send. Returns the recipients the server refused."""
     em = config.email
+    # No single read or connect may outlast the attempt either.
+    timeout = max(min(em.timeout, watchdog.seconds), 0.001)
     smtp: smtplib.SMTP
     if em.security == "ssl":
-        smtp = smtplib.SMTP_SSL(em.host, em.port, timeout=em.timeout, context=context)
+        smtp = _smtp_class("ssl", watchdog)(em.host, em.port, timeout=timeout, context=context)
     else:
-        smtp = smtplib.SMTP(em.host, em.port, timeout=em.timeout)
+        smtp = _smtp_class(em.security, watchdog)(em.host, em.port, timeout=timeout)
     try:
         smtp.ehlo()
         if em.security == "starttls":
@@ -517,6 +654,8 @@ def send(
     seconds. A temporary failure (no connection, timeout, disconnect, any 4xx reply) is retried;
     a permanent one (5xx, authentication, certificate) and the last retry raise DeliveryError.
     When the server takes some recipients and defers others (4xx), only those are retried.
+    No attempt takes longer than `email.attempt_deadline` seconds and the whole send, waits
+    included, no longer than `email.deadline`: then it fails with DeliveryError (exit 1).
     """
     em = config.email
     where = f"{em.host}:{em.port}"
@@ -539,17 +678,25 @@ def send(
     delivered: list[str] = []
     rejected: list[str] = []       # permanent refusals of single recipients
     failure: str | None = None     # the reason of the last failed attempt
+    end = time.monotonic() + em.deadline
     for attempt in range(1, attempts + 1):
         outcome: _Outcome | None = None
+        remaining = end - time.monotonic()
+        # The last attempt that fits gets what is left of the whole send's deadline.
+        last_chance = remaining <= em.attempt_deadline
+        watchdog = _Watchdog(min(em.attempt_deadline, remaining))
         try:
-            refused = _send_once(config, message, pending, secret, context)
+            refused = _send_once(config, message, pending, secret, context, watchdog)
         except smtplib.SMTPRecipientsRefused as err:
             refused = dict(err.recipients)  # nobody got it; sorted out below
         except Exception as err:  # noqa: BLE001 - every failure is classified, none escapes raw
             refused = {}
-            outcome = _classify(err, config, scrub)
+            outcome = (_deadline_outcome(config, last_chance) if watchdog.expired
+                       else _classify(err, config, scrub))
         else:
             delivered += [r for r in pending if r not in refused]
+        finally:
+            watchdog.stop()
         if refused:
             # Refusals are per recipient: a 5xx one is final, a 4xx one is tried again alone,
             # so nobody who already has the message gets it twice.
@@ -566,11 +713,15 @@ def send(
         failure = outcome.reason
         if not outcome.temporary:
             break
-        if attempt < attempts:
-            delay = min(BACKOFF_BASE * 2 ** (attempt - 1), BACKOFF_MAX)
+        delay = min(BACKOFF_BASE * 2 ** (attempt - 1), BACKOFF_MAX)
+        if attempt < attempts and delay < end - time.monotonic():
             log.warning("email attempt %d of %d failed: %s; retrying in %g s",
                         attempt, attempts, outcome.reason, delay)
             sleep(delay)
+        elif attempt < attempts:
+            failure = (f"gave up after {attempt} attempt{'s' if attempt != 1 else ''}: {outcome.reason}; "
+                       f"no time is left for another within email.deadline ({em.deadline:g} s)")
+            break
         else:
             failure = f"gave up after {attempts} attempt{'s' if attempts != 1 else ''}: {outcome.reason}"
 

@@ -80,7 +80,11 @@ def atomic_write_bytes(path: Path, data: bytes, *, announce: bool = True) -> Pat
 
 
 def atomic_write_dir(path: Path, files: dict[str, bytes]) -> Path:
-    """Write a folder of files (Markdown's images) beside `path`, replacing it as a whole."""
+    """Write a folder of files (Markdown's images) beside `path`, replacing it as a whole.
+
+    Whatever is at `path` (a folder, a file, or a symlink someone planted, dangling or not) is
+    renamed aside and replaced, never followed: a link's target is not touched.
+    """
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
     old: Path | None = None
     try:
@@ -88,20 +92,32 @@ def atomic_write_dir(path: Path, files: dict[str, bytes]) -> Path:
             (tmp / name).write_bytes(data)
             _default_mode(tmp / name)
         os.chmod(tmp, 0o777 & ~_umask())
-        if path.exists():
+        if os.path.lexists(path):
             old = path.with_name(f".{path.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
+            if os.path.lexists(old):
+                _remove_entry(old)
             os.replace(path, old)
         os.replace(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and old.exists() and not path.exists():
+        if old is not None and os.path.lexists(old) and not os.path.lexists(path):
             os.replace(old, path)
         raise
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        try:
+            _remove_entry(old)
+        except OSError:
+            pass  # the new folder is in place; the next run's lock sweeps what is left
     return path
+
+
+def _remove_entry(p: Path) -> None:
+    """Remove a folder tree, or a file or symlink itself (shutil.rmtree refuses a symlink, and
+    following one would delete what it points at)."""
+    if p.is_dir() and not p.is_symlink():
+        shutil.rmtree(p)
+    else:
+        p.unlink()
 
 
 def _umask() -> int:

@@ -13,18 +13,20 @@ import base64
 import mimetypes
 import re
 import threading
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from jinja2 import (
     ChoiceLoader,
-    Environment,
     FileSystemLoader,
     PrefixLoader,
     StrictUndefined,
     TemplateError,
     TemplateNotFound,
 )
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from .. import __version__
@@ -41,7 +43,7 @@ from ..document import (
     TextPart,
     xml_safe,
 )
-from ..errors import RenderError
+from ..errors import CcreportError, RenderError
 from .files import atomic_write_bytes
 from .templates import templates_path
 
@@ -70,13 +72,59 @@ def _finalize(value: Any) -> Any:
     return value
 
 
-def make_environment(templates_dir: str | Path | None = None) -> Environment:
-    builtin = FileSystemLoader(str(templates_path()))
+class _ConfinedLoader(FileSystemLoader):
+    """A FileSystemLoader that will not read through a link out of its folder: a template
+    folder holding `passwd.html -> /etc/passwd` cannot `{% include %}` that file."""
+
+    def get_source(self, environment: Any, template: str) -> Any:
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(filename).resolve()
+        roots = [Path(p).resolve() for p in self.searchpath]
+        if not any(real.is_relative_to(root) for root in roots):
+            raise SecurityError(f"template {template!r} is a link to {real}, outside the template folder")
+        return source, filename, uptodate
+
+
+#: The most characters or items one `*` in a template may make, and the most bits one `**`.
+TEMPLATE_MAX_ITEMS = 1_000_000
+TEMPLATE_MAX_BITS = 1_000_000
+
+
+class _TemplateSandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, plus a bound on the two operators that turn a short template
+    into gigabytes or hours: `'x' * 10**10` and `9 ** 9 ** 9`."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > TEMPLATE_MAX_ITEMS:
+                    raise SecurityError(f"a template may not make a string or list of more than "
+                                        f"{TEMPLATE_MAX_ITEMS:,} items with *")
+        elif operator == "**" and isinstance(left, int) and isinstance(right, int) \
+                and abs(right) * max(abs(left), 2).bit_length() > TEMPLATE_MAX_BITS:
+            raise SecurityError(f"a template may not compute numbers of more than {TEMPLATE_MAX_BITS:,} bits with **")
+        return super().call_binop(context, operator, left, right)
+
+
+def make_environment(templates_dir: str | Path | None = None) -> ImmutableSandboxedEnvironment:
+    """The Jinja2 environment for the built-in templates and a user's `--templates` folder.
+
+    Template folders are shared between teams, so templates are untrusted code: they run in
+    Jinja2's sandbox, which refuses `_`-prefixed and internal attributes (`__class__`,
+    `__globals__`, `__init__` ... the way to `os` and `open`), unsafe callables and huge
+    `range()`s. The immutable variant also refuses to modify lists, dicts and sets, so a
+    template cannot change the Document the other formats are written from; `_TemplateSandbox`
+    bounds `*` and `**`. ImmutableSandboxedEnvironment rather than SandboxedEnvironment: no
+    built-in template mutates anything, and the Document is shared by every format.
+    """
+    builtin = _ConfinedLoader(str(templates_path()))
     loaders = []
     if templates_dir is not None:
-        loaders.append(FileSystemLoader(str(templates_dir)))
+        loaders.append(_ConfinedLoader(str(templates_dir)))
     loaders.append(builtin)
-    env = Environment(
+    env = _TemplateSandbox(
         loader=ChoiceLoader([PrefixLoader({"default": builtin}, delimiter=":"), *loaders]),
         autoescape=True,  # every template, whatever its extension (print.css is included too)
         undefined=StrictUndefined,
@@ -177,6 +225,7 @@ def render_html(
         "logo": _data_uri(doc.logo) if doc.logo else None,
         "published": f"{doc.date.day} {doc.date:%B %Y}",
     }
+    failure: BaseException
     try:
         try:
             template = env.get_template(f"{doc.kind}.html")
@@ -185,9 +234,38 @@ def render_html(
         return template.render(**ctx)
     except TemplateNotFound as err:
         raise RenderError(f"template {err.name!r} not found in {templates_dir or templates_path()}") from None
-    except TemplateError as err:
-        where = f"{err.filename}:{err.lineno}: " if getattr(err, "filename", None) else ""
-        raise RenderError(f"{where}template error: {err.message}") from None
+    except TemplateError as err:  # the sandbox's SecurityError is one of these
+        failure, problem = err, f"template error: {err.message}"
+    except CcreportError:
+        raise
+    except Exception as err:
+        # A template can also raise plain Python errors ({{ 1 / 0 }}, a recursive macro, the
+        # sandbox's "range too big"); when the failing frame is a template, that is the
+        # template's fault, reported like any template error. Otherwise it is ours: re-raised.
+        if _template_location(err) is None:
+            raise
+        failure, problem = err, f"template error: {type(err).__name__}: {err}"
+    # Raised outside the except blocks: one line, no chained traceback.
+    problem = " ".join(problem.split())
+    raise RenderError(f"{_template_location(failure) or ''}{problem}")
+
+
+def _template_location(err: BaseException | None) -> str | None:
+    """"<template file>:<line>: " of the innermost template frame of `err`, else None.
+
+    Jinja2 rewrites tracebacks so that template code shows as frames of the template file;
+    a TemplateSyntaxError carries the location itself.
+    """
+    if err is None:
+        return None
+    filename, lineno = getattr(err, "filename", None), getattr(err, "lineno", None)
+    if filename:
+        return f"{filename}:{lineno}: " if lineno else f"{filename}: "
+    where = None
+    for frame in traceback.extract_tb(err.__traceback__):
+        if not frame.filename.endswith(".py") and frame.filename not in ("<template>", "<string>"):
+            where = f"{frame.filename}:{frame.lineno}: "
+    return where
 
 
 class HtmlRenderer:
@@ -213,6 +291,11 @@ class HtmlRenderer:
         with self._lock:
             self._last = (document, charts, options, text)
         return text
+
+    def prepare(self, document: Document, charts: Mapping[str, "ChartImage"], options: "RenderOptions") -> None:
+        """Lay the document out before any format is written, so a template error (a user
+        template folder is untrusted) fails with nothing written."""
+        self.text(document, charts, options)
 
     def render(self, document: Document, charts: Mapping[str, "ChartImage"], path: Path,
                options: "RenderOptions") -> None:

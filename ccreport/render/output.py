@@ -45,6 +45,10 @@ def write_document(
 
     needed = {r.charts for r in renderers}
     charts = draw_charts(doc, svg="svg" in needed, png="png" in needed)
+    for r in renderers:  # what can fail on the content fails before anything is written
+        prepare = getattr(r, "prepare", None)
+        if prepare is not None:
+            prepare(doc, charts, options)
     written: list[Path] = []
     unavailable: FormatUnavailable | None = None
     for r in renderers:

@@ -172,6 +172,9 @@ class PdfRenderer:
     extension = ".pdf"
     charts = "svg"
 
+    def prepare(self, document: "Document", charts: Mapping[str, "ChartImage"], options: "RenderOptions") -> None:
+        HTML.prepare(document, charts, options)
+
     def render(self, document: "Document", charts: Mapping[str, "ChartImage"], path: Path,
                options: "RenderOptions") -> None:
         data = html_to_pdf(HTML.text(document, charts, options), templates_dir=options.templates_dir,

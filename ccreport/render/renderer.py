@@ -33,6 +33,9 @@ class Renderer(Protocol):
     def render(self, document: "Document", charts: Mapping[str, "ChartImage"], path: Path,
                options: "RenderOptions") -> None: ...
 
+# A renderer may also define `prepare(document, charts, options)`: work that can fail on the
+# document's content (laying out user templates) done before any format is written.
+
 
 class FormatUnavailable(RenderError):
     """This format cannot be written here (a system library is missing); the others can."""
