@@ -132,8 +132,10 @@ def read(path: str | Path, sheet: str | None = None,
 #: reported once pyarrow has split the records (see _report_marks).
 _NUL_MARK = "\ufdd0"
 _BAD_MARK = "\ufdd1"
-#: A file (not UTF-16) with NULs in more than this share of its bytes is binary, not text.
+#: A file (not UTF-16) with NULs whose NULs and other control bytes (not tab, line feed,
+#: carriage return, form feed, escape) exceed this share of its bytes is binary, not text.
 BINARY_NUL_SHARE = 0.01
+_BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
 
 
 def _mark_bad(err: UnicodeError) -> tuple[str, int]:
@@ -171,11 +173,14 @@ def _decode(p: Path, data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             pass  # not UTF-16 after all: treated as 8-bit text below
     nuls = data.count(b"\x00")
-    if nuls > max(8, BINARY_NUL_SHARE * len(data)):
+    # Binary files (a workbook or an archive renamed .csv) hold NULs and other control bytes
+    # throughout; a damaged export holds a few NULs (or a zero-filled block) in text.
+    controls = len(data) - len(data.translate(None, _BINARY_BYTES)) if nuls else 0
+    if controls > max(8, BINARY_NUL_SHARE * len(data)):
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise IngestError(
-            f"{p}: NUL bytes in {nuls / len(data):.0%} of the file (first on line {line}); this is "
-            "not a text CSV. Export it again as CSV (UTF-8)."
+            f"{p}: NUL bytes in a binary file ({controls / len(data):.0%} of its bytes are control "
+            f"bytes, first NUL on line {line}); this is not a text CSV. Export it again as CSV (UTF-8)."
         )
     try:
         text, encoding = data.decode("utf-8"), "utf-8"
