@@ -3,7 +3,7 @@ do is bounded (the bad-input corpus in tests/data/bad/ holds the file-shaped cas
 the ones that need a FIFO, a device, a Word template or a library call).
 
 Guards: yamlio.read_text (regular files under a size limit), narrative.check_markdown_bounds,
-render.docx._check_template_archive and _drop_external_parts, readers._decode (encoding from
+render.docx._check_template_archive and _drop_external_parts, readers._decode_marked (encoding from
 evidence), yamlio._construct_mapping (complex keys).
 """
 
@@ -45,7 +45,7 @@ def _cli(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProc
 
 
 def test_one_stray_byte_keeps_utf8_and_one_category(tmp_path):
-    """Guard: readers._decode. "Télécom" in UTF-8 with one stray 0x92 elsewhere stays one
+    """Guard: readers._decode_marked. "Télécom" in UTF-8 with one stray 0x92 elsewhere stays one
     category; the byte is reported and --strict exits 3."""
     path = tmp_path / "stray.csv"
     rows = [f"INC{i:03d},Title {i},Télécom,P3,Resolved,2026-10-05T09:00:00Z,2026-10-05T11:00:00Z,0\n"

@@ -146,6 +146,13 @@ codecs.register_error("ccreport-mark", _mark_bad)
 
 
 def _decode(p: Path, data: bytes) -> tuple[str, str]:
+    """(text, encoding) of a text file's bytes by the rules of _decode_marked, with removed
+    NULs gone and replaced bytes as U+FFFD (for readers that do not report per cell)."""
+    text, encoding = _decode_marked(p, data)
+    return text.replace(_NUL_MARK, "").replace(_BAD_MARK, "\ufffd"), encoding
+
+
+def _decode_marked(p: Path, data: bytes) -> tuple[str, str]:
     """Decode an export's bytes as (text, encoding), deciding the encoding from evidence:
 
     - a UTF-16 byte-order mark, or a NUL in every other byte (UTF-16 without a BOM): UTF-16;
@@ -155,7 +162,7 @@ def _decode(p: Path, data: bytes) -> tuple[str, str]:
       sequences: a file with valid multi-byte sequences and no more bad bytes than those is
       UTF-8 with a few damaged bytes, and each bad byte sequence is replaced; a file without
       valid multi-byte sequences (or with more bad bytes than good ones) is Windows-1252, as
-      Excel's "CSV" writes it, where only the five bytes cp1252 leaves undefined are replaced.
+      Excel's "CSV" writes it (refused if it holds one of the five bytes cp1252 leaves undefined).
 
     NULs left in the text and replaced bytes become the _NUL_MARK and _BAD_MARK stand-ins.
     """
@@ -190,7 +197,12 @@ def _decode(p: Path, data: bytes) -> tuple[str, str]:
         multibyte = len(text) - len(text.encode("ascii", "ignore")) - bad
         encoding = "utf-8"
         if not multibyte or bad > multibyte:
-            text, encoding = data.decode("cp1252", errors="ccreport-mark"), "cp1252"
+            try:
+                text, encoding = data.decode("cp1252"), "cp1252"
+            except UnicodeDecodeError as err:  # one of the five bytes cp1252 leaves undefined
+                line = data[: err.start].count(b"\n") + 1
+                raise IngestError(f"{p}: line {line}: not UTF-8 or Windows-1252 text; save it as UTF-8 "
+                                  "CSV and run again.") from None
     if nuls:
         text = text.replace("\x00", _NUL_MARK)
     return text, encoding
@@ -243,9 +255,9 @@ def read_csv(p: Path, dictionary: Callable[[list[str]], set[str]] | None = None,
                 return _parse_csv(p, data, start, dictionary, typed, markers)  # UTF-8 (most files)
             except _NotUtf8:
                 pass
-        # UTF-16, NUL bytes, bytes that are not UTF-8: decoded by the rules of _decode, and
+        # UTF-16, NUL bytes, bytes that are not UTF-8: decoded by the rules of _decode_marked, and
         # whatever had to be removed or replaced is found per cell and reported.
-        text, encoding = _decode(p, data[:])
+        text, encoding = _decode_marked(p, data[:])
         return _report_marks(_parse_csv(p, text.encode("utf-8"), 0, dictionary, typed, markers), encoding)
     finally:
         # mmap refuses to close while pyarrow still holds a view of it (then the collector
@@ -255,7 +267,7 @@ def read_csv(p: Path, dictionary: Callable[[list[str]], set[str]] | None = None,
 
 
 def _report_marks(raw: RawTable, encoding: str) -> RawTable:
-    """Put the final text where _decode left stand-ins (a NUL is removed, a bad byte becomes
+    """Put the final text where _decode_marked left stand-ins (a NUL is removed, a bad byte becomes
     U+FFFD) and list the cells concerned in `raw.repairs` (spreadsheet row, header), counted
     in `raw.repaired`. Arrow kernels per column; Python only for the few cells listed."""
     name = {"utf-8": "UTF-8", "cp1252": "Windows-1252"}.get(encoding, encoding)
