@@ -681,6 +681,7 @@ def read_parquet(p: Path) -> RawTable:
         table.validate(full=True)
     except pa.ArrowInvalid as err:
         raise IngestError(f"{p}: damaged Parquet file ({str(err).splitlines()[0][:200]}).") from None
+    table, marked = _binary_as_text(table)
     try:
         # The schema's `pandas` metadata is ignored: it is the writer's say, not data, and a
         # crafted one renames columns, invents an index or crashes the conversion.
@@ -701,4 +702,24 @@ def read_parquet(p: Path) -> RawTable:
         else:
             frame[c] = col.astype("str").fillna("")
     frame.columns = unique_keys(headers)
-    return RawTable(str(p), headers, frame, row_numbers=None)
+    raw = RawTable(str(p), headers, frame, row_numbers=None)
+    return _report_marks(raw, "utf-8") if marked else raw
+
+
+def _binary_as_text(table: pa.Table) -> tuple[pa.Table, bool]:
+    """Binary Parquet columns as UTF-8 text; bytes that are not UTF-8 are marked for
+    _report_marks (replaced and listed) instead of failing wherever a value is first used."""
+    marked = False
+    for i, f in enumerate(table.schema):
+        t = f.type
+        if not (pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t)):
+            continue
+        try:
+            col = table.column(i).cast(pa.string())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            # Per value, only for a binary column holding bytes that are not UTF-8.
+            col = pa.array([None if v is None else v.decode("utf-8", errors="ccreport-mark")
+                            for v in table.column(i).to_pylist()], pa.string())
+            marked = True
+        table = table.set_column(i, f.name, col)
+    return table, marked

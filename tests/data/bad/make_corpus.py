@@ -384,13 +384,23 @@ def year_minus_34000_parquet() -> bytes:
     return _parquet(t, None)
 
 
+def binary_not_utf8_parquet() -> bytes:
+    """A binary (not string) title column holding a byte that is not UTF-8."""
+    import pyarrow as pa
+
+    t = _incidents_table().drop_columns(["title"])
+    t = t.append_column("title", pa.array([b"Phones \xff down", b"CRM slow"], pa.binary()))
+    return _parquet(t, None)
+
+
 BINARY = {"formulas.xlsx": formulas_xlsx, "xml_entities.xlsx": xml_entities_xlsx,
           "blank_rows.xlsx": blank_rows_xlsx,
           "truncated.parquet": truncated_parquet,
           "shared_strings_bomb.xlsx": shared_strings_bomb_xlsx, "deflate_bomb.xlsx": deflate_bomb_xlsx,
           "pandas_metadata_rename.parquet": pandas_metadata_rename_parquet,
           "pandas_metadata_crash.parquet": pandas_metadata_crash_parquet,
-          "year_minus_34000.parquet": year_minus_34000_parquet}
+          "year_minus_34000.parquet": year_minus_34000_parquet,
+          "binary_not_utf8.parquet": binary_not_utf8_parquet}
 
 
 def main() -> None:
