@@ -61,6 +61,15 @@ def test_one_stray_byte_keeps_utf8_and_one_category(tmp_path):
     assert r.returncode == 3, r.stderr
 
 
+def test_a_bad_byte_in_the_header_is_reported_too(tmp_path):
+    """pyarrow skips the header without checking it; readers._parse_csv checks it."""
+    path = tmp_path / "hdr.csv"
+    path.write_bytes(b"incident_id,tit\x92le,opened_at,priority\nINC1,T\xc3\xa9l\xc3\xa9com,2026-10-05T09:00:00Z,P1\n")
+    result = load([path], Config())
+    (issue,) = result.quality.issues
+    assert issue.row == 1 and issue.field == "tit\ufffdle" and result.quality.problems == 1
+
+
 def test_a_real_cp1252_file_still_reads_as_cp1252(tmp_path):
     path = tmp_path / "cp.csv"
     path.write_bytes((HEADER + "INC001,Café – “déjà vu”,Télécom,P1,Resolved,2026-10-05T09:00:00Z,,0\n")

@@ -346,6 +346,12 @@ def _parse_csv(p: Path, data: mmap.mmap | bytes, start: int,
             f"{p}: the first line is over {MAX_HEADER_BYTES // 1024} KB long with no line break; "
             "the first line must be a header row naming the columns (is this a CSV export?)."
         )
+    try:
+        # pyarrow skips the header line without checking it: a bad byte there must take the
+        # path that replaces and reports it, like one in any other row.
+        data[start:header_end if header_end != -1 else len(data)].decode("utf-8")
+    except UnicodeDecodeError:
+        raise _NotUtf8() from None
     sample = data[start:max(start + 65536, header_end + 65536)].decode("utf-8", errors="replace")
     if not sample.strip():
         raise IngestError(f"{p}: the file is empty; export the incidents again.")
