@@ -66,13 +66,13 @@ def _construct_mapping(self: StrictLoader, node: yaml.MappingNode, deep: bool = 
     seen: dict[Any, Any] = {}
     for key_node, _ in node.value:
         key = self.construct_object(key_node, deep=True)
-        if isinstance(key, (list, dict)):
+        if isinstance(key, (list, dict, set)):
             # `? [a, b] : 1` (a YAML complex key): no ccreport key is a list or a mapping, and
             # an unhashable key would otherwise fail outside the YAML error handling.
+            kind = {list: "list", dict: "mapping", set: "set"}[type(key)]
             raise yaml.constructor.ConstructorError(
                 "while reading a mapping", node.start_mark,
-                f"a {'list' if isinstance(key, list) else 'mapping'} used as a key; keys are plain names",
-                key_node.start_mark,
+                f"a {kind} used as a key; keys are plain names", key_node.start_mark,
             )
         if key in seen:
             raise yaml.constructor.ConstructorError(

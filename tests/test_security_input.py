@@ -158,11 +158,12 @@ def test_fifo_narrative_is_refused(tmp_path):
     assert done and isinstance(done[0], ConfigError), "load_narrative hung on a FIFO"
 
 
-@pytest.mark.parametrize("text", ["timezone: UTC\n? [a, b]\n: 1\n", "columns:\n  ? {a: 1}\n  : x\n"])
+@pytest.mark.parametrize("text", ["timezone: UTC\n? [a, b]\n: 1\n", "columns:\n  ? {a: 1}\n  : x\n",
+                                  "x: 1\n? !!set {a}\n: 1\n", "{[a]: 1}\n"])
 def test_yaml_complex_keys_are_one_line_errors(tmp_path, text):
     path = tmp_path / "x.yaml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"x\.yaml line \d: a (list|mapping) used as a key"):
+    with pytest.raises(ConfigError, match=r"x\.yaml line \d: a (list|mapping|set) used as a key"):
         load_yaml(path)
 
 
