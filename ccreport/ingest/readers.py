@@ -156,7 +156,8 @@ def _decode_marked(p: Path, data: bytes) -> tuple[str, str]:
     """Decode an export's bytes as (text, encoding), deciding the encoding from evidence:
 
     - a UTF-16 byte-order mark, or a NUL in every other byte (UTF-16 without a BOM): UTF-16;
-    - NULs in more than BINARY_NUL_SHARE of the bytes otherwise: refused, not a text file;
+    - NULs together with other control bytes in over BINARY_NUL_SHARE of the bytes
+      otherwise: refused, a binary file (a few NULs in text are damage: removed, reported);
     - valid UTF-8 (BOM or not): UTF-8;
     - otherwise the bytes that are not UTF-8 are weighed against the valid multi-byte UTF-8
       sequences: a file with valid multi-byte sequences and no more bad bytes than those is
@@ -318,8 +319,9 @@ def _report_marks(raw: RawTable, encoding: str) -> RawTable:
         if changed:
             text = pd.Series(pd.array(arr, dtype="str"), index=frame.index)
             frame[key] = text.astype("category") if categorical else text
-    raw.headers = headers
-    frame.columns = unique_keys([h or f"column_{i + 1}" for i, h in enumerate(headers)])
+    if headers != raw.headers:
+        raw.headers = headers
+        frame.columns = unique_keys([h or f"column_{i + 1}" for i, h in enumerate(headers)])
     return raw
 
 
