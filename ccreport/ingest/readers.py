@@ -425,7 +425,25 @@ def _parse_csv(p: Path, data: mmap.mmap | bytes, start: int,
         raise IngestError(f"{p}: has a header row but no incidents; export with data rows.")
     table = _untype_odd_columns(table)
     frame = table.to_pandas(types_mapper=_PANDAS_TYPES.get)
-    return RawTable(str(p), headers, frame, row_numbers=None)
+    return RawTable(str(p), headers, frame, row_numbers=_blank_line_rows(data, start, delimiter, frame.index))
+
+
+def _blank_line_rows(data: mmap.mmap | bytes, start: int, delimiter: str, index: pd.Index) -> pd.Series | None:
+    """Spreadsheet row numbers (header = row 1) when blank lines between records shift them:
+    pyarrow skips blank lines, a spreadsheet shows them as rows. None (row = record + 1) for
+    files without blank lines, which is nearly all; the slow csv pass runs only for the rest."""
+    end = len(data)
+    while end > start and data[end - 1:end] in (b"\n", b"\r"):
+        end -= 1  # blank lines at the very end shift nothing
+    if data.find(b"\n\n", start, end) == -1 and data.find(b"\n\r\n", start, end) == -1:
+        return None
+    text = data[start:end].decode("utf-8", errors="replace")
+    try:
+        rows = [i + 1 for i, rec in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+                if i and rec]
+    except csv.Error:
+        return None
+    return pd.Series(rows, index=index) if len(rows) == len(index) else None
 
 
 #: Text stays Arrow-backed; typed numbers arrive nullable (a count column with blanks is Int64

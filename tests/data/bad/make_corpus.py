@@ -155,6 +155,10 @@ TEXT.update({
           "2026-10-05T09:00:00Z,2026-10-05T11:00:00Z,0\n").encode()
     + b'INC002,CRM slow,"bad\x00 byte",CRM,P3,Closed,2026-10-06T10:00:00Z,,1\n'
     + b"INC003,Email,,Email,P4,New,2026-10-07T08:00:00Z,,0\n",
+    # Blank lines between records (pyarrow skips them; a spreadsheet shows them as rows): the
+    # unreadable date is in spreadsheet row 5.
+    "blank_lines.csv": (b"incident_id,opened_at,priority\nINC001,2026-10-05T09:00:00Z,P1\n\n\r\n"
+                        b"INC002,yesterday,P2\n\n"),
     # A binary file named .csv: NULs in a large share of its bytes.
     "binary_nuls.csv": b"incident_id,title\n" + b"\x00\x01\x02\x00\x00\x00\x10\x00" * 64,
     # A JSON list where one ID is expected.
