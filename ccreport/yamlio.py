@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +66,14 @@ def _construct_mapping(self: StrictLoader, node: yaml.MappingNode, deep: bool = 
     seen: dict[Any, Any] = {}
     for key_node, _ in node.value:
         key = self.construct_object(key_node, deep=True)
+        if isinstance(key, (list, dict, set)):
+            # `? [a, b] : 1` (a YAML complex key): no ccreport key is a list or a mapping, and
+            # an unhashable key would otherwise fail outside the YAML error handling.
+            kind = {list: "list", dict: "mapping", set: "set"}[type(key)]
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping", node.start_mark,
+                f"a {kind} used as a key; keys are plain names", key_node.start_mark,
+            )
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 "while reading a mapping",
@@ -135,21 +145,51 @@ def loads(text: str, path: str = "<string>") -> YamlDoc:
     return YamlDoc(data, lines, path)
 
 
-def read_text(path: str | Path) -> str:
+#: User-authored text files (config, mapping, strategy, narrative) larger than this are refused:
+#: the biggest real one is a few hundred KB, and `/dev/zero` must not eat the memory.
+MAX_TEXT_BYTES = 8 * 1024 * 1024
+
+
+def read_text(path: str | Path, limit: int = MAX_TEXT_BYTES) -> str:
     """A user-authored text file (YAML, Markdown narrative) as UTF-8, BOM tolerated, with
-    one-line errors naming the file."""
+    one-line errors naming the file. Only a regular file of at most `limit` bytes is read:
+    a FIFO, a device or a folder is refused before anything is read from it."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever;
+        # the type is then checked on the opened file itself (no swap between stat and open).
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
         raise ConfigError(f"{p}: file not found.") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{p}: not UTF-8 text; save it as UTF-8 and run again.") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{p}: is a folder, not a file.") from None
     except OSError as err:
         raise ConfigError(f"{p}: cannot read ({err.strerror}).") from None
     except ValueError:  # a NUL in a path named by another file
         raise ConfigError(f"{p!r}: not a valid file name.") from None
-    return text
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise ConfigError(f"{p}: is a folder, not a file.")
+        if not stat.S_ISREG(st.st_mode):
+            raise ConfigError(f"{p}: not a regular file (a pipe, socket or device); name a file.")
+        if st.st_size > limit:
+            raise ConfigError(f"{p}: {st.st_size:,} bytes, over the {limit:,}-byte limit for this file.")
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=True) as f:
+            fd = -1
+            data = f.read(limit + 1)  # a file that grows while being read is still bounded
+    except OSError as err:
+        raise ConfigError(f"{p}: cannot read ({err.strerror or err}).") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if len(data) > limit:
+        raise ConfigError(f"{p}: over the {limit:,}-byte limit for this file.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p}: not UTF-8 text; save it as UTF-8 and run again.") from None
 
 
 def load(path: str | Path) -> YamlDoc:

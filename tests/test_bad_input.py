@@ -89,7 +89,32 @@ def _zip_bomb(path: Path) -> None:
                 member.write(chunk)
 
 
+def _long_record(path: Path) -> None:
+    # Protection: readers._parse_csv retries with a larger block when a record straddles two.
+    path.write_text(
+        "incident_id,title,description,priority,opened_at\n"
+        "INC001,Phones down,short,P1,2026-10-05T09:00:00Z\n"
+        f'INC002,CRM slow,"{"y" * (6 << 20)}",P3,2026-10-06T10:00:00Z\n'
+        "INC003,Email,,P4,2026-10-07T08:00:00Z\n", encoding="utf-8")
+
+
+def _long_header(path: Path) -> None:
+    # Protection: readers._parse_csv's sample holds the whole header line (up to 1 MB).
+    extra = ",".join(f"custom_field_{i:04d}_" + "z" * 80 for i in range(1000))
+    blanks = "," * 1000
+    path.write_text(f"incident_id,title,priority,opened_at,{extra}\n"
+                    f"INC001,Phones down,P1,2026-10-05T09:00:00Z{blanks}\n"
+                    f"INC002,CRM slow,P3,2026-10-06T10:00:00Z{blanks}\n", encoding="utf-8")
+
+
+def _no_line_break(path: Path) -> None:
+    path.write_text("incident_id," + "x" * (2 << 20), encoding="utf-8")
+
+
 GENERATED = {
+    "long_record.csv": _long_record,
+    "long_header.csv": _long_header,
+    "no_line_break.csv": _no_line_break,
     "big_field.csv": _big_field,
     "big_field_ragged.csv": _big_field_ragged,
     "large_ragged_last_row.csv": _large_ragged_last_row,

@@ -61,6 +61,9 @@ def load_contacts(path: str | Path, config: Config) -> pd.DataFrame:
         raise _fail(path, None, None, "the file is empty; a contacts CSV needs a header row naming "
                     f"{', '.join(CONTACT_FIELDS)}.")
     table = readers.read_csv(path, noun="contact intervals", allow_empty=True)
+    if table.repairs:  # interval data has no quality report: a damaged cell is an error
+        row, header, problem = table.repairs[0]
+        raise _fail(path, row, header, f"{problem}; fix the file or export it again.")
     key_of: dict[str, str] = {}
     for header, key in zip(table.headers, table.frame.columns):
         key_of.setdefault(_column_name(header), key)  # a repeated header: the first one counts

@@ -253,8 +253,11 @@ def report_outside(outside: pd.Series, quality: DataQuality | None, field: str,
         return
     quality.unparsed_timestamps += n
     for i, v in list(outside.items())[:5]:
+        # From the components: strftime refuses years outside 1–9999 (year -34,000 is valid
+        # in a seconds-resolution Parquet or XLSX column).
+        when = f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d}"
         quality.add(int(rows[i]) if rows is not None else None, field,
-                    f"{v:%Y-%m-%d %H:%M} is outside 1970–2099; treated as missing", file)
+                    f"{when} is outside 1970–2099; treated as missing", file)
     if n > 5:
         quality.add(None, field, f"{n - 5} more values outside 1970–2099 were treated as missing", file)
 

@@ -3,6 +3,7 @@ logs or drop duplicates across all files, and count everything in DataQuality.""
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,6 +152,11 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
                        markers=tuple(config.missing_values))
     n = len(raw.frame)
     quality.rows_read += n
+    # Bytes the reader removed or replaced to read the file (NULs, bytes that are not text)
+    # are listed and count for --strict.
+    quality.invalid_values += raw.repaired
+    for row, header, problem in raw.repairs:
+        quality.add(row, header, problem, path)
     rows_no = raw.rows()
     if preset_name == "auto":
         preset = PRESETS[mapping.preset] if mapping and mapping.preset else detect(raw.headers)
@@ -212,6 +218,8 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
         f: (_coalesce_repeats(raw, h) if f in own_parser else _blank_missing(_coalesce_repeats(raw, h), markers))
         for f, h in source.items()
     }
+    for f in cols:
+        cols[f] = _nested_as_text(cols[f], f, markers, own_parser, rows_no, quality, path)
     rows = pd.DataFrame(index=raw.frame.index)
     fields = set(source)
 
@@ -317,6 +325,25 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
         if history.LEVEL in rows:
             fields |= {"escalated_at", "escalation_level"}
     return _Mapped(rows, fields, preset, is_history, keep_record)
+
+
+def _nested_as_text(col: pd.Series, field_: str, markers: set[str], own_parser: set[str],
+                    rows_no: pd.Series, quality: DataQuality, path: str) -> pd.Series:
+    """A JSON list or object where a field expects one value (`"incident_id": [1, 2]`) is read
+    as its JSON text and listed (it counts for --strict); the rest of such a column becomes
+    text the way the JSON reader writes it."""
+    if col.dtype != object:
+        return col
+    nested = col.map(lambda v: isinstance(v, (list, dict))).astype(bool)
+    if not nested.any():
+        return col
+    text = col.map(lambda v: None if v is None or (isinstance(v, float) and v != v) else
+                   json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (list, dict)) else
+                   str(int(v)) if isinstance(v, float) and v.is_integer() else
+                   "true" if v is True else "false" if v is False else str(v)).astype("str")
+    _report(nested, rows_no, field_, "is a list or object where one value was expected; read as text",
+            text, quality, path)
+    return text if field_ in own_parser else _blank_missing(text, markers)
 
 
 def _report(bad: pd.Series, rows_no: pd.Series, field_: str, what: str, values: pd.Series,

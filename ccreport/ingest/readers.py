@@ -8,6 +8,7 @@ XLSX/Parquet cells). Type conversion is normalisation's job, so that "0123" keep
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import io
@@ -15,13 +16,14 @@ import json
 import mmap
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import IngestError
@@ -32,7 +34,19 @@ from ..errors import IngestError
 MAX_XLSX_UNCOMPRESSED = 512 * 1024 * 1024
 #: ...and so are workbooks with more parts than any real export has.
 MAX_XLSX_MEMBERS = 10_000
+#: A part over MAX_XLSX_RATIO_FROM bytes unpacked may not deflate more than this many times
+#: (real sheet XML: 5 to 30 times; a bomb of repeated bytes: about 1,000 times).
+MAX_XLSX_RATIO = 200
+MAX_XLSX_RATIO_FROM = 16 * 1024 * 1024
+#: The smallest XML a sheet cell takes (`<c t="s"><v>0</v></c>` is 20 bytes), and the most
+#: shared-string XML one cell can use (32,767 characters, XML-escaped and UTF-8).
+_MIN_CELL_XML = 16
+_MAX_CELL_TEXT_XML = 32_767 * 2
 _DELIMITERS = ",;\t|"
+#: A header line longer than this is not an export's header row.
+MAX_HEADER_BYTES = 1 << 20
+#: A CSV record (one incident) longer than this is refused; pyarrow's blocks grow up to it.
+MAX_RECORD_BYTES = 1 << 28
 
 # The csv module refuses fields over 128 KiB by default; a 1 MB description is data, not an
 # error (the header and the slow ragged-row path read with it).
@@ -48,6 +62,11 @@ class RawTable:
     row_numbers: pd.Series | None = None
     #: Container key of a JSON export ("incidents", "result" or None for a bare array).
     json_root: str | None = None
+    #: What the reader had to repair to read the file (a NUL removed, bytes that are not
+    #: UTF-8 replaced): (spreadsheet row or None, header, problem) for the first few cells...
+    repairs: list[tuple[int | None, str, str]] = field(default_factory=list)
+    #: ...and how many cells were repaired in all (each counts for `validate --strict`).
+    repaired: int = 0
 
     def rows(self) -> pd.Series:
         """The spreadsheet row number of each frame row, as every message names it: the
@@ -117,11 +136,49 @@ def read(path: str | Path, sheet: str | None = None,
 # --- CSV -------------------------------------------------------------------------------------
 
 
+#: Stand-ins while parsing: Unicode noncharacters (which no export holds) put where a NUL was
+#: removed or a byte that is not text was replaced, so that the cells can be found and
+#: reported once pyarrow has split the records (see _report_marks).
+_NUL_MARK = "\ufdd0"
+_BAD_MARK = "\ufdd1"
+#: A file (not UTF-16) with NULs whose NULs and other control bytes (not tab, line feed,
+#: carriage return, form feed, escape) exceed this share of its bytes is binary, not text.
+BINARY_NUL_SHARE = 0.01
+_BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
+
+
+def _mark_bad(err: UnicodeError) -> tuple[str, int]:
+    return _BAD_MARK, err.end  # type: ignore[attr-defined]
+
+
+codecs.register_error("ccreport-mark", _mark_bad)
+
+
 def _decode(p: Path, data: bytes) -> tuple[str, str]:
-    """Decode bytes as UTF-8 (with or without BOM), UTF-16 with BOM, or cp1252."""
+    """(text, encoding) of a text file's bytes by the rules of _decode_marked, with removed
+    NULs gone and replaced bytes as U+FFFD (for readers that do not report per cell)."""
+    text, encoding = _decode_marked(p, data)
+    return text.replace(_NUL_MARK, "").replace(_BAD_MARK, "\ufffd"), encoding
+
+
+def _decode_marked(p: Path, data: bytes) -> tuple[str, str]:
+    """Decode an export's bytes as (text, encoding), deciding the encoding from evidence:
+
+    - a UTF-16 byte-order mark, or a NUL in every other byte (UTF-16 without a BOM): UTF-16;
+    - NULs together with other control bytes in over BINARY_NUL_SHARE of the bytes
+      otherwise: refused, a binary file (a few NULs in text are damage: removed, reported);
+    - valid UTF-8 (BOM or not): UTF-8;
+    - otherwise the bytes that are not UTF-8 are weighed against the valid multi-byte UTF-8
+      sequences: a file with valid multi-byte sequences and no more bad bytes than those is
+      UTF-8 with a few damaged bytes, and each bad byte sequence is replaced; a file without
+      valid multi-byte sequences (or with more bad bytes than good ones) is Windows-1252, as
+      Excel's "CSV" writes it (refused if it holds one of the five bytes cp1252 leaves undefined).
+
+    NULs left in the text and replaced bytes become the _NUL_MARK and _BAD_MARK stand-ins.
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16"), "utf-16"
+            return data.decode("utf-16").replace("\x00", _NUL_MARK), "utf-16"
         except UnicodeDecodeError:
             raise IngestError(f"{p}: looks like UTF-16 but cannot be decoded; save it as UTF-8 CSV.") from None
     if data.startswith(b"\xef\xbb\xbf"):
@@ -129,26 +186,36 @@ def _decode(p: Path, data: bytes) -> tuple[str, str]:
     bomless = _utf16_without_bom(data)
     if bomless:
         try:
-            return data.decode(bomless), bomless
+            return data.decode(bomless).replace("\x00", _NUL_MARK), bomless
         except UnicodeDecodeError:
-            pass  # not UTF-16 after all: the NUL-byte error below says what to do
-    if b"\x00" in data:
-        row = data[: data.index(b"\x00")].count(b"\n") + 1
+            pass  # not UTF-16 after all: treated as 8-bit text below
+    nuls = data.count(b"\x00")
+    # Binary files (a workbook or an archive renamed .csv) hold NULs and other control bytes
+    # throughout; a damaged export holds a few NULs (or a zero-filled block) in text.
+    controls = len(data) - len(data.translate(None, _BINARY_BYTES)) if nuls else 0
+    if controls > max(8, BINARY_NUL_SHARE * len(data)):
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise IngestError(
-            f"{p}: contains NUL bytes (first on line {row}); this is not a text CSV. "
-            "Export it again as CSV (UTF-8)."
+            f"{p}: NUL bytes in a binary file ({controls / len(data):.0%} of its bytes are control "
+            f"bytes, first NUL on line {line}); this is not a text CSV. Export it again as CSV (UTF-8)."
         )
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as err:
-        utf8_err = err
-    try:
-        return data.decode("cp1252"), "cp1252"
+        text, encoding = data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        line = data[: utf8_err.start].count(b"\n") + 1
-        raise IngestError(
-            f"{p}: line {line}: not UTF-8 or Windows-1252 text; save it as UTF-8 CSV and run again."
-        ) from None
+        text = data.decode("utf-8", errors="ccreport-mark")
+        bad = text.count(_BAD_MARK)
+        multibyte = len(text) - len(text.encode("ascii", "ignore")) - bad
+        encoding = "utf-8"
+        if not multibyte or bad > multibyte:
+            try:
+                text, encoding = data.decode("cp1252"), "cp1252"
+            except UnicodeDecodeError as err:  # one of the five bytes cp1252 leaves undefined
+                line = data[: err.start].count(b"\n") + 1
+                raise IngestError(f"{p}: line {line}: not UTF-8 or Windows-1252 text; save it as UTF-8 "
+                                  "CSV and run again.") from None
+    if nuls:
+        text = text.replace("\x00", _NUL_MARK)
+    return text, encoding
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -197,20 +264,87 @@ def read_csv(p: Path, dictionary: Callable[[list[str]], set[str]] | None = None,
         raise IngestError(f"{p}: cannot read ({getattr(err, 'strerror', None) or err}).") from None
     mapped = data
     try:
-        if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data.find(b"\x00") != -1:
-            text, _ = _decode(p, data[:])  # UTF-16, or a clear NUL-byte error
-            data = text.encode("utf-8")
-        start = 3 if data[:3] == b"\xef\xbb\xbf" else 0
-        try:
-            return _parse_csv(p, data, start, dictionary, typed, markers, noun, allow_empty)
-        except _NotUtf8:
-            text, _ = _decode(p, data[start:])  # cp1252 as Excel writes it, or a clear error
-            return _parse_csv(p, text.encode("utf-8"), 0, dictionary, typed, markers, noun, allow_empty)
+        if data[:2] not in (b"\xff\xfe", b"\xfe\xff") and data.find(b"\x00") == -1:
+            start = 3 if data[:3] == b"\xef\xbb\xbf" else 0
+            try:  # UTF-8 (most files)
+                return _parse_csv(p, data, start, dictionary, typed, markers, noun, allow_empty)
+            except _NotUtf8:
+                pass
+        # UTF-16, NUL bytes, bytes that are not UTF-8: decoded by the rules of _decode_marked, and
+        # whatever had to be removed or replaced is found per cell and reported.
+        text, encoding = _decode_marked(p, data[:])
+        return _report_marks(_parse_csv(p, text.encode("utf-8"), 0, dictionary, typed, markers, noun, allow_empty),
+                             encoding)
     finally:
         # mmap refuses to close while pyarrow still holds a view of it (then the collector
         # unmaps it later); the parsed table owns copies of its values.
         with contextlib.suppress(BufferError):
             mapped.close()
+
+
+def _report_marks(raw: RawTable, encoding: str) -> RawTable:
+    """Put the final text where _decode_marked left stand-ins (a NUL is removed, a bad byte becomes
+    U+FFFD) and list the cells concerned in `raw.repairs` (spreadsheet row, header), counted
+    in `raw.repaired`. Arrow kernels per column; Python only for the few cells listed."""
+    name = {"utf-8": "UTF-8", "cp1252": "Windows-1252"}.get(encoding, encoding)
+    bad = ("lone UTF-16 surrogate escape(s) (\\ud800-\\udfff) replaced by U+FFFD" if encoding == "json"
+           else f"byte(s) that are not {name} text replaced by U+FFFD")
+    marks = {_NUL_MARK: ("NUL byte(s) removed", ""), _BAD_MARK: (bad, "\ufffd")}
+    header_row = None if encoding == "json" else 1
+    numbers = raw.row_numbers
+    headers = []
+    for h in raw.headers:
+        for mark, (what, repl) in marks.items():
+            if mark in h:
+                raw.repaired += 1
+                raw.repairs.append((header_row, h.replace(_NUL_MARK, "").replace(_BAD_MARK, "\ufffd"),
+                                    f"{'key' if encoding == 'json' else 'header'}: {h.count(mark)} {what}"))
+                h = h.replace(mark, repl)
+        headers.append(h)
+    frame = raw.frame
+    for h, key in zip(headers, list(frame.columns)):
+        col = frame[key]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            cats = pd.Series(col.cat.categories.astype("str"))
+            if not cats.str.contains(f"[{_NUL_MARK}{_BAD_MARK}]", regex=True).any():
+                continue
+            col = col.astype("str").where(col.notna(), None)
+            categorical = True
+        elif isinstance(col.dtype, pd.StringDtype):
+            categorical = False
+        else:
+            continue  # typed by pyarrow (numbers, timestamps): no stand-in survives typing
+        arr = pa.array(col.tolist(), type=pa.string()) if categorical else _arrow_text(col)
+        changed = False
+        for mark, (what, repl) in marks.items():
+            counts = pc.count_substring(arr, mark)
+            hit = pc.fill_null(pc.greater(counts, 0), False)
+            n = pc.sum(hit).as_py() or 0
+            if not n:
+                continue
+            changed = True
+            raw.repaired += n
+            positions = pc.indices_nonzero(hit).to_pylist()[:5]
+            for i in positions:
+                row = int(numbers.iloc[i]) if numbers is not None else i + 2
+                raw.repairs.append((row, h, f"{counts[i].as_py()} {what}"))
+            if n > len(positions):
+                raw.repairs.append((None, h, f"{n - len(positions)} more values with {what}"))
+            arr = pc.replace_substring(arr, mark, repl)
+        if changed:
+            text = pd.Series(pd.array(arr, dtype="str"), index=frame.index)
+            frame[key] = text.astype("category") if categorical else text
+    if headers != raw.headers:
+        raw.headers = headers
+        frame.columns = unique_keys([h or f"column_{i + 1}" for i, h in enumerate(headers)])
+    return raw
+
+
+def _arrow_text(col: pd.Series) -> pa.Array | pa.ChunkedArray:
+    arr = getattr(col.array, "_pa_array", None)
+    if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return arr
+    return pa.array(col.astype("str").where(col.notna(), None).tolist(), type=pa.string())
 
 
 class _NotUtf8(Exception):
@@ -222,7 +356,21 @@ def _parse_csv(p: Path, data: mmap.mmap | bytes, start: int,
                typed: Callable[[list[str]], set[str]] | None = None, markers: tuple[str, ...] = (),
                noun: str = "incidents", allow_empty: bool = False) -> RawTable:
     """Parse UTF-8 CSV bytes (from offset `start`) with pyarrow (fast, multi-threaded)."""
-    sample = data[start:start + 65536].decode("utf-8", errors="replace")
+    # The sample for sniffing holds the whole header line (up to MAX_HEADER_BYTES) and 64 KiB
+    # of records after it.
+    header_end = data.find(b"\n", start, start + MAX_HEADER_BYTES)
+    if header_end == -1 and len(data) - start > MAX_HEADER_BYTES:
+        raise IngestError(
+            f"{p}: the first line is over {MAX_HEADER_BYTES // 1024} KB long with no line break; "
+            "the first line must be a header row naming the columns (is this a CSV export?)."
+        )
+    try:
+        # pyarrow skips the header line without checking it: a bad byte there must take the
+        # path that replaces and reports it, like one in any other row.
+        data[start:header_end if header_end != -1 else len(data)].decode("utf-8")
+    except UnicodeDecodeError:
+        raise _NotUtf8() from None
+    sample = data[start:max(start + 65536, header_end + 65536)].decode("utf-8", errors="replace")
     if not sample.strip():
         raise IngestError(f"{p}: the file is empty; export the {noun} again.")
     delimiter = sniff_delimiter(sample)
@@ -254,18 +402,28 @@ def _parse_csv(p: Path, data: mmap.mmap | bytes, start: int,
     body_start = data.find(b"\n", start)
     quoted = body_start == -1 or data.find(b'"', body_start) != -1
     buffer = pa.py_buffer(data)
+    block = 1 << 22
     try:
-        table = pacsv.read_csv(
-            pa.BufferReader(buffer.slice(start) if start else buffer),
-            read_options=pacsv.ReadOptions(column_names=keys, skip_rows=1, block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted),
-            convert_options=pacsv.ConvertOptions(
-                column_types=types,
-                null_values=sorted(set(markers) | {""}),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        while True:
+            try:
+                table = pacsv.read_csv(
+                    pa.BufferReader(buffer.slice(start) if start else buffer),
+                    read_options=pacsv.ReadOptions(column_names=keys, skip_rows=1, block_size=block),
+                    parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted),
+                    convert_options=pacsv.ConvertOptions(
+                        column_types=types,
+                        null_values=sorted(set(markers) | {""}),
+                        strings_can_be_null=False,
+                        quoted_strings_can_be_null=False,
+                    ),
+                )
+                break
+            except pa.ArrowInvalid as err:
+                # One record longer than a block (a long description): read again with blocks
+                # big enough to hold it, up to MAX_RECORD_BYTES.
+                if "straddl" not in str(err) or block >= MAX_RECORD_BYTES:
+                    raise
+                block = min(block * 4, MAX_RECORD_BYTES)
     except pa.ArrowInvalid as err:
         if "UTF8" in str(err) or "utf8" in str(err).lower():
             raise _NotUtf8() from None
@@ -273,6 +431,9 @@ def _parse_csv(p: Path, data: mmap.mmap | bytes, start: int,
             # A ragged row: find its spreadsheet row number on the slow path (errors only).
             text = data[start:].decode("utf-8", errors="replace")
             raise IngestError(_ragged_message(p, text, delimiter, len(keys))) from None
+        if "straddl" in str(err):
+            raise IngestError(f"{p}: a record is over {MAX_RECORD_BYTES // (1 << 20)} MB long; "
+                              "check the quoting (an unclosed quote joins every later row into one).") from None
         raise IngestError(f"{p}: cannot parse as CSV ({str(err).splitlines()[0]}).") from None
     finally:
         del buffer  # the table owns copies of every value; the map can be unmapped
@@ -280,7 +441,25 @@ def _parse_csv(p: Path, data: mmap.mmap | bytes, start: int,
         raise IngestError(f"{p}: has a header row but no {noun}; export with data rows.")
     table = _untype_odd_columns(table)
     frame = table.to_pandas(types_mapper=_PANDAS_TYPES.get)
-    return RawTable(str(p), headers, frame, row_numbers=None)
+    return RawTable(str(p), headers, frame, row_numbers=_blank_line_rows(data, start, delimiter, frame.index))
+
+
+def _blank_line_rows(data: mmap.mmap | bytes, start: int, delimiter: str, index: pd.Index) -> pd.Series | None:
+    """Spreadsheet row numbers (header = row 1) when blank lines between records shift them:
+    pyarrow skips blank lines, a spreadsheet shows them as rows. None (row = record + 1) for
+    files without blank lines, which is nearly all; the slow csv pass runs only for the rest."""
+    end = len(data)
+    while end > start and data[end - 1:end] in (b"\n", b"\r"):
+        end -= 1  # blank lines at the very end shift nothing
+    if data.find(b"\n\n", start, end) == -1 and data.find(b"\n\r\n", start, end) == -1:
+        return None
+    text = data[start:end].decode("utf-8", errors="replace")
+    try:
+        rows = [i + 1 for i, rec in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+                if i and rec]
+    except csv.Error:
+        return None
+    return pd.Series(rows, index=index) if len(rows) == len(index) else None
 
 
 #: Text stays Arrow-backed; typed numbers arrive nullable (a count column with blanks is Int64
@@ -292,13 +471,13 @@ _PANDAS_TYPES = {pa.string(): pd.StringDtype("pyarrow"), pa.int64(): pd.Int64Dty
 def _untype_odd_columns(table: pa.Table) -> pa.Table:
     """Keep only the inferred types the normalisers expect (timestamps, integers, floats);
     anything else pyarrow guessed (dates, times, booleans) goes back to text."""
-    for i, field in enumerate(table.schema):
-        t = field.type
+    for i, column in enumerate(table.schema):
+        t = column.type
         if pa.types.is_timestamp(t) and t.unit != "ns":
             # Nanoseconds, as pandas works in, while still in Arrow (one cheap pass); a year
             # past 2262 stays in seconds for the range check to set aside, not overflow.
             try:
-                table = table.set_column(i, field.name, table.column(i).cast(pa.timestamp("ns", t.tz)))
+                table = table.set_column(i, column.name, table.column(i).cast(pa.timestamp("ns", t.tz)))
             except pa.ArrowInvalid:
                 pass
             continue
@@ -311,7 +490,7 @@ def _untype_odd_columns(table: pa.Table) -> pa.Table:
             col = pa.nulls(table.num_rows, pa.string())
         else:
             col = table.column(i).cast(pa.string())
-        table = table.set_column(i, field.name, col)
+        table = table.set_column(i, column.name, col)
     return table
 
 
@@ -357,6 +536,7 @@ def read_xlsx(p: Path, sheet: str | None) -> RawTable:
             f"{p}: the workbook unpacks to {total // (1 << 20)} MB, over the "
             f"{MAX_XLSX_UNCOMPRESSED // (1 << 20)} MB limit; export it as CSV instead."
         )
+    _check_expansion(p, members)
     import openpyxl
 
     try:
@@ -410,6 +590,30 @@ def read_xlsx(p: Path, sheet: str | None) -> RawTable:
     return RawTable(str(p), headers, frame, row_numbers=pd.Series(numbers, index=frame.index))
 
 
+def _check_expansion(p: Path, members: list[zipfile.ZipInfo]) -> None:
+    """Refuse a workbook whose parts expand far beyond their size, from the declared sizes:
+    openpyxl parses the whole shared-string table up front (a 418 KB file of a few million
+    strings took 70 s and 1 GB for two incidents), so the table may not hold more text than
+    the sheets' cells can use (a cell references at most one string of at most 32,767
+    characters), and no large part may deflate more than MAX_XLSX_RATIO times."""
+    cells = sum(i.file_size for i in members
+                if i.filename.lower().startswith("xl/worksheets/")) // _MIN_CELL_XML
+    allowed = max(1 << 20, cells * _MAX_CELL_TEXT_XML)
+    for i in members:
+        if i.filename.lower() == "xl/sharedstrings.xml" and i.file_size > allowed:
+            raise IngestError(
+                f"{p}: the workbook's shared strings unpack to {i.file_size // (1 << 20)} MB, far more "
+                f"than its sheets' cells can use (at most {allowed // (1 << 20)} MB); not a plain "
+                "export. Export it again or as CSV."
+            )
+    for i in members:
+        if i.file_size > MAX_XLSX_RATIO_FROM and i.file_size > MAX_XLSX_RATIO * max(i.compress_size, 1):
+            raise IngestError(
+                f"{p}: the workbook part {i.filename[:80]!r} expands {i.file_size // max(i.compress_size, 1):,} "
+                f"times (over the {MAX_XLSX_RATIO}-fold limit); not a plain export. Export it as CSV instead."
+            )
+
+
 def _cells_to_text(col: pd.Series) -> pd.Series:
     """Object column of Excel cell values -> strings, keeping datetimes as pandas Timestamps."""
     import datetime as dt
@@ -433,9 +637,27 @@ def _cells_to_text(col: pd.Series) -> pd.Series:
 # --- JSON ------------------------------------------------------------------------------------
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_surrogates(v: object) -> object:
+    """A JSON value with lone surrogates (`"\\ud800"`, which no UTF-8 text can hold) marked
+    for _report_marks; valid pairs were already joined by the parser."""
+    if isinstance(v, str):
+        return _SURROGATE.sub(_BAD_MARK, v)
+    if isinstance(v, list):
+        return [_no_surrogates(x) for x in v]
+    return v
+
+
 def read_json(p: Path) -> RawTable:
     try:
-        data = json.loads(p.read_bytes().decode("utf-8-sig"))
+        text = p.read_bytes().decode("utf-8-sig")
+        # Only text with a \uD8xx-\uDFxx escape can hold a lone surrogate: the others parse
+        # without a hook.
+        hook = (lambda pairs: {_no_surrogates(k): _no_surrogates(v) for k, v in pairs}) \
+            if re.search(r"\\u[dD][89a-fA-F]", text) else None
+        data = json.loads(text, object_pairs_hook=hook)
     except UnicodeDecodeError:
         raise IngestError(f"{p}: not UTF-8 text; save the JSON as UTF-8.") from None
     except json.JSONDecodeError as err:
@@ -477,7 +699,8 @@ def read_json(p: Path) -> RawTable:
                             ("true" if v is True else "false" if v is False else str(v)))).astype("str")
     frame.columns = unique_keys(headers)
     numbers = pd.Series(range(1, len(frame) + 1), index=frame.index)
-    return RawTable(str(p), headers, frame, row_numbers=numbers, json_root=root)
+    raw = RawTable(str(p), headers, frame, row_numbers=numbers, json_root=root)
+    return _report_marks(raw, "json") if hook is not None else raw
 
 
 # --- Parquet ---------------------------------------------------------------------------------
@@ -500,8 +723,11 @@ def read_parquet(p: Path) -> RawTable:
         table.validate(full=True)
     except pa.ArrowInvalid as err:
         raise IngestError(f"{p}: damaged Parquet file ({str(err).splitlines()[0][:200]}).") from None
+    table, marked = _binary_as_text(table)
     try:
-        frame = table.to_pandas()
+        # The schema's `pandas` metadata is ignored: it is the writer's say, not data, and a
+        # crafted one renames columns, invents an index or crashes the conversion.
+        frame = table.replace_schema_metadata(None).to_pandas()
     except (pa.ArrowException, ValueError, TypeError) as err:
         raise IngestError(f"{p}: cannot convert the Parquet columns ({str(err).splitlines()[0][:200]}).") from None
     headers = [str(c) for c in frame.columns]
@@ -518,4 +744,24 @@ def read_parquet(p: Path) -> RawTable:
         else:
             frame[c] = col.astype("str").fillna("")
     frame.columns = unique_keys(headers)
-    return RawTable(str(p), headers, frame, row_numbers=None)
+    raw = RawTable(str(p), headers, frame, row_numbers=None)
+    return _report_marks(raw, "utf-8") if marked else raw
+
+
+def _binary_as_text(table: pa.Table) -> tuple[pa.Table, bool]:
+    """Binary Parquet columns as UTF-8 text; bytes that are not UTF-8 are marked for
+    _report_marks (replaced and listed) instead of failing wherever a value is first used."""
+    marked = False
+    for i, f in enumerate(table.schema):
+        t = f.type
+        if not (pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t)):
+            continue
+        try:
+            col = table.column(i).cast(pa.string())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            # Per value, only for a binary column holding bytes that are not UTF-8.
+            col = pa.array([None if v is None else v.decode("utf-8", errors="ccreport-mark")
+                            for v in table.column(i).to_pylist()], pa.string())
+            marked = True
+        table = table.set_column(i, f.name, col)
+    return table, marked

@@ -217,6 +217,8 @@ def loads_narrative(text: str, path: str = "<narrative>") -> Narrative:
                 raise ConfigError(f"{path}: the front matter must be a mapping of keys "
                                   "(status, owner, summary, ...).")
             data = doc.data
+    # The body is converted when rendering: check its bounds now, naming the file's line.
+    check_markdown_bounds(body, path, first_line=text.count("\n") - body.count("\n") + 1)
     try:
         fm = _FrontMatter.model_validate(data)
     except ValidationError as err:
@@ -286,10 +288,38 @@ def sanitise_html(html: str) -> str:
     )
 
 
+#: Markdown nesting (quotes, lists, indentation) deeper than this is refused: Python-Markdown
+#: recurses per level (10,000 nested list items exhaust the stack) and no report needs more.
+MAX_MARKDOWN_DEPTH = 32
+#: ...and so is a table row with more cells than any page can show.
+MAX_TABLE_COLUMNS = 64
+_MD_PREFIX = re.compile(r"(?:[ \t]*(?:>|[*+-](?=[ \t])|\d{1,9}[.)](?=[ \t])))*[ \t]*")
+_MD_MARKER = re.compile(r">|[*+-]|\d{1,9}[.)]")
+
+
+def check_markdown_bounds(text: str, where: str = "narrative Markdown", first_line: int = 1) -> None:
+    """Refuse Markdown nested deeper than MAX_MARKDOWN_DEPTH or with a table row wider than
+    MAX_TABLE_COLUMNS, with one line naming the file (`where`) and line, before the Markdown
+    library sees it."""
+    for n, line in enumerate(text.splitlines(), start=first_line):
+        prefix = _MD_PREFIX.match(line).group(0)
+        if len(prefix) > MAX_MARKDOWN_DEPTH:
+            # One level per quote or list marker, and one per four columns of indentation.
+            spaces = prefix.expandtabs(4)
+            depth = len(_MD_MARKER.findall(prefix)) + (len(spaces) - len(spaces.lstrip(" "))) // 4
+            if depth > MAX_MARKDOWN_DEPTH:
+                raise ConfigError(f"{where} line {n}: quotes or lists nested {depth} levels deep, "
+                                  f"over the limit of {MAX_MARKDOWN_DEPTH}; flatten it.")
+        if line.count("|") - line.count("\\|") > MAX_TABLE_COLUMNS + 1:
+            raise ConfigError(f"{where} line {n}: a table row with over {MAX_TABLE_COLUMNS} "
+                              "columns; split the table.")
+
+
 def markdown_html(text: str) -> str:
     """Markdown (tables allowed) -> sanitised HTML."""
     import markdown
 
+    check_markdown_bounds(text or "")
     html = markdown.markdown(text or "", extensions=["tables", "sane_lists"], output_format="html")
     return sanitise_html(html)
 

@@ -69,19 +69,72 @@ def reference_docx() -> Path:
 # --------------------------------------------------------------------------- template
 
 
+#: A --docx-template larger than this unpacked, or with more parts, is refused (zip-bomb guard,
+#: from the sizes the archive declares, before python-docx inflates anything; Python's zipfile
+#: stops inflating a member at its declared size, so a lying member cannot get past it).
+MAX_TEMPLATE_UNCOMPRESSED = 64 * 1024 * 1024
+MAX_TEMPLATE_PARTS = 1000
+
+
 def _open(template: Path | None) -> "DocxDocument":
     ref = reference_docx()
+    if template is not None:
+        _check_template_archive(template)
     try:
         docx = open_docx(str(template or ref))
     except Exception as err:  # python-docx raises assorted errors on a bad file
         raise RenderError(f"{template or ref}: not a Word .docx file ({type(err).__name__}: {err})") from None
     if template is not None:
+        _drop_external_parts(docx)
         _import_missing_styles(docx, open_docx(str(ref)))
     body = docx.element.body
     for child in list(body):
         if child.tag != qn("w:sectPr"):  # keep page setup; drop the template's content
             body.remove(child)
     return docx
+
+
+def _check_template_archive(template: Path) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(template) as z:
+            members = z.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as err:
+        raise RenderError(f"{template}: not a Word .docx file ({type(err).__name__}: {err})") from None
+    if len(members) > MAX_TEMPLATE_PARTS:
+        raise RenderError(f"{template}: the Word template holds {len(members):,} parts, over the "
+                          f"{MAX_TEMPLATE_PARTS:,} limit.")
+    total = sum(m.file_size for m in members)
+    if total > MAX_TEMPLATE_UNCOMPRESSED:
+        raise RenderError(f"{template}: the Word template unpacks to {total // (1 << 20)} MB, over the "
+                          f"{MAX_TEMPLATE_UNCOMPRESSED // (1 << 20)} MB limit.")
+
+
+def _drop_external_parts(docx: "DocxDocument") -> None:
+    """Remove a user template's external relationships other than hyperlinks: an
+    `attachedTemplate`, a linked image or frame would make Word fetch a URL (or a UNC path,
+    leaking the reader's credentials) whenever the report is opened. The elements pointing
+    at them lose the reference."""
+    package = docx.part.package
+    owners = [package, *package.iter_parts()]
+    for owner in owners:
+        rels = owner.rels
+        dropped = {rid for rid, rel in rels.items() if rel.is_external and not rel.reltype.endswith("/hyperlink")}
+        if not dropped:
+            continue
+        for rid in dropped:
+            del rels[rid]
+        element = getattr(owner, "element", None) if owner is not package else None
+        if element is None:
+            continue
+        for el in list(element.iter()):
+            for attr, value in list(el.attrib.items()):
+                if value in dropped and attr.startswith("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"):
+                    if el.tag == qn("w:attachedTemplate") and el.getparent() is not None:
+                        el.getparent().remove(el)
+                        break
+                    del el.attrib[attr]
 
 
 def _import_missing_styles(target: "DocxDocument", ref: "DocxDocument") -> None:

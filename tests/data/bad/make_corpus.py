@@ -138,6 +138,43 @@ TEXT: dict[str, bytes] = {
     "python_tag.yaml": b"timezone: !!python/object/apply:os.system ['echo pwned']\n",
 }
 
+# --- issue 13: encoding from evidence, NULs, crafted JSON and YAML ---------------------------
+TEXT.update({
+    # UTF-8 ("Télécom" twice) with one stray Windows-1252 apostrophe (0x92) in a title: UTF-8
+    # with that byte replaced and reported, not a cp1252 file that splits the category in two.
+    "utf8_stray_byte.csv": (HEADER + ROW1.replace("Telephony", "Télécom")).encode()
+    + b"INC002,CRM\x92s slow,T\xc3\xa9l\xc3\xa9com,P3,Closed,2026-10-06T10:00:00Z,2026-10-06T16:30:00Z,1\n",
+    # Really Windows-1252: accents that never form UTF-8 sequences, and no valid one.
+    "cp1252_accents.csv": (HEADER + ROW1.replace("Telephony", "Télécom").replace("Phones down", "Réseau coupé – “urgent”")
+                           + ROW2.replace("CRM,", "Télécom,")).encode("cp1252"),
+    # A NUL inside a quoted field at spreadsheet row 3, which is line 5 of the file (row 2's
+    # description spans three lines).
+    "nul_in_quoted_field.csv": (
+        HEADER.replace("title", "title,description")
+        + 'INC001,Phones down,"line one\nline two\nline three",Telephony,P1,Resolved,'
+          "2026-10-05T09:00:00Z,2026-10-05T11:00:00Z,0\n").encode()
+    + b'INC002,CRM slow,"bad\x00 byte",CRM,P3,Closed,2026-10-06T10:00:00Z,,1\n'
+    + b"INC003,Email,,Email,P4,New,2026-10-07T08:00:00Z,,0\n",
+    # Blank lines between records (pyarrow skips them; a spreadsheet shows them as rows): the
+    # unreadable date is in spreadsheet row 5.
+    "blank_lines.csv": (b"incident_id,opened_at,priority\nINC001,2026-10-05T09:00:00Z,P1\n\n\r\n"
+                        b"INC002,yesterday,P2\n\n"),
+    # A binary file named .csv: NULs in a large share of its bytes.
+    "binary_nuls.csv": b"incident_id,title\n" + b"\x00\x01\x02\x00\x00\x00\x10\x00" * 64,
+    # A JSON list where one ID is expected.
+    "list_as_id.json": (
+        b'[{"incident_id": [1, 2], "opened_at": "2026-10-05T09:00:00Z", "priority": "P1"},'
+        b' {"incident_id": "INC002", "opened_at": "2026-10-06T10:00:00Z", "priority": "P2"}]\n'),
+    # Lone surrogates: escapes no UTF-8 text can hold (a valid pair and an escaped backslash
+    # are left alone).
+    "lone_surrogate.json": (
+        b'[{"incident_id": "INC001", "title": "bad \\ud800 title", "opened_at": "2026-10-05T09:00:00Z", "priority": "P1"},'
+        b' {"incident_id": "INC002", "title": "ok \\ud83d\\ude00 \\\\ud800", "opened_at": "2026-10-06T10:00:00Z",'
+        b' "priority": "P2"}]\n'),
+    # A YAML complex key: a list used as a key.
+    "complex_key.yaml": b"timezone: UTC\n? [a, b]\n: 1\n",
+})
+
 #: The CSV the YAML 1.1 mapping reads: its headers are the strings 0123, 1:30 and NO.
 TEXT["yaml11_mapped.csv"] = (
     "0123,1:30,NO\nINC001,2026-10-05T09:00:00Z,NO\nINC002,2026-10-06T10:00:00Z,off\n").encode()
@@ -238,9 +275,136 @@ def truncated_parquet() -> bytes:
     return data[: len(data) * 2 // 3]  # cut off mid-file: no footer
 
 
+def _small_workbook() -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["incident_id", "title", "priority", "opened_at"])
+    ws.append(["INC001", "Phones down", "P1", "2026-10-05T09:00:00Z"])
+    ws.append(["INC002", "CRM slow", "P2", "2026-10-06T10:00:00Z"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _replace_part(workbook: bytes, name: str, edit) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(workbook))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            dst.writestr(item.filename, edit(data) if item.filename == name else data)
+    return out.getvalue()
+
+
+def shared_strings_workbook(extra: bytes = b"") -> bytes:
+    """The small workbook with its text in a shared-string table, as Excel writes it
+    (openpyxl writes inline strings), followed by `extra` <si> entries no cell uses."""
+    src = zipfile.ZipFile(io.BytesIO(_small_workbook()))
+    sheet = src.read("xl/worksheets/sheet1.xml").decode()
+    strings: list[str] = []
+
+    def shared(m: re.Match) -> str:
+        strings.append(m.group(2))
+        return f'<c r="{m.group(1)}" t="s"><v>{len(strings) - 1}</v></c>'
+    sheet = re.sub(r'<c r="(\w+)" t="inlineStr"><is><t>(.*?)</t></is></c>', shared, sheet)
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    sst = (f'<sst xmlns="{ns}" count="{len(strings)}" uniqueCount="{len(strings)}">'.encode()
+           + b"".join(f"<si><t>{t}</t></si>".encode() for t in strings) + extra + b"</sst>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = sheet.encode()
+            elif item.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType='
+                                    b'"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+            elif item.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Type="http://schemas.openxmlformats.org/'
+                                    b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml" '
+                                    b'Id="rId99"/></Relationships>')
+            dst.writestr(item.filename, data)
+        dst.writestr("xl/sharedStrings.xml", sst)
+    return out.getvalue()
+
+
+def shared_strings_bomb_xlsx() -> bytes:
+    """Two incidents and a shared-string table of 1.5 million unused strings (40 MB unpacked,
+    a few KB packed): openpyxl would parse every one before reading a cell."""
+    return shared_strings_workbook(b"<si><t>lol lol lol</t></si>" * 1_500_000)
+
+
+def deflate_bomb_xlsx() -> bytes:
+    """A sheet padded with 32 MB of whitespace between its elements (valid XML) that deflates
+    about 1,000 times."""
+    def edit(data: bytes) -> bytes:
+        return data.replace(b"<sheetData>", b"<sheetData>" + b" " * (32 << 20), 1)
+    return _replace_part(_small_workbook(), "xl/worksheets/sheet1.xml", edit)
+
+
+def _parquet(table, metadata: dict | None) -> bytes:
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(table.replace_schema_metadata(metadata), buf)
+    return buf.getvalue()
+
+
+def _incidents_table():
+    import pyarrow as pa
+
+    return pa.table({"incident_id": ["INC001", "INC002"], "title": ["Phones down", "CRM slow"],
+                     "priority": ["P1", "P2"], "opened_at": ["2026-10-05T09:00:00Z", "2026-10-06T10:00:00Z"]})
+
+
+def pandas_metadata_rename_parquet() -> bytes:
+    """`pandas` schema metadata that would rename incident_id to title (and title away)."""
+    import json
+
+    cols = [{"name": new, "field_name": old, "pandas_type": "unicode", "numpy_type": "object", "metadata": None}
+            for old, new in (("incident_id", "title"), ("title", "x"), ("priority", "priority"),
+                             ("opened_at", "opened_at"))]
+    meta = {"index_columns": [], "column_indexes": [], "columns": cols, "pandas_version": "2.2.0"}
+    return _parquet(_incidents_table(), {b"pandas": json.dumps(meta).encode()})
+
+
+def pandas_metadata_crash_parquet() -> bytes:
+    """`pandas` schema metadata that crashes pandas' reconstruction of the frame."""
+    meta = b'{"index_columns": [{"kind": "range", "start": 0, "stop": 1e99, "step": 0}], "columns": 5}'
+    return _parquet(_incidents_table(), {b"pandas": meta})
+
+
+def year_minus_34000_parquet() -> bytes:
+    """Typed timestamps (seconds) in year -34,000: valid Parquet, not an incident time."""
+    import pyarrow as pa
+
+    minus_34000 = -1_135_103_587_200  # -34000-01-01T00:00:00 in seconds since 1970
+    oct5 = 1_791_190_800  # 2026-10-05T09:00:00
+    t = _incidents_table().drop_columns(["opened_at"])
+    t = t.append_column("opened_at", pa.array([minus_34000, oct5 + 86400], pa.timestamp("s", "UTC")))
+    t = t.append_column("resolved_at", pa.array([oct5, minus_34000], pa.timestamp("s", "UTC")))
+    return _parquet(t, None)
+
+
+def binary_not_utf8_parquet() -> bytes:
+    """A binary (not string) title column holding a byte that is not UTF-8."""
+    import pyarrow as pa
+
+    t = _incidents_table().drop_columns(["title"])
+    t = t.append_column("title", pa.array([b"Phones \xff down", b"CRM slow"], pa.binary()))
+    return _parquet(t, None)
+
+
 BINARY = {"formulas.xlsx": formulas_xlsx, "xml_entities.xlsx": xml_entities_xlsx,
           "blank_rows.xlsx": blank_rows_xlsx,
-          "truncated.parquet": truncated_parquet}
+          "truncated.parquet": truncated_parquet,
+          "shared_strings_bomb.xlsx": shared_strings_bomb_xlsx, "deflate_bomb.xlsx": deflate_bomb_xlsx,
+          "pandas_metadata_rename.parquet": pandas_metadata_rename_parquet,
+          "pandas_metadata_crash.parquet": pandas_metadata_crash_parquet,
+          "year_minus_34000.parquet": year_minus_34000_parquet,
+          "binary_not_utf8.parquet": binary_not_utf8_parquet}
 
 
 def main() -> None:
