@@ -25,7 +25,7 @@ from ccreport.document import Document, Paragraph, Section
 from ccreport.errors import ConfigError, IngestError, RenderError
 from ccreport.ingest import load
 from ccreport.ingest.readers import BINARY_NUL_SHARE
-from ccreport.narrative import MAX_MARKDOWN_DEPTH, load_narrative, loads_narrative, markdown_blocks
+from ccreport.pir.narrative import MAX_MARKDOWN_DEPTH, load_narrative, loads_narrative, markdown_blocks
 from ccreport.render.docx import MAX_TEMPLATE_UNCOMPRESSED, render_docx
 from ccreport.yamlio import MAX_TEXT_BYTES, load as load_yaml, read_text
 

@@ -216,13 +216,14 @@ def test_the_monthly_report_and_the_console_show_the_fixtures_mtta_alike():
     console's totals line is the same text."""
     import datetime as dt
 
-    from ccreport.config import Config
     from ccreport.console import format_table
     from ccreport.document import Table
-    from ccreport.documents.monthly import build_monthly
+    from ccreport.documents.branding import Branding
+    from ccreport.documents.monthly import MonthlyOptions, build_monthly
+    from ccreport.metrics.model import MetricSet
 
     metrics = json.loads(FIXTURE.read_text(encoding="utf-8"))
-    doc = build_monthly(metrics, Config(), date=dt.date(2026, 11, 3))
+    doc = build_monthly(MetricSet.from_dict(metrics), Branding(), MonthlyOptions(date=dt.date(2026, 11, 3)))
     table = next(b for b in doc.walk() if isinstance(b, Table) and any(col.header == "MTTA" for col in b.columns))
     at = [col.header for col in table.columns].index("MTTA")
     cells = {row[0]: row[at] for row in table.rows}

@@ -5,7 +5,7 @@
 Every figure comes from the facts the application layer gathered with
 `ccreport.pir.facts.incident_facts` (which takes the SLA figures from `metrics.incident_sla`);
 this module chooses what to show and words it; it loads, computes and writes nothing. Free text from the
-narrative goes through `ccreport.narrative` (Markdown, sanitised, then Document blocks); text
+narrative goes through `ccreport.pir.narrative` (Markdown, sanitised, then Document blocks); text
 from the export (title, description, event text) is escaped. Without a narrative the review is
 still produced from the data, and each section a reviewer has to write is marked "To complete"
 (a todo Callout) with the questions the review meeting should answer.
