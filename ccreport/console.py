@@ -125,7 +125,7 @@ def format_table(metric_set: model.MetricSet) -> str:
         "Totals",
     ]
     lines += _pairs([(BY_KEY[k].label, _plain(units.fmt_figure(k, getattr(ms.totals, k), targets=targets)))
-                     for k in keys("totals", core_only=True)])
+                     for k in keys("totals")])
 
     lines += ["", "By priority"]
     lines += _table("Priority", list(ms.by_priority), list(ms.by_priority.values()), PRIORITY_COLUMNS, targets)
@@ -174,7 +174,7 @@ def format_csv(metric_set: model.MetricSet, by: str = "priority") -> str:
     ms = metric_set
     head = ["period_start", "period_end"]
     period = [ms.period.start.isoformat(), ms.period.end.isoformat()]
-    total_keys = keys("totals", core_only=True)
+    total_keys = keys("totals")  # the SPEC §4 figures, then the extensions (contacts affected ...)
     rows: list[list[str]]
     if by == "totals":
         header = head + list(total_keys)

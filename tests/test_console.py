@@ -40,7 +40,7 @@ def reference_csv(d: dict, by: str) -> str:
         return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
 
     period = [d["period"]["start"], d["period"]["end"]]
-    total = keys("totals", core_only=True)
+    total = keys("totals")  # the SPEC figures, then the extensions
     if by == "totals":
         rows = [["period_start", "period_end", *total], period + [cell(d["totals"][k]) for k in total]]
     elif by == "priority":

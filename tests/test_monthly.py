@@ -148,9 +148,12 @@ def test_priority_table_formats_and_flags(metrics):
     assert headers == ["Priority", "Opened", "Resolved", "MTTA", "MTTR", "Median", "P90", "Response SLA", "Resolution SLA"]
     p2 = table.rows[1]
     bp = metrics["by_priority"]["P2"]
-    assert p2 == ["P2", "42", "40", c.fmt_minutes(bp["mtta_hours"]), c.fmt_hours(bp["mttr_hours"]),
+    assert p2 == ["P2", "42", "40", c.fmt_minutes(bp["mtta_hours"], 1), c.fmt_hours(bp["mttr_hours"]),
                   c.fmt_hours(bp["median_ttr_hours"]), c.fmt_hours(bp["p90_ttr_hours"]),
                   c.fmt_pct(bp["response_sla_pct"]), c.fmt_pct(bp["resolution_sla_pct"])]
+    # One precision per column: P1's 8.5 min gives every MTTA cell one decimal.
+    mtta = [row[3] for row in table.rows]
+    assert all(v.split("\u00a0")[0].split(".")[-1].isdigit() and "." in v for v in mtta), mtta
     assert table.rag[1][-1] is Rag.RED
     p5 = table.rows[4]
     assert p5[-1] == "\u2013"  # P5 has no resolution target: an empty-set statistic shows "–"

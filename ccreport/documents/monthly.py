@@ -31,6 +31,7 @@ from ..document import (
 )
 from ..metrics.definitions import Figures, glossary
 from ..metrics.model import ContactFigures, MajorIncident, MetricSet
+from .. import units
 from . import common as c
 from .branding import Branding
 from .common import DASH, NBSP, NOT_IN_EXPORT
@@ -91,7 +92,10 @@ class _Ctx:
         return c.present(metric, self.m.fields or None)
 
     def fmt(self, value: Any, kind: str, metric: str) -> str:
-        return c.fmt_metric(value, kind, metric, self.m.fields or None)
+        """A figure as the report shows it: kept apart from its target (never "36.0 h" beside
+        a 36 h target it misses), "not in this export" when the export lacks its field."""
+        return c.fmt_metric(value, kind, metric, self.m.fields or None,
+                            target=units.figure_target(metric, self.m.targets))
 
     def target(self, key: str) -> float | None:
         v = self.m.targets.get(key)
@@ -190,7 +194,7 @@ def _summary_sentences(x: _Ctx) -> list[str]:
     # 2. Resolution SLA.
     sla, target = t.resolution_sla_pct, x.target("resolution_sla_pct")
     if sla is not None:
-        out.append(f"Resolution SLA attainment was {c.fmt_pct(sla)}{_sla_phrase(sla, target)}.")
+        out.append(f"Resolution SLA attainment was {c.fmt_pct(sla, target=target)}{_sla_phrase(sla, target)}.")
     elif not x.present("resolution_sla_pct"):
         out.append(f"Resolution SLA attainment is {NOT_IN_EXPORT}.")
 
@@ -202,14 +206,14 @@ def _summary_sentences(x: _Ctx) -> list[str]:
             if v.resolution_sla_pct is not None and v.resolution_sla_pct < target
         ]
         if missed:
-            parts = [f"{prio} ({c.fmt_pct(v)})" for prio, v in missed]
+            parts = [f"{prio} ({c.fmt_pct(v, target=target)})" for prio, v in missed]
             verb = "was" if len(missed) == 1 else "were"
             out.append(f"{c.join_words(parts)} {verb} below the resolution target.")
 
     # 4. MTTR.
     mttr, mt = t.mttr_hours, x.target("mttr_hours")
     if mttr is not None:
-        s = f"Mean time to resolve was {c.fmt_hours(mttr)} (median {c.fmt_hours(t.median_ttr_hours)})"
+        s = f"Mean time to resolve was {c.fmt_hours(mttr, target=mt)} (median {c.fmt_hours(t.median_ttr_hours)})"
         if mt is not None:
             s += f", {'within' if mttr <= mt else 'above'} the {c.fmt_target(mt, 'hours')} target"
         out.append(s + ".")
@@ -362,30 +366,17 @@ def _priorities(x: _Ctx) -> Section:
         cols.append(Column("Response SLA", numeric=True))
     cols.append(Column("Resolution SLA", numeric=True))
 
-    def row(name: str, v: Figures) -> tuple[list[str], list[Rag | None]]:
-        cells = [name, c.fmt_int(v.opened), c.fmt_int(v.resolved)]
-        rags: list[Rag | None] = [None, None, None]
-        if ack:
-            cells.append(c.fmt_minutes(v.mtta_hours))
-            rags.append(None)
-        cells += [c.fmt_hours(v.mttr_hours), c.fmt_hours(v.median_ttr_hours), c.fmt_hours(v.p90_ttr_hours)]
-        rags += [None, None, None]
-        if ack:
-            cells.append(c.fmt_pct(v.response_sla_pct))
-            rags.append(c.rag_status(v.response_sla_pct, rtarget))
-        cells.append(c.fmt_pct(v.resolution_sla_pct))
-        rags.append(c.rag_status(v.resolution_sla_pct, target))
-        return cells, rags
-
-    rows, rags = [], []
-    for prio in PRIORITY_ROWS:
-        if prio in by_p and (prio != "Unknown" or by_p[prio] != Figures()):
-            r, g = row(prio, by_p[prio])
-            rows.append(r)
-            rags.append(g)
-    r, g = row("All", x.totals)
-    rows.append(r)
-    rags.append(g)
+    names = [p for p in PRIORITY_ROWS if p in by_p and (p != "Unknown" or by_p[p] != Figures())]
+    shown = [by_p[p] for p in names] + [x.totals]
+    keys = ["opened", "resolved", *(["mtta_hours"] if ack else []), "mttr_hours", "median_ttr_hours",
+            "p90_ttr_hours", *(["response_sla_pct"] if ack else []), "resolution_sla_pct"]
+    # One precision per column (units), each value kept apart from its target.
+    columns = [units.fmt_figure_column(k, [getattr(v, k) for v in shown], targets=x.m.targets) for k in keys]
+    rows = [[name, *(col[i] for col in columns)] for i, name in enumerate([*names, "All"])]
+    goals = {"response_sla_pct": rtarget, "resolution_sla_pct": target}
+    rags: list[list[Rag | None]] = [
+        [None] + [c.rag_status(getattr(v, k), goals[k]) if k in goals else None for k in keys] for v in shown
+    ]
     notes = ["MTTA in minutes; MTTR, median and P90 time to resolve in hours."]
     if not ack:
         notes.append(f"MTTA and response SLA are {NOT_IN_EXPORT} (it has no acknowledgement times).")
