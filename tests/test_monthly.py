@@ -249,7 +249,8 @@ def test_customer_impact_with_and_without_contacts(metrics):
     assert f"INC0104211 | 38.2{NBSP}% | 81.3{NBSP}% | \u221243.1{NBSP}pp" in text
     m = copy.deepcopy(metrics)
     m["contacts"] = None
-    assert "Run the report with --contacts FILE" in texts(build(m))
+    assert "Contact-centre interval data was not supplied" in texts(build(m))
+    assert "--contacts" not in texts(build(m))
 
 
 def test_charts_state_their_finding(metrics):
@@ -384,7 +385,9 @@ def test_pir_status_comes_from_the_narratives(metrics):
 def test_pir_status_without_narratives_is_never_invented(metrics):
     table = major_table(build(metrics))
     assert {row[-1] for row in table.rows} == {NO_REVIEW, "Open: PIR after resolution"}
-    assert any("--narratives DIR" in n for n in table.notes)
+    assert any("no review records were supplied" in n for n in table.notes)
+    # Reader-facing text never names the tool's options or commands.
+    assert "--" not in texts(build(metrics)).replace("\u2013", "")
 
 
 def test_pir_statuses_are_read_from_a_folder_of_narratives(tmp_path):

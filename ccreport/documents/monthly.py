@@ -401,7 +401,8 @@ def _priorities(x: _Ctx) -> Section:
             title = f"Every priority met the {c.fmt_target(target, 'pct')} resolution target"
         else:
             worst = min(below, key=lambda pv: pv[1])
-            title = f"{worst[0]} resolution SLA lowest at {c.fmt_pct(worst[1])}, against a {c.fmt_target(target, 'pct')} target"
+            title = (f"{worst[0]} resolution SLA lowest at {c.fmt_pct(worst[1], target=target)}, "
+                     f"against a {c.fmt_target(target, 'pct')} target")
         sec.add(Figure(
             "fig-sla", Chart("sla_by_priority", title, tuple(prios), (series("Resolution SLA", values),),
                              unit="%", target=target,
@@ -424,7 +425,7 @@ def _priorities(x: _Ctx) -> Section:
         else:
             prev = next((v for v in reversed(mttr[:-1]) if v is not None), None)
             verb = "rose" if prev is not None and last > prev else "fell" if prev is not None and last < prev else "was"
-            title = f"MTTR {verb} to {c.fmt_hours(last)} in {x.month_word}"
+            title = f"MTTR {verb} to {c.fmt_hours(last, target=mt)} in {x.month_word}"
             if mt is not None:
                 title += f", {'within' if last <= mt else 'above'} the {c.fmt_target(mt, 'hours')} target"
         sec.add(Figure(
@@ -551,7 +552,8 @@ def _majors(x: _Ctx) -> Section:
     ))
     notes = ["Duration is from logging to resolution. SLA met is against the priority's resolution target."]
     if x.options.pir_statuses is None:
-        notes.append("PIR status: run the report with --narratives DIR to show the status of each review.")
+        notes.append("PIR status: no review records were supplied with this report, so a review's "
+                     "status is shown only as due or not yet due.")
     else:
         notes.append("PIR status is the status in each review's narrative.")
     sec.add(Table.capped(cols, rows, limit=TABLE_LIMIT, noun="major incidents", rag=rags,
@@ -559,7 +561,7 @@ def _majors(x: _Ctx) -> Section:
     due = [mi for mi in majors if _pir_status(x, mi) == NO_REVIEW]
     if due:
         sec.add(Callout("todo", f"{c.plural(len(due), 'PIR')} {'is' if len(due) == 1 else 'are'} due. "
-                                 f"Run `ccreport pir --incident ID` to draft {'it' if len(due) == 1 else 'each review'}."))
+                                 f"The incident manager drafts {'it' if len(due) == 1 else 'each review'} and records its status."))
     return sec
 
 
@@ -638,8 +640,8 @@ def _impact(x: _Ctx) -> Section:
     sub = Section("Contact-centre performance during incidents")
     if contacts is None:
         sub.add(Paragraph(
-            "Contact-centre interval data was not supplied. Run the report with `--contacts FILE` to "
-            "compare service level, abandonment and average handle time during incidents with a baseline."
+            "Contact-centre interval data was not supplied for this report, so service level, abandonment "
+            "and average handle time during incidents are not compared with a baseline."
         ))
         return sec.add(sub)
 
@@ -865,8 +867,7 @@ def _appendix_quality(x: _Ctx) -> Section:
         irows = [[c.fmt_int(i.row) if i.row is not None else DASH, str(i.field or DASH),
                   str(i.problem or "")] for i in issues]
         sec.add(Table.capped([Column("Row", numeric=True), Column("Field"), Column("Problem")], irows,
-                             limit=TABLE_LIMIT, noun="issues", caption="First data-quality issues",
-                             notes=["Run `ccreport validate` for the full list."]))
+                             limit=TABLE_LIMIT, noun="issues", caption="First data-quality issues"))
     else:
         sec.add(Paragraph("No individual issues were recorded."))
     return sec

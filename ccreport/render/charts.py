@@ -100,12 +100,13 @@ def _ok(v: float | None) -> bool:
     return v is not None and v == v  # excludes None and NaN
 
 
-def _fmt(v: float, unit: str) -> str:
+def _fmt(v: float, unit: str, target: float | None = None) -> str:
     # Value labels read as the same numbers in the text (units maps "%", and counts such as
-    # "incidents"). Imported here: the drawing module loads only when a chart is drawn.
+    # "incidents"), kept apart from the chart's target line as the text keeps them.
+    # Imported here: the drawing module loads only when a chart is drawn.
     from ..units import fmt_unit
 
-    return fmt_unit(v, unit)
+    return fmt_unit(v, unit, target=target)
 
 
 # --------------------------------------------------------------------------- drawing
@@ -165,7 +166,7 @@ def _lines(ax, chart: Chart, pal: Palette) -> None:
         c = colours[i % len(colours)]
         ax.plot(px, py, color=c, linestyle=styles[i % len(styles)], marker="o", markersize=2.5,
                 solid_capstyle="round", zorder=4)
-        ends.append((py[-1], f"{xml_safe(s.name)} {_fmt(py[-1], chart.unit)}", c, True))
+        ends.append((py[-1], f"{xml_safe(s.name)} {_fmt(py[-1], chart.unit, chart.target)}", c, True))
     if chart.target is not None:
         values.append(chart.target)
         ends.append((chart.target, _target_label(chart), INK, False))
@@ -208,7 +209,7 @@ def _sla_bars(ax, chart: Chart, pal: Palette) -> None:
         for v in s.values
     ]
     bars = ax.bar(xs, vals, 0.6, color=colours, zorder=3)
-    labels = [_fmt(v, "%") if _ok(v) else "no data" for v in s.values]
+    labels = [_fmt(v, "%", chart.target) if _ok(v) else "no data" for v in s.values]
     ax.bar_label(bars, labels=labels, padding=2, fontsize=7, color=INK)
     ax.set_xticks(xs, [xml_safe(c) for c in chart.categories])
     ax.set_ylim(0, 112)
