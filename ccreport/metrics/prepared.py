@@ -70,6 +70,15 @@ class _Data:
         """Column `name` of the incidents at these row positions."""
         return self.incidents[name].iloc[rows if self.frame_rows is None else self.frame_rows[rows]]
 
+    def values(self, name: str) -> np.ndarray:
+        """A numeric canonical column as floats over the prepared rows (NaN where not recorded),
+        computed once: what a figure over a column of the frame reads."""
+        key = ("values", name)
+        if key not in self.cache:
+            column = kernels._float(self.incidents[name])
+            self.cache[key] = column if self.frame_rows is None else column[self.frame_rows]
+        return self.cache[key]
+
 
     # The kernels the figure functions of definitions.py call (so that module needs no numpy).
 
