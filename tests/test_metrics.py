@@ -574,3 +574,19 @@ def test_trend_and_weekly_use_the_registry_functions(ms):
         ms.totals.backlog_end)
     assert sum(w.opened for w in ms.weekly) == ms.totals.opened
     assert sum(w.resolved for w in ms.weekly) == ms.totals.resolved
+
+
+def test_prepared_values_follow_the_kept_rows():
+    """_Data.values(name): a column of the frame aligned with the prepared rows, also when the
+    span keeps only some incidents (what a figure over an existing field reads)."""
+    from ccreport.metrics.prepared import _prepare, window
+
+    records = [rec("OLD", opened_at="2020-01-01T10:00:00Z", resolved_at="2020-01-02T10:00:00Z", reassignment_count=7),
+               rec("NEW", opened_at="2026-10-03T10:00:00Z", resolved_at="2026-10-03T12:00:00Z", reassignment_count=2),
+               rec("BLANK", opened_at="2026-10-04T10:00:00Z")]
+    result = IngestResult.from_records(records)
+    d = _prepare(result, CONFIG, window(OCTOBER))
+    assert d.n == 2  # the 2020 incident cannot count in any figure of the report's span
+    values = d.values("reassignment_count")
+    assert values[0] == 2 and np.isnan(values[1])
+    assert d.values("reassignment_count") is values  # computed once
