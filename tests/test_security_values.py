@@ -1,0 +1,82 @@
+"""Issue 13, items 8 and 9 where a corpus file does not fit: the command line's own streams,
+periods and config values at the edges, and values that would silently corrupt figures.
+
+Guards: cli._tolerant_streams and cli._exit_stdout_failed (stdout in any encoding, on a full
+device, into a closed pipe), period.resolve_period (years ccreport reads), the config models'
+bounds, the narrative model's bounds, and the ingest checks named in each test.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .util import GOOD, ROOT, run_cli, write
+
+pytestmark = pytest.mark.usefixtures("isolated")
+SAMPLE = ROOT / "sample_data"
+NON_LATIN1 = ("incident_id,title,category,priority,status,opened_at\n"
+              "INC1,Téléphone 电话,Télécom 电话,P1,Open,2026-10-05T09:00:00Z\n")
+
+
+def _process(*args: str, stdout, env: dict[str, str] | None = None, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ccreport.cli", *args], stdout=stdout,
+                          stderr=subprocess.PIPE, text=True, timeout=120, cwd=cwd,
+                          env={**os.environ, **(env or {})})
+
+
+def _no_crash(stderr: str) -> None:
+    assert "Traceback" not in stderr and "internal error" not in stderr, stderr
+
+
+# --------------------------------------------------------------------------- item 8: stdout
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "ascii"])
+def test_output_the_terminal_cannot_encode_is_escaped_not_a_crash(encoding, tmp_path):
+    """Protection: cli._tolerant_streams (stdout/stderr errors="backslashreplace"). With an
+    ASCII stream Click itself switches to UTF-8; latin-1 it keeps, so the escapes show."""
+    data = write(tmp_path, "nl.csv", NON_LATIN1)
+    r = subprocess.run([sys.executable, "-m", "ccreport.cli", "metrics", str(data), "--month", "2026-10",
+                        "--by", "category"], capture_output=True, timeout=120, cwd=tmp_path,
+                       env={**os.environ, "PYTHONIOENCODING": encoding})
+    out, err = r.stdout.decode("latin-1"), r.stderr.decode("latin-1")
+    _no_crash(err)
+    assert r.returncode == 0, err
+    if encoding == "latin-1":
+        assert "T\xe9l\xe9com \\u7535\\u8bdd" in out and "\\u2013" in out
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [["metrics", "{good}", "--month", "2026-10"],
+                                  ["validate", "{sample}", "--format", "json"], ["--help"]])
+def test_stdout_on_a_full_device_is_one_line_exit_1(args, tmp_path):
+    """Protection: cli._stdout_is_broken / _exit_stdout_failed (ENOSPC while printing)."""
+    argv = [a.format(good=GOOD, sample=SAMPLE / "incidents.csv") for a in args]
+    with open("/dev/full", "w") as full:
+        r = _process(*argv, stdout=full, cwd=tmp_path)
+    _no_crash(r.stderr)
+    assert r.returncode == 1
+    errors = [ln for ln in r.stderr.splitlines() if ln.startswith("ccreport: error:")]
+    assert errors == ["ccreport: error: cannot write to standard output (No space left on device)."]
+
+
+@pytest.mark.parametrize("args", [["metrics", "{sample}", "--month", "2025-10", "--by", "category"],
+                                  ["--version"]])
+def test_a_closed_pipe_exits_quietly(args, tmp_path):
+    """Protection: Click's EPIPE handling inside a command, cli._exit_stdout_failed for the
+    final flush: no traceback, no message, exit 1 (`ccreport metrics ... | head`)."""
+    argv = [a.format(sample=SAMPLE / "incidents.csv") for a in args]
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        r = _process(*argv, stdout=write_end, cwd=tmp_path)
+    finally:
+        os.close(write_end)
+    _no_crash(r.stderr)
+    assert "Exception ignored" not in r.stderr and "error" not in r.stderr, r.stderr
+    assert r.returncode == 1
