@@ -80,3 +80,29 @@ def test_a_closed_pipe_exits_quietly(args, tmp_path):
     _no_crash(r.stderr)
     assert "Exception ignored" not in r.stderr and "error" not in r.stderr, r.stderr
     assert r.returncode == 1
+
+
+# --------------------------------------------------------------------------- item 8: periods
+
+
+@pytest.mark.parametrize("period", [
+    ["--month", "9999-12"], ["--month", "2262-04"], ["--month", "1677-09"], ["--month", "0001-01"],
+    ["--month", "1969-12"], ["--month", "2100-01"],
+    ["--from", "0001-01-01", "--to", "9999-12-31"], ["--from", "1677-09-21", "--to", "2262-04-11"],
+    ["--from", "2262-04-10", "--to", "2262-04-12"], ["--from", "1969-12-31", "--to", "1970-01-02"],
+])
+def test_a_period_outside_the_years_ccreport_reads_is_a_usage_error(period):
+    """Protection: period.resolve_period (FIRST_DAY, END_DAY); was an internal error
+    (OutOfBoundsDatetime, "year 10000 is out of range") at the edges of pandas timestamps."""
+    r = run_cli("metrics", GOOD, *period)
+    _no_crash(r.stderr)
+    assert r.returncode == 2, r.stderr
+    (line,) = [ln for ln in r.stderr.splitlines() if ln.startswith("ccreport: error:")]
+    assert period[1] in line and "1970" in line
+
+
+@pytest.mark.parametrize("period", [["--month", "1970-01"], ["--month", "2099-12"],
+                                    ["--from", "1970-01-01", "--to", "2100-01-01"]])
+def test_the_first_and_last_periods_ccreport_reads_work(period):
+    r = run_cli("metrics", GOOD, *period, "--format", "json")
+    assert r.returncode == 0, r.stderr
