@@ -397,6 +397,17 @@ def binary_not_utf8_parquet() -> bytes:
     return _parquet(t, None)
 
 
+# --- issue 13, items 8 and 9: values that would crash or corrupt figures ---------------------
+TEXT.update({
+    # No working day: every SLA clock would stay at zero and every SLA be 100 % met.
+    "calendar_no_days.yaml": (
+        "timezone: Europe/London\ncalendars:\n  office:\n    days: []\n    hours: \"08:00-18:00\"\n"
+        "sla:\n  P3: {respond: 4h, resolve: 24h, calendar: office}\n").encode(),
+    # 10^9 weeks of contact baseline reach past what a timestamp holds (was an internal error).
+    "baseline_weeks_huge.yaml": b"timezone: Europe/London\ncontacts:\n  baseline_weeks: 1000000000\n",
+})
+
+
 BINARY = {"formulas.xlsx": formulas_xlsx, "xml_entities.xlsx": xml_entities_xlsx,
           "blank_rows.xlsx": blank_rows_xlsx,
           "truncated.parquet": truncated_parquet,
