@@ -106,3 +106,38 @@ def test_a_period_outside_the_years_ccreport_reads_is_a_usage_error(period):
 def test_the_first_and_last_periods_ccreport_reads_work(period):
     r = run_cli("metrics", GOOD, *period, "--format", "json")
     assert r.returncode == 0, r.stderr
+
+
+# --------------------------------------------------------------------------- item 8: narratives
+
+
+@pytest.mark.parametrize("front, says", [
+    ("regulatory:\n  - body: FCA\n    deadline_hours: 72\n    notified_at: 9999-12-31T23:59:00\n",
+     "line 5: regulatory[0].notified_at: '9999-12-31T23:59:00' is outside 1970-2099"),
+    ("regulatory:\n  - body: FCA\n    deadline_hours: 72\n    awareness_at: 9999-12-31T23:59:00+14:00\n",
+     "line 5: regulatory[0].awareness_at"),
+    ("regulatory:\n  - body: FCA\n    deadline_hours: 72\n    notified_at: 0001-01-01T00:00:00\n",
+     "is outside 1970-2099"),
+    ("regulatory:\n  - body: FCA\n    deadline_hours: 99999999999999999999999999999\n",
+     "line 4: regulatory[0].deadline_hours: 99999999999999999999999999999 is not a positive number of hours up to 8,760"),
+    ("regulatory:\n  - body: FCA\n    deadline_hours: 1000000000000\n", "up to 8,760"),
+])
+def test_narrative_dates_and_numbers_beyond_timestamps_are_one_line_errors(front, says, tmp_path):
+    """Protection: pir.narrative._datetime (1970-2099) and Regulatory._hours (at most 8,760);
+    each was an internal error (OutOfBoundsDatetime, OutOfBoundsTimedelta) in the PIR."""
+    narrative = write(tmp_path, "pir.md", f"---\n{front}---\nBody\n")
+    r = run_cli("pir", GOOD, "--incident", "INC001", "--narrative", narrative, "--out", tmp_path / "out",
+                "--format", "md")
+    _no_crash(r.stderr)
+    assert r.returncode == 1, r.stderr
+    (line,) = [ln for ln in r.stderr.splitlines() if ln.startswith("ccreport: error:")]
+    assert "pir.md" in line and says in line, line
+
+
+def test_narrative_dates_at_the_last_year_read_work(tmp_path):
+    narrative = write(tmp_path, "pir.md", "---\nregulatory:\n  - body: FCA\n    deadline_hours: 8760\n"
+                      "    awareness_at: 2099-12-31T23:59:00\n    notified_at: 2099-12-31T23:59:00-12:00\n"
+                      "actions:\n  - action: x\n    due: 9999-12-31\n---\nBody\n")
+    r = run_cli("pir", GOOD, "--incident", "INC001", "--narrative", narrative, "--out", tmp_path / "out",
+                "--format", "md")
+    assert r.returncode == 0, r.stderr
