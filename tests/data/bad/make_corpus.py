@@ -405,6 +405,24 @@ TEXT.update({
         "sla:\n  P3: {respond: 4h, resolve: 24h, calendar: office}\n").encode(),
     # 10^9 weeks of contact baseline reach past what a timestamp holds (was an internal error).
     "baseline_weeks_huge.yaml": b"timezone: Europe/London\ncontacts:\n  baseline_weeks: 1000000000\n",
+    # One incident four times: plain, with a zero-width space, a BOM and a left-to-right mark
+    # (copied from a web page or chat); and a category with a word joiner.
+    "invisible_ids.csv": (
+        "incident_id,title,category,priority,status,opened_at,resolved_at,reopen_count\n"
+        "INC001,Phones down,Telephony,P1,Resolved,2026-10-05T09:00:00Z,2026-10-05T11:00:00Z,0\n"
+        "INC001\u200b,Phones down,Telephony,P1,Resolved,2026-10-05T09:00:00Z,2026-10-05T11:00:00Z,0\n"
+        "\ufeffINC001,Phones down,Telephony,P1,Resolved,2026-10-05T09:00:00Z,2026-10-05T11:00:00Z,0\n"
+        "INC001\u200e,Phones down,Tele\u2060phony,P1,Resolved,2026-10-05T09:00:00Z,2026-10-05T11:00:00Z,0\n"
+        "INC002,CRM slow,CRM\u200f,P3,Closed,2026-10-06T10:00:00Z,2026-10-06T16:30:00Z,1\n").encode(),
+    # --events with a state typo ("In Progres" would end the On Hold pause unseen) and an ID
+    # with a zero-width space (which would attach the update to no incident).
+    "events_state_typo.csv": (
+        "incident_id,timestamp,type,text,author,audience\n"
+        "INC001,2026-10-05T09:10:00Z,state,On Hold,Service Desk,\n"
+        "INC001,2026-10-05T09:40:00Z,state,In Progres,Service Desk,\n"
+        "INC001\u200b,2026-10-05T09:50:00Z,update,Engineer on site,Service Desk,customers\n"
+        "INC002,2026-10-06T11:00:00Z,state,In Progres,CRM Team,\n"
+        "INC002,2026-10-06T12:00:00Z,state,on hold,CRM Team,\n").encode(),
 })
 
 
