@@ -141,3 +141,35 @@ def test_narrative_dates_at_the_last_year_read_work(tmp_path):
     r = run_cli("pir", GOOD, "--incident", "INC001", "--narrative", narrative, "--out", tmp_path / "out",
                 "--format", "md")
     assert r.returncode == 0, r.stderr
+
+
+# --------------------------------------------------------------------------- item 9: not files
+
+
+@pytest.mark.parametrize("option", [None, "--events", "--contacts"])
+def test_a_fifo_input_is_refused_as_not_a_regular_file_without_hanging(option, tmp_path):
+    """Protection: readers.regular_file_size (read, and load_contacts); a FIFO was read as
+    "the file is empty" or could block until a writer came."""
+    fifo = tmp_path / "export.csv"
+    os.mkfifo(fifo)
+    args = ["validate", str(fifo)] if option is None else \
+        ["metrics" if option == "--contacts" else "validate", str(GOOD), option, str(fifo)]
+    r = _process(*args, stdout=subprocess.PIPE, cwd=tmp_path)  # a hang fails on the timeout
+    _no_crash(r.stderr)
+    assert r.returncode == 1
+    (line,) = [ln for ln in r.stderr.splitlines() if ln.startswith("ccreport: error:")]
+    assert "export.csv: is a pipe (FIFO), not a regular file" in line
+
+
+@pytest.mark.parametrize("device", ["/dev/null", "/dev/zero"])
+@pytest.mark.parametrize("option", [None, "--events", "--contacts"])
+def test_a_device_input_is_refused_as_not_a_regular_file(device, option):
+    if not Path(device).exists():
+        pytest.skip(f"no {device}")
+    args = ["validate", device] if option is None else \
+        ["metrics" if option == "--contacts" else "validate", GOOD, option, device]
+    r = run_cli(*args)
+    _no_crash(r.stderr)
+    assert r.returncode == 1
+    assert f"{device}: is a device, not a regular file" in r.stderr
+    assert "empty" not in r.stderr

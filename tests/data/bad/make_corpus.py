@@ -423,6 +423,12 @@ TEXT.update({
         "INC001\u200b,2026-10-05T09:50:00Z,update,Engineer on site,Service Desk,customers\n"
         "INC002,2026-10-06T11:00:00Z,state,In Progres,CRM Team,\n"
         "INC002,2026-10-06T12:00:00Z,state,on hold,CRM Team,\n").encode(),
+    # A count beyond int64 (it showed wrapped round, negative) after a blank line: the error
+    # names the spreadsheet row (header = row 1, the blank line is row 3).
+    "contacts_huge_count.csv": (
+        "interval_start,channel,offered,answered,abandoned,answered_in_sl,handle_seconds\n"
+        "2026-10-05T09:00:00Z,Voice,120,110,10,90,30000\n\n"
+        "2026-10-05T09:15:00Z,Voice,99999999999999999999,110,10,90,30000\n").encode(),
 })
 
 
