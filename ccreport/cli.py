@@ -146,6 +146,11 @@ class _StderrHandler(logging.StreamHandler):
         pass  # StreamHandler.__init__ and setStream assign it; the stream is always sys.stderr
 
 
+#: Libraries whose log records (matplotlib's "created a temporary cache directory", fontTools'
+#: subsetting notes) are shown as ccreport warnings, and not at all with --quiet.
+THIRD_PARTY_LOGGERS = ("matplotlib", "fontTools")
+
+
 def _setup_logging(level: int, quiet: bool) -> None:
     """Set the levels for this run; the one stderr handler is added on the first call."""
     handler = next((h for h in log.handlers if isinstance(h, _StderrHandler)), None)
@@ -159,6 +164,14 @@ def _setup_logging(level: int, quiet: bool) -> None:
     if not quiet and level > logging.INFO:
         log.setLevel(logging.INFO)
         handler.setLevel(logging.INFO)
+    # The drawing libraries log through `logging` (Python's last-resort handler would print
+    # their warnings even with --quiet): they go through ccreport's handler at the run's level.
+    for name in THIRD_PARTY_LOGGERS:
+        other = logging.getLogger(name)
+        if handler not in other.handlers:
+            other.addHandler(handler)
+        other.setLevel(max(level, logging.WARNING))
+        other.propagate = False
 
 
 @cli.command()

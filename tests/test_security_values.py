@@ -173,3 +173,38 @@ def test_a_device_input_is_refused_as_not_a_regular_file(device, option):
     assert r.returncode == 1
     assert f"{device}: is a device, not a regular file" in r.stderr
     assert "empty" not in r.stderr
+
+
+# --------------------------------------------------------------------------- item 9: --quiet
+
+
+@pytest.mark.parametrize("quiet", [True, False])
+def test_quiet_prints_nothing_when_home_is_not_writable(quiet, tmp_path):
+    """Protection: charts._matplotlib_config_dir (a private MPLCONFIGDIR when the default
+    folders cannot be written) and cli.THIRD_PARTY_LOGGERS (matplotlib's own warnings go
+    through ccreport's handler, silenced by --quiet). HOME=/dev/null: no folder can be made
+    under it, even as root."""
+    env = {"HOME": "/dev/null"}
+    clean = {k: v for k, v in os.environ.items() if k not in ("MPLCONFIGDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")}
+    r = subprocess.run([sys.executable, "-m", "ccreport.cli", *(["--quiet"] if quiet else []),
+                        "--config", str(SAMPLE / "ccreport.yaml"),
+                        "monthly", str(SAMPLE / "incidents.csv"), "--month", "2025-10", "--out", str(tmp_path / "out"),
+                        "--format", "md"], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                       env={**clean, **env})
+    assert r.returncode == 0, r.stderr
+    assert "matplotlib" not in r.stderr.lower()  # without --quiet too: nothing to warn about
+    if quiet:
+        assert r.stderr == "" and r.stdout == ""
+    assert (tmp_path / "out" / "monthly-2025-10.md").is_file()
+
+
+def test_library_warnings_follow_the_run_level():
+    import logging
+
+    from ccreport.cli import THIRD_PARTY_LOGGERS
+
+    run_cli("--quiet", "validate", GOOD)
+    assert all(logging.getLogger(n).getEffectiveLevel() == logging.ERROR for n in THIRD_PARTY_LOGGERS)
+    assert all(not logging.getLogger(n).propagate for n in THIRD_PARTY_LOGGERS)
+    run_cli("validate", GOOD)
+    assert all(logging.getLogger(n).getEffectiveLevel() == logging.WARNING for n in THIRD_PARTY_LOGGERS)
