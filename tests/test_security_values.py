@@ -208,3 +208,26 @@ def test_library_warnings_follow_the_run_level():
     assert all(not logging.getLogger(n).propagate for n in THIRD_PARTY_LOGGERS)
     run_cli("validate", GOOD)
     assert all(logging.getLogger(n).getEffectiveLevel() == logging.WARNING for n in THIRD_PARTY_LOGGERS)
+
+
+# --------------------------------------------------------------------------- item 8: nesting
+
+
+@pytest.mark.parametrize("depth", [50, 300, 330, 1000, 100_000])
+@pytest.mark.parametrize("kind", ["narrative", "strategy"])
+def test_deeply_nested_narrative_and_strategy_yaml_is_one_line(kind, depth, tmp_path):
+    """Protection: yamlio.loads (RecursionError while composing is "nested too deeply"), the
+    pydantic models (a nested value where text is wanted). At every depth, including the
+    ones just below and above where PyYAML runs out of stack: one line, exit 1."""
+    nested = "[" * depth + "]" * depth
+    if kind == "narrative":
+        path = write(tmp_path, "pir.md", f"---\nsummary: {nested}\nlessons: {nested}\n---\nBody\n")
+        args = ["pir", GOOD, "--incident", "INC001", "--narrative", path, "--out", tmp_path / "out", "--format", "md"]
+    else:
+        path = write(tmp_path, "strategy.yaml", f"organisation:\n  name: {nested}\n")
+        args = ["strategy-check", path]
+    r = run_cli(*args)
+    _no_crash(r.stderr)
+    assert r.returncode == 1, r.stderr
+    (line,) = [ln for ln in r.stderr.splitlines() if ln.startswith("ccreport: error:")]
+    assert path.name in line
