@@ -231,3 +231,22 @@ def test_deeply_nested_narrative_and_strategy_yaml_is_one_line(kind, depth, tmp_
     assert r.returncode == 1, r.stderr
     (line,) = [ln for ln in r.stderr.splitlines() if ln.startswith("ccreport: error:")]
     assert path.name in line
+
+
+# --------------------------------------------------------------------------- item 9: calendars
+
+
+@pytest.mark.parametrize("calendar, says", [
+    ("{days: []}", "calendars.office.days: a calendar needs at least one working day"),
+    ("{hours: ''}", "calendars.office.hours: '' is not a range like 08:00-18:00"),
+    ("{hours: '09:00-09:00'}", "the end must be after the start"),
+])
+def test_a_calendar_with_no_working_time_is_refused_when_the_config_loads(calendar, says, tmp_path):
+    """Protection: config.Calendar._days and _hours. A calendar without working minutes
+    would stop every SLA clock on it, so every SLA would be 100 % met."""
+    cfg = write(tmp_path, "ccreport.yaml", f"calendars:\n  office: {calendar}\n"
+                "sla:\n  P1: {respond: 15m, resolve: 4h, calendar: office}\n")
+    r = run_cli("--config", cfg, "metrics", GOOD, "--month", "2026-10")
+    assert r.returncode == 1, r.stderr
+    (line,) = [ln for ln in r.stderr.splitlines() if ln.startswith("ccreport: error:")]
+    assert "ccreport.yaml line 2" in line and says in line, line
