@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -145,6 +146,11 @@ class _StderrHandler(logging.StreamHandler):
         pass  # StreamHandler.__init__ and setStream assign it; the stream is always sys.stderr
 
 
+#: Libraries whose log records (matplotlib's "created a temporary cache directory", fontTools'
+#: subsetting notes) are shown as ccreport warnings, and not at all with --quiet.
+THIRD_PARTY_LOGGERS = ("matplotlib", "fontTools")
+
+
 def _setup_logging(level: int, quiet: bool) -> None:
     """Set the levels for this run; the one stderr handler is added on the first call."""
     handler = next((h for h in log.handlers if isinstance(h, _StderrHandler)), None)
@@ -158,6 +164,14 @@ def _setup_logging(level: int, quiet: bool) -> None:
     if not quiet and level > logging.INFO:
         log.setLevel(logging.INFO)
         handler.setLevel(logging.INFO)
+    # The drawing libraries log through `logging` (Python's last-resort handler would print
+    # their warnings even with --quiet): they go through ccreport's handler at the run's level.
+    for name in THIRD_PARTY_LOGGERS:
+        other = logging.getLogger(name)
+        if handler not in other.handlers:
+            other.addHandler(handler)
+        other.setLevel(max(level, logging.WARNING))
+        other.propagate = False
 
 
 @cli.command()
@@ -494,12 +508,73 @@ def _exit_interrupted(exc: BaseException | None) -> None:
     sys.exit(130)
 
 
+def _tolerant_streams() -> None:
+    """Text the terminal's encoding cannot show (PYTHONIOENCODING=latin-1, an ASCII locale) is
+    printed as backslash escapes (`\\u2013`) instead of ending the run in UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a closed or detached stream: nothing to print to
+                pass
+
+
+def _stdout_is_broken(exc: OSError) -> bool:
+    """True when `exc` came from writing standard output (a full disk, /dev/full, a closed
+    pipe): the innermost Python frame of its traceback is Click's `echo` (every command
+    prints through it) or the final flush in `_run`. Document files never fail this way:
+    the writers turn their OSErrors into RenderError."""
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    return (code.co_name == "echo" and tb.tb_frame.f_globals.get("__name__") == "click.utils") \
+        or code is _run.__code__ or code is main.__code__
+
+
+def _discard_stdout() -> None:
+    """Point file descriptor 1 at /dev/null, so the interpreter's own flush at exit has
+    nowhere to fail and prints no second error (the recipe in Python's signal docs)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real descriptor (a test's capture)
+        pass
+
+
+def _exit_stdout_failed(exc: OSError) -> None:
+    """A reader that stopped early (`| head`): exit 1 quietly, as Click does when the pipe
+    closes inside a command (and as Python's docs advise). Any other failure to write
+    stdout: one line, exit 1."""
+    _discard_stdout()
+    if isinstance(exc, BrokenPipeError):
+        sys.exit(1)
+    reason = exc.strerror or type(exc).__name__
+    click.echo(f"ccreport: error: cannot write to standard output ({reason}).", err=True)
+    sys.exit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and map errors to SPEC §7 exit codes."""
+    try:
+        _run(argv)
+    except OSError as exc:  # raised while printing an error
+        if _stdout_is_broken(exc):
+            _exit_stdout_failed(exc)
+        raise
+
+
+def _run(argv: list[str] | None) -> None:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     _install_sigterm_handler()
+    _tolerant_streams()
     try:
         cli.main(args=argv, prog_name="ccreport", standalone_mode=False)
+        sys.stdout.flush()  # a full disk or a closed pipe is reported here, not at exit
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.UsageError as exc:
@@ -522,6 +597,15 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt as exc:
         _exit_interrupted(exc)
+    except OSError as exc:
+        if _stdout_is_broken(exc):
+            _exit_stdout_failed(exc)
+        if debug:
+            raise
+        from .errors import printable
+
+        click.echo(f"ccreport: internal error: {type(exc).__name__}: {printable(str(exc))} (run with --debug for details)", err=True)
+        sys.exit(1)
     except Exception as exc:  # a bug: say so in one line, traceback with --debug
         if debug:
             raise

@@ -94,6 +94,15 @@ class Calendar(_Strict):
     hours: str = "08:00-18:00"
     holidays: Holidays = Holidays()
 
+    @field_validator("days")
+    @classmethod
+    def _days(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        # No working day means no working minute: every SLA clock would stay at zero and
+        # every SLA would be 100 % met.
+        if not v:
+            raise ValueError("a calendar needs at least one working day, e.g. [mon, tue, wed, thu, fri]")
+        return v
+
     @field_validator("hours")
     @classmethod
     def _hours(cls, v: str) -> str:
@@ -228,13 +237,25 @@ class Email(_Strict):
         return v
 
 
+MAX_BASELINE_WEEKS = 52
+
+
 class ContactsSettings(_Strict):
     #: Service-level threshold in seconds (informational; the data gives answered_in_sl).
     sl_threshold_seconds: int = 20
     #: How abandoned contacts count in service level: "offered" (SL = in SL ÷ offered) or
     #: "answered" (SL = in SL ÷ answered, abandoned contacts ignored).
     sl_denominator: Literal["offered", "answered"] = "offered"
+    #: Weeks before an incident whose same hours form its contact baseline: 1 to 52 (a year
+    #: of weeks; 1e9 would reach past what a timestamp holds).
     baseline_weeks: int = 4
+
+    @field_validator("baseline_weeks")
+    @classmethod
+    def _weeks(cls, v: int) -> int:
+        if not 1 <= v <= MAX_BASELINE_WEEKS:
+            raise ValueError(f"{v} is not a number of weeks from 1 to {MAX_BASELINE_WEEKS}")
+        return v
 
 
 Priority = Literal[PRIORITIES]

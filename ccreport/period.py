@@ -19,6 +19,11 @@ from .errors import UsageError
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: The years ccreport reads (ingest treats times outside them as missing, normalise.EARLIEST
+#: and LATEST): a period outside them could hold no incident, and near the ends of what a
+#: pandas timestamp holds (1677-2262) the trend and baseline windows would overflow.
+FIRST_DAY = dt.date(1970, 1, 1)
+END_DAY = dt.date(2100, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,9 @@ def resolve_period(
         stop = _parse_date("--to", end)
         if stop <= first:
             raise UsageError(f"--to {stop} must be after --from {first} (--to is exclusive).")
+        if first < FIRST_DAY or stop > END_DAY:
+            raise UsageError(f"--from {first} --to {stop}: the period must lie within 1970-01-01 to "
+                             f"2100-01-01 (--to exclusive), the years ccreport reads.")
         return range_period(first, stop, tz)
 
     if today is None:
@@ -152,6 +160,8 @@ def resolve_period(
     m = _MONTH.match(choice)
     if not m:
         raise UsageError(f"--month {month}: use YYYY-MM (e.g. 2026-10), previous or current.")
+    if not FIRST_DAY.year <= int(m.group(1)) < END_DAY.year:
+        raise UsageError(f"--month {month}: the month must lie within 1970-01 to 2099-12, the years ccreport reads.")
     return month_period(int(m.group(1)), int(m.group(2)), tz)
 
 

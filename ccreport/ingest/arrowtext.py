@@ -71,3 +71,39 @@ def _clean_categorical(col: pd.Series, markers: set[str]) -> pd.Series:
     remap = np.append(new_cats.get_indexer(cleaned.fillna("\x00missing")), -1).astype(np.int64)
     codes = remap[col.cat.codes.to_numpy()]  # code -1 (missing) maps through the appended -1
     return pd.Series(pd.Categorical.from_codes(codes, categories=new_cats), index=col.index)
+
+
+#: Characters that show as nothing but make two labels differ ("INC1" and "INC1" + U+200B):
+#: zero-width space, word joiner and invisible operators, BOM / zero-width no-break space,
+#: soft hyphen, and the direction marks, embeddings, overrides and isolates.
+INVISIBLE = "\u200b\u200e\u200f\u2060-\u2064\ufeff\u00ad\u202a-\u202e\u2066-\u2069"
+#: IDs also lose the zero-width (non-)joiners, which only shape letters in running text.
+INVISIBLE_IN_IDS = INVISIBLE + "\u200c\u200d"
+
+
+def strip_invisible(col: pd.Series, chars: str = INVISIBLE) -> tuple[pd.Series, pd.Series]:
+    """(column without `chars`, re-trimmed, empty as missing; mask of the cells it changed).
+
+    A categorical column is cleaned through its categories (labels that become equal merge).
+    """
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = pd.Series(col.cat.categories.astype("str"))
+        clean_cats, changed_cats = strip_invisible(cats, chars)
+        if not changed_cats.any():
+            return col, pd.Series(False, index=col.index)
+        codes = col.cat.codes.to_numpy()
+        changed = np.append(changed_cats.to_numpy(dtype=bool), False)[codes]
+        new_cats = pd.Index(pd.unique(clean_cats.dropna()), dtype="str")
+        remap = np.append(new_cats.get_indexer(clean_cats.fillna("\x00missing")), -1).astype(np.int64)
+        return (pd.Series(pd.Categorical.from_codes(remap[codes], categories=new_cats), index=col.index),
+                pd.Series(changed, index=col.index))
+    if col.dtype == object and col.map(lambda v: isinstance(v, (list, dict))).any():
+        return col, pd.Series(False, index=col.index)  # nested JSON: reported as such elsewhere
+    arr = to_arrow(col)
+    pattern = f"[{chars}]"
+    hit = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
+    if not pc.any(hit).as_py():
+        return col, pd.Series(False, index=col.index)
+    out = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, pattern, ""))
+    out = pc.if_else(pc.equal(out, ""), _NULL, out)
+    return from_arrow(out, col.index), pd.Series(np.asarray(hit), index=col.index)

@@ -24,6 +24,8 @@ from . import readers
 
 _OFFSET = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
 _DEFAULT_INTERVAL = pd.Timedelta(minutes=15)
+#: The largest count or handle time an interval may hold (as pipeline.MAX_COUNT for incidents).
+MAX_VALUE = 10**12
 
 
 def _fail(path: Path, row: int | None, column: str | None, problem: str) -> IngestError:
@@ -55,9 +57,9 @@ def load_contacts(path: str | Path, config: Config) -> pd.DataFrame:
     (header = row 1) and the column. A header row without data gives an empty frame.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise IngestError(f"{path}: contacts file not found.")
-    if path.stat().st_size == 0:
+    if readers.regular_file_size(path) == 0:
         raise _fail(path, None, None, "the file is empty; a contacts CSV needs a header row naming "
                     f"{', '.join(CONTACT_FIELDS)}.")
     table = readers.read_csv(path, noun="contact intervals", allow_empty=True)
@@ -90,6 +92,12 @@ def load_contacts(path: str | Path, config: Config) -> pd.DataFrame:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise _fail(path, int(rows[i]), col, f"{cell.iloc[i]} is negative.")
+        # 1e30 or inf would wrap round in int64 (and show as a negative count): no interval
+        # holds a trillion contacts or seconds.
+        bad = ~(values <= MAX_VALUE)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise _fail(path, int(rows[i]), col, f"{cell.iloc[i][:40]} is too large (more than 10^12).")
         if col in CONTACT_COUNT_FIELDS:
             bad = values != np.floor(values)
             if bad.any():

@@ -117,6 +117,14 @@ def _blank_missing(col: pd.Series, markers: set[str]) -> pd.Series:
 _DICTIONARY_FIELDS = (*DIMENSIONS, "subcategory", "priority", "status", "impact", "urgency", "major")
 
 
+#: Fields that identify or group incidents: an invisible character (zero-width space, BOM,
+#: direction mark) in one would make "INC1" four incidents or "Telephony" two categories, so
+#: it is removed and the change counted (arrowtext.strip_invisible).
+_KEY_FIELDS = ("incident_id", *DIMENSIONS, "subcategory", "priority", "status", "impact", "urgency",
+               "problem_id")
+_INVISIBLE_NOTE = "held invisible characters (zero-width, byte-order or direction marks); they were removed"
+
+
 #: Fields pyarrow may parse while reading (ISO timestamps, numbers).
 _TYPED_FIELDS = (*DATETIME_FIELDS, *_COUNT_FIELDS, *FLOAT_FIELDS)
 
@@ -220,6 +228,12 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
     }
     for f in cols:
         cols[f] = _nested_as_text(cols[f], f, markers, own_parser, rows_no, quality, path)
+    for f in _KEY_FIELDS:
+        if f in cols and f not in own_parser:
+            cleaned, changed = arrowtext.strip_invisible(
+                cols[f], arrowtext.INVISIBLE_IN_IDS if f == "incident_id" else arrowtext.INVISIBLE)
+            _report(changed, rows_no, f, _INVISIBLE_NOTE, cols[f], quality, path)
+            cols[f] = cleaned
     rows = pd.DataFrame(index=raw.frame.index)
     fields = set(source)
 
@@ -517,6 +531,30 @@ def load(
     )
 
 
+def _report_unknown_states(types: pd.Series, text: pd.Series, config: Config, rows_no: pd.Series,
+                           quality: DataQuality, path: str) -> None:
+    """A `state` event whose text is no known status and no pause state (a typo such as
+    "On Hlod") still ends the state before it, so it moves the SLA clock: each such label is
+    listed with its count and first row, and counts for --strict."""
+    states = types.eq("state") & text.notna()
+    if not states.any():
+        return
+    label = text[states].astype("str").str.strip()
+    status = normalise.normalise_status(label, {})
+    paused = history._is_pause(status, label, config.pause_states)
+    unknown = status.isna().to_numpy() & ~paused.to_numpy()
+    if not unknown.any():
+        return
+    bad = label[unknown]
+    quality.invalid_values += len(bad)
+    counts = bad.value_counts(sort=False)
+    for value, n in list(counts.items())[:20]:
+        first = int(rows_no[bad.index[bad.eq(value).to_numpy()][0]])
+        quality.add(first, "state", f"unknown state {str(value)[:40]!r} in {n} event{'s' if n > 1 else ''} "
+                    "(not a status or a pause state); it still ends the state before it, so check its spelling",
+                    path)
+
+
 def load_events(path: str | Path, config: Config, result: IngestResult | None = None) -> pd.DataFrame:
     """Read an --events CSV (incident_id, timestamp, type, text[, author, audience]).
 
@@ -550,13 +588,19 @@ def load_events(path: str | Path, config: Config, result: IngestResult | None = 
         raise IngestError(f"{path}: row {rows_no[i]}: type {types[i]!r} is not one of {', '.join(EVENT_TYPES)}.")
     def opt(name: str) -> pd.Series:
         return _blank_missing(f[by_key[name]], markers) if name in by_key else pd.Series(None, index=f.index, dtype=object)
+    ids = _blank_missing(f[by_key["incident_id"]], markers)
+    ids, changed = arrowtext.strip_invisible(ids, arrowtext.INVISIBLE_IN_IDS)
+    _report(changed, rows_no, "incident_id", _INVISIBLE_NOTE, f[by_key["incident_id"]], quality, str(path))
+    text = opt("text")
+    _report_unknown_states(types, text, config, rows_no, quality, str(path))
     events = pd.DataFrame({
-        "incident_id": _blank_missing(f[by_key["incident_id"]], markers).astype("str"),
-        "timestamp": ts, "type": types.astype("str"), "text": opt("text"),
+        "incident_id": ids.astype("str"),
+        "timestamp": ts, "type": types.astype("str"), "text": text,
         "author": opt("author"), "audience": opt("audience"),
     })
     events = events.sort_values(["incident_id", "timestamp"], kind="stable").reset_index(drop=True)
     if result is not None:
+        result.quality.merge(quality)
         result.events = pd.concat([result.events, events], ignore_index=True).sort_values(
             ["incident_id", "timestamp"], kind="stable").reset_index(drop=True)
         states = events[events["type"] == "state"]

@@ -15,6 +15,7 @@ import io
 import json
 import mmap
 import re
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,26 @@ def unique_keys(headers: list[str]) -> list[str]:
     return keys
 
 
+def regular_file_size(p: Path) -> int:
+    """The size of `p`, which must be a regular file: a missing file, a folder, a FIFO (which
+    would block the read until a writer comes, possibly forever), a socket or a device
+    (/dev/zero never ends, /dev/null would be called empty) is one line naming it."""
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise IngestError(f"{p}: file not found.") from None
+    except OSError as err:
+        raise IngestError(f"{p}: cannot read ({err.strerror}).") from None
+    except ValueError:  # a NUL in the name
+        raise IngestError(f"{p!r}: not a valid file name.") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise IngestError(f"{p}: is a folder; name the export file itself.")
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "a device"
+        raise IngestError(f"{p}: is {kind}, not a regular file; save the export to a file and name that.")
+    return st.st_size
+
+
 def read(path: str | Path, sheet: str | None = None,
          dictionary: Callable[[list[str]], set[str]] | None = None,
          typed: Callable[[list[str]], set[str]] | None = None,
@@ -102,14 +123,7 @@ def read(path: str | Path, sheet: str | None = None,
     the general parsers; `markers` are the missing markers for those typed columns.
     """
     p = Path(path)
-    if not p.exists():
-        raise IngestError(f"{p}: file not found.")
-    if p.is_dir():
-        raise IngestError(f"{p}: is a folder; name the export file itself.")
-    try:
-        size = p.stat().st_size
-    except OSError as err:
-        raise IngestError(f"{p}: cannot read ({err.strerror}).") from None
+    size = regular_file_size(p)
     if size == 0:
         raise IngestError(f"{p}: the file is empty; export the incidents again.")
     suffix = p.suffix.lower()

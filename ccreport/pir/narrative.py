@@ -101,6 +101,11 @@ class Action(_Strict):
         return self.status == "done"
 
 
+FIRST_YEAR, LAST_YEAR = 1970, 2099
+#: A notification deadline longer than a year is a typo (and 10^29 hours overflows).
+MAX_DEADLINE_HOURS = 8760
+
+
 def _datetime(v: Any) -> Any:
     if v is None or isinstance(v, dt.datetime):
         return v
@@ -108,9 +113,14 @@ def _datetime(v: Any) -> Any:
     try:
         if not re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}", text):
             raise ValueError
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(f"{v!r} is not a date and time like 2026-06-18T11:20:00+01:00") from None
+    # The years ccreport reads (as for exports): year 9999 or 0001 would overflow the
+    # timestamps the review computes with, a day's offset past them included.
+    if not FIRST_YEAR <= when.year <= LAST_YEAR:
+        raise ValueError(f"{v!r} is outside {FIRST_YEAR}-{LAST_YEAR}, the years ccreport reads")
+    return when
 
 
 class Regulatory(_Strict):
@@ -127,8 +137,8 @@ class Regulatory(_Strict):
     @field_validator("deadline_hours", mode="before")
     @classmethod
     def _hours(cls, v: Any) -> Any:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
-            raise ValueError(f"{v!r} is not a positive number of hours, such as 72")
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= MAX_DEADLINE_HOURS:
+            raise ValueError(f"{v!r} is not a positive number of hours up to {MAX_DEADLINE_HOURS:,}, such as 72")
         return float(v)
 
     @field_validator("notified_at", "awareness_at", mode="before")

@@ -15,8 +15,13 @@ colour-blind readers and greyscale printers both see.
 
 from __future__ import annotations
 
+import atexit
 import io
+import os
 import re
+import shutil
+import sys
+import tempfile
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
@@ -367,9 +372,35 @@ _DRAW = {
 }
 
 
+def _writable_dir(path: str) -> bool:
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(path, os.W_OK)
+
+
+def _matplotlib_config_dir() -> None:
+    """Before matplotlib is first imported: when its config or cache folder cannot be written
+    (HOME read-only or missing, as for some service accounts), give it a private temporary
+    folder, removed at exit. Otherwise matplotlib prints a warning about it on every run,
+    which --quiet must not show, and a cron job would mail."""
+    if "matplotlib" in sys.modules or os.environ.get("MPLCONFIGDIR"):
+        return
+    home = os.path.expanduser("~")
+    config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(home, ".cache")
+    if all(_writable_dir(os.path.join(d, "matplotlib")) for d in (config, cache)):
+        return
+    folder = tempfile.mkdtemp(prefix="ccreport-matplotlib-")
+    atexit.register(shutil.rmtree, folder, True)
+    os.environ["MPLCONFIGDIR"] = folder
+
+
 def draw(chart: Chart, primary: str = "#1f4e79", *, svg: bool = True, png: bool = True,
          salt: str = "ccreport") -> ChartImage:
     """Draw one chart; return SVG text (no XML prolog) and/or PNG bytes."""
+    _matplotlib_config_dir()
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure as MplFigure

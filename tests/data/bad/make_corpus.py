@@ -397,6 +397,41 @@ def binary_not_utf8_parquet() -> bytes:
     return _parquet(t, None)
 
 
+# --- issue 13, items 8 and 9: values that would crash or corrupt figures ---------------------
+TEXT.update({
+    # No working day: every SLA clock would stay at zero and every SLA be 100 % met.
+    "calendar_no_days.yaml": (
+        "timezone: Europe/London\ncalendars:\n  office:\n    days: []\n    hours: \"08:00-18:00\"\n"
+        "sla:\n  P3: {respond: 4h, resolve: 24h, calendar: office}\n").encode(),
+    # 10^9 weeks of contact baseline reach past what a timestamp holds (was an internal error).
+    "baseline_weeks_huge.yaml": b"timezone: Europe/London\ncontacts:\n  baseline_weeks: 1000000000\n",
+    # One incident four times: plain, with a zero-width space, a BOM and a left-to-right mark
+    # (copied from a web page or chat); and a category with a word joiner.
+    "invisible_ids.csv": (
+        "incident_id,title,category,priority,status,opened_at,resolved_at,reopen_count\n"
+        "INC001,Phones down,Telephony,P1,Resolved,2026-10-05T09:00:00Z,2026-10-05T11:00:00Z,0\n"
+        "INC001\u200b,Phones down,Telephony,P1,Resolved,2026-10-05T09:00:00Z,2026-10-05T11:00:00Z,0\n"
+        "\ufeffINC001,Phones down,Telephony,P1,Resolved,2026-10-05T09:00:00Z,2026-10-05T11:00:00Z,0\n"
+        "INC001\u200e,Phones down,Tele\u2060phony,P1,Resolved,2026-10-05T09:00:00Z,2026-10-05T11:00:00Z,0\n"
+        "INC002,CRM slow,CRM\u200f,P3,Closed,2026-10-06T10:00:00Z,2026-10-06T16:30:00Z,1\n").encode(),
+    # --events with a state typo ("In Progres" would end the On Hold pause unseen) and an ID
+    # with a zero-width space (which would attach the update to no incident).
+    "events_state_typo.csv": (
+        "incident_id,timestamp,type,text,author,audience\n"
+        "INC001,2026-10-05T09:10:00Z,state,On Hold,Service Desk,\n"
+        "INC001,2026-10-05T09:40:00Z,state,In Progres,Service Desk,\n"
+        "INC001\u200b,2026-10-05T09:50:00Z,update,Engineer on site,Service Desk,customers\n"
+        "INC002,2026-10-06T11:00:00Z,state,In Progres,CRM Team,\n"
+        "INC002,2026-10-06T12:00:00Z,state,on hold,CRM Team,\n").encode(),
+    # A count beyond int64 (it showed wrapped round, negative) after a blank line: the error
+    # names the spreadsheet row (header = row 1, the blank line is row 3).
+    "contacts_huge_count.csv": (
+        "interval_start,channel,offered,answered,abandoned,answered_in_sl,handle_seconds\n"
+        "2026-10-05T09:00:00Z,Voice,120,110,10,90,30000\n\n"
+        "2026-10-05T09:15:00Z,Voice,99999999999999999999,110,10,90,30000\n").encode(),
+})
+
+
 BINARY = {"formulas.xlsx": formulas_xlsx, "xml_entities.xlsx": xml_entities_xlsx,
           "blank_rows.xlsx": blank_rows_xlsx,
           "truncated.parquet": truncated_parquet,
