@@ -112,11 +112,12 @@ def contacts(config: "Config", contacts_file: str | None) -> Any:
     return load_contacts(contacts_file, config)
 
 
-def compute(config: "Config", result: "IngestResult", period: "Period", contact_data: Any = None) -> "MetricSet":
-    """The typed metric set for a period."""
+def compute(config: "Config", result: "IngestResult", period: "Period", contact_data: Any = None,
+            coverage: Any = None) -> "MetricSet":
+    """The typed metric set for a period (`coverage`: the whole export's, for a group's part)."""
     from .metrics import compute as compute_metrics
 
-    return compute_metrics(result, config, period, contacts=contact_data)
+    return compute_metrics(result, config, period, contacts=contact_data, coverage=coverage)
 
 
 def write(doc: "Document", settings: Output, basename: str, config: "Config") -> list[Path]:
@@ -228,11 +229,12 @@ class GroupJob:
     contacts: Any
     settings: Output
     statuses: Mapping[str, str] | None = None
+    coverage: Any = None  # the whole export's: a group's quiet months are zeros, not gaps
 
 
 def monthly_group(job: GroupJob) -> tuple[str, list[Path], dict]:
     """Metrics and documents for one group. Returns (group, paths, email summary)."""
-    ms = compute(job.config, job.ingest, job.period, job.contacts)
+    ms = compute(job.config, job.ingest, job.period, job.contacts, job.coverage)
     doc, summary = monthly_document(ms, job.config, job.statuses, group=(job.dimension, job.group))
     return job.group, write(doc, job.settings, job.basename, job.config), summary
 
@@ -258,7 +260,7 @@ def monthly(config: "Config", inputs: Inputs, settings: Output, *, month: str | 
         groups: dict[str, tuple[list[Path], dict]] = {}
         if split_by:
             groups = _monthly_groups(config, result, ms.period, contact_data, split_by, jobs, settings, slug,
-                                     statuses)
+                                     statuses, ms.coverage)
         if email.to:
             deliver(config, files, email.to, summary=summary, dry_run=email.dry_run, out=out,
                     name=f"monthly-{slug}")
@@ -275,7 +277,7 @@ def monthly(config: "Config", inputs: Inputs, settings: Output, *, month: str | 
 
 def _monthly_groups(config: "Config", result: "IngestResult", p: "Period", contact_data: Any, split_by: str,
                     jobs: int, settings: Output, slug: str,
-                    statuses: Mapping[str, str] | None) -> dict[str, tuple[list[Path], dict]]:
+                    statuses: Mapping[str, str] | None, coverage: Any = None) -> dict[str, tuple[list[Path], dict]]:
     """One monthly report per group, in parallel processes; returns {group: (paths, summary)}."""
     from .batch import group_slug, run_jobs, split_ingest
 
@@ -285,7 +287,7 @@ def _monthly_groups(config: "Config", result: "IngestResult", p: "Period", conta
                             settings.pdf_variant)
     job_list = [
         GroupJob(split_by, group, f"monthly-{slug}-{group_slug(group)}", part, config, p, contact_data,
-                 group_settings, statuses)
+                 group_settings, statuses, coverage)
         for group, part in split_ingest(result, split_by).items()
     ]
     quiet = log.getEffectiveLevel() > logging.INFO

@@ -1,0 +1,95 @@
+"""Export coverage (SPEC §4 "Coverage", issue 14 items 4 and 5).
+
+An export covers the months from its first record to its last (opened, resolved or closed). A
+period or trend month wholly outside that is not covered: every figure null, counts too,
+marked so in `--full` output; documents say "no data" and never compare against it; a
+document for a period the export does not cover at all fails with exit 1 unless
+`--allow-empty` (SPEC §7). Each test writes a small synthetic export in tmp_path and runs the
+real CLI in-process (tests/util.py `run_cli`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .util import run_cli
+
+HEADER = "incident_id,title,category,service,priority,status,major,opened_at,resolved_at,closed_at\n"
+
+
+def export(tmp_path: Path, rows: list[tuple], name: str = "export.csv") -> Path:
+    """A canonical CSV: (id, category, priority, opened, resolved or "") per incident."""
+    lines = [HEADER]
+    for iid, cat, prio, opened, resolved in rows:
+        status = "Resolved" if resolved else "In Progress"
+        lines.append(f"{iid},Incident {iid},{cat},Svc {cat},{prio},{status},false,{opened},{resolved},\n")
+    path = tmp_path / name
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def one_month(tmp_path: Path, month: str = "2026-10", n: int = 6, last_day: int = 28) -> Path:
+    """n incidents, all opened and resolved in one month (the last one on `last_day`)."""
+    rows = []
+    for i in range(n):
+        day = 2 + i * (last_day - 2) // max(n - 1, 1)
+        rows.append((f"INC{i:03d}", "CRM" if i % 2 else "Telephony", "P1" if i == 0 else "P3",
+                     f"{month}-{day:02d}T09:00:00Z", f"{month}-{day:02d}T15:00:00Z"))
+    return export(tmp_path, rows)
+
+
+def metrics(path: Path, month: str, *extra: str) -> dict:
+    r = run_cli("metrics", path, "--month", month, "--format", "json", *extra)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+# ---- the metrics layer ------------------------------------------------------------------------
+
+
+def test_coverage_is_from_the_first_to_the_last_record(tmp_path, isolated):
+    path = export(tmp_path, [("A", "CRM", "P3", "2026-09-10T09:00:00Z", "2026-09-10T10:00:00Z"),
+                             ("B", "CRM", "P3", "2026-10-30T09:00:00Z", "2026-11-02T10:00:00Z")])
+    full = metrics(path, "2026-10", "--full")
+    # The resolution on 2 November is the last record: November is covered.
+    assert full["coverage"] == {"first_record": "2026-09-10T09:00:00+00:00",
+                                "last_record": "2026-11-02T10:00:00+00:00",
+                                "first_month": "2026-09", "last_month": "2026-11", "covered": True}
+    assert full["previous"]["covered"] is True
+    assert [t["month"] for t in full["trend"] if t["covered"]] == ["2026-09", "2026-10"]
+    assert metrics(path, "2026-11", "--full")["coverage"]["covered"] is True
+    assert metrics(path, "2026-12", "--full")["coverage"]["covered"] is False
+
+
+def test_an_uncovered_month_has_every_figure_null_counts_too(tmp_path, isolated):
+    path = one_month(tmp_path)
+    core = metrics(path, "2026-10")
+    assert "coverage" not in core and all("covered" not in t for t in core["trend"])
+    before = [t for t in core["trend"] if t["month"] < "2026-10"]
+    assert len(before) == 11
+    assert all(t[k] is None for t in before for k in t if k != "month")
+    assert core["trend"][-1]["opened"] == 6  # the covered month keeps its counts
+    # The previous month is outside coverage: every figure null, no categories.
+    full = metrics(path, "2026-10", "--full")
+    prev = full["previous"]
+    assert prev["covered"] is False and prev["by_category"] == {}
+    assert all(v is None for v in prev["totals"].values())
+    assert all(v is None for p in prev["by_priority"].values() for v in p.values())
+    # A period after the export ends: every figure of the period null too.
+    after = metrics(path, "2026-11", "--full")
+    assert after["coverage"]["covered"] is False
+    assert all(v is None for v in after["totals"].values())
+    assert after["by_category"] == {} and after["major_incidents"] == []
+    assert after["trend"][-1] == {"month": "2026-11", "opened": None, "resolved": None, "mttr_hours": None,
+                                  "resolution_sla_pct": None, "backlog_end": None, "covered": False}
+
+
+def test_core_json_reads_back_with_its_coverage_marks(tmp_path, isolated):
+    from ccreport.metrics import MetricSet
+
+    path = one_month(tmp_path)
+    ms = MetricSet.from_json(json.dumps(metrics(path, "2026-10")))
+    assert [t.covered for t in ms.trend] == [False] * 11 + [True]
+    full = MetricSet.from_json(json.dumps(metrics(path, "2026-10", "--full")))
+    assert full.coverage.first_month == "2026-10" and full.covered and not full.previous.covered
