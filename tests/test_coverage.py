@@ -93,3 +93,84 @@ def test_core_json_reads_back_with_its_coverage_marks(tmp_path, isolated):
     assert [t.covered for t in ms.trend] == [False] * 11 + [True]
     full = MetricSet.from_json(json.dumps(metrics(path, "2026-10", "--full")))
     assert full.coverage.first_month == "2026-10" and full.covered and not full.previous.covered
+
+
+# ---- the monthly report never compares against a month without data -----------------------------
+
+import re
+
+import pytest
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def monthly_md(path: Path, month: str, out: Path, *extra: str) -> str:
+    r = run_cli("monthly", path, "--month", month, "--format", "md", "--out", out, *extra)
+    assert r.returncode == 0, r.stderr
+    return (out / f"monthly-{month}.md").read_text(encoding="utf-8")
+
+
+def month_name(ym: str) -> str:
+    return MONTHS[int(ym[5:]) - 1]
+
+
+def comparisons_against_uncovered(md: str, uncovered: list[str], covered_months: int,
+                                  prev_uncovered: bool) -> list[str]:
+    """Lines that compare with, or count over, a month the export does not cover: a comparison
+    naming an uncovered month (without saying "no data"), a superlative over more months than
+    have data, and, when the previous month is uncovered, "up from 0" or "(0 at the end of"."""
+    bad = []
+    names = {month_name(m) for m in uncovered}
+    for line in md.splitlines():
+        if line.startswith("!["):  # alt text lists every month, saying "no data" for the gaps
+            continue
+        for name in names:
+            if re.search(rf"(vs|against|from|than|end of) {name}\b", line) and "no data" not in line:
+                bad.append(line)
+        for n in re.findall(r"(?:most|fewest) in (\d+) months", line):
+            if int(n) > covered_months:
+                bad.append(line)
+        if prev_uncovered and (re.search(r"(up|down)( [\d.]+.%)? from 0\b", line) or "(0 at the end of" in line):
+            bad.append(line)
+    return bad
+
+
+def test_the_first_month_of_an_export_compares_with_nothing(tmp_path, isolated):
+    path = one_month(tmp_path, n=12)
+    md = monthly_md(path, "2026-10", tmp_path / "out")
+    summary = md.split("## 2 ")[0]
+    assert "vs September" not in md and "+12" not in summary
+    assert not re.search(r"(most|fewest) in \d+ months", md)
+    assert "up from 0" not in md and "(0 at the end of September" not in md
+    assert "the export has no data for September 2026" in summary
+    assert "| CRM | 6 | no data | – |" in md  # the category table says so, with no change
+    assert "Sep 26 no data" in md  # the trend chart's alt text: a gap, not a zero
+    assert comparisons_against_uncovered(md, [f"2026-{m:02d}" for m in range(1, 10)], 1, True) == []
+
+
+@pytest.mark.parametrize("first,report,months", [
+    ("2026-03", "2026-04", 2), ("2026-05", "2026-05", 1), ("2026-01", "2026-03", 3), ("2026-02", "2026-05", 4)])
+def test_no_sentence_compares_against_a_month_outside_coverage(tmp_path, isolated, first, report, months):
+    """Several small exports, each starting in a different month and reported on a later one:
+    nothing in the report compares against (or ranks over) a month before the first record."""
+    import random
+
+    rng = random.Random(f"{first}{report}")
+    rows, y, m = [], int(first[:4]), int(first[5:])
+    for k in range(months):
+        ym = f"{y}-{m + k:02d}"
+        for i in range(rng.randint(3, 9)):
+            day = rng.randint(1, 27)
+            resolved = f"{ym}-{day + 1:02d}T10:00:00Z" if rng.random() < 0.8 else ""
+            rows.append((f"I{k}{i}", rng.choice(["CRM", "Telephony", "WFM"]), rng.choice(["P2", "P3", "P4"]),
+                         f"{ym}-{day:02d}T09:00:00Z", resolved))
+    path = export(tmp_path, rows)
+    md = monthly_md(path, report, tmp_path / "out")
+    trend = [f"{y - 1}-{mm:02d}" for mm in range(int(report[5:]) + 1, 13)] + \
+        [f"{y}-{mm:02d}" for mm in range(1, int(report[5:]) + 1)]
+    uncovered = [t for t in trend if t < first]
+    prev = trend[-2]  # the month before the report's
+    assert comparisons_against_uncovered(md, uncovered, len(trend) - len(uncovered), prev < first) == []
+    if first == report:
+        assert "is the first month of the export" in md

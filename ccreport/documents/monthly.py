@@ -41,6 +41,8 @@ BUCKET_LABELS = {"0-1d": "0–1 day", "1-3d": "1–3 days", "3-7d": "3–7 days"
 #: The PIR status of a resolved major incident with no review narrative on file.
 NO_REVIEW = "No review on file"
 OPEN_REVIEW = "Open: PIR after resolution"
+#: What the report shows for a month the export does not cover (SPEC §4 Coverage).
+NO_DATA = "no data"
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,15 @@ class _Ctx:
     def target(self, key: str) -> float | None:
         v = self.m.targets.get(key)
         return None if v is None else float(v)
+
+    @property
+    def prev_covered(self) -> bool:
+        """Whether there is a previous period inside the export's coverage to compare with."""
+        return self.m.previous is not None and self.m.previous.covered
+
+    def covered_trend(self) -> list[Any]:
+        """The trend months the export covers (never compare against the others)."""
+        return [t for t in self.m.trend if t.covered]
 
     def old_backlog(self) -> int | None:
         """Open incidents older than 30 days at the period's end."""
@@ -155,10 +166,12 @@ def _key_figures(x: _Ctx) -> KeyFigures:
                 note=f"target {c.fmt_target(target, kind)}" if target is not None else "",
             )
         )
+    versus = (f"Change is against {x.prev_label}." if x.prev_covered or x.m.previous is None else
+              f"No change is shown: the export has no data for {x.prev_label}.")
     return KeyFigures(
         figures,
         caption=(
-            f"Change is against {x.prev_label}. Status against target: "
+            f"{versus} Status against target: "
             f"{Rag.GREEN.label} meets it, {Rag.AMBER.label} within 10{NBSP}%, {Rag.RED.label} "
             "further off (see Appendix A)."
         ),
@@ -257,6 +270,15 @@ def _executive_summary(x: _Ctx) -> Section:
 # --------------------------------------------------------------------------- volume
 
 
+def _gaps(trend: list[Any], values: list[Any]) -> list[Any]:
+    """A trend's values with NO_DATA for the months the export does not cover (for alt text)."""
+    return [v if t.covered else NO_DATA for t, v in zip(trend, values)]
+
+
+def _or_text(fmt: Callable[[Any], str]) -> Callable[[Any], str]:
+    return lambda v: v if isinstance(v, str) else fmt(v)
+
+
 def _alt_series(kind: str, cats: list[str], named: list[tuple[str, list[Any]]], fmt: Callable[[Any], str]) -> str:
     parts = [f"{name}: " + ", ".join(f"{cat} {fmt(v)}" for cat, v in zip(cats, vals)) for name, vals in named]
     return f"{kind}. " + ". ".join(parts) + "."
@@ -271,8 +293,11 @@ def _volume(x: _Ctx) -> Section:
         resolved = [r.resolved for r in trend]
         more_in = sum(1 for o, r in zip(opened, resolved) if o is not None and r is not None and o > r)
         last = opened[-1]
-        earlier = [o for o in opened[:-1] if o is not None]
-        n = len(trend)
+        # Superlatives and counts of months only over the months with data (SPEC §4 Coverage).
+        earlier = [t.opened for t in x.covered_trend() if t is not trend[-1] and t.opened is not None]
+        n = len(x.covered_trend())
+        if n < 3:
+            earlier = []  # "the most in 2 months" says nothing
         if last is not None and earlier and last > max(earlier):
             title = f"{c.fmt_int(last)} incidents opened in {x.month_word}, the most in {n} months"
         elif last is not None and earlier and last < min(earlier):
@@ -286,18 +311,26 @@ def _volume(x: _Ctx) -> Section:
             (series("Opened", opened), series("Resolved", resolved)),
             unit="incidents", subtitle="Incidents per month",
         )
+        span = f"last {n} months" if n == len(trend) else f"{n} {'month' if n == 1 else 'months'} with data"
+        gaps = ("" if n == len(trend) else
+                f" The export has no data for {c.plural(len(trend) - n, 'earlier month')}; the chart shows them as a gap."
+                if trend[-1].covered else " The chart shows the months without data as a gap.")
         sec.add(
             Paragraph(
-                f"Over the last {len(trend)} months more incidents were opened than resolved in "
-                f"{more_in} {'month' if more_in == 1 else 'months'}; a backlog grows in those months."
-                if more_in else
-                f"In none of the last {len(trend)} months were more incidents opened than resolved."
+                (f"{x.month_word} is the first month of the export: there is no earlier month to compare "
+                 "with." if n == 1 and trend[-1].covered else
+                 f"Over the {span} more incidents were opened than resolved in "
+                 f"{more_in} {'month' if more_in == 1 else 'months'}; a backlog grows in those months."
+                 if more_in else
+                 f"In none of the {span} were more incidents opened than resolved." if n else
+                 "The export has no data for these months.") + gaps
             ),
             Figure(
                 "fig-trend", chart,
                 caption=f"Incidents opened and resolved per month, {months[0]} to {months[-1]}.",
                 alt=_alt_series("Line chart of incidents per month", months,
-                                [("Opened", opened), ("Resolved", resolved)], c.fmt_int),
+                                [("Opened", _gaps(trend, opened)), ("Resolved", _gaps(trend, resolved))],
+                                _or_text(c.fmt_int)),
             ),
         )
     weekly = x.m.weekly
@@ -441,7 +474,8 @@ def _priorities(x: _Ctx) -> Section:
                               target=mt, target_label=f"Target {c.fmt_target(mt, 'hours')}" if mt is not None else "",
                               subtitle="Mean time to resolve per month"),
             caption=f"Mean time to resolve per month, {months[0]} to {months[-1]}.",
-            alt=_alt_series("Line chart of mean time to resolve per month", months, [("MTTR", mttr)], c.fmt_hours),
+            alt=_alt_series("Line chart of mean time to resolve per month", months,
+                            [("MTTR", _gaps(trend, mttr))], _or_text(c.fmt_hours)),
         ))
     return sec
 
@@ -489,12 +523,15 @@ def _categories(x: _Ctx) -> Section:
             pv = prev_cat.get(n)
             # A category absent last period had none opened then (0), unless there was no previous period.
             prev_opened = pv.opened if pv is not None else (0 if prev_cat else None)
-            rows.append([n, c.fmt_int(v.opened), c.fmt_int(prev_opened),
+            if not x.prev_covered:  # no data for the previous month: nothing to compare with
+                prev_opened = None
+            rows.append([n, c.fmt_int(v.opened), c.fmt_int(prev_opened) if x.prev_covered else NO_DATA,
                          c.fmt_change(v.opened, prev_opened, "int"), c.fmt_int(v.resolved),
                          c.fmt_hours(v.mttr_hours), c.fmt_pct(v.resolution_sla_pct)])
             rags.append([None] * 6 + [c.rag_status(v.resolution_sla_pct, target)])
         sec.add(Table.capped(cols, rows, limit=TABLE_LIMIT, noun="categories", rag=rags,
-                             caption=f"Incidents by category, {x.label}, against {x.prev_label}",
+                             caption=f"Incidents by category, {x.label}"
+                                     + (f", against {x.prev_label}" if x.prev_covered else ""),
                              notes=["Largest first by incidents opened. Change is in incidents opened."]))
     elif not x.has("category"):
         sec.add(Paragraph(f"Category is {NOT_IN_EXPORT}."))
@@ -641,6 +678,9 @@ def _impact(x: _Ctx) -> Section:
             Column(x.prev_word, numeric=True), Column("Change", numeric=True)]
     notes = ["Customers affected: summed over incidents opened in the month. CSAT: mean score (1–5) "
              "from post-incident surveys of resolved incidents."]
+    if not x.prev_covered:
+        for row in rows:
+            row[2] = NO_DATA
     sec.add(Table(cols, rows, caption=f"Customer impact, {x.label}", notes=notes))
 
     contacts = x.m.contacts
