@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from .documents.branding import Branding
-from .errors import QualityError, UsageError
+from .errors import NoDataError, QualityError, UsageError
 
 if TYPE_CHECKING:
     from .config import Config
@@ -148,6 +148,36 @@ def deliver(config: "Config", files: list[Path], to: Iterable[str], cc: Iterable
         send(config, message)
 
 
+# --------------------------------------------------------------------------- coverage
+
+
+def _short_date(iso: str) -> str:
+    d = dt.datetime.fromisoformat(iso)
+    return f"{d.day} {d:%b %Y}"
+
+
+def check_coverage(coverage: Any, p: "Period", allow_empty: bool) -> None:
+    """SPEC §7: a document for a period the export does not cover at all fails (exit 1, one
+    line naming the period and the export's date range) unless --allow-empty; an export that
+    ends inside the period is a warning. Runs before anything is written or sent."""
+    if coverage.covers_period(p):
+        if coverage.ends_inside(p):
+            log.warning("the export ends on %s, inside %s: its figures cover only the days up to then.",
+                        _short_date(coverage.last_record), p.label)
+        return
+    if coverage.last_record is None:
+        where = "the export has no dated records"
+    elif p.start >= dt.datetime.fromisoformat(coverage.last_record):
+        where = (f"the export ends on {_short_date(coverage.last_record)} "
+                 f"(it covers {_short_date(coverage.first_record)} to {_short_date(coverage.last_record)})")
+    else:
+        where = (f"the export starts on {_short_date(coverage.first_record)} "
+                 f"(it covers {_short_date(coverage.first_record)} to {_short_date(coverage.last_record)})")
+    if not allow_empty:
+        raise NoDataError(f"{where}; {p.label} has no data. Export again, or pass --allow-empty.")
+    log.warning("%s; %s has no data (--allow-empty).", where, p.label)
+
+
 # --------------------------------------------------------------------------- file names
 
 
@@ -242,8 +272,10 @@ def monthly_group(job: GroupJob) -> tuple[str, list[Path], dict]:
 def monthly(config: "Config", inputs: Inputs, settings: Output, *, month: str | None = None,
             date_from: str | None = None, date_to: str | None = None, contacts_file: str | None = None,
             email: Email = Email(), split_by: str | None = None, jobs: int = 1, strict: bool = False,
-            narratives_dir: str | Path | None = None) -> list[Path]:
-    """`ccreport monthly`: the overview report, one per group with `split_by`, then email."""
+            narratives_dir: str | Path | None = None, allow_empty: bool = False) -> list[Path]:
+    """`ccreport monthly`: the overview report, one per group with `split_by`, then email.
+    A period the export does not cover at all fails before anything is written, unless
+    `allow_empty` (check_coverage)."""
     from .batch import group_slug
     from .lock import output_lock
 
@@ -252,6 +284,7 @@ def monthly(config: "Config", inputs: Inputs, settings: Output, *, month: str | 
     p = period(config, month, date_from, date_to)
     contact_data = contacts(config, contacts_file)
     ms = compute(config, result, p, contact_data)
+    check_coverage(ms.coverage, ms.period, allow_empty)
     slug = period_slug(ms.period)
     out = settings.out
     with output_lock(out):
@@ -313,6 +346,7 @@ class PirRequest:
     narrative: str | None = None
     contacts_file: str | None = None
     comms_rule: str = "per audience"
+    allow_empty: bool = False
 
 
 def pir_document(result: "IngestResult", config: "Config", incident_id: str, narrative: Any = None,
@@ -347,6 +381,9 @@ def pir(config: "Config", inputs: Inputs, settings: Output, request: PirRequest,
     ids = list(request.incidents)
     if request.all_major:
         p = period(config, request.month, request.date_from, request.date_to)
+        from .metrics.coverage import export_coverage
+
+        check_coverage(export_coverage(result.incidents, config.timezone), p, request.allow_empty)
         ids += [i for i in major_incident_ids(result, p) if i not in ids]
         if not ids:
             log.warning("no major incidents were opened in %s; no review written.", p.label)

@@ -174,3 +174,68 @@ def test_no_sentence_compares_against_a_month_outside_coverage(tmp_path, isolate
     assert comparisons_against_uncovered(md, uncovered, len(trend) - len(uncovered), prev < first) == []
     if first == report:
         assert "is the first month of the export" in md
+
+
+# ---- no report from missing data (SPEC §7) --------------------------------------------------------
+
+
+def files_in(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.name != ".ccreport.lock") \
+        if folder.exists() else []
+
+
+@pytest.mark.parametrize("command", [
+    ("monthly", "--format", "md"),
+    ("monthly", "--format", "md", "--email-to", "ops@example.org", "--dry-run"),
+    ("monthly", "--format", "md", "--split-by", "category"),
+    ("pir", "--all-major", "--format", "md"),
+])
+def test_a_period_after_the_export_fails_and_writes_nothing(tmp_path, isolated, command):
+    path = one_month(tmp_path, last_day=31)
+    out = tmp_path / "out"
+    r = run_cli(command[0], path, "--month", "2026-11", *command[1:], "--out", out)
+    assert r.returncode == 1, r.stderr
+    error = [line for line in r.stderr.splitlines() if "error" in line]
+    assert error == ["ccreport: error: the export ends on 31 Oct 2026 (it covers 2 Oct 2026 to 31 Oct 2026); "
+                     "November 2026 has no data. Export again, or pass --allow-empty."]
+    assert files_in(out) == [] and not list(isolated.glob("*.eml"))
+
+
+def test_a_period_before_the_export_fails_naming_its_start(tmp_path, isolated):
+    r = run_cli("monthly", one_month(tmp_path), "--month", "2026-09", "--format", "md", "--out", tmp_path / "out")
+    assert r.returncode == 1
+    assert "the export starts on 2 Oct 2026" in r.stderr and "September 2026 has no data" in r.stderr
+    assert files_in(tmp_path / "out") == []
+
+
+def test_allow_empty_writes_a_report_that_says_there_is_no_data(tmp_path, isolated):
+    out = tmp_path / "out"
+    r = run_cli("monthly", one_month(tmp_path, last_day=31), "--month", "2026-11", "--format", "md", "--out", out,
+                "--allow-empty")
+    assert r.returncode == 0, r.stderr
+    assert "November 2026 has no data" in r.stderr  # still a warning
+    md = (out / "monthly-2026-11.md").read_text(encoding="utf-8")
+    summary = md.split("## 1 Executive summary")[1].split("## 2 ")[0]
+    assert "There is no data for November 2026: the export ends on 31 October 2026" in summary
+    assert "| Incidents opened |" not in md and "0 incidents" not in md and "down" not in summary
+    assert not re.search(r"(most|fewest) in \d+ months", md) and "vs October" not in md
+    assert "Major incidents" not in md  # no section words missing data as "none"
+    # pir --all-major with --allow-empty: a warning, no review (there are no major incidents).
+    r = run_cli("pir", one_month(tmp_path, last_day=31), "--all-major", "--month", "2026-11", "--format", "md",
+                "--out", tmp_path / "pir", "--allow-empty")
+    assert r.returncode == 0 and "no data" in r.stderr and files_in(tmp_path / "pir") == []
+
+
+def test_an_export_ending_inside_the_period_warns_and_says_so(tmp_path, isolated):
+    path = one_month(tmp_path, month="2026-11", last_day=20)
+    out = tmp_path / "out"
+    r = run_cli("monthly", path, "--month", "2026-11", "--format", "md", "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert "warning: the export ends on 20 Nov 2026, inside November 2026" in r.stderr
+    md = (out / "monthly-2026-11.md").read_text(encoding="utf-8")
+    assert "Data up to 20 November 2026" in md.split("## 2 ")[0]
+    # A period the export runs to its last day has no such note.
+    full = one_month(tmp_path, month="2026-11", last_day=30)
+    r = run_cli("monthly", full, "--month", "2026-11", "--format", "md", "--out", tmp_path / "out2")
+    assert "warning" not in r.stderr
+    assert "Data up to" not in (tmp_path / "out2" / "monthly-2026-11.md").read_text(encoding="utf-8")

@@ -259,9 +259,35 @@ def _summary_sentences(x: _Ctx) -> list[str]:
     return out[:6]
 
 
+def _coverage_callout(x: _Ctx) -> Callout | None:
+    """What the reader must know first about the data (SPEC §4 Coverage): none for the period
+    (with --allow-empty), or data only up to a day inside it."""
+    cov = x.m.coverage
+    if cov is None:
+        return None
+    if not x.m.covered:
+        if cov.last_record is None:
+            why = "the export has no dated records"
+        elif x.m.period.start >= dt.datetime.fromisoformat(cov.last_record):
+            why = f"the export ends on {c.fmt_date(cov.last_record)}"
+        else:
+            why = f"the export starts on {c.fmt_date(cov.first_record)}"
+        return Callout("warning", f"There is no data for {x.label}: {why}. This report shows no figures for "
+                                  "the period and compares nothing; export the incidents again to report on it.",
+                       title="No data")
+    if cov.ends_inside(x.m.period):
+        return Callout("info", f"Data up to {c.fmt_date(cov.last_record)}: the export ends before {x.label} "
+                               "does, so the figures cover only the days up to then.", title="Partial period")
+    return None
+
+
 def _executive_summary(x: _Ctx) -> Section:
+    note = _coverage_callout(x)
+    if not x.m.covered:  # nothing to summarise or compare
+        return Section("Executive summary").add(note)
     sentences = _summary_sentences(x)
     return Section("Executive summary").add(
+        *([note] if note is not None else []),
         _key_figures(x),
         Paragraph("\n".join(f"- {s}" for s in sentences)),
     )
@@ -314,10 +340,12 @@ def _volume(x: _Ctx) -> Section:
         span = f"last {n} months" if n == len(trend) else f"{n} {'month' if n == 1 else 'months'} with data"
         gaps = ("" if n == len(trend) else
                 f" The export has no data for {c.plural(len(trend) - n, 'earlier month')}; the chart shows them as a gap."
-                if trend[-1].covered else " The chart shows the months without data as a gap.")
+                if trend[-1].covered else "")
         sec.add(
             Paragraph(
-                (f"{x.month_word} is the first month of the export: there is no earlier month to compare "
+                (f"The export has no data for {x.label}; the chart shows the months it covers and the gap."
+                 if not x.m.covered else
+                 f"{x.month_word} is the first month of the export: there is no earlier month to compare "
                  "with." if n == 1 and trend[-1].covered else
                  f"Over the {span} more incidents were opened than resolved in "
                  f"{more_in} {'month' if more_in == 1 else 'months'}; a backlog grows in those months."
@@ -333,7 +361,7 @@ def _volume(x: _Ctx) -> Section:
                                 _or_text(c.fmt_int)),
             ),
         )
-    weekly = x.m.weekly
+    weekly = x.m.weekly if x.m.covered else []
     if weekly:
         weeks = [f"w/c {c.fmt_date(w.week_start)[:-5]}" for w in weekly]
         opened = [w.opened for w in weekly]
@@ -930,7 +958,10 @@ def build_monthly(ms: MetricSet, branding: Branding | None = None,
     options = options or MonthlyOptions()
     branding = branding or Branding()
     x = _context(ms, options)
-    blocks = [
+    # A period the export does not cover (--allow-empty): the callout, the trend (its gap) and
+    # the appendices; no section that would word missing data as zeros.
+    blocks = [_executive_summary(x), _volume(x), _appendix_definitions(x), _appendix_quality(x)] \
+        if not ms.covered else [
         _executive_summary(x),
         _volume(x),
         _priorities(x),
