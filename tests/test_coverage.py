@@ -239,3 +239,34 @@ def test_an_export_ending_inside_the_period_warns_and_says_so(tmp_path, isolated
     r = run_cli("monthly", full, "--month", "2026-11", "--format", "md", "--out", tmp_path / "out2")
     assert "warning" not in r.stderr
     assert "Data up to" not in (tmp_path / "out2" / "monthly-2026-11.md").read_text(encoding="utf-8")
+
+
+# ---- a percentage over a small base shows its count ----------------------------------------------
+
+CONFIG = """\
+sla:
+  P1: {respond: 15m, resolve: 4h, calendar: 24x7}
+  P3: {respond: 4h, resolve: 24h, calendar: 24x7}
+targets: {resolution_sla_pct: 95}
+"""
+
+
+def test_a_percentage_over_a_small_base_is_shown_with_its_count(tmp_path, isolated):
+    config = tmp_path / "ccreport.yaml"
+    config.write_text(CONFIG, encoding="utf-8")
+    rows = [("P1X", "Telephony", "P1", "2026-10-05T09:00:00Z", "2026-10-05T19:00:00Z")]  # 10 h: breached
+    rows += [(f"P3{i}", "CRM", "P3", f"2026-10-{6 + i:02d}T09:00:00Z", f"2026-10-{6 + i:02d}T10:00:00Z")
+             for i in range(9)]
+    path = export(tmp_path, rows)
+    r = run_cli("--config", config, "monthly", path, "--month", "2026-10", "--format", "md", "--out", tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    md = (tmp_path / "out" / "monthly-2026-10.md").read_text(encoding="utf-8")
+    summary = md.split("## 2 ")[0]
+    assert "P1 (0.0 %, 0 of 1) was below the resolution target" in summary
+    assert "Resolution SLA attainment was 90.0 %, below" in summary  # 10 incidents: no count needed
+    assert "P1 resolution SLA 0.0 % (0 of 1) &lt; target" in md
+    # The minimum is configurable: report.min_base.
+    config.write_text(CONFIG + "report: {min_base: 20}\n", encoding="utf-8")
+    r = run_cli("--config", config, "monthly", path, "--month", "2026-10", "--format", "md", "--out", tmp_path / "out")
+    md = (tmp_path / "out" / "monthly-2026-10.md").read_text(encoding="utf-8")
+    assert "Resolution SLA attainment was 90.0 % (9 of 10), below" in md

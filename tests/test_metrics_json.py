@@ -4,7 +4,8 @@ the SHA-256 of those for the real ServiceNow event log (see its README).
 
 The intended differences, undone before comparing (`as_old_code_printed`):
 - `contacts_affected` is a computed figure now and appears in `--full` output in totals,
-  by_priority and previous.totals/by_priority.
+  by_priority and previous.totals/by_priority; so do `resolution_sla_base` and
+  `response_sla_base` (issue 14: the counts behind the SLA percentages).
 - Coverage (SPEC §4, issue 14): `--full` output has `coverage`, a `covered` flag on each trend
   month and on `previous`; and a trend month before the export's first record (which the old
   code printed as 0 opened, 0 resolved, 0 backlog) now has every figure null, core output too.
@@ -38,6 +39,8 @@ def run(args: list[str]) -> str:
 OLD_EMPTY_MONTH = {"opened": 0, "resolved": 0, "mttr_hours": None, "resolution_sla_pct": None, "backlog_end": 0}
 #: Keys added to --full output (issue 14's coverage), removed before comparing.
 NEW_FULL_KEYS = ("coverage",)
+#: Figures added to --full totals and by_priority (and previous), removed before comparing.
+NEW_FIGURES = ("contacts_affected", "resolution_sla_base", "response_sla_base")
 
 
 def as_old_code_printed(text: str, full: bool) -> str:
@@ -66,9 +69,9 @@ def as_old_code_printed(text: str, full: bool) -> str:
     if data.get("previous"):
         sections.append(data["previous"])
     for section in sections:
-        section["totals"].pop("contacts_affected")
-        for figures in section["by_priority"].values():
-            figures.pop("contacts_affected")
+        for figures in (section["totals"], *section["by_priority"].values()):
+            for key in NEW_FIGURES:
+                figures.pop(key)
     return json.dumps(data, indent=2, default=str, allow_nan=False) + "\n"
 
 

@@ -57,6 +57,8 @@ class MonthlyOptions:
     date: dt.date | None = None
     pir_statuses: Mapping[str, str] | None = None
     group: tuple[str, str] | None = None
+    #: A percentage over fewer incidents than this is shown with its count ("0 of 1").
+    min_base: int = 5
 
 
 # --------------------------------------------------------------------------- context
@@ -178,6 +180,14 @@ def _key_figures(x: _Ctx) -> KeyFigures:
     )
 
 
+def _of_base(x: _Ctx, pct: float | None, base: int | None, before: str = " (", after: str = ")") -> str:
+    """" (0 of 1)" after a percentage over a base below `min_base` (its count matters more
+    than the share); "" otherwise. The count is exact: pct = 100 × met ÷ base."""
+    if pct is None or base is None or base >= x.options.min_base:
+        return ""
+    return f"{before}{c.fmt_int(round(pct * base / 100))} of {c.fmt_int(base)}{after}"
+
+
 def _sla_phrase(value: float, target: float | None) -> str:
     if target is None:
         return ""
@@ -203,19 +213,20 @@ def _summary_sentences(x: _Ctx) -> list[str]:
     # 2. Resolution SLA.
     sla, target = t.resolution_sla_pct, x.target("resolution_sla_pct")
     if sla is not None:
-        out.append(f"Resolution SLA attainment was {c.fmt_pct(sla)}{_sla_phrase(sla, target)}.")
+        out.append(f"Resolution SLA attainment was {c.fmt_pct(sla)}{_of_base(x, sla, t.resolution_sla_base)}"
+                   f"{_sla_phrase(sla, target)}.")
     elif not x.present("resolution_sla_pct"):
         out.append(f"Resolution SLA attainment is {NOT_IN_EXPORT}.")
 
     # 3. Priorities that missed the resolution target.
     if target is not None:
         missed = [
-            (prio, v.resolution_sla_pct)
+            (prio, v.resolution_sla_pct, v.resolution_sla_base)
             for prio, v in x.m.by_priority.items()
             if v.resolution_sla_pct is not None and v.resolution_sla_pct < target
         ]
         if missed:
-            parts = [f"{prio} ({c.fmt_pct(v)})" for prio, v in missed]
+            parts = [f"{prio} ({c.fmt_pct(v)}{_of_base(x, v, n, ', ', '')})" for prio, v, n in missed]
             verb = "was" if len(missed) == 1 else "were"
             out.append(f"{c.join_words(parts)} {verb} below the resolution target.")
 
@@ -821,15 +832,15 @@ def _recommendation_findings(x: _Ctx) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     sla, target = t.resolution_sla_pct, x.target("resolution_sla_pct")
     if sla is not None and target is not None and sla < target:
-        out.append(("R1", f"resolution SLA {c.fmt_pct(sla)} < target {c.fmt_target(target, 'pct')}"))
+        out.append(("R1", f"resolution SLA {c.fmt_pct(sla)}{_of_base(x, sla, t.resolution_sla_base)} < target {c.fmt_target(target, 'pct')}"))
     if target is not None:
         for prio, v in x.m.by_priority.items():
             ps = v.resolution_sla_pct
             if ps is not None and ps < target:
-                out.append(("R2", f"{prio} resolution SLA {c.fmt_pct(ps)} < target {c.fmt_target(target, 'pct')}"))
+                out.append(("R2", f"{prio} resolution SLA {c.fmt_pct(ps)}{_of_base(x, ps, v.resolution_sla_base)} < target {c.fmt_target(target, 'pct')}"))
     resp, rt = t.response_sla_pct, x.target("response_sla_pct")
     if resp is not None and rt is not None and resp < rt:
-        out.append(("R3", f"response SLA {c.fmt_pct(resp)} < target {c.fmt_target(rt, 'pct')}"))
+        out.append(("R3", f"response SLA {c.fmt_pct(resp)}{_of_base(x, resp, t.response_sla_base)} < target {c.fmt_target(rt, 'pct')}"))
     mttr, mt = t.mttr_hours, x.target("mttr_hours")
     if mttr is not None and mt is not None and mttr > mt:
         out.append(("R4", f"MTTR {c.fmt_hours(mttr)} > target {c.fmt_target(mt, 'hours')}"))
