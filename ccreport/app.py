@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from .documents.branding import Branding
-from .errors import QualityError, UsageError
+from .errors import NoDataError, QualityError, UsageError
 
 if TYPE_CHECKING:
     from .config import Config
@@ -112,11 +112,12 @@ def contacts(config: "Config", contacts_file: str | None) -> Any:
     return load_contacts(contacts_file, config)
 
 
-def compute(config: "Config", result: "IngestResult", period: "Period", contact_data: Any = None) -> "MetricSet":
-    """The typed metric set for a period."""
+def compute(config: "Config", result: "IngestResult", period: "Period", contact_data: Any = None,
+            coverage: Any = None) -> "MetricSet":
+    """The typed metric set for a period (`coverage`: the whole export's, for a group's part)."""
     from .metrics import compute as compute_metrics
 
-    return compute_metrics(result, config, period, contacts=contact_data)
+    return compute_metrics(result, config, period, contacts=contact_data, coverage=coverage)
 
 
 def write(doc: "Document", settings: Output, basename: str, config: "Config") -> list[Path]:
@@ -145,6 +146,36 @@ def deliver(config: "Config", files: list[Path], to: Iterable[str], cc: Iterable
         log.info("Wrote %s (dry run: nothing sent)", path)
     else:
         send(config, message)
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def _short_date(iso: str) -> str:
+    d = dt.datetime.fromisoformat(iso)
+    return f"{d.day} {d:%b %Y}"
+
+
+def check_coverage(coverage: Any, p: "Period", allow_empty: bool) -> None:
+    """SPEC §7: a document for a period the export does not cover at all fails (exit 1, one
+    line naming the period and the export's date range) unless --allow-empty; an export that
+    ends inside the period is a warning. Runs before anything is written or sent."""
+    if coverage.covers_period(p):
+        if coverage.ends_inside(p):
+            log.warning("the export ends on %s, inside %s: its figures cover only the days up to then.",
+                        _short_date(coverage.last_record), p.label)
+        return
+    if coverage.last_record is None:
+        where = "the export has no dated records"
+    elif p.start >= dt.datetime.fromisoformat(coverage.last_record):
+        where = (f"the export ends on {_short_date(coverage.last_record)} "
+                 f"(it covers {_short_date(coverage.first_record)} to {_short_date(coverage.last_record)})")
+    else:
+        where = (f"the export starts on {_short_date(coverage.first_record)} "
+                 f"(it covers {_short_date(coverage.first_record)} to {_short_date(coverage.last_record)})")
+    if not allow_empty:
+        raise NoDataError(f"{where}; {p.label} has no data. Export again, or pass --allow-empty.")
+    log.warning("%s; %s has no data (--allow-empty).", where, p.label)
 
 
 # --------------------------------------------------------------------------- file names
@@ -211,7 +242,7 @@ def monthly_document(ms: "MetricSet", config: "Config", statuses: Mapping[str, s
     from .documents.monthly import MonthlyOptions, build_monthly, email_summary
 
     branding = Branding.from_config(config)
-    options = MonthlyOptions(date=date, pir_statuses=statuses, group=group)
+    options = MonthlyOptions(date=date, pir_statuses=statuses, group=group, min_base=config.report.min_base)
     return build_monthly(ms, branding, options), email_summary(ms, branding, options)
 
 
@@ -228,11 +259,12 @@ class GroupJob:
     contacts: Any
     settings: Output
     statuses: Mapping[str, str] | None = None
+    coverage: Any = None  # the whole export's: a group's quiet months are zeros, not gaps
 
 
 def monthly_group(job: GroupJob) -> tuple[str, list[Path], dict]:
     """Metrics and documents for one group. Returns (group, paths, email summary)."""
-    ms = compute(job.config, job.ingest, job.period, job.contacts)
+    ms = compute(job.config, job.ingest, job.period, job.contacts, job.coverage)
     doc, summary = monthly_document(ms, job.config, job.statuses, group=(job.dimension, job.group))
     return job.group, write(doc, job.settings, job.basename, job.config), summary
 
@@ -240,8 +272,10 @@ def monthly_group(job: GroupJob) -> tuple[str, list[Path], dict]:
 def monthly(config: "Config", inputs: Inputs, settings: Output, *, month: str | None = None,
             date_from: str | None = None, date_to: str | None = None, contacts_file: str | None = None,
             email: Email = Email(), split_by: str | None = None, jobs: int = 1, strict: bool = False,
-            narratives_dir: str | Path | None = None) -> list[Path]:
-    """`ccreport monthly`: the overview report, one per group with `split_by`, then email."""
+            narratives_dir: str | Path | None = None, allow_empty: bool = False) -> list[Path]:
+    """`ccreport monthly`: the overview report, one per group with `split_by`, then email.
+    A period the export does not cover at all fails before anything is written, unless
+    `allow_empty` (check_coverage)."""
     from .batch import group_slug
     from .lock import output_lock
 
@@ -250,6 +284,7 @@ def monthly(config: "Config", inputs: Inputs, settings: Output, *, month: str | 
     p = period(config, month, date_from, date_to)
     contact_data = contacts(config, contacts_file)
     ms = compute(config, result, p, contact_data)
+    check_coverage(ms.coverage, ms.period, allow_empty)
     slug = period_slug(ms.period)
     out = settings.out
     with output_lock(out):
@@ -258,7 +293,7 @@ def monthly(config: "Config", inputs: Inputs, settings: Output, *, month: str | 
         groups: dict[str, tuple[list[Path], dict]] = {}
         if split_by:
             groups = _monthly_groups(config, result, ms.period, contact_data, split_by, jobs, settings, slug,
-                                     statuses)
+                                     statuses, ms.coverage)
         if email.to:
             deliver(config, files, email.to, summary=summary, dry_run=email.dry_run, out=out,
                     name=f"monthly-{slug}")
@@ -275,7 +310,7 @@ def monthly(config: "Config", inputs: Inputs, settings: Output, *, month: str | 
 
 def _monthly_groups(config: "Config", result: "IngestResult", p: "Period", contact_data: Any, split_by: str,
                     jobs: int, settings: Output, slug: str,
-                    statuses: Mapping[str, str] | None) -> dict[str, tuple[list[Path], dict]]:
+                    statuses: Mapping[str, str] | None, coverage: Any = None) -> dict[str, tuple[list[Path], dict]]:
     """One monthly report per group, in parallel processes; returns {group: (paths, summary)}."""
     from .batch import group_slug, run_jobs, split_ingest
 
@@ -285,7 +320,7 @@ def _monthly_groups(config: "Config", result: "IngestResult", p: "Period", conta
                             settings.pdf_variant)
     job_list = [
         GroupJob(split_by, group, f"monthly-{slug}-{group_slug(group)}", part, config, p, contact_data,
-                 group_settings, statuses)
+                 group_settings, statuses, coverage)
         for group, part in split_ingest(result, split_by).items()
     ]
     quiet = log.getEffectiveLevel() > logging.INFO
@@ -311,6 +346,7 @@ class PirRequest:
     narrative: str | None = None
     contacts_file: str | None = None
     comms_rule: str = "per audience"
+    allow_empty: bool = False
 
 
 def pir_document(result: "IngestResult", config: "Config", incident_id: str, narrative: Any = None,
@@ -345,6 +381,9 @@ def pir(config: "Config", inputs: Inputs, settings: Output, request: PirRequest,
     ids = list(request.incidents)
     if request.all_major:
         p = period(config, request.month, request.date_from, request.date_to)
+        from .metrics.coverage import export_coverage
+
+        check_coverage(export_coverage(result.incidents, config.timezone), p, request.allow_empty)
         ids += [i for i in major_incident_ids(result, p) if i not in ids]
         if not ids:
             log.warning("no major incidents were opened in %s; no review written.", p.label)

@@ -87,6 +87,12 @@ def _inputs(inputs, preset, mapping, sheet, events_file):
     return Inputs(tuple(inputs), preset, mapping, sheet, events_file)
 
 
+#: SPEC §7: a document for a period the export does not cover fails unless this is given.
+allow_empty_option = click.option(
+    "--allow-empty", is_flag=True,
+    help="Write the document even for a period the export has no data for (it says so); without it that fails.")
+
+
 def check_period_options(month, date_from, date_to) -> None:
     """--month and --from/--to: one or the other, and --from with --to."""
     if (date_from is None) != (date_to is None):
@@ -279,10 +285,11 @@ def _output(state: State, formats, out, templates_dir, docx_template, pdf_varian
 @click.option("--narratives", "narratives_dir", default=None, type=click.Path(file_okay=False),
               help="Folder of PIR narratives (<incident id>.md): the major-incident table shows each review's status.")
 @click.option("--strict", is_flag=True, help="Exit 3 (after writing) when the data has quality problems.")
+@allow_empty_option
 @click.pass_obj
 def monthly(state: State, inputs, preset, mapping, sheet, events_file, month, date_from, date_to,
             contacts_file, formats, out, templates_dir, docx_template, pdf_variant, email_to, dry_run,
-            split_by, jobs, narratives_dir, strict) -> None:
+            split_by, jobs, narratives_dir, strict, allow_empty) -> None:
     """Monthly incident-management report for leadership (PDF, Word, HTML, Markdown).
 
     \b
@@ -299,7 +306,7 @@ def monthly(state: State, inputs, preset, mapping, sheet, events_file, month, da
     app.monthly(state.config, _inputs(inputs, preset, mapping, sheet, events_file), settings, month=month,
                 date_from=date_from, date_to=date_to, contacts_file=contacts_file,
                 email=app.Email(tuple(email_to), dry_run), split_by=split_by, jobs=jobs, strict=strict,
-                narratives_dir=narratives_dir)
+                narratives_dir=narratives_dir, allow_empty=allow_empty)
 
 
 @cli.command()
@@ -341,10 +348,11 @@ def send(state: State, files, to, cc, subject, dry_run, out) -> None:
 @click.option("--comms-rule", type=click.Choice(["per audience", "any update"]), default="per audience", show_default=True,
               help="Communication review: internal and external updates each within the cadence, or any update.")
 @document_options
+@allow_empty_option
 @click.pass_obj
 def pir(state: State, inputs, preset, mapping, sheet, events_file, incidents, all_major, month, date_from, date_to,
         narrative, contacts_file, comms_rule, formats, out, templates_dir, docx_template, pdf_variant, email_to,
-        dry_run) -> None:
+        dry_run, allow_empty) -> None:
     """Post-incident review (PIR) of a major incident: blameless, structured, ready to circulate.
 
     Without --narrative the review is still produced from the data, with the sections to
@@ -366,7 +374,7 @@ def pir(state: State, inputs, preset, mapping, sheet, events_file, incidents, al
     if all_major and (date_from is None) != (date_to is None):
         raise click.UsageError("--from and --to go together.")
     request = app.PirRequest(tuple(incidents), all_major, month, date_from, date_to, narrative, contacts_file,
-                             comms_rule)
+                             comms_rule, allow_empty)
     app.pir(state.config, _inputs(inputs, preset, mapping, sheet, events_file), settings, request,
             app.Email(tuple(email_to), dry_run))
 

@@ -258,6 +258,12 @@ class ContactsSettings(_Strict):
         return v
 
 
+class ReportSettings(_Strict):
+    #: A percentage over fewer incidents than this is shown with its count in prose
+    #: ("0.0 %, 0 of 1"): a small base makes a percentage misleading on its own.
+    min_base: int = Field(5, ge=1)
+
+
 Priority = Literal[PRIORITIES]
 #: `auto` or a name from the preset registry.
 PresetName = Literal[PRESET_NAMES]
@@ -276,6 +282,7 @@ class Config(_Strict):
     targets: Targets = Targets()
     email: Email = Email()
     contacts: ContactsSettings = ContactsSettings()
+    report: ReportSettings = ReportSettings()
     # Defaults for command-line options (the command line and CCREPORT_* still win).
     preset: PresetName | None = None
     mapping: str | None = None

@@ -36,6 +36,10 @@ class IngestError(CcreportError):
     """An input file cannot be read or normalised."""
 
 
+class NoDataError(CcreportError):
+    """A document was asked for a period the export does not cover at all (SPEC §7)."""
+
+
 class RenderError(CcreportError):
     """A document could not be rendered or written."""
 

@@ -17,6 +17,7 @@ import pytest
 from ccreport.config import Config
 from ccreport.ingest.quality import DataQuality
 from ccreport.ingest.result import IngestResult
+from ccreport.metrics.coverage import Coverage
 from ccreport.metrics import AGE_BUCKETS, FORMAT_VERSION, compute, incident_sla, keys
 from ccreport.console import format_csv, format_table
 from ccreport.period import resolve_period
@@ -261,13 +262,15 @@ def test_trend(ms, full):
                                               [(2025, 11), (2025, 12)] + [(2026, i) for i in range(1, 11)]]
     by_month = {t["month"]: t for t in full["trend"]}
     assert by_month["2026-08"] == {"month": "2026-08", "opened": 1, "resolved": 0, "mttr_hours": None,
-                                   "resolution_sla_pct": None, "backlog_end": 1}
+                                   "resolution_sla_pct": None, "backlog_end": 1, "covered": True}
     assert by_month["2026-09"] == {"month": "2026-09", "opened": 1, "resolved": 0, "mttr_hours": None,
-                                   "resolution_sla_pct": None, "backlog_end": 2}
+                                   "resolution_sla_pct": None, "backlog_end": 2, "covered": True}
     assert by_month["2026-10"] == {"month": "2026-10", "opened": 10, "resolved": 7,
                                    "mttr_hours": pytest.approx(466 / 6), "resolution_sla_pct": pytest.approx(60.0),
-                                   "backlog_end": 5}
-    assert by_month["2025-11"]["opened"] == 0 and by_month["2025-11"]["mttr_hours"] is None
+                                   "backlog_end": 5, "covered": True}
+    # Before the export's first record (SPEC §4 Coverage): not covered, every figure null.
+    assert by_month["2025-11"]["opened"] is None and by_month["2025-11"]["mttr_hours"] is None
+    assert by_month["2025-11"]["covered"] is False
 
 
 def test_weekly(ms, full):
@@ -331,7 +334,7 @@ def test_previous_period(ms, full):
 SPEC_KEYS = ["format_version", "period", "totals", "by_priority", "by_category", "trend", "data_quality"]
 FULL_KEYS = SPEC_KEYS + ["fields", "targets", "sla", "previous", "by_service", "by_site", "by_channel",
                          "by_assignment_group", "weekly", "ageing", "major_incidents", "problem_candidates",
-                         "contacts"]
+                         "contacts", "coverage"]
 
 
 def test_to_dict_shapes(ms):
@@ -352,7 +355,10 @@ def test_to_dict_shapes(ms):
                            "P2": {"respond_hours": 0.5, "resolve_hours": 8.0, "calendar": "24x7"},
                            "P3": {"respond_hours": 4.0, "resolve_hours": 24.0, "calendar": "office"}}
     assert full["targets"]["resolution_sla_pct"] == 95.0
-    assert list(full["previous"]) == ["period", "totals", "by_priority", "by_category"]
+    assert list(full["previous"]) == ["period", "totals", "by_priority", "by_category", "covered"]
+    assert full["coverage"] == {"first_record": "2026-08-15T11:00:00+01:00",
+                                "last_record": "2026-10-31T20:00:00+00:00", "first_month": "2026-08",
+                                "last_month": "2026-10", "covered": True}
     assert full["previous"]["period"]["month"] == "2026-09"
     assert "acknowledged_at" in full["fields"] and "channel" not in full["fields"]
     assert full["contacts"] is None
@@ -373,12 +379,20 @@ def test_data_quality_is_passed_through():
 # ---- null rules -------------------------------------------------------------------------------
 
 COUNTS = ("opened", "resolved", "cancelled", "backlog_end", "major")
+#: A coverage that covers every month: the figures of a quiet month inside an export.
+EVERY_MONTH = Coverage("", "", "0000-01", "9999-12")
 
 
 def test_empty_input_counts_zero_statistics_null():
     empty = IngestResult.from_records([], fields=frozenset({"incident_id", "opened_at", "resolved_at", "status",
                                                              "major", "acknowledged_at", "csat"}))
+    # An export without records covers no month (SPEC §4 Coverage): every figure null, counts too.
     ms = compute(empty, CONFIG, OCTOBER)
+    assert not ms.covered and ms.coverage == Coverage()
+    assert all(getattr(ms.totals, k) is None for k in TOTAL_KEYS)
+    assert [t.opened for t in ms.trend] == [None] * 12 and not any(t.covered for t in ms.trend)
+    # Within coverage, counts over an empty set are 0 and statistics null.
+    ms = compute(empty, CONFIG, OCTOBER, coverage=EVERY_MONTH)
     assert all(getattr(ms.totals, k) == 0 for k in COUNTS)
     assert all(getattr(ms.totals, k) is None for k in TOTAL_KEYS if k not in COUNTS)
     assert list(ms.by_priority) == ["P1", "P2", "P3", "P4", "P5"]
@@ -388,7 +402,7 @@ def test_empty_input_counts_zero_statistics_null():
 
 
 def test_a_quiet_month_is_null_not_zero():
-    ms = compute(example(), CONFIG, resolve_period(CONFIG, month="2026-06"))
+    ms = compute(example(), CONFIG, resolve_period(CONFIG, month="2026-06"), coverage=EVERY_MONTH)
     assert ms.totals.opened == 0 and ms.totals.mttr_hours is None
     assert ms.totals.escalation_rate_pct is None and ms.totals.customers_affected is None
     assert ms.totals.backlog_end == 0

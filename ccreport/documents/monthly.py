@@ -42,6 +42,8 @@ BUCKET_LABELS = {"0-1d": "0–1 day", "1-3d": "1–3 days", "3-7d": "3–7 days"
 #: The PIR status of a resolved major incident with no review narrative on file.
 NO_REVIEW = "No review on file"
 OPEN_REVIEW = "Open: PIR after resolution"
+#: What the report shows for a month the export does not cover (SPEC §4 Coverage).
+NO_DATA = "no data"
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class MonthlyOptions:
     date: dt.date | None = None
     pir_statuses: Mapping[str, str] | None = None
     group: tuple[str, str] | None = None
+    #: A percentage over fewer incidents than this is shown with its count ("0 of 1").
+    min_base: int = 5
 
 
 # --------------------------------------------------------------------------- context
@@ -100,6 +104,15 @@ class _Ctx:
     def target(self, key: str) -> float | None:
         v = self.m.targets.get(key)
         return None if v is None else float(v)
+
+    @property
+    def prev_covered(self) -> bool:
+        """Whether there is a previous period inside the export's coverage to compare with."""
+        return self.m.previous is not None and self.m.previous.covered
+
+    def covered_trend(self) -> list[Any]:
+        """The trend months the export covers (never compare against the others)."""
+        return [t for t in self.m.trend if t.covered]
 
     def old_backlog(self) -> int | None:
         """Open incidents older than 30 days at the period's end."""
@@ -159,14 +172,24 @@ def _key_figures(x: _Ctx) -> KeyFigures:
                 note=f"target {c.fmt_target(target, kind)}" if target is not None else "",
             )
         )
+    versus = (f"Change is against {x.prev_label}." if x.prev_covered or x.m.previous is None else
+              f"No change is shown: the export has no data for {x.prev_label}.")
     return KeyFigures(
         figures,
         caption=(
-            f"Change is against {x.prev_label}. Status against target: "
+            f"{versus} Status against target: "
             f"{Rag.GREEN.label} meets it, {Rag.AMBER.label} within 10{NBSP}%, {Rag.RED.label} "
             "further off (see Appendix A)."
         ),
     )
+
+
+def _of_base(x: _Ctx, pct: float | None, base: int | None, before: str = " (", after: str = ")") -> str:
+    """" (0 of 1)" after a percentage over a base below `min_base` (its count matters more
+    than the share); "" otherwise. The count is exact: pct = 100 × met ÷ base."""
+    if pct is None or base is None or base >= x.options.min_base:
+        return ""
+    return f"{before}{c.fmt_int(round(pct * base / 100))} of {c.fmt_int(base)}{after}"
 
 
 def _sla_phrase(value: float, target: float | None) -> str:
@@ -194,19 +217,20 @@ def _summary_sentences(x: _Ctx) -> list[str]:
     # 2. Resolution SLA.
     sla, target = t.resolution_sla_pct, x.target("resolution_sla_pct")
     if sla is not None:
-        out.append(f"Resolution SLA attainment was {c.fmt_pct(sla, target=target)}{_sla_phrase(sla, target)}.")
+        out.append(f"Resolution SLA attainment was {c.fmt_pct(sla, target=target)}{_of_base(x, sla, t.resolution_sla_base)}"
+                   f"{_sla_phrase(sla, target)}.")
     elif not x.present("resolution_sla_pct"):
         out.append(f"Resolution SLA attainment is {NOT_IN_EXPORT}.")
 
     # 3. Priorities that missed the resolution target.
     if target is not None:
         missed = [
-            (prio, v.resolution_sla_pct)
+            (prio, v.resolution_sla_pct, v.resolution_sla_base)
             for prio, v in x.m.by_priority.items()
             if v.resolution_sla_pct is not None and v.resolution_sla_pct < target
         ]
         if missed:
-            parts = [f"{prio} ({c.fmt_pct(v, target=target)})" for prio, v in missed]
+            parts = [f"{prio} ({c.fmt_pct(v, target=target)}{_of_base(x, v, n, ', ', '')})" for prio, v, n in missed]
             verb = "was" if len(missed) == 1 else "were"
             out.append(f"{c.join_words(parts)} {verb} below the resolution target.")
 
@@ -250,15 +274,50 @@ def _summary_sentences(x: _Ctx) -> list[str]:
     return out[:6]
 
 
+def _coverage_callout(x: _Ctx) -> Callout | None:
+    """What the reader must know first about the data (SPEC §4 Coverage): none for the period
+    (with --allow-empty), or data only up to a day inside it."""
+    cov = x.m.coverage
+    if cov is None:
+        return None
+    if not x.m.covered:
+        if cov.last_record is None:
+            why = "the export has no dated records"
+        elif x.m.period.start >= dt.datetime.fromisoformat(cov.last_record):
+            why = f"the export ends on {c.fmt_date(cov.last_record)}"
+        else:
+            why = f"the export starts on {c.fmt_date(cov.first_record)}"
+        return Callout("warning", f"There is no data for {x.label}: {why}. This report shows no figures for "
+                                  "the period and compares nothing; export the incidents again to report on it.",
+                       title="No data")
+    if cov.ends_inside(x.m.period):
+        return Callout("info", f"Data up to {c.fmt_date(cov.last_record)}: the export ends before {x.label} "
+                               "does, so the figures cover only the days up to then.", title="Partial period")
+    return None
+
+
 def _executive_summary(x: _Ctx) -> Section:
+    note = _coverage_callout(x)
+    if not x.m.covered:  # nothing to summarise or compare
+        return Section("Executive summary").add(note)
     sentences = _summary_sentences(x)
     return Section("Executive summary").add(
+        *([note] if note is not None else []),
         _key_figures(x),
         Paragraph("\n".join(f"- {s}" for s in sentences)),
     )
 
 
 # --------------------------------------------------------------------------- volume
+
+
+def _gaps(trend: list[Any], values: list[Any]) -> list[Any]:
+    """A trend's values with NO_DATA for the months the export does not cover (for alt text)."""
+    return [v if t.covered else NO_DATA for t, v in zip(trend, values)]
+
+
+def _or_text(fmt: Callable[[Any], str]) -> Callable[[Any], str]:
+    return lambda v: v if isinstance(v, str) else fmt(v)
 
 
 def _alt_series(kind: str, cats: list[str], named: list[tuple[str, list[Any]]], fmt: Callable[[Any], str]) -> str:
@@ -275,8 +334,11 @@ def _volume(x: _Ctx) -> Section:
         resolved = [r.resolved for r in trend]
         more_in = sum(1 for o, r in zip(opened, resolved) if o is not None and r is not None and o > r)
         last = opened[-1]
-        earlier = [o for o in opened[:-1] if o is not None]
-        n = len(trend)
+        # Superlatives and counts of months only over the months with data (SPEC §4 Coverage).
+        earlier = [t.opened for t in x.covered_trend() if t is not trend[-1] and t.opened is not None]
+        n = len(x.covered_trend())
+        if n < 3:
+            earlier = []  # "the most in 2 months" says nothing
         if last is not None and earlier and last > max(earlier):
             title = f"{c.fmt_int(last)} incidents opened in {x.month_word}, the most in {n} months"
         elif last is not None and earlier and last < min(earlier):
@@ -290,21 +352,31 @@ def _volume(x: _Ctx) -> Section:
             (series("Opened", opened), series("Resolved", resolved)),
             unit="incidents", subtitle="Incidents per month",
         )
+        span = f"last {n} months" if n == len(trend) else f"{n} {'month' if n == 1 else 'months'} with data"
+        gaps = ("" if n == len(trend) else
+                f" The export has no data for {c.plural(len(trend) - n, 'earlier month')}; the chart shows them as a gap."
+                if trend[-1].covered else "")
         sec.add(
             Paragraph(
-                f"Over the last {len(trend)} months more incidents were opened than resolved in "
-                f"{more_in} {'month' if more_in == 1 else 'months'}; a backlog grows in those months."
-                if more_in else
-                f"In none of the last {len(trend)} months were more incidents opened than resolved."
+                (f"The export has no data for {x.label}; the chart shows the months it covers and the gap."
+                 if not x.m.covered else
+                 f"{x.month_word} is the first month of the export: there is no earlier month to compare "
+                 "with." if n == 1 and trend[-1].covered else
+                 f"Over the {span} more incidents were opened than resolved in "
+                 f"{more_in} {'month' if more_in == 1 else 'months'}; a backlog grows in those months."
+                 if more_in else
+                 f"In none of the {span} were more incidents opened than resolved." if n else
+                 "The export has no data for these months.") + gaps
             ),
             Figure(
                 "fig-trend", chart,
                 caption=f"Incidents opened and resolved per month, {months[0]} to {months[-1]}.",
                 alt=_alt_series("Line chart of incidents per month", months,
-                                [("Opened", opened), ("Resolved", resolved)], c.fmt_int),
+                                [("Opened", _gaps(trend, opened)), ("Resolved", _gaps(trend, resolved))],
+                                _or_text(c.fmt_int)),
             ),
         )
-    weekly = x.m.weekly
+    weekly = x.m.weekly if x.m.covered else []
     if weekly:
         weeks = [f"w/c {c.fmt_date(w.week_start)[:-5]}" for w in weekly]
         opened = [w.opened for w in weekly]
@@ -433,7 +505,8 @@ def _priorities(x: _Ctx) -> Section:
                               target=mt, target_label=f"Target {c.fmt_target(mt, 'hours')}" if mt is not None else "",
                               subtitle="Mean time to resolve per month"),
             caption=f"Mean time to resolve per month, {months[0]} to {months[-1]}.",
-            alt=_alt_series("Line chart of mean time to resolve per month", months, [("MTTR", mttr)], c.fmt_hours),
+            alt=_alt_series("Line chart of mean time to resolve per month", months,
+                            [("MTTR", _gaps(trend, mttr))], _or_text(c.fmt_hours)),
         ))
     return sec
 
@@ -481,12 +554,15 @@ def _categories(x: _Ctx) -> Section:
             pv = prev_cat.get(n)
             # A category absent last period had none opened then (0), unless there was no previous period.
             prev_opened = pv.opened if pv is not None else (0 if prev_cat else None)
-            rows.append([n, c.fmt_int(v.opened), c.fmt_int(prev_opened),
+            if not x.prev_covered:  # no data for the previous month: nothing to compare with
+                prev_opened = None
+            rows.append([n, c.fmt_int(v.opened), c.fmt_int(prev_opened) if x.prev_covered else NO_DATA,
                          c.fmt_change(v.opened, prev_opened, "int"), c.fmt_int(v.resolved),
                          c.fmt_hours(v.mttr_hours), c.fmt_pct(v.resolution_sla_pct)])
             rags.append([None] * 6 + [c.rag_status(v.resolution_sla_pct, target)])
         sec.add(Table.capped(cols, rows, limit=TABLE_LIMIT, noun="categories", rag=rags,
-                             caption=f"Incidents by category, {x.label}, against {x.prev_label}",
+                             caption=f"Incidents by category, {x.label}"
+                                     + (f", against {x.prev_label}" if x.prev_covered else ""),
                              notes=["Largest first by incidents opened. Change is in incidents opened."]))
     elif not x.has("category"):
         sec.add(Paragraph(f"Category is {NOT_IN_EXPORT}."))
@@ -634,6 +710,9 @@ def _impact(x: _Ctx) -> Section:
             Column(x.prev_word, numeric=True), Column("Change", numeric=True)]
     notes = ["Customers affected: summed over incidents opened in the month. CSAT: mean score (1–5) "
              "from post-incident surveys of resolved incidents."]
+    if not x.prev_covered:
+        for row in rows:
+            row[2] = NO_DATA
     sec.add(Table(cols, rows, caption=f"Customer impact, {x.label}", notes=notes))
 
     contacts = x.m.contacts
@@ -746,15 +825,15 @@ def _recommendation_findings(x: _Ctx) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     sla, target = t.resolution_sla_pct, x.target("resolution_sla_pct")
     if sla is not None and target is not None and sla < target:
-        out.append(("R1", f"resolution SLA {c.fmt_pct(sla)} < target {c.fmt_target(target, 'pct')}"))
+        out.append(("R1", f"resolution SLA {c.fmt_pct(sla)}{_of_base(x, sla, t.resolution_sla_base)} < target {c.fmt_target(target, 'pct')}"))
     if target is not None:
         for prio, v in x.m.by_priority.items():
             ps = v.resolution_sla_pct
             if ps is not None and ps < target:
-                out.append(("R2", f"{prio} resolution SLA {c.fmt_pct(ps)} < target {c.fmt_target(target, 'pct')}"))
+                out.append(("R2", f"{prio} resolution SLA {c.fmt_pct(ps)}{_of_base(x, ps, v.resolution_sla_base)} < target {c.fmt_target(target, 'pct')}"))
     resp, rt = t.response_sla_pct, x.target("response_sla_pct")
     if resp is not None and rt is not None and resp < rt:
-        out.append(("R3", f"response SLA {c.fmt_pct(resp)} < target {c.fmt_target(rt, 'pct')}"))
+        out.append(("R3", f"response SLA {c.fmt_pct(resp)}{_of_base(x, resp, t.response_sla_base)} < target {c.fmt_target(rt, 'pct')}"))
     mttr, mt = t.mttr_hours, x.target("mttr_hours")
     if mttr is not None and mt is not None and mttr > mt:
         out.append(("R4", f"MTTR {c.fmt_hours(mttr)} > target {c.fmt_target(mt, 'hours')}"))
@@ -882,7 +961,10 @@ def build_monthly(ms: MetricSet, branding: Branding | None = None,
     options = options or MonthlyOptions()
     branding = branding or Branding()
     x = _context(ms, options)
-    blocks = [
+    # A period the export does not cover (--allow-empty): the callout, the trend (its gap) and
+    # the appendices; no section that would word missing data as zeros.
+    blocks = [_executive_summary(x), _volume(x), _appendix_definitions(x), _appendix_quality(x)] \
+        if not ms.covered else [
         _executive_summary(x),
         _volume(x),
         _priorities(x),

@@ -145,6 +145,21 @@ def _response_sla(d: Any, codes: Any, k: int, opened: Any) -> list[float | None]
     return d.pcts(codes, k, d.where(opened, d.resp_has), d.resp_met)
 
 
+def _resolution_sla_base(d: Any, codes: Any, k: int, resolved: Any) -> list[int | None]:
+    """resolution_sla_base: the denominator of resolution_sla_pct (resolved in P with a
+    resolution SLA result), so a document can give a small base's count ("0 of 1")."""
+    if not d.has("resolved_at"):
+        return _none(k)
+    return d.counts(codes, k, d.where(resolved, d.res_has))
+
+
+def _response_sla_base(d: Any, codes: Any, k: int, opened: Any) -> list[int | None]:
+    """response_sla_base: the denominator of response_sla_pct."""
+    if not d.has("acknowledged_at"):
+        return _none(k)
+    return d.counts(codes, k, d.where(opened, d.resp_has))
+
+
 def _reopen_rate(d: Any, codes: Any, k: int, resolved: Any) -> list[float | None]:
     """reopen_rate_pct: 100 × resolved with reopen_count > 0 ÷ resolved (those whose
     reopen_count is recorded; a blank count is unknown, not 0)."""
@@ -262,6 +277,12 @@ class Figures:
         term="Contacts affected",
         definition="The sum of contacts affected (calls, chats and emails the incident caused, as the export "
                    "records them) over incidents logged in the month.")
+    resolution_sla_base: int | None = metric(
+        label="Resolution SLA base", unit="count", population="resolved", fields=("resolved_at", "closed_at"),
+        core=False, func=_resolution_sla_base)
+    response_sla_base: int | None = metric(
+        label="Response SLA base", unit="count", population="opened", fields=("acknowledged_at",),
+        core=False, func=_response_sla_base)
     mtbf_hours: float | None = metric(
         label="Mean time between failures", unit="hours", population="services",
         fields=("resolved_at", "closed_at"), higher_is_better=True, scopes=("service",), core=False,

@@ -37,10 +37,11 @@ from ..ingest.result import IngestResult
 from ..period import Period, month_starts, previous_period
 from ..schema import DIMENSIONS, FIELDS, PRIORITIES
 from .contacts import contacts_section
+from .coverage import Coverage, export_coverage
 from .definitions import BY_KEY, Figures, keys
 from .kernels import PRIORITY_LABELS, _count
 from .lists import ageing, major_incidents, mtbf_hours, problem_candidates, weekly
-from .model import MetricSet, Previous, Quality, QualityIssue, SlaTarget, TrendMonth
+from .model import Ageing, MetricSet, Previous, Quality, QualityIssue, SlaTarget, TrendMonth, Week
 from .prepared import _Data, _prepare, _priority_keys, _sets, _Sets, backlog_mask, figures, trend_last_month, window
 
 
@@ -139,34 +140,61 @@ def _quality(ingest: IngestResult) -> Quality:
     return Quality(**q, issues=issues)
 
 
+def _uncovered(ms: MetricSet) -> MetricSet:
+    """P wholly outside the export's coverage: every figure None (counts too), no groups, no
+    lists. The priorities stay listed so a table still has its rows ("–")."""
+    ms.totals = Figures()
+    ms.by_priority = {k: Figures() for k in ms.by_priority}
+    for dim in DIMENSIONS:
+        setattr(ms, f"by_{dim}", {})
+    ms.weekly = [Week(w.week_start, None, None) for w in ms.weekly]
+    if ms.ageing is not None:
+        ms.ageing = Ageing(ms.ageing.buckets, {}, {b: None for b in ms.ageing.buckets})
+    ms.major_incidents, ms.problem_candidates = [], []
+    return ms
+
+
 def compute(
     ingest: IngestResult,
     config: Config,
     period: Period,
     contacts: pd.DataFrame | None = None,
+    coverage: Coverage | None = None,
 ) -> MetricSet:
     """Every figure for `period` (and the core figures for the period before it).
 
     `contacts` is a frame from contacts.load_contacts (None: the `contacts` section is null).
+    `coverage` is the whole export's (coverage.py); None: computed from `ingest` (a
+    `--split-by` group passes the export's, so a group's quiet months are zeros, not gaps).
+    A period or trend month wholly outside coverage has every figure None.
     """
+    cov = coverage if coverage is not None else export_coverage(ingest.incidents, config.timezone)
     d = _prepare(ingest, config, window(period))
     prev = previous_period(period)
+    prev_covered = cov.covers_period(prev)
     majors = major_incidents(d, period)
-    return MetricSet(
+    months = trend(d, period)
+    for month in months:
+        if not cov.covers_month(month.month):
+            for k in keys("trend"):
+                setattr(month, k, None)
+            month.covered = False
+    ms = MetricSet(
         period=period,
         totals=totals(d, period),
         by_priority=by_priority(d, period),
         by_category=by_dimension(d, period, "category"),  # in the SPEC §4 core, before the trend
-        trend=trend(d, period),
+        trend=months,
         data_quality=_quality(ingest),
         fields=[f for f in FIELDS if f in d.fields],
         targets=config.targets.model_dump(),
         sla=_sla_echo(config),
         previous=Previous(
             period=prev,
-            totals=totals(d, prev),
-            by_priority=by_priority(d, prev),
-            by_category=by_dimension(d, prev, "category"),
+            totals=totals(d, prev) if prev_covered else Figures(),
+            by_priority={k: (v if prev_covered else Figures()) for k, v in by_priority(d, prev).items()},
+            by_category=by_dimension(d, prev, "category") if prev_covered else {},
+            covered=prev_covered,
         ),
         **{f"by_{dim}": by_dimension(d, period, dim) for dim in DIMENSIONS if dim != "category"},
         weekly=weekly(d, period),
@@ -174,4 +202,6 @@ def compute(
         major_incidents=majors,
         problem_candidates=problem_candidates(d, period),
         contacts=None if contacts is None else contacts_section(contacts, majors, period, config),
+        coverage=cov,
     )
+    return ms if ms.covered else _uncovered(ms)

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ..period import Period
+from .coverage import Coverage
 from .definitions import Figures, keys
 
 FORMAT_VERSION = 1
@@ -54,7 +55,10 @@ def _groups_from(d: dict[str, Any] | None) -> dict[str, Figures]:
 
 def _trend_from(d: dict[str, Any]) -> "TrendMonth":
     known = {f.name for f in fields(TrendMonth)}
-    return TrendMonth(**{k: v for k, v in d.items() if k in known})
+    month = TrendMonth(**{k: v for k, v in d.items() if k in known})
+    if "covered" not in d:  # core JSON: a month with every figure null was not covered
+        month.covered = any(d.get(k) is not None for k in TREND_ORDER)
+    return month
 
 
 def _quality_dict(q: "Quality") -> dict[str, Any]:
@@ -72,9 +76,11 @@ def _quality_from(d: dict[str, Any]) -> "Quality":
 
 @dataclass
 class TrendMonth(Figures):
-    """One month of the 12-month trend (TREND_ORDER figures)."""
+    """One month of the 12-month trend (TREND_ORDER figures). A month the export does not
+    cover has every figure None and `covered` False."""
 
     month: str = ""
+    covered: bool = True
 
 
 @dataclass
@@ -180,12 +186,14 @@ class Quality:
 
 @dataclass
 class Previous:
-    """The core figures of the period before P (equal length: the previous month)."""
+    """The core figures of the period before P (equal length: the previous month). Not
+    `covered`: every figure None, no categories (never compare against it)."""
 
     period: Period
     totals: Figures
     by_priority: dict[str, Figures]
     by_category: dict[str, Figures]
+    covered: bool = True
 
 
 @dataclass
@@ -211,6 +219,13 @@ class MetricSet:
     major_incidents: list[MajorIncident] = field(default_factory=list)
     problem_candidates: list[ProblemCandidate] = field(default_factory=list)
     contacts: Contacts | None = None
+    #: The export's first and last record (None: unknown, e.g. read from core JSON).
+    coverage: Coverage | None = None
+
+    @property
+    def covered(self) -> bool:
+        """Whether P overlaps the export's coverage (unknown coverage counts as covered)."""
+        return self.coverage is None or self.coverage.covers_period(self.period)
 
     def breakdown(self, dimension: str) -> dict[str, Figures]:
         """The breakdown by one of schema.DIMENSIONS."""
@@ -230,7 +245,8 @@ class MetricSet:
             "totals": figures_to_dict(self.totals, "totals", full=full),
             "by_priority": {k: figures_to_dict(v, "totals", full=full) for k, v in self.by_priority.items()},
             "by_category": _groups(self.by_category, "groups"),
-            "trend": [{"month": t.month, **figures_to_dict(t, "trend", full=full)} for t in self.trend],
+            "trend": [{"month": t.month, **figures_to_dict(t, "trend", full=full),
+                       **({"covered": t.covered} if full else {})} for t in self.trend],
             "data_quality": _quality_dict(self.data_quality),
         }
         if not full:
@@ -243,6 +259,7 @@ class MetricSet:
                 "by_priority": {k: figures_to_dict(v, "totals", full=True)
                                 for k, v in self.previous.by_priority.items()},
                 "by_category": _groups(self.previous.by_category, "groups"),
+                "covered": self.previous.covered,
             }
         out.update(
             {
@@ -259,6 +276,8 @@ class MetricSet:
                 "major_incidents": [asdict(m) for m in self.major_incidents],
                 "problem_candidates": [asdict(p) for p in self.problem_candidates],
                 "contacts": None if self.contacts is None else asdict(self.contacts),
+                "coverage": None if self.coverage is None else {**self.coverage.to_dict(),
+                                                                "covered": self.covered},
             }
         )
         return out
@@ -273,7 +292,9 @@ class MetricSet:
         prev = data.get("previous")
         ageing = data.get("ageing")
         contacts = data.get("contacts")
+        cov = data.get("coverage")
         return cls(
+            coverage=None if not cov else Coverage(**{k: v for k, v in cov.items() if k != "covered"}),
             period=_period_from_dict(data["period"]),
             totals=figures_from_dict(data.get("totals") or {}),
             by_priority=_groups_from(data.get("by_priority")),
@@ -288,6 +309,7 @@ class MetricSet:
                 totals=figures_from_dict(prev.get("totals") or {}),
                 by_priority=_groups_from(prev.get("by_priority")),
                 by_category=_groups_from(prev.get("by_category")),
+                covered=bool(prev.get("covered", True)),
             ),
             by_service=_groups_from(data.get("by_service")),
             by_site=_groups_from(data.get("by_site")),
