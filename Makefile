@@ -17,7 +17,7 @@ demo: $(BIN)/ccreport
 	$(BIN)/ccreport demo
 
 test: $(BIN)/ccreport
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 bench: $(BIN)/ccreport
 	$(BIN)/python bench/run.py

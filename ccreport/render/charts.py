@@ -180,7 +180,12 @@ def _lines(ax, chart: Chart, pal: Palette) -> None:
     lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
     # Lines need no zero baseline (FT style) when the values sit far from zero.
     bottom = 0.0 if chart.kind == "mttr_trend" or lo <= 0.35 * hi else lo - (hi - lo) * 0.6
-    ax.set_ylim(max(bottom, 0.0), hi + (hi - max(bottom, 0.0)) * 0.12 or 1)
+    bottom = max(bottom, 0.0)
+    top = hi + (hi - bottom) * 0.12
+    if top <= bottom:  # every value the same (one month of data): give the line room
+        top = bottom + (abs(bottom) * 0.25 or 1.0)
+        bottom = max(bottom - (top - bottom), 0.0)
+    ax.set_ylim(bottom, top)
     _target_line(ax, chart)
     _right_labels(ax, ends)
 
