@@ -754,10 +754,10 @@ def _evidence(s: Strategy, ev: "Evidence") -> Section:
         notes = ["Response and resolution SLA: the share of incidents acknowledged / resolved within this strategy's "
                  "targets for their priority."]
         if calendars and calendars != ["24x7"]:
-            notes.append("The clock for each priority is the calendar set in ccreport.yaml: "
+            notes.append("The clock for each priority is the business calendar of the centre's reporting: "
                          + "; ".join(f"{p} {sla[p].calendar}" for p in prios if p in sla) + ".")
         if res_goal is not None or resp_goal is not None:
-            notes.append(f"Status against the attainment targets in ccreport.yaml: response "
+            notes.append(f"Status against the centre's attainment targets: response "
                          f"{c.fmt_target(resp_goal, 'pct')}, resolution {c.fmt_target(res_goal, 'pct')} "
                          f"({Rag.GREEN.label} meets it, {Rag.AMBER.label} within 10 % of it, {Rag.RED.label} further off).")
         att.add(Table(
