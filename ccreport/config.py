@@ -11,9 +11,9 @@ import os
 import re
 import zoneinfo
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, StringConstraints, create_model, field_validator, model_validator
 
 from . import yamlio
 from .errors import ConfigError
@@ -262,6 +262,46 @@ class ReportSettings(_Strict):
     #: A percentage over fewer incidents than this is shown with its count in prose
     #: ("0.0 %, 0 of 1"): a small base makes a percentage misleading on its own.
     min_base: int = Field(5, ge=1)
+    #: A major incident's post-incident review is due this many working days (Monday to
+    #: Friday) after its resolution.
+    review_working_days: int = Field(5, ge=0, le=260)
+
+
+#: An owner role as a reader sees it ("Supplier manager"): plain text, kept short.
+Role = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+
+
+class Owners(_Strict):
+    """Who owns a recommendation: a role per subject (a category, service, site, channel or
+    resolver group, by name as the export spells it); otherwise the finding rule's own
+    default role (docs/findings.md), or `default` when set."""
+
+    default: Role | None = None
+    category: dict[str, Role] = {}
+    service: dict[str, Role] = {}
+    site: dict[str, Role] = {}
+    channel: dict[str, Role] = {}
+    assignment_group: dict[str, Role] = {}
+
+
+class FindingsSettings(_Strict):
+    """The findings layer's settings (docs/findings.md): owner roles, review dates, thresholds."""
+
+    owners: Owners = Owners()
+    #: A recommendation is reviewed this many days after the period's last day (7 for the
+    #: urgent ones: a major incident's impact, an overdue review, a P1 or P2 miss).
+    review_days: int = Field(30, ge=1, le=366)
+    urgent_review_days: int = Field(7, ge=1, le=366)
+    #: How many findings lead the executive summary (at most).
+    in_summary: int = Field(5, ge=1, le=10)
+    #: How improbable a concentration or rise must be under the usual rate to count (a Poisson
+    #: upper tail): small, so an ordinary month produces no finding.
+    significance: float = Field(0.001, gt=0, le=0.5)
+    #: A subject's share of the month's resolution SLA breaches that makes a concentration.
+    breach_share_pct: float = Field(25.0, gt=0, le=100)
+    #: How far above its own baseline (as a ratio) volume, time to resolve, customers affected
+    #: or the backlog must be to count.
+    baseline_ratio: float = Field(1.5, gt=1, le=100)
 
 
 Priority = Literal[PRIORITIES]
@@ -283,6 +323,7 @@ class Config(_Strict):
     email: Email = Email()
     contacts: ContactsSettings = ContactsSettings()
     report: ReportSettings = ReportSettings()
+    findings: FindingsSettings = FindingsSettings()
     # Defaults for command-line options (the command line and CCREPORT_* still win).
     preset: PresetName | None = None
     mapping: str | None = None

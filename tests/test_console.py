@@ -50,7 +50,7 @@ def reference_csv(d: dict, by: str) -> str:
         rows = [["period_start", "period_end", "month", *TREND_ORDER]]
         rows += [period + [t["month"]] + [cell(t[k]) for k in TREND_ORDER] for t in d["trend"]]
     else:
-        cols = ["opened", "resolved", "mttr_hours", "resolution_sla_pct"] + (["mtbf_hours"] if by == "service" else [])
+        cols = [*keys("groups"), *(["mtbf_hours"] if by == "service" else [])]
         rows = [["period_start", "period_end", by, *cols]]
         rows += [period + [name(n)] + [cell(g[k]) for k in cols] for n, g in d[f"by_{by}"].items()]
     return "".join(",".join('"' + c.replace('"', '""') + '"' for c in r) + "\n" for r in rows)

@@ -36,7 +36,9 @@ CONFIG = Config.model_validate(
 OCTOBER = resolve_period(CONFIG, month="2026-10")
 #: The SPEC §4 keys of totals and by_priority, and of a breakdown (docs/metrics.md).
 TOTAL_KEYS = keys("totals", core_only=True)
-GROUP_KEYS = keys("groups")
+GROUP_KEYS = keys("groups", core_only=True)
+#: Extension figures of every breakdown (--full), tested on their own below.
+GROUP_EXTENSIONS = ("resolution_sla_base", "resolution_sla_breaches")
 
 
 def rec(incident_id: str, **fields) -> dict:
@@ -119,8 +121,32 @@ def ms():
 
 @pytest.fixture(scope="module")
 def full(ms):
-    """The set's --full JSON object (the typed set read as the documents read it)."""
-    return ms.to_dict(full=True)
+    """The set's --full JSON object (the typed set read as the documents read it), without the
+    breakdowns' extension figures (test_breach_counts_in_every_breakdown covers them)."""
+    out = ms.to_dict(full=True)
+    for section in (out, out["previous"]):
+        for key in ("by_category", "by_service", "by_site", "by_channel", "by_assignment_group"):
+            for figures in section[key].values():
+                for name in GROUP_EXTENSIONS:
+                    figures.pop(name)
+    return out
+
+
+def test_breach_counts_in_every_breakdown(ms):
+    """resolution_sla_breaches = the SLA base minus those within target, in the totals, each
+    priority and every breakdown (what the findings' concentration of misses reads)."""
+    groups = [ms.totals, *ms.by_priority.values()]
+    for key in ("by_category", "by_service", "by_site"):
+        groups += list(getattr(ms, key).values())
+    checked = 0
+    for f in groups:
+        if f.resolution_sla_base:
+            met = round(f.resolution_sla_base * f.resolution_sla_pct / 100)
+            assert f.resolution_sla_breaches == f.resolution_sla_base - met
+            checked += 1
+        else:
+            assert f.resolution_sla_breaches in (0, None)
+    assert checked >= 5 and ms.totals.resolution_sla_breaches > 0
 
 
 # ---- per-incident SLA ---------------------------------------------------------------------
@@ -305,6 +331,7 @@ def test_major_incidents(ms, full):
         "opened_at": "2026-10-01T11:00:00+01:00", "resolved_at": "2026-10-01T14:00:00+01:00",
         "duration_hours": 3.0, "customers_affected": 100, "contacts_affected": None,
         "resolution_sla_met": True, "problem_id": "PRB1",
+        "review_due": "2026-10-08",  # 1 October + 5 working days
     }]
 
 
@@ -334,7 +361,7 @@ def test_previous_period(ms, full):
 SPEC_KEYS = ["format_version", "period", "totals", "by_priority", "by_category", "trend", "data_quality"]
 FULL_KEYS = SPEC_KEYS + ["fields", "targets", "sla", "previous", "by_service", "by_site", "by_channel",
                          "by_assignment_group", "weekly", "ageing", "major_incidents", "problem_candidates",
-                         "contacts", "coverage"]
+                         "contacts", "coverage", "baseline"]
 
 
 def test_to_dict_shapes(ms):
@@ -355,7 +382,8 @@ def test_to_dict_shapes(ms):
                            "P2": {"respond_hours": 0.5, "resolve_hours": 8.0, "calendar": "24x7"},
                            "P3": {"respond_hours": 4.0, "resolve_hours": 24.0, "calendar": "office"}}
     assert full["targets"]["resolution_sla_pct"] == 95.0
-    assert list(full["previous"]) == ["period", "totals", "by_priority", "by_category", "covered"]
+    assert list(full["previous"]) == ["period", "totals", "by_priority", "by_category", "by_service", "by_site",
+                                      "by_channel", "by_assignment_group", "covered"]
     assert full["coverage"] == {"first_record": "2026-08-15T11:00:00+01:00",
                                 "last_record": "2026-10-31T20:00:00+00:00", "first_month": "2026-08",
                                 "last_month": "2026-10", "covered": True}

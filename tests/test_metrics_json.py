@@ -10,6 +10,10 @@ The intended differences, undone before comparing (`as_old_code_printed`):
   month and on `previous`; and a trend month before the export's first record (which the old
   code printed as 0 opened, 0 resolved, 0 backlog) now has every figure null, core output too.
   For covered months the output has no change at all.
+- Findings (issue 14): `--full` output has `baseline` (the 12 months before P), `findings`, the
+  previous period's breakdowns by service, site, channel and group, `review_due` on each major
+  incident, and the breach counts (`resolution_sla_breaches`, `response_sla_breaches`, and in
+  every breakdown `resolution_sla_base` too).
 """
 
 from __future__ import annotations
@@ -38,9 +42,13 @@ def run(args: list[str]) -> str:
 #: What an uncovered month before the export's first record was printed as before issue 14.
 OLD_EMPTY_MONTH = {"opened": 0, "resolved": 0, "mttr_hours": None, "resolution_sla_pct": None, "backlog_end": 0}
 #: Keys added to --full output (issue 14's coverage), removed before comparing.
-NEW_FULL_KEYS = ("coverage",)
+NEW_FULL_KEYS = ("coverage", "baseline", "findings")
 #: Figures added to --full totals and by_priority (and previous), removed before comparing.
-NEW_FIGURES = ("contacts_affected", "resolution_sla_base", "response_sla_base")
+NEW_FIGURES = ("contacts_affected", "resolution_sla_base", "resolution_sla_breaches", "response_sla_base",
+               "response_sla_breaches")
+#: Figures added to every breakdown in --full output (issue 14).
+NEW_GROUP_FIGURES = ("resolution_sla_base", "resolution_sla_breaches")
+BREAKDOWNS = ("by_category", "by_service", "by_site", "by_channel", "by_assignment_group")
 
 
 def as_old_code_printed(text: str, full: bool) -> str:
@@ -65,6 +73,15 @@ def as_old_code_printed(text: str, full: bool) -> str:
         data.pop(key)
     if data.get("previous"):
         data["previous"].pop("covered")
+        for key in BREAKDOWNS[1:]:
+            data["previous"].pop(key)
+    for section in (data, data.get("previous") or {}):
+        for key in BREAKDOWNS:
+            for figures in (section.get(key) or {}).values():
+                for name in NEW_GROUP_FIGURES:
+                    figures.pop(name)
+    for mi in data.get("major_incidents") or []:
+        mi.pop("review_due")
     sections = [data]
     if data.get("previous"):
         sections.append(data["previous"])

@@ -47,7 +47,9 @@ def test_every_figure_the_sets_carry_has_a_function():
             # The 90th percentile comes with the median (one sort), which precedes it.
             assert m.func is not None or key == "p90_ttr_hours", key
     assert keys("trend") == TREND_ORDER == ("opened", "resolved", "mttr_hours", "resolution_sla_pct", "backlog_end")
-    assert keys("groups") == ("opened", "resolved", "mttr_hours", "resolution_sla_pct")
+    assert keys("groups", core_only=True) == ("opened", "resolved", "mttr_hours", "resolution_sla_pct")
+    assert keys("groups") == ("opened", "resolved", "mttr_hours", "resolution_sla_pct", "resolution_sla_base",
+                              "resolution_sla_breaches")
     assert "contacts_affected" in keys("totals") and "contacts_affected" not in keys("totals", core_only=True)
     assert [m.key for m in METRICS if m.target] == list(target_keys())
 

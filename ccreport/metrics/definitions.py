@@ -153,6 +153,21 @@ def _resolution_sla_base(d: Any, codes: Any, k: int, resolved: Any) -> list[int 
     return d.counts(codes, k, d.where(resolved, d.res_has))
 
 
+def _resolution_breaches(d: Any, codes: Any, k: int, resolved: Any) -> list[int | None]:
+    """resolution_sla_breaches: resolved in P with a resolution SLA result that missed it (the
+    base minus those within target), so a finding can say where the misses are."""
+    if not d.has("resolved_at"):
+        return _none(k)
+    return d.counts(codes, k, d.where(d.where(resolved, d.res_has), ~d.res_met))
+
+
+def _response_breaches(d: Any, codes: Any, k: int, opened: Any) -> list[int | None]:
+    """response_sla_breaches: the same for the response target."""
+    if not d.has("acknowledged_at"):
+        return _none(k)
+    return d.counts(codes, k, d.where(d.where(opened, d.resp_has), ~d.resp_met))
+
+
 def _response_sla_base(d: Any, codes: Any, k: int, opened: Any) -> list[int | None]:
     """response_sla_base: the denominator of response_sla_pct."""
     if not d.has("acknowledged_at"):
@@ -279,10 +294,19 @@ class Figures:
                    "records them) over incidents logged in the month.")
     resolution_sla_base: int | None = metric(
         label="Resolution SLA base", unit="count", population="resolved", fields=("resolved_at", "closed_at"),
-        core=False, func=_resolution_sla_base)
+        scopes=("totals", "groups"), core=False, func=_resolution_sla_base)
+    resolution_sla_breaches: int | None = metric(
+        label="Resolution SLA breaches", unit="count", population="resolved", fields=("resolved_at", "closed_at"),
+        higher_is_better=False, scopes=("totals", "groups"), core=False, func=_resolution_breaches,
+        term="SLA breach",
+        definition="An incident whose SLA clock ran past its priority's target: for resolution, an incident "
+                   "resolved in the month; for response, one logged in the month and acknowledged late.")
     response_sla_base: int | None = metric(
         label="Response SLA base", unit="count", population="opened", fields=("acknowledged_at",),
         core=False, func=_response_sla_base)
+    response_sla_breaches: int | None = metric(
+        label="Response SLA breaches", unit="count", population="opened", fields=("acknowledged_at",),
+        higher_is_better=False, core=False, func=_response_breaches)
     mtbf_hours: float | None = metric(
         label="Mean time between failures", unit="hours", population="services",
         fields=("resolved_at", "closed_at"), higher_is_better=True, scopes=("service",), core=False,

@@ -41,8 +41,10 @@ from .coverage import Coverage, export_coverage
 from .definitions import BY_KEY, Figures, keys
 from .kernels import PRIORITY_LABELS, _count
 from .lists import ageing, major_incidents, mtbf_hours, problem_candidates, weekly
-from .model import Ageing, MetricSet, Previous, Quality, QualityIssue, SlaTarget, TrendMonth, Week
-from .prepared import _Data, _prepare, _priority_keys, _sets, _Sets, backlog_mask, figures, trend_last_month, window
+from .lists import major_rows
+from .model import Ageing, Baseline, MetricSet, Previous, Quality, QualityIssue, SlaTarget, TrendMonth, Week
+from .prepared import (_Data, _prepare, _priority_keys, _sets, _Sets, backlog_mask, baseline_start, figures,
+                       trend_last_month, window)
 
 
 def totals(d: _Data, p: Period) -> Figures:
@@ -140,6 +142,42 @@ def _quality(ingest: IngestResult) -> Quality:
     return Quality(**q, issues=issues)
 
 
+def _median(values: np.ndarray) -> float | None:
+    values = values[~np.isnan(values)]
+    return float(np.median(values)) if len(values) else None
+
+
+def baseline(d: _Data, p: Period, cov: Coverage, months: list[TrendMonth]) -> Baseline | None:
+    """The covered part of the 12 months before P, pooled (model.Baseline). None when the
+    export has no record before P's start."""
+    if cov.first_record is None or cov.last_record is None:
+        return None
+    first = pd.Timestamp(cov.first_record).tz_convert(p.timezone)
+    start = max(baseline_start(p), first)
+    if start >= p.start:
+        return None
+    span = Period(start=start, end=p.start, timezone=p.timezone, label="baseline")
+    day = pd.Timedelta(days=1)
+    last = pd.Timestamp(cov.last_record).tz_convert(p.timezone)
+    covered_to = min(p.end, (last + day).normalize()) if last < p.end else p.end
+    period_days = max(0.0, (covered_to - max(p.start, first)) / day)
+    touched = len(pd.period_range(start.tz_localize(None), (p.start - pd.Timedelta(1)).tz_localize(None), freq="M"))
+    before = [t.backlog_end for t in months if t.covered and t.month < f"{p.first_day:%Y-%m}"
+              and t.backlog_end is not None]
+    rows = major_rows(d, span)
+    out = Baseline(
+        start=start.isoformat(), end=p.start.isoformat(), days=(p.start - start) / day, months=touched,
+        period_days=period_days, totals=totals(d, span), by_priority=by_priority(d, span),
+        **{f"by_{dim}": by_dimension(d, span, dim) for dim in DIMENSIONS},
+        backlog_mean=float(np.mean(before)) if before else None,
+        majors=int(len(rows)),
+        major_customers_median=_median(d.customers[rows]) if d.has("customers_affected") else None,
+        major_contacts_median=_median(d.contacts[rows]) if d.has("contacts_affected") else None,
+        major_duration_median=_median(d.ttr[rows]) if d.has("resolved_at") else None,
+    )
+    return out
+
+
 def _uncovered(ms: MetricSet) -> MetricSet:
     """P wholly outside the export's coverage: every figure None (counts too), no groups, no
     lists. The priorities stay listed so a table still has its rows ("–")."""
@@ -151,6 +189,7 @@ def _uncovered(ms: MetricSet) -> MetricSet:
     if ms.ageing is not None:
         ms.ageing = Ageing(ms.ageing.buckets, {}, {b: None for b in ms.ageing.buckets})
     ms.major_incidents, ms.problem_candidates = [], []
+    ms.baseline = None
     return ms
 
 
@@ -172,7 +211,7 @@ def compute(
     d = _prepare(ingest, config, window(period))
     prev = previous_period(period)
     prev_covered = cov.covers_period(prev)
-    majors = major_incidents(d, period)
+    majors = major_incidents(d, period, config.report.review_working_days)
     months = trend(d, period)
     for month in months:
         if not cov.covers_month(month.month):
@@ -195,6 +234,8 @@ def compute(
             by_priority={k: (v if prev_covered else Figures()) for k, v in by_priority(d, prev).items()},
             by_category=by_dimension(d, prev, "category") if prev_covered else {},
             covered=prev_covered,
+            **{f"by_{dim}": by_dimension(d, prev, dim) if prev_covered else {}
+               for dim in DIMENSIONS if dim != "category"},
         ),
         **{f"by_{dim}": by_dimension(d, period, dim) for dim in DIMENSIONS if dim != "category"},
         weekly=weekly(d, period),
@@ -203,5 +244,6 @@ def compute(
         problem_candidates=problem_candidates(d, period),
         contacts=None if contacts is None else contacts_section(contacts, majors, period, config),
         coverage=cov,
+        baseline=baseline(d, period, cov, months),
     )
     return ms if ms.covered else _uncovered(ms)

@@ -142,7 +142,21 @@ def major_incident_ids(ingest: IngestResult, config: Config, period: Period) -> 
     return d.frame("incident_id", rows).astype("str").tolist()
 
 
-def major_incidents(d: _Data, p: Period) -> list[MajorIncident]:
+def _review_due(resolved: pd.Series, tz: str, working_days: int) -> list[str | None]:
+    """The date a review is due: the local resolution date plus `working_days` working days
+    (Monday to Friday; a weekend resolution counts from the Monday)."""
+    local = resolved.dt.tz_convert(tz)
+    out: list[str | None] = [None] * len(local)
+    done = local.notna().to_numpy()
+    if done.any():
+        days = local[done].dt.date.to_numpy().astype("datetime64[D]")
+        due = np.busday_offset(days, working_days, roll="forward")
+        for i, v in zip(np.flatnonzero(done), due.astype(str)):  # the month's majors (a handful)
+            out[i] = str(v)
+    return out
+
+
+def major_incidents(d: _Data, p: Period, review_working_days: int = 5) -> list[MajorIncident]:
     """`major_incidents`: major_rows as records.
 
     duration_hours is the ttr (null while open or when negative); times are ISO 8601 in the
@@ -157,6 +171,8 @@ def major_incidents(d: _Data, p: Period) -> list[MajorIncident]:
     cat_codes, cat_labels = d.dims["category"]
     opened_iso = _iso(d.frame("opened_at", rows), d.tz)
     resolved_iso = _iso(d.frame("resolved_at", rows), d.tz)
+    due = (_review_due(d.frame("resolved_at", rows), d.tz, review_working_days)
+           if d.has("resolved_at") else [None] * len(rows))
     ids = d.frame("incident_id", rows).tolist()
     out = []
     for j in range(len(rows)):  # the month's major incidents (a handful), to build records
@@ -176,6 +192,7 @@ def major_incidents(d: _Data, p: Period) -> list[MajorIncident]:
                 contacts_affected=numbers["contacts_affected"][j],
                 resolution_sla_met=bool(d.res_met[rows[j]]) if d.res_has[rows[j]] else None,
                 problem_id=text["problem_id"][j],
+                review_due=due[j],
             )
         )
     return out

@@ -28,7 +28,7 @@ def figures_to_dict(f: Figures, scope: str, *, full: bool) -> dict[str, Any]:
     """The JSON object of one Figures in a scope ("totals", "groups", "service", "trend")."""
     if scope == "trend":
         return {k: getattr(f, k) for k in TREND_ORDER}
-    names = keys("totals", core_only=not full) if scope == "totals" else keys("groups")
+    names = keys("totals" if scope == "totals" else "groups", core_only=not full)
     if scope == "service":
         names = (*keys("groups"), *keys("service"))
     return {k: getattr(f, k) for k in names}
@@ -45,8 +45,8 @@ def _period_from_dict(d: dict[str, Any]) -> Period:
     return Period(start=start, end=end, timezone=d["timezone"], label=d.get("label") or "", month=d.get("month"))
 
 
-def _groups(groups: dict[str, Figures], scope: str) -> dict[str, dict[str, Any]]:
-    return {name: figures_to_dict(f, scope, full=True) for name, f in groups.items()}
+def _groups(groups: dict[str, Figures], scope: str, full: bool = True) -> dict[str, dict[str, Any]]:
+    return {name: figures_to_dict(f, scope, full=full) for name, f in groups.items()}
 
 
 def _groups_from(d: dict[str, Any] | None) -> dict[str, Figures]:
@@ -115,6 +115,9 @@ class MajorIncident:
     contacts_affected: int | None
     resolution_sla_met: bool | None
     problem_id: str | None
+    #: The date its post-incident review is due: the resolution date plus the configured
+    #: working days (None while open).
+    review_due: str | None = None
 
 
 @dataclass
@@ -186,14 +189,77 @@ class Quality:
 
 @dataclass
 class Previous:
-    """The core figures of the period before P (equal length: the previous month). Not
-    `covered`: every figure None, no categories (never compare against it)."""
+    """The figures of the period before P (equal length: the previous month). Not `covered`:
+    every figure None, no groups (never compare against it)."""
 
     period: Period
     totals: Figures
     by_priority: dict[str, Figures]
     by_category: dict[str, Figures]
     covered: bool = True
+    by_service: dict[str, Figures] = field(default_factory=dict)
+    by_site: dict[str, Figures] = field(default_factory=dict)
+    by_channel: dict[str, Figures] = field(default_factory=dict)
+    by_assignment_group: dict[str, Figures] = field(default_factory=dict)
+
+    def breakdown(self, dimension: str) -> dict[str, Figures]:
+        return getattr(self, f"by_{dimension}")
+
+
+@dataclass
+class Baseline:
+    """The yardstick for "far off its own baseline": the part of the 12 months before P that
+    the export covers, pooled (counts are totals over the span, not monthly means).
+
+    `days` is the span's length and `period_days` the part of P the export covers, so a
+    count's expected value for P is count × period_days / days. None on MetricSet when the
+    export has no data before P. The major-incident medians are over the majors opened in the
+    span that record the figure (None when none do).
+    """
+
+    start: str  # ISO 8601, configured timezone
+    end: str
+    days: float
+    months: int  # calendar months the span touches
+    period_days: float
+    totals: Figures
+    by_priority: dict[str, Figures] = field(default_factory=dict)
+    by_category: dict[str, Figures] = field(default_factory=dict)
+    by_service: dict[str, Figures] = field(default_factory=dict)
+    by_site: dict[str, Figures] = field(default_factory=dict)
+    by_channel: dict[str, Figures] = field(default_factory=dict)
+    by_assignment_group: dict[str, Figures] = field(default_factory=dict)
+    #: Month-end backlog over the span's covered trend months (mean; None without any).
+    backlog_mean: float | None = None
+    majors: int = 0
+    major_customers_median: float | None = None
+    major_contacts_median: float | None = None
+    major_duration_median: float | None = None
+
+    def breakdown(self, dimension: str) -> dict[str, Figures]:
+        return getattr(self, f"by_{dimension}")
+
+    def scale(self) -> float:
+        """The factor from a count over the span to its expected value over P."""
+        return self.period_days / self.days if self.days > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {k: getattr(self, k) for k in ("start", "end", "days", "months", "period_days")}
+        out["totals"] = figures_to_dict(self.totals, "totals", full=True)
+        out["by_priority"] = {k: figures_to_dict(v, "totals", full=True) for k, v in self.by_priority.items()}
+        for dim in ("category", "service", "site", "channel", "assignment_group"):
+            out[f"by_{dim}"] = _groups(self.breakdown(dim), "groups")
+        for k in ("backlog_mean", "majors", "major_customers_median", "major_contacts_median",
+                  "major_duration_median"):
+            out[k] = getattr(self, k)
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Baseline":
+        groups = {f"by_{dim}": _groups_from(d.get(f"by_{dim}"))
+                  for dim in ("priority", "category", "service", "site", "channel", "assignment_group")}
+        return cls(**{k: v for k, v in d.items() if not k.startswith("by_") and k != "totals"},
+                   totals=figures_from_dict(d.get("totals") or {}), **groups)
 
 
 @dataclass
@@ -221,6 +287,8 @@ class MetricSet:
     contacts: Contacts | None = None
     #: The export's first and last record (None: unknown, e.g. read from core JSON).
     coverage: Coverage | None = None
+    #: The covered part of the 12 months before P (None: no data before P).
+    baseline: Baseline | None = None
 
     @property
     def covered(self) -> bool:
@@ -244,7 +312,7 @@ class MetricSet:
             "period": self.period.to_dict(full=full),
             "totals": figures_to_dict(self.totals, "totals", full=full),
             "by_priority": {k: figures_to_dict(v, "totals", full=full) for k, v in self.by_priority.items()},
-            "by_category": _groups(self.by_category, "groups"),
+            "by_category": _groups(self.by_category, "groups", full),
             "trend": [{"month": t.month, **figures_to_dict(t, "trend", full=full),
                        **({"covered": t.covered} if full else {})} for t in self.trend],
             "data_quality": _quality_dict(self.data_quality),
@@ -259,6 +327,8 @@ class MetricSet:
                 "by_priority": {k: figures_to_dict(v, "totals", full=True)
                                 for k, v in self.previous.by_priority.items()},
                 "by_category": _groups(self.previous.by_category, "groups"),
+                **{f"by_{dim}": _groups(self.previous.breakdown(dim), "groups")
+                   for dim in ("service", "site", "channel", "assignment_group")},
                 "covered": self.previous.covered,
             }
         out.update(
@@ -278,6 +348,7 @@ class MetricSet:
                 "contacts": None if self.contacts is None else asdict(self.contacts),
                 "coverage": None if self.coverage is None else {**self.coverage.to_dict(),
                                                                 "covered": self.covered},
+                "baseline": None if self.baseline is None else self.baseline.to_dict(),
             }
         )
         return out
@@ -310,7 +381,10 @@ class MetricSet:
                 by_priority=_groups_from(prev.get("by_priority")),
                 by_category=_groups_from(prev.get("by_category")),
                 covered=bool(prev.get("covered", True)),
+                **{f"by_{dim}": _groups_from(prev.get(f"by_{dim}"))
+                   for dim in ("service", "site", "channel", "assignment_group")},
             ),
+            baseline=Baseline.from_dict(data["baseline"]) if data.get("baseline") else None,
             by_service=_groups_from(data.get("by_service")),
             by_site=_groups_from(data.get("by_site")),
             by_channel=_groups_from(data.get("by_channel")),

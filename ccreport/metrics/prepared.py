@@ -108,12 +108,19 @@ def trend_last_month(p: Period) -> str:
     return p.month or f"{p.last_day:%Y-%m}"
 
 
+def baseline_start(period: Period, months: int = 12) -> pd.Timestamp:
+    """The start of the baseline span: `months` calendar months before P's start (local)."""
+    start = period.start
+    return (start.tz_localize(None) - pd.DateOffset(months=months)).tz_localize(
+        period.timezone, ambiguous=False, nonexistent="shift_forward")
+
+
 def window(period: Period, months: int = 12) -> tuple[int, int]:
     """[start, end) in UTC ns covering every instant `compute` looks at for `period`: the
-    trend's months, the period and the one before it."""
+    trend's months, the period, the one before it and the 12-month baseline before it."""
     edges = month_starts(trend_last_month(period), months, period.timezone)
     prev = previous_period(period)
-    return (min(edges[0].value, prev.start_ns, period.start_ns),
+    return (min(edges[0].value, prev.start_ns, period.start_ns, baseline_start(period, months).value),
             max(edges[-1].value, period.end_ns))
 
 
