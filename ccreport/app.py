@@ -120,6 +120,25 @@ def compute(config: "Config", result: "IngestResult", period: "Period", contact_
     return compute_metrics(result, config, period, contacts=contact_data, coverage=coverage)
 
 
+def findings(config: "Config", ms: "MetricSet", statuses: Mapping[str, str] | None = None) -> list[Any]:
+    """The period's findings (ccreport.findings), ranked: what the summary and the
+    recommendations say, and the `findings` of the full metrics JSON."""
+    from .findings import find
+
+    return find(ms, config.findings, min_base=config.report.min_base, pir_statuses=statuses)
+
+
+def metrics_json(config: "Config", ms: "MetricSet", full: bool = False) -> str:
+    """What `metrics --format json [--full]` prints: the metric set, and with `full` its findings."""
+    import json
+
+    if not full:
+        return ms.to_json()
+    out = ms.to_dict(full=True)
+    out["findings"] = [f.to_dict() for f in findings(config, ms)]
+    return json.dumps(out, indent=2, default=str, allow_nan=False)
+
+
 def write(doc: "Document", settings: Output, basename: str, config: "Config") -> list[Path]:
     """Write one document in every requested format (the only call of write_document)."""
     from .render.options import RenderOptions
@@ -242,7 +261,8 @@ def monthly_document(ms: "MetricSet", config: "Config", statuses: Mapping[str, s
     from .documents.monthly import MonthlyOptions, build_monthly, email_summary
 
     branding = Branding.from_config(config)
-    options = MonthlyOptions(date=date, pir_statuses=statuses, group=group, min_base=config.report.min_base)
+    options = MonthlyOptions(date=date, pir_statuses=statuses, group=group, min_base=config.report.min_base,
+                             findings=tuple(findings(config, ms, statuses)), findings_settings=config.findings)
     return build_monthly(ms, branding, options), email_summary(ms, branding, options)
 
 

@@ -238,7 +238,9 @@ def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, da
     result = ingest(state, inputs, preset, mapping, sheet, events_file)
     ms = compute_metrics(state, result, month, date_from, date_to, contacts_file)
     if fmt == "json":
-        click.echo(ms.to_json(full=full))
+        from . import app
+
+        click.echo(app.metrics_json(state.config, ms, full=full))
     elif fmt == "csv":
         from .console import format_csv
 

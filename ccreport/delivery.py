@@ -243,11 +243,21 @@ def _figures(summary: Mapping[str, Any] | None) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _points(summary: Mapping[str, Any] | None) -> list[str]:
+    """The report's leading findings as one-line display text (at most five)."""
+    points = (summary or {}).get("points") or ()
+    return [p for p in (clean_header_text(str(x)) for x in list(points)[:5]) if p]
+
+
 def _text_body(org: str, title: str, period: str, rows: list[tuple[str, str, str]],
-               attachments: list[_Attachment]) -> str:
+               attachments: list[_Attachment], points: list[str] = ()) -> str:
     lines = [title or org, ""]
     if period:
         lines += [f"Period: {period}", ""]
+    if points:
+        lines.append("In brief")
+        lines += [f"  - {p}" for p in points]
+        lines.append("")
     if rows:
         lines.append("Headline figures")
         w_label = max(len(r[0]) for r in rows)
@@ -264,7 +274,7 @@ def _text_body(org: str, title: str, period: str, rows: list[tuple[str, str, str
 
 
 def _html_body(org: str, title: str, period: str, rows: list[tuple[str, str, str]],
-               attachments: list[_Attachment], colour: str) -> str:
+               attachments: list[_Attachment], colour: str, points: list[str] = ()) -> str:
     e = html.escape
     # Inline styles only: mail clients drop <style> blocks and must never fetch anything.
     cell = "padding:4px 12px 4px 0;border-bottom:1px solid #ddd;"
@@ -277,6 +287,10 @@ def _html_body(org: str, title: str, period: str, rows: list[tuple[str, str, str
     ]
     if period:
         parts.append(f"<p>Period: {e(period)}</p>")
+    if points:
+        parts.append('<p style="font-weight:bold;margin-bottom:4px;">In brief</p><ul>')
+        parts += [f"<li>{e(p)}</li>" for p in points]
+        parts.append("</ul>")
     if rows:
         parts += [
             '<table style="border-collapse:collapse;margin:8px 0 16px 0;">',
@@ -371,9 +385,10 @@ def build_message(
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Mailer"] = f"ccreport {__version__}"
 
-    msg.set_content(_text_body(org, title, period, rows, attachments), subtype="plain", charset="utf-8")
-    msg.add_alternative(_html_body(org, title, period, rows, attachments, config.organisation.primary_colour),
-                        subtype="html", charset="utf-8")
+    points = _points(summary)
+    msg.set_content(_text_body(org, title, period, rows, attachments, points), subtype="plain", charset="utf-8")
+    msg.add_alternative(_html_body(org, title, period, rows, attachments, config.organisation.primary_colour,
+                                   points), subtype="html", charset="utf-8")
     for a in attachments:
         # Bytes go in base64 whatever the type, so an HTML or Markdown file arrives byte for
         # byte (no charset guessing, no line-ending changes).

@@ -342,6 +342,26 @@ def change_words(current: Any, previous: Any, noun: str = "") -> str:
     return f"{direction} from {fmt_int(previous)}{noun}"
 
 
+def plural(n: int, word: str, plural_word: str | None = None) -> str:
+    """plural(1, "incident") -> "1 incident"; plural(3, "incident") -> "3 incidents"."""
+    return f"{fmt_int(n)} {word if n == 1 else (plural_word or word + 's')}"
+
+
+def join_words(items: Sequence[str]) -> str:
+    """["a", "b", "c"] -> "a, b and c"."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def fmt_ratio(value: float) -> str:
+    """How many times as much: "2.4 times", "12 times" (whole numbers from 9.5 up)."""
+    if value >= 9.5:
+        return f"{round(value):,} times"
+    return f"{value:.1f} times"
+
+
 # --------------------------------------------------------------------------- dates
 
 

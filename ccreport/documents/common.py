@@ -13,7 +13,7 @@ from ..document import Rag
 from ..units import (  # noqa: F401  (re-exported for documents/*.py)
     DASH, FORMATTERS, MINUS, NBSP, NOT_IN_EXPORT, change_words, fmt_change, fmt_date, fmt_datetime,
     fmt_duration, fmt_hours, fmt_int, fmt_metric, fmt_minutes, fmt_pct, fmt_score, fmt_seconds,
-    fmt_target, month_label, present, short_month,
+    fmt_target, join_words, month_label, plural, present, short_month,
 )
 from ..units import is_missing as _missing
 
@@ -42,17 +42,6 @@ def rag_status(value: Any, target: Any, higher_is_better: bool = True) -> Rag | 
 
 
 # --------------------------------------------------------------------------- words
-
-
-def plural(n: int, word: str, plural_word: str | None = None) -> str:
-    """plural(1, "incident") -> "1 incident"; plural(3, "incident") -> "3 incidents"."""
-    return f"{fmt_int(n)} {word if n == 1 else (plural_word or word + 's')}"
-
-
-def join_words(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def get(mapping: Mapping | None, *keys: str, default: Any = None) -> Any:

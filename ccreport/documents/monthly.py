@@ -29,6 +29,8 @@ from ..document import (
     Table,
     md_escape,
 )
+from ..config import FindingsSettings
+from ..findings import RULES, Finding, find, headlines
 from ..metrics.definitions import Figures, glossary
 from ..metrics.model import ContactFigures, MajorIncident, MetricSet
 from .. import units
@@ -60,6 +62,9 @@ class MonthlyOptions:
     group: tuple[str, str] | None = None
     #: A percentage over fewer incidents than this is shown with its count ("0 of 1").
     min_base: int = 5
+    #: The findings (ccreport.findings.find over the same metric set); None: found here.
+    findings: tuple[Finding, ...] | None = None
+    findings_settings: FindingsSettings | None = None
 
 
 # --------------------------------------------------------------------------- context
@@ -75,6 +80,8 @@ class _Ctx:
     prev_label: str
     month_word: str  # "October" (or the label for a custom period)
     prev_word: str  # "September" (or "previous period")
+    findings: list[Finding]
+    settings: FindingsSettings
 
     @property
     def totals(self) -> Figures:
@@ -128,7 +135,10 @@ def _context(ms: MetricSet, options: MonthlyOptions) -> _Ctx:
     month_word = dt.date.fromisoformat(period.month + "-01").strftime("%B") if period.month else label
     prev_month = prev_period.month if prev_period is not None else None
     prev_word = dt.date.fromisoformat(prev_month + "-01").strftime("%B") if prev_month else "Previous"
-    return _Ctx(ms, options, label, prev_label, month_word, prev_word)
+    settings = options.findings_settings or FindingsSettings()
+    found = list(options.findings) if options.findings is not None else \
+        find(ms, settings, min_base=options.min_base, pir_statuses=options.pir_statuses)
+    return _Ctx(ms, options, label, prev_label, month_word, prev_word, found, settings)
 
 
 def _label_from_period(period: Any) -> str:
@@ -199,11 +209,12 @@ def _sla_phrase(value: float, target: float | None) -> str:
     return f", {met} the {c.fmt_target(target, 'pct')} target"
 
 
-def _summary_sentences(x: _Ctx) -> list[str]:
+def _context_sentences(x: _Ctx) -> dict[str, str]:
+    """The month's plain facts (volume, SLA, time to resolve, major incidents, backlog), by topic:
+    the summary adds them after its findings when fewer than three findings stand out."""
     t, p = x.totals, x.prev
-    out: list[str] = []
+    out: dict[str, str] = {}
 
-    # 1. Volume.
     opened, resolved = t.opened, t.resolved
     if not opened and not resolved:
         s = f"No incidents were opened or resolved in {x.label}"
@@ -212,40 +223,25 @@ def _summary_sentences(x: _Ctx) -> list[str]:
     words = c.change_words(opened, p.opened)
     if words:
         s += f"; openings were {words} in {x.prev_label}"
-    out.append(s + ".")
+    out["volume"] = s + "."
 
-    # 2. Resolution SLA.
     sla, target = t.resolution_sla_pct, x.target("resolution_sla_pct")
     if sla is not None:
-        out.append(f"Resolution SLA attainment was {c.fmt_pct(sla, target=target)}{_of_base(x, sla, t.resolution_sla_base)}"
-                   f"{_sla_phrase(sla, target)}.")
+        out["resolution_sla_pct"] = (f"Resolution SLA attainment was {c.fmt_pct(sla, target=target)}"
+                                     f"{_of_base(x, sla, t.resolution_sla_base)}{_sla_phrase(sla, target)}.")
     elif not x.present("resolution_sla_pct"):
-        out.append(f"Resolution SLA attainment is {NOT_IN_EXPORT}.")
+        out["resolution_sla_pct"] = f"Resolution SLA attainment is {NOT_IN_EXPORT}."
 
-    # 3. Priorities that missed the resolution target.
-    if target is not None:
-        missed = [
-            (prio, v.resolution_sla_pct, v.resolution_sla_base)
-            for prio, v in x.m.by_priority.items()
-            if v.resolution_sla_pct is not None and v.resolution_sla_pct < target
-        ]
-        if missed:
-            parts = [f"{prio} ({c.fmt_pct(v, target=target)}{_of_base(x, v, n, ', ', '')})" for prio, v, n in missed]
-            verb = "was" if len(missed) == 1 else "were"
-            out.append(f"{c.join_words(parts)} {verb} below the resolution target.")
-
-    # 4. MTTR.
     mttr, mt = t.mttr_hours, x.target("mttr_hours")
     if mttr is not None:
         s = f"Mean time to resolve was {c.fmt_hours(mttr, target=mt)} (median {c.fmt_hours(t.median_ttr_hours)})"
         if mt is not None:
             s += f", {'within' if mttr <= mt else 'above'} the {c.fmt_target(mt, 'hours')} target"
-        out.append(s + ".")
+        out["mttr_hours"] = s + "."
 
-    # 5. Major incidents.
     majors = x.m.major_incidents
     if not majors:
-        out.append(f"There were no major incidents in {x.label}.")
+        out["majors"] = f"There were no major incidents in {x.label}."
     else:
         s = f"There {'was' if len(majors) == 1 else 'were'} {c.plural(len(majors), 'major incident')}"
         timed = [mi for mi in majors if mi.duration_hours is not None]
@@ -258,9 +254,8 @@ def _summary_sentences(x: _Ctx) -> list[str]:
         still_open = len(majors) - len([mi for mi in majors if mi.resolved_at])
         if still_open:
             s += f"; {still_open} {'is' if still_open == 1 else 'are'} still open"
-        out.append(s + ".")
+        out["majors"] = s + "."
 
-    # 6. Backlog.
     backlog = t.backlog_end
     if backlog is not None:
         s = f"The backlog was {c.fmt_int(backlog)} at month end"
@@ -270,8 +265,37 @@ def _summary_sentences(x: _Ctx) -> list[str]:
         old = x.old_backlog()
         if old:
             s += f"; {c.plural(old, 'incident')} {'was' if old == 1 else 'were'} older than 30 days"
-        out.append(s + ".")
-    return out[:6]
+        out["backlog"] = s + "."
+    return out
+
+
+#: Which context sentence a finding of each kind already tells.
+_TOLD_BY = {"major_impact": "majors", "backlog_growth": "backlog", "backlog_ageing": "backlog",
+            "volume_rise": "volume"}
+#: Fewer findings than this, and the summary adds the month's plain facts after them.
+MIN_POINTS = 3
+MAX_POINTS = 6
+
+
+def _summary_points(x: _Ctx) -> list[str]:
+    """The executive summary's points: the findings with most impact first (each with its
+    figure and count), then the month's plain facts, 3 to 6 points in all."""
+    lead = headlines(x.findings, x.settings.in_summary)
+    points = [md_escape(f.statement) for f in lead]
+    told = {_TOLD_BY.get(f.kind) for f in lead}
+    told |= {f.subject.name for f in lead if f.kind == "target_missed"}
+    facts = _context_sentences(x)
+    if not lead and (x.totals.opened or x.totals.resolved):
+        points.append(f"No single area stood out in {x.label}: no concentration of SLA misses, no recurring "
+                      "fault, and no area far from its usual volume or time to resolve.")
+    order = ["volume", "resolution_sla_pct", "majors", "mttr_hours", "backlog"]
+    wanted = MAX_POINTS if not lead else max(MIN_POINTS, len(points) + 1)
+    for topic in order:
+        if len(points) >= min(wanted, MAX_POINTS):
+            break
+        if topic in facts and topic not in told:
+            points.append(facts[topic])
+    return points[:MAX_POINTS]
 
 
 def _coverage_callout(x: _Ctx) -> Callout | None:
@@ -300,11 +324,11 @@ def _executive_summary(x: _Ctx) -> Section:
     note = _coverage_callout(x)
     if not x.m.covered:  # nothing to summarise or compare
         return Section("Executive summary").add(note)
-    sentences = _summary_sentences(x)
+    points = _summary_points(x)
     return Section("Executive summary").add(
         *([note] if note is not None else []),
         _key_figures(x),
-        Paragraph("\n".join(f"- {s}" for s in sentences)),
+        Paragraph("\n".join(f"- {s}" for s in points)),
     )
 
 
@@ -782,121 +806,29 @@ def _problems(x: _Ctx) -> Section:
 
 # --------------------------------------------------------------------------- recommendations
 
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    when: str
-    action: str
-
-
-RULES = (
-    Rule("R1", "Overall resolution SLA attainment is below its target.",
-         "Review resolver-group capacity and the oldest open incidents at the weekly service review."),
-    Rule("R2", "A priority's resolution SLA attainment is below the target.",
-         "Review that priority's escalation path and hand-offs between resolver groups."),
-    Rule("R3", "Response SLA attainment is below its target.",
-         "Check triage staffing and queue alerts against the intervals when incidents are logged."),
-    Rule("R4", "Mean time to resolve is above its target.",
-         "Look at the slowest categories and the P90 time to resolve; agree fixes with resolver groups."),
-    Rule("R5", "The backlog grew by more than 10 % on the previous month.",
-         "Hold a backlog review; confirm each open incident has an owner and a next action."),
-    Rule("R6", "Open incidents are older than 30 days.",
-         "Close, resolve or convert to problem records the incidents older than 30 days."),
-    Rule("R7", "The reopen rate is above its target.",
-         "Sample reopened incidents to check resolution quality and confirmation with the customer."),
-    Rule("R8", "A major incident is resolved and its review is due.",
-         "Complete the post-incident review within five working days of resolution."),
-    Rule("R9", "Incidents recur (problem candidates exist).",
-         "Raise problem records and assign root-cause analysis for the recurring incidents."),
-    Rule("R10", "One category holds more than 25 % of incidents opened.",
-         "Target the category with the most incidents for a service-improvement action."),
-    Rule("R11", "Service level during an incident fell 10 pp or more below its baseline.",
-         "Review customer messaging (IVR, web banner) and staffing during major incidents."),
-    Rule("R12", "The export had data-quality problems (rejected rows, unknown priorities or unreadable timestamps).",
-         "Fix the source data or the column mapping so that every incident is counted."),
-)
-_RULES = {r.id: r for r in RULES}
-
-
-def _recommendation_findings(x: _Ctx) -> list[tuple[str, str]]:
-    """(rule id, finding citing its figure) for every rule that fired."""
-    t, p = x.totals, x.prev
-    out: list[tuple[str, str]] = []
-    sla, target = t.resolution_sla_pct, x.target("resolution_sla_pct")
-    if sla is not None and target is not None and sla < target:
-        out.append(("R1", f"resolution SLA {c.fmt_pct(sla)}{_of_base(x, sla, t.resolution_sla_base)} < target {c.fmt_target(target, 'pct')}"))
-    if target is not None:
-        for prio, v in x.m.by_priority.items():
-            ps = v.resolution_sla_pct
-            if ps is not None and ps < target:
-                out.append(("R2", f"{prio} resolution SLA {c.fmt_pct(ps)}{_of_base(x, ps, v.resolution_sla_base)} < target {c.fmt_target(target, 'pct')}"))
-    resp, rt = t.response_sla_pct, x.target("response_sla_pct")
-    if resp is not None and rt is not None and resp < rt:
-        out.append(("R3", f"response SLA {c.fmt_pct(resp)}{_of_base(x, resp, t.response_sla_base)} < target {c.fmt_target(rt, 'pct')}"))
-    mttr, mt = t.mttr_hours, x.target("mttr_hours")
-    if mttr is not None and mt is not None and mttr > mt:
-        out.append(("R4", f"MTTR {c.fmt_hours(mttr)} > target {c.fmt_target(mt, 'hours')}"))
-    bl, pbl = t.backlog_end, p.backlog_end
-    if bl is not None and pbl and bl > pbl * 1.1:
-        out.append(("R5", f"backlog {c.fmt_int(bl)} against {c.fmt_int(pbl)} in {x.prev_label} "
-                          f"({c.fmt_change(bl, pbl, 'int')})"))
-    old = x.old_backlog()
-    if old:
-        out.append(("R6", f"{c.plural(old, 'open incident')} older than 30 days"))
-    ro, rot = t.reopen_rate_pct, x.target("reopen_rate_pct")
-    if ro is not None and rot is not None and ro > rot:
-        out.append(("R7", f"reopen rate {c.fmt_pct(ro)} > target {c.fmt_target(rot, 'pct')}"))
-    due = [mi for mi in x.m.major_incidents if _pir_status(x, mi) == NO_REVIEW]
-    if due:
-        ids = ", ".join(md_escape(str(mi.incident_id)) for mi in due[:5]) + (f" and {len(due) - 5} more" if len(due) > 5 else "")
-        out.append(("R8", f"{c.plural(len(due), 'PIR')} due: {ids}"))
-    for cand in x.m.problem_candidates[:5]:
-        out.append(("R9", f"{md_escape(str(cand.category))} / {md_escape(str(cand.service))}: "
-                          f"{c.plural(cand.count or 0, 'incident')} ({md_escape(str(cand.reason))})"))
-    by_cat = x.m.by_category
-    opened = t.opened
-    if by_cat and opened:
-        name, v = next(iter(by_cat.items()))
-        share = 100 * (v.opened or 0) / opened
-        if share > 25:
-            out.append(("R10", f"{md_escape(name)} holds {share:.1f}{NBSP}% of incidents opened "
-                               f"({c.fmt_int(v.opened)} of {c.fmt_int(opened)})"))
-    for inc in (x.m.contacts.incidents if x.m.contacts is not None else []):
-        d = inc.during.service_level_pct
-        b = inc.baseline.service_level_pct
-        if d is not None and b is not None and b - d >= 10:
-            out.append(("R11", f"{md_escape(str(inc.incident_id))} service level {c.fmt_pct(d)} "
-                               f"against baseline {c.fmt_pct(b)}"))
-    dq = x.m.data_quality
-    words = {"rows_rejected": "rows rejected", "unknown_priority": "unknown priorities",
-             "unparsed_timestamps": "unreadable timestamps"}
-    bad = [(words["rows_rejected"], dq.rows_rejected), (words["unknown_priority"], dq.unknown_priority),
-           (words["unparsed_timestamps"], dq.unparsed_timestamps)]
-    bad = [(w, v) for w, v in bad if v]
-    if bad:
-        out.append(("R12", ", ".join(f"{c.fmt_int(v)} {w}" for w, v in bad)))
-    return out
+#: The most recommendations the section lists (the rest are counted).
+MAX_RECOMMENDATIONS = 10
 
 
 def _recommendations(x: _Ctx) -> Section:
+    """Ranked actions, each from a finding that cites its figures, with an owner role and a
+    review date. The rule behind each is named only in the appendix."""
     sec = Section("Recommendations")
-    findings = _recommendation_findings(x)
-    if not findings:
+    found = x.findings
+    if not found:
         return sec.add(Paragraph(
-            f"No recommendation rule fired for {x.label}: every figure with a target met it. "
-            "The rules are listed in Appendix A."))
-    sec.add(Paragraph(
-        "Each recommendation comes from an explicit rule over this month's figures (listed in Appendix A), "
-        "and cites the figure that fired it."))
-    items = []
-    by_rule: dict[str, list[str]] = {}
-    for rid, finding in findings:
-        by_rule.setdefault(rid, []).append(finding)
-    for rid, found in by_rule.items():
-        action = _RULES[rid].action
-        items.append(f"- **Rule {rid}:** {'; '.join(found)}: {action[0].lower()}{action[1:]}")
-    sec.add(Paragraph("\n".join(items)))
+            f"No action stands out from the figures of {x.label}: no target was missed, and no area's SLA "
+            "misses, volume, time to resolve or backlog was far from its usual level."))
+    sec.add(Paragraph("Most impact first. Each action comes with the figures behind it, the role that owns it "
+                      "and the date to review progress."))
+    shown = found[:MAX_RECOMMENDATIONS]
+    rows = [[str(i), f.action, f.statement, f.owner, c.fmt_date(f.review_by)] for i, f in enumerate(shown, start=1)]
+    more = len(found) - len(shown)
+    notes = [f"{c.plural(more, 'further finding')} with less impact {'is' if more == 1 else 'are'} listed with "
+             "the rules in the appendix."] if more else []
+    sec.add(Table([Column("No.", numeric=True), Column("Action"), Column("Why"), Column("Owner"),
+                   Column("Review by", nowrap=True)], rows,
+                  caption=f"Recommendations, {x.label}", notes=notes))
     return sec
 
 
@@ -927,11 +859,32 @@ def _appendix_definitions(x: _Ctx) -> Section:
               caption="Metric definitions (every format uses the same figures)"),
     )
     rag = Section("Status (RAG) rule").add(Paragraph(c.RAG_RULE + " The symbol and word always accompany the colour."))
-    rules = Section("Recommendation rules").add(
-        Table([Column("Rule"), Column("Fires when"), Column("Suggests")],
-              [[r.id, r.when, r.action] for r in RULES], caption="Recommendation rules"),
+    return Section("Definitions and rules", appendix=True).add(defs, rag, _appendix_rules(x))
+
+
+def _appendix_rules(x: _Ctx) -> Section:
+    """The rules behind the findings, numbered without gaps, and which of this report's
+    recommendations each produced."""
+    made: dict[int, list[str]] = {}
+    for i, f in enumerate(x.findings, start=1):
+        made.setdefault(f.rule, []).append(str(i) if i <= MAX_RECOMMENDATIONS else f"({i})")
+    rows = [[str(r.number), r.name, r.when, r.owner, ", ".join(made.get(r.number, [])) or DASH] for r in RULES]
+    sec = Section("Rules behind the findings").add(
+        Paragraph("The executive summary and the recommendations come from these rules, applied to the month's "
+                  "figures, the previous month and the same area's own level over the previous 12 months. An "
+                  "owner named in the recommendations for a particular area replaces the rule's usual owner."),
+        Table([Column("Rule", numeric=True), Column("Finding"), Column("Fires when"), Column("Usual owner"),
+               Column("Recommendations", nowrap=True)], rows, caption="Rules behind the findings",
+              notes=["Recommendations in brackets have less impact than the ten listed."]
+              if len(x.findings) > MAX_RECOMMENDATIONS else []),
     )
-    return Section("Definitions and rules", appendix=True).add(defs, rag, rules)
+    extra = x.findings[MAX_RECOMMENDATIONS:]
+    if extra:
+        sec.add(Table([Column("No.", numeric=True), Column("Finding"), Column("Owner"), Column("Review by", nowrap=True)],
+                      [[str(i), f.statement, f.owner, c.fmt_date(f.review_by)]
+                       for i, f in enumerate(extra, start=MAX_RECOMMENDATIONS + 1)],
+                      caption="Further findings, less impact"))
+    return sec
 
 
 def _appendix_quality(x: _Ctx) -> Section:
@@ -1014,6 +967,8 @@ def email_summary(ms: MetricSet, branding: Branding | None = None,
     return {
         "title": title,
         "period": x.label,
+        # The findings the summary leads with, as plain text (the email escapes them).
+        "points": [f.statement for f in headlines(x.findings, 3)],
         "figures": [
             {"label": t.label, "value": t.value, "change": t.change,
              "status": t.rag.value if t.rag is not None and hasattr(t.rag, "value") else (str(t.rag) if t.rag else "")}
