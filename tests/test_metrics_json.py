@@ -10,6 +10,8 @@ The intended differences, undone before comparing (`as_old_code_printed`):
   month and on `previous`; and a trend month before the export's first record (which the old
   code printed as 0 opened, 0 resolved, 0 backlog) now has every figure null, core output too.
   For covered months the output has no change at all.
+- The SLA breach list (issue 15): `--full` output has `breaches` and `sla_agreement`, and
+  `fields` lists `tool_sla_met` for an export with its own SLA flag (ServiceNow `made_sla`).
 """
 
 from __future__ import annotations
@@ -37,8 +39,10 @@ def run(args: list[str]) -> str:
 
 #: What an uncovered month before the export's first record was printed as before issue 14.
 OLD_EMPTY_MONTH = {"opened": 0, "resolved": 0, "mttr_hours": None, "resolution_sla_pct": None, "backlog_end": 0}
-#: Keys added to --full output (issue 14's coverage), removed before comparing.
-NEW_FULL_KEYS = ("coverage",)
+#: Keys added to --full output (issue 14's coverage, issue 15's breach list), removed before comparing.
+NEW_FULL_KEYS = ("coverage", "breaches", "sla_agreement")
+#: Canonical fields added since (issue 15: the export's own SLA flag), removed from `fields`.
+NEW_FIELDS = ("tool_sla_met",)
 #: Figures added to --full totals and by_priority (and previous), removed before comparing.
 NEW_FIGURES = ("contacts_affected", "resolution_sla_base", "response_sla_base")
 
@@ -63,6 +67,7 @@ def as_old_code_printed(text: str, full: bool) -> str:
         return json.dumps(data, indent=2, default=str, allow_nan=False) + "\n"
     for key in NEW_FULL_KEYS:
         data.pop(key)
+    data["fields"] = [f for f in data["fields"] if f not in NEW_FIELDS]
     if data.get("previous"):
         data["previous"].pop("covered")
     sections = [data]

@@ -155,6 +155,11 @@ class SlaAgreement:
     compared: int
     agree: int
 
+    @property
+    def agree_pct(self) -> float | None:
+        """100 × agree ÷ compared (None when nothing could be compared)."""
+        return 100.0 * self.agree / self.compared if self.compared else None
+
 
 @dataclass
 class ContactFigures:
