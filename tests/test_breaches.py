@@ -388,6 +388,9 @@ def test_made_sla_agreement_on_the_servicenow_sample():
     doc = build_monthly(ms, Branding.from_config(config), MonthlyOptions(date=dt.date(2026, 11, 3)))
     quality = "\n".join(b.text for b in _section(doc, "Data quality").children if isinstance(b, Paragraph))
     assert f"{agree} of {compared}" in quality
+    # The export has no acknowledgement times: the section does not claim no response breaches.
+    lead = next(b for b in _section(doc, "SLA breaches").children if isinstance(b, Paragraph)).text
+    assert "not in this export" in lead and "none missed the response" not in lead
 
 
 def test_no_flag_no_agreement_sentence(sample_metrics):

@@ -541,21 +541,28 @@ def _breaches(x: _Ctx) -> Section:
     if not found:
         if not x.m.sla:
             return sec.add(Paragraph("No priority has an SLA target, so no incident can miss one."))
+        if not x.present("response_sla_pct"):
+            return sec.add(Paragraph(f"No incident resolved in {x.label} missed its resolution target "
+                                     f"(response times are {NOT_IN_EXPORT})."))
         return sec.add(Paragraph(f"No incident resolved in {x.label} missed its resolution target, "
                                  f"and none opened in it missed its response target."))
 
     def their(n: int) -> str:
         return "its" if n == 1 else "their"
 
+    def none_of(kind: str, metric: str) -> str:  # the other kind: none, or not measurable
+        return (f"; none missed the {kind} target." if x.present(metric) else
+                f". {kind.capitalize()} times are {NOT_IN_EXPORT}.")
+
     if n_res and n_resp:
         lead = (f"{c.plural(n_res, 'incident')} missed {their(n_res)} resolution target and "
                 f"{c.fmt_int(n_resp)} {their(n_resp)} response target in {x.label}.")
     elif n_res:
-        lead = (f"{c.plural(n_res, 'incident')} missed {their(n_res)} resolution target in {x.label}; "
-                "none missed the response target.")
+        lead = (f"{c.plural(n_res, 'incident')} missed {their(n_res)} resolution target in {x.label}"
+                + none_of("response", "response_sla_pct"))
     else:
-        lead = (f"{c.plural(n_resp, 'incident')} missed {their(n_resp)} response target in {x.label}; "
-                "none missed the resolution target.")
+        lead = (f"{c.plural(n_resp, 'incident')} missed {their(n_resp)} response target in {x.label}"
+                + none_of("resolution", "resolution_sla_pct"))
     by_group = _breach_counts(found, "assignment_group")
     if x.has("assignment_group") and by_group and (len(by_group) == 1 or by_group[0][3] != by_group[1][3]) \
             and by_group[0][0] != NOT_RECORDED and len(found) > 1:
@@ -568,8 +575,9 @@ def _breaches(x: _Ctx) -> Section:
             Column("Group")]
     def clock(hours: float, target: float) -> str:
         """A row's times in its target's unit (minutes under an hour), kept apart from it."""
-        fmt = units.fmt_minutes if target < 1 else units.fmt_hours
-        return fmt(hours, target=target)
+        if target < 1:
+            return units.fmt_minutes(hours, 0, target=target)
+        return units.fmt_hours(hours, 1, target=target)  # one precision down the column
 
     rows = [[str(b.incident_id), _short(b.title, 60) or DASH, str(b.priority), b.kind.capitalize(),
              c.fmt_target(b.target_hours, "hours"), clock(b.sla_hours, b.target_hours),
