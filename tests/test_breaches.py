@@ -398,3 +398,14 @@ def test_no_flag_no_agreement_sentence(sample_metrics):
     doc = build_monthly(sample_metrics, Branding(), MonthlyOptions(date=dt.date(2026, 11, 3)))
     quality = "\n".join(b.text for b in _section(doc, "Data quality").children if isinstance(b, Paragraph))
     assert "verdict" not in quality
+
+
+def test_a_period_the_export_does_not_cover_has_no_breaches_and_no_agreement():
+    from ccreport.metrics.coverage import Coverage
+
+    config = load_config(SAMPLE / "ccreport.yaml")
+    result = load([SERVICENOW], config, preset="servicenow")
+    period = resolve_period(config, month="2026-10")
+    assert compute(result, config, period).breaches  # covered: the three breaches of the sample
+    ms = compute(result, config, period, coverage=Coverage("", "", "2027-01", "2027-12"))
+    assert not ms.covered and ms.breaches == [] and ms.sla_agreement is None

@@ -14,6 +14,7 @@ records at the end (a million-incident month can have tens of thousands of breac
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ..period import Period
 from .kernels import PRIORITY_LABELS, _where
@@ -44,9 +45,10 @@ def _texts(d: _Data, name: str, rows: np.ndarray) -> list[str | None]:
     if not d.has(name):
         return [None] * len(rows)
     col = d.frame(name, rows)
-    missing = col.isna().to_numpy()
-    values = col.astype("object").tolist()
-    return [None if m else str(v) for v, m in zip(values, missing)]
+    if isinstance(col.dtype, pd.CategoricalDtype):  # the grouping fields: look the codes up
+        labels = np.array([str(c) for c in col.cat.categories] + [None], dtype=object)
+        return labels[col.cat.codes.to_numpy()].tolist()  # code −1 (missing) picks None
+    return col.astype("str").to_numpy(dtype=object, na_value=None).tolist()
 
 
 def _floats(values: np.ndarray) -> list[float | None]:
