@@ -157,7 +157,9 @@ def format_breaches_table(metric_set: model.MetricSet) -> str:
     found = ms.breaches
     lines = [f"SLA breaches: {p.label} ({p.first_day:%Y-%m-%d} to {p.last_day:%Y-%m-%d}, {p.timezone})", ""]
     if not found:
-        return "\n".join(lines + ["No incident missed its resolution or response target in this period."]) + "\n"
+        why = ("The export has no data for this period." if not ms.covered else
+               "No incident missed its resolution or response target in this period.")
+        return "\n".join(lines + [why]) + "\n"
     n_res = sum(1 for b in found if b.kind == "resolution")
     lines.append(f"{units.fmt_int(n_res)} missed the resolution target, "
                  f"{units.fmt_int(len(found) - n_res)} the response target.")
