@@ -222,8 +222,8 @@ def compute_metrics(state: State, result, month, date_from, date_to, contacts_fi
               help="Contact-centre interval data CSV (service level, abandonment, AHT).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--full", is_flag=True, help="JSON: add the extended sections documents use (see docs/metrics.md).")
-@click.option("--by", type=click.Choice(["totals", "priority", *DIMENSIONS, "trend"]), default="priority",
-              show_default=True, help="CSV: which breakdown to print.")
+@click.option("--by", type=click.Choice(["totals", "priority", *DIMENSIONS, "trend", "breaches"]), default="priority",
+              show_default=True, help="CSV: which breakdown to print; breaches: the SLA breach list (also as a table).")
 @click.pass_obj
 def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, date_from, date_to,
             contacts_file, fmt, full, by) -> None:
@@ -234,6 +234,7 @@ def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, da
         ccreport metrics incidents.csv --month 2026-10
         ccreport metrics incidents.csv --month previous --format json > metrics.json
         ccreport metrics incidents.csv --format csv --by category
+        ccreport metrics incidents.csv --format csv --by breaches
     """
     result = ingest(state, inputs, preset, mapping, sheet, events_file)
     ms = compute_metrics(state, result, month, date_from, date_to, contacts_file)
@@ -245,6 +246,10 @@ def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, da
         from .console import format_csv
 
         click.echo(format_csv(ms, by=by), nl=False)
+    elif by == "breaches":
+        from .console import format_breaches_table
+
+        click.echo(format_breaches_table(ms), nl=False)
     else:
         from .console import format_table
 

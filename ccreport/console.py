@@ -11,6 +11,7 @@ CSV keeps every digit, like the JSON, and defuses spreadsheet formulas in names.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from pathlib import Path
 from typing import Any, Sequence
@@ -22,7 +23,11 @@ from .metrics.definitions import BY_KEY, keys
 from .schema import DIMENSIONS
 
 DASH = units.DASH
-CSV_VIEWS = ("totals", "priority", *DIMENSIONS, "trend")
+CSV_VIEWS = ("totals", "priority", *DIMENSIONS, "trend", "breaches")
+#: The columns of `--by breaches` (CSV) after the period: the breach list's JSON keys.
+BREACH_COLUMNS = tuple(f.name for f in dataclasses.fields(model.Breach))
+#: Free-text columns of the breach list (from the export: formulas are defused in CSV).
+BREACH_TEXT = ("incident_id", "title", "priority", "category", "service", "assignment_group")
 #: Table rows shown per breakdown before "and N more".
 MAX_ROWS = 15
 #: Columns of the by-priority and breakdown tables: registry keys with a header short enough
@@ -144,6 +149,46 @@ def format_table(metric_set: model.MetricSet) -> str:
     return "\n".join(lines) + "\n"
 
 
+def format_breaches_table(metric_set: model.MetricSet) -> str:
+    """`metrics --by breaches` as a terminal table: the first MAX_ROWS breaches (most time over
+    target first), with every time in hours on the SLA clock."""
+    ms = metric_set
+    p = ms.period
+    found = ms.breaches
+    lines = [f"SLA breaches: {p.label} ({p.first_day:%Y-%m-%d} to {p.last_day:%Y-%m-%d}, {p.timezone})", ""]
+    if not found:
+        why = ("The export has no data for this period." if not ms.covered else
+               "No incident missed its resolution or response target in this period.")
+        return "\n".join(lines + [why]) + "\n"
+    n_res = sum(1 for b in found if b.kind == "resolution")
+    lines.append(f"{units.fmt_int(n_res)} missed the resolution target, "
+                 f"{units.fmt_int(len(found) - n_res)} the response target.")
+    shown = found[:MAX_ROWS]
+    hours = {k: [_plain(v) for v in units.fmt_column([getattr(b, k) for b in shown], "hours")]
+             for k in ("target_hours", "sla_hours", "over_hours")}
+
+    def text(v: str | None, width: int) -> str:  # from the export: escapes, not control codes
+        v = printable(" ".join((v or DASH).split()))
+        return v if len(v) <= width else v[: width - 1] + "\u2026"
+
+    rows = [[text(b.incident_id, 20), b.priority, b.kind, hours["target_hours"][i], hours["sla_hours"][i],
+             hours["over_hours"][i], text(b.assignment_group, 24), text(b.title, 40)]
+            for i, b in enumerate(shown)]
+    header = ["Incident", "Priority", "Kind", "Target", "Clock", "Over by", "Group", "Title"]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    numeric = (3, 4, 5)  # the hours right-aligned, the words left-aligned
+
+    def line(cells: list[str]) -> str:
+        return "  " + "  ".join(c.rjust(w) if i in numeric else c.ljust(w)
+                                for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    lines += ["", line(header), "  " + "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
+    if len(found) > MAX_ROWS:
+        lines.append(f"  and {len(found) - MAX_ROWS} more (see --format csv --by breaches)")
+    lines += ["", "Clock: hours on the priority's SLA calendar, minus paused time."]
+    return "\n".join(lines) + "\n"
+
+
 # ---- metrics: tidy CSV ---------------------------------------------------------------------
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -185,6 +230,10 @@ def format_csv(metric_set: model.MetricSet, by: str = "priority") -> str:
     elif by == "trend":
         header = head + ["month", *model.TREND_ORDER]
         rows = [period + [t.month] + [_cell(getattr(t, k)) for k in model.TREND_ORDER] for t in ms.trend]
+    elif by == "breaches":
+        header = head + list(BREACH_COLUMNS)
+        rows = [period + [_text(v) if k in BREACH_TEXT and v is not None else _cell(v)
+                          for k, v in vars(b).items()] for b in ms.breaches]
     else:
         groups = ms.breakdown(by)
         names = keys("groups") + (keys("service") if by == "service" else ())

@@ -42,6 +42,10 @@ import pandas as pd
 
 from .schema import FIELDS, INT_FIELDS
 
+#: The sample export's columns: every canonical field but the tool's own SLA verdict, which a
+#: canonical export does not carry (ServiceNow's `made_sla` is in servicenow_incidents.csv).
+CANONICAL_COLUMNS = tuple(f for f in FIELDS if f != "tool_sla_met")
+
 TZ = "Europe/London"
 MONTHS = 13
 OPEN_H, CLOSE_H = 8, 18  # the resolver teams' office day: the config's `office` calendar
@@ -397,7 +401,7 @@ def incidents(n: int = 3000, end_month: str = "2026-10", seed: int = 7) -> pd.Da
     })
     for col in ("detected_at", "acknowledged_at", "escalated_at", "resolved_at", "closed_at"):
         out[col] = out[col].dt.floor("s")
-    return out[list(FIELDS)]
+    return out[list(CANONICAL_COLUMNS)]
 
 
 def events(inc: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:

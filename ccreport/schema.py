@@ -58,7 +58,8 @@ INT_FIELDS = (
     "contacts_affected",
 )
 FLOAT_FIELDS = ("csat",)
-BOOL_FIELDS = ("major",)
+#: tool_sla_met: the export's own SLA verdict (ServiceNow `made_sla`), compared with ccreport's.
+BOOL_FIELDS = ("major", "tool_sla_met")
 
 #: Column order of the canonical frame.
 FIELDS = (
@@ -86,6 +87,7 @@ FIELDS = (
     "root_cause",
     "resolution_notes",
     "problem_id",
+    "tool_sla_met",
 )
 REQUIRED = ("incident_id", "opened_at")
 

@@ -49,6 +49,11 @@ def reference_csv(d: dict, by: str) -> str:
     elif by == "trend":
         rows = [["period_start", "period_end", "month", *TREND_ORDER]]
         rows += [period + [t["month"]] + [cell(t[k]) for k in TREND_ORDER] for t in d["trend"]]
+    elif by == "breaches":  # the JSON keys of the breach list, text defused as group names are
+        cols = ["incident_id", "title", "priority", "category", "service", "assignment_group", "kind",
+                "target_hours", "sla_hours", "over_hours", "paused_hours"]
+        rows = [["period_start", "period_end", *cols]]
+        rows += [period + [name(b[k]) if isinstance(b[k], str) else cell(b[k]) for k in cols] for b in d["breaches"]]
     else:
         cols = [*keys("groups"), *(["mtbf_hours"] if by == "service" else [])]
         rows = [["period_start", "period_end", by, *cols]]

@@ -38,7 +38,7 @@ def test_the_config_accepts_exactly_the_registry():
 
 def test_dimension_choices_come_from_the_schema():
     assert tuple(_option("monthly", "split_by").type.choices) == DIMENSIONS
-    assert tuple(_option("metrics", "by").type.choices) == ("totals", "priority", *DIMENSIONS, "trend")
+    assert tuple(_option("metrics", "by").type.choices) == ("totals", "priority", *DIMENSIONS, "trend", "breaches")
 
 
 def test_no_code_branches_on_a_preset_name():

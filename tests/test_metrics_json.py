@@ -14,6 +14,8 @@ The intended differences, undone before comparing (`as_old_code_printed`):
   previous period's breakdowns by service, site, channel and group, `review_due` on each major
   incident, and the breach counts (`resolution_sla_breaches`, `response_sla_breaches`, and in
   every breakdown `resolution_sla_base` too).
+- The SLA breach list (issue 15): `--full` output has `breaches` and `sla_agreement`, and
+  `fields` lists `tool_sla_met` for an export with its own SLA flag (ServiceNow `made_sla`).
 """
 
 from __future__ import annotations
@@ -41,8 +43,11 @@ def run(args: list[str]) -> str:
 
 #: What an uncovered month before the export's first record was printed as before issue 14.
 OLD_EMPTY_MONTH = {"opened": 0, "resolved": 0, "mttr_hours": None, "resolution_sla_pct": None, "backlog_end": 0}
-#: Keys added to --full output (issue 14's coverage), removed before comparing.
-NEW_FULL_KEYS = ("coverage", "baseline", "findings")
+#: Keys added to --full output (issue 14's coverage and findings, issue 15's breach list), removed
+#: before comparing.
+NEW_FULL_KEYS = ("coverage", "baseline", "findings", "breaches", "sla_agreement")
+#: Canonical fields added since (issue 15: the export's own SLA flag), removed from `fields`.
+NEW_FIELDS = ("tool_sla_met",)
 #: Figures added to --full totals and by_priority (and previous), removed before comparing.
 NEW_FIGURES = ("contacts_affected", "resolution_sla_base", "resolution_sla_breaches", "response_sla_base",
                "response_sla_breaches")
@@ -71,6 +76,7 @@ def as_old_code_printed(text: str, full: bool) -> str:
         return json.dumps(data, indent=2, default=str, allow_nan=False) + "\n"
     for key in NEW_FULL_KEYS:
         data.pop(key)
+    data["fields"] = [f for f in data["fields"] if f not in NEW_FIELDS]
     if data.get("previous"):
         data["previous"].pop("covered")
         for key in BREAKDOWNS[1:]:

@@ -26,9 +26,9 @@ from ccreport.render.docx import render_docx
 
 FIXTURE = Path(__file__).parent / "fixtures" / "metrics_full.json"
 SECTIONS = [
-    "1 Executive summary", "2 Volume and trends", "3 Performance by priority",
-    "4 Categories and services", "5 Major incidents", "6 Backlog and ageing", "7 Customer impact",
-    "8 Problem candidates", "9 Recommendations", "Appendix A: Definitions and rules", "Appendix B: Data quality",
+    "1 Executive summary", "2 Volume and trends", "3 Performance by priority", "4 SLA breaches",
+    "5 Categories and services", "6 Major incidents", "7 Backlog and ageing", "8 Customer impact",
+    "9 Problem candidates", "10 Recommendations", "Appendix A: Definitions and rules", "Appendix B: Data quality",
 ]
 
 
@@ -65,7 +65,7 @@ def test_headings_use_builtin_heading_styles(word):
     h1 = [p.text for p in word.paragraphs if p.style.name == "Heading 1"]
     assert h1 == SECTIONS
     h2 = [p.text for p in word.paragraphs if p.style.name == "Heading 2"]
-    assert "7.1 Contact-centre performance during incidents" in h2 and "A.1 Metric definitions" in h2
+    assert "8.1 Contact-centre performance during incidents" in h2 and "A.1 Metric definitions" in h2
     assert word.paragraphs[1].style.name == "Title" or any(p.style.name == "Title" for p in word.paragraphs[:4])
 
 

@@ -63,7 +63,7 @@ def test_headings_and_contents(rendered):
     assert text.startswith("# Monthly incident report\n")
     assert "## 1 Executive summary\n" in text
     assert "## Appendix B: Data quality\n" in text
-    assert "### 7.1 Contact-centre performance during incidents\n" in text
+    assert "### 8.1 Contact-centre performance during incidents\n" in text
     assert "- [1 Executive summary](#1-executive-summary)" in text
     assert slug("Appendix A: Definitions and rules") == "appendix-a-definitions-and-rules"
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from ccreport import sample
-from ccreport.schema import FIELDS
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 
@@ -38,7 +37,7 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 def test_committed_incidents_shape() -> None:
     rows = _rows("incidents.csv")
-    assert list(rows[0]) == list(FIELDS)
+    assert list(rows[0]) == list(sample.CANONICAL_COLUMNS)
     assert 2700 <= len(rows) <= 3300
     assert len({r["incident_id"] for r in rows}) == len(rows)
     months = Counter(r["opened_at"][:7] for r in rows)  # local time: the offset follows the time

@@ -32,7 +32,8 @@ from ..document import (
 from ..config import FindingsSettings
 from ..findings import RULES, Finding, find, headlines
 from ..metrics.definitions import Figures, glossary
-from ..metrics.model import ContactFigures, MajorIncident, MetricSet
+from ..metrics.model import Breach, ContactFigures, MajorIncident, MetricSet
+from ..schema import NOT_RECORDED
 from .. import units
 from . import common as c
 from .branding import Branding
@@ -535,6 +536,106 @@ def _priorities(x: _Ctx) -> Section:
     return sec
 
 
+# --------------------------------------------------------------------------- SLA breaches
+
+#: Breaches listed in the body (the full list is in the metrics CSV and JSON).
+BREACH_LIMIT = 10
+#: Groups listed in each breach count table.
+BREACH_GROUP_LIMIT = 10
+
+
+def _breach_counts(breaches: list[Breach], attr: str) -> list[list[str]]:
+    """Rows (name, resolution, response, total) counting the listed breaches per value of
+    `attr`, most breaches first, then by name."""
+    counts: dict[str, list[int]] = {}
+    for b in breaches:  # the period's breach list, already computed: counting for wording
+        name = getattr(b, attr) or NOT_RECORDED
+        counts.setdefault(name, [0, 0])[0 if b.kind == "resolution" else 1] += 1
+    order = sorted(counts.items(), key=lambda kv: (-sum(kv[1]), kv[0]))
+    return [[name, c.fmt_int(res), c.fmt_int(resp), c.fmt_int(res + resp)] for name, (res, resp) in order]
+
+
+def _breaches(x: _Ctx) -> Section:
+    """The incidents that missed their SLA target, most time over target first, and where
+    they are (assignment group, category)."""
+    sec = Section("SLA breaches")
+    found = x.m.breaches
+    n_res = sum(1 for b in found if b.kind == "resolution")
+    n_resp = len(found) - n_res
+    if not found:
+        if not x.m.sla:
+            return sec.add(Paragraph("No priority has an SLA target, so no incident can miss one."))
+        if not x.present("response_sla_pct"):
+            return sec.add(Paragraph(f"No incident resolved in {x.label} missed its resolution target "
+                                     f"(response times are {NOT_IN_EXPORT})."))
+        return sec.add(Paragraph(f"No incident resolved in {x.label} missed its resolution target, "
+                                 f"and none opened in it missed its response target."))
+
+    def their(n: int) -> str:
+        return "its" if n == 1 else "their"
+
+    def none_of(kind: str, metric: str) -> str:  # the other kind: none, or not measurable
+        return (f"; none missed the {kind} target." if x.present(metric) else
+                f". {kind.capitalize()} times are {NOT_IN_EXPORT}.")
+
+    if n_res and n_resp:
+        lead = (f"{c.plural(n_res, 'incident')} missed {their(n_res)} resolution target and "
+                f"{c.fmt_int(n_resp)} {their(n_resp)} response target in {x.label}.")
+    elif n_res:
+        lead = (f"{c.plural(n_res, 'incident')} missed {their(n_res)} resolution target in {x.label}"
+                + none_of("response", "response_sla_pct"))
+    else:
+        lead = (f"{c.plural(n_resp, 'incident')} missed {their(n_resp)} response target in {x.label}"
+                + none_of("resolution", "resolution_sla_pct"))
+    by_group = _breach_counts(found, "assignment_group")
+    if x.has("assignment_group") and by_group and (len(by_group) == 1 or by_group[0][3] != by_group[1][3]) \
+            and by_group[0][0] != NOT_RECORDED and len(found) > 1:
+        lead += f" {md_escape(by_group[0][0])} had the most: {by_group[0][3]} of {c.fmt_int(len(found))}."
+    sec.add(Paragraph(lead + " The clock is the time on the priority's SLA calendar, less any time "
+                             "the incident was paused."))
+
+    cols = [Column("ID", nowrap=True), Column("Title"), Column("Priority", align="center"), Column("Kind"),
+            Column("Target", numeric=True), Column("Clock", numeric=True), Column("Over by", numeric=True),
+            Column("Group")]
+    def clock(hours: float, target: float) -> str:
+        """A row's times in its target's unit (minutes under an hour), kept apart from it."""
+        if target < 1:
+            return units.fmt_minutes(hours, 0, target=target)
+        return units.fmt_hours(hours, 1, target=target)  # one precision down the column
+
+    rows = [[str(b.incident_id), _short(b.title, 60) or DASH, str(b.priority), b.kind.capitalize(),
+             c.fmt_target(b.target_hours, "hours"), clock(b.sla_hours, b.target_hours),
+             clock(b.over_hours, b.target_hours), str(b.assignment_group or DASH)]
+            for b in found[:BREACH_LIMIT]]  # a big month has thousands: format only those shown
+    more = len(found) - BREACH_LIMIT
+    sec.add(Table(cols, rows, more=f"and {more:,} more breaches" if more > 0 else None,
+                  caption=f"SLA breaches with the most time over target, {x.label}",
+                  notes=["Resolution: logged to resolved, for incidents resolved in the period. "
+                         "Response: logged to acknowledged, for incidents opened in the period."]))
+    counts = [Column("Resolution", numeric=True), Column("Response", numeric=True), Column("Total", numeric=True)]
+    if x.has("assignment_group"):
+        sec.add(Table.capped([Column("Assignment group"), *counts], by_group, limit=BREACH_GROUP_LIMIT,
+                             noun="groups", caption=f"SLA breaches by assignment group, {x.label}"))
+    sec.add(Table.capped([Column("Category"), *counts], _breach_counts(found, "category"),
+                         limit=BREACH_GROUP_LIMIT, noun="categories", caption=f"SLA breaches by category, {x.label}"))
+    return sec
+
+
+def _sla_agreement(x: _Ctx) -> Paragraph | None:
+    """The data-quality sentence on the export's own SLA flag (None: the export has none)."""
+    a = x.m.sla_agreement
+    if a is None:
+        return None
+    flag = ("The export carries the ITSM tool's own SLA verdict for each incident (ServiceNow: "
+            "made_sla), which may judge a different SLA (ServiceNow's covers the task's whole SLA).")
+    if not a.compared:
+        return Paragraph(f"{flag} No incident resolved in {x.label} has both that verdict and a "
+                         "resolution SLA result to compare.")
+    return Paragraph(f"{flag} This report's resolution SLA result and the tool's verdict agree on "
+                     f"{c.fmt_int(a.agree)} of {c.fmt_int(a.compared)} incidents resolved in {x.label} "
+                     f"({c.fmt_pct(a.agree_pct)}).")
+
+
 # --------------------------------------------------------------------------- categories
 
 
@@ -894,6 +995,9 @@ def _appendix_quality(x: _Ctx) -> Section:
                       "whatever each incident's status or period."))
     rows = [[label, c.fmt_int(getattr(dq, key))] for key, label in DQ_LABELS]
     sec.add(Table([Column("Check"), Column("Count", numeric=True)], rows, caption="Data-quality counts"))
+    agreement = _sla_agreement(x)
+    if agreement is not None:
+        sec.add(agreement)
     issues = dq.issues
     if issues:
         irows = [[c.fmt_int(i.row) if i.row is not None else DASH, str(i.field or DASH),
@@ -921,6 +1025,7 @@ def build_monthly(ms: MetricSet, branding: Branding | None = None,
         _executive_summary(x),
         _volume(x),
         _priorities(x),
+        _breaches(x),
         _categories(x),
         _majors(x),
         _backlog(x),

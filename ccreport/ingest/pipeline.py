@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 from ..config import Config
 from ..errors import IngestError, UsageError
 from ..schema import (
+    BOOL_FIELDS,
     DATETIME_FIELDS,
     DIMENSIONS,
     DONE_STATUSES,
@@ -301,10 +302,11 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
                     _report(out, rows_no, f, what, cols[f], quality, path)
                     num = num.where(~out)
             rows[f] = num
-    if "major" in cols:
-        val, bad = normalise.normalise_bool(cols["major"], any_text_true=preset.major_any_text)
-        _report(bad, rows_no, "major", "is not true/false; left empty", cols["major"], quality, path)
-        rows["major"] = val
+    for f in BOOL_FIELDS:  # major, tool_sla_met
+        if f in cols:
+            val, bad = normalise.normalise_bool(cols[f], any_text_true=f == "major" and preset.major_any_text)
+            _report(bad, rows_no, f, "is not true/false; left empty", cols[f], quality, path)
+            rows[f] = val
     rows["priority"] = normalise.normalise_priority(
         cols.get("priority", pd.Series(None, index=rows.index, dtype=object)),
         rows["impact"] if "impact" in rows else pd.Series(pd.NA, index=rows.index),

@@ -105,6 +105,7 @@ SERVICENOW = Preset(
         "root_cause": ("u_root_cause", "cause", "caused_by"),
         "resolution_notes": ("close_notes", "close notes", "resolution notes"),
         "problem_id": ("problem_id", "problem"),
+        "tool_sla_met": ("made_sla", "made sla"),
     },
     signature=("number", "incident_state", "opened_at", "sys_created_on", "short_description",
                "made_sla", "sys_mod_count", "sys_updated_at", "sys_updated_on", "caller_id",

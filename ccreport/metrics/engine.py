@@ -36,6 +36,7 @@ from ..config import Config
 from ..ingest.result import IngestResult
 from ..period import Period, month_starts, previous_period
 from ..schema import DIMENSIONS, FIELDS, PRIORITIES
+from .breaches import breaches, sla_agreement
 from .contacts import contacts_section
 from .coverage import Coverage, export_coverage
 from .definitions import BY_KEY, Figures, keys
@@ -190,6 +191,7 @@ def _uncovered(ms: MetricSet) -> MetricSet:
         ms.ageing = Ageing(ms.ageing.buckets, {}, {b: None for b in ms.ageing.buckets})
     ms.major_incidents, ms.problem_candidates = [], []
     ms.baseline = None
+    ms.breaches, ms.sla_agreement = [], None
     return ms
 
 
@@ -242,6 +244,8 @@ def compute(
         ageing=ageing(d, period),
         major_incidents=majors,
         problem_candidates=problem_candidates(d, period),
+        breaches=breaches(d, period),
+        sla_agreement=sla_agreement(d, period),
         contacts=None if contacts is None else contacts_section(contacts, majors, period, config),
         coverage=cov,
         baseline=baseline(d, period, cov, months),

@@ -130,6 +130,41 @@ class ProblemCandidate:
 
 
 @dataclass
+class Breach:
+    """One missed SLA target (breaches.py): an incident resolved in P over its resolution
+    target, or opened in P and acknowledged over its response target. Hours on the
+    priority's SLA calendar; `sla_hours` is the clock (calendar time minus pauses) that
+    resolution_sla_pct / response_sla_pct judged; `paused_hours` is None when the export
+    does not say when incidents were paused."""
+
+    incident_id: str
+    title: str | None
+    priority: str
+    category: str
+    service: str | None
+    assignment_group: str | None
+    kind: str  # "resolution" or "response"
+    target_hours: float
+    sla_hours: float
+    over_hours: float  # sla_hours - target_hours (> 0)
+    paused_hours: float | None
+
+
+@dataclass
+class SlaAgreement:
+    """How often the export's own SLA flag (tool_sla_met, ServiceNow `made_sla`) agrees with
+    the resolution SLA result, over the incidents resolved in P that have both."""
+
+    compared: int
+    agree: int
+
+    @property
+    def agree_pct(self) -> float | None:
+        """100 × agree ÷ compared (None when nothing could be compared)."""
+        return 100.0 * self.agree / self.compared if self.compared else None
+
+
+@dataclass
 class ContactFigures:
     offered: int | None = None
     answered: int | None = None
@@ -284,6 +319,10 @@ class MetricSet:
     ageing: Ageing | None = None
     major_incidents: list[MajorIncident] = field(default_factory=list)
     problem_candidates: list[ProblemCandidate] = field(default_factory=list)
+    #: Missed SLA targets, most time over target first (breaches.py).
+    breaches: list[Breach] = field(default_factory=list)
+    #: None: the export has no SLA flag of its own.
+    sla_agreement: SlaAgreement | None = None
     contacts: Contacts | None = None
     #: The export's first and last record (None: unknown, e.g. read from core JSON).
     coverage: Coverage | None = None
@@ -345,6 +384,8 @@ class MetricSet:
                 "ageing": {} if self.ageing is None else asdict(self.ageing),
                 "major_incidents": [asdict(m) for m in self.major_incidents],
                 "problem_candidates": [asdict(p) for p in self.problem_candidates],
+                "breaches": [dict(vars(b)) for b in self.breaches],  # flat records: no deep copy
+                "sla_agreement": None if self.sla_agreement is None else asdict(self.sla_agreement),
                 "contacts": None if self.contacts is None else asdict(self.contacts),
                 "coverage": None if self.coverage is None else {**self.coverage.to_dict(),
                                                                 "covered": self.covered},
@@ -393,6 +434,8 @@ class MetricSet:
             ageing=Ageing(**ageing) if ageing else None,
             major_incidents=[MajorIncident(**m) for m in data.get("major_incidents") or []],
             problem_candidates=[ProblemCandidate(**p) for p in data.get("problem_candidates") or []],
+            breaches=[Breach(**b) for b in data.get("breaches") or []],
+            sla_agreement=SlaAgreement(**data["sla_agreement"]) if data.get("sla_agreement") else None,
             contacts=None if not contacts else Contacts(
                 sl_method=contacts.get("sl_method", ""),
                 period=ContactFigures(**(contacts.get("period") or {})),

@@ -47,6 +47,13 @@ class _Data:
     res_met: np.ndarray
     resp_has: np.ndarray
     resp_met: np.ndarray
+    # The clocks behind those results (sla.py), for the breach list: hours, NaN where none.
+    res_clock: np.ndarray  # resolution SLA clock: calendar time minus pauses
+    resp_clock: np.ndarray
+    res_target: np.ndarray  # the priority's target (NaN: none)
+    resp_target: np.ndarray
+    res_pause: np.ndarray  # pause hours subtracted (NaN: pauses not known)
+    resp_pause: np.ndarray
     reopen_known: np.ndarray
     reopened: np.ndarray
     escalated: np.ndarray
@@ -178,6 +185,12 @@ def _prepare(ingest: IngestResult, config: Config, span: tuple[int, int] | None 
         res_met=s.res_met,
         resp_has=s.resp_has,
         resp_met=s.resp_met,
+        res_clock=s.resolve_clock,
+        resp_clock=s.respond_clock,
+        res_target=s.resolve_target,
+        resp_target=s.respond_target,
+        res_pause=s.pause_res,
+        resp_pause=s.pause_resp,
         reopen_known=~np.isnan(reopen),
         reopened=reopen > 0,
         escalated=escalated,
