@@ -365,13 +365,13 @@ def fmt_ratio(value: float) -> str:
 # --------------------------------------------------------------------------- dates
 
 
-def fmt_date(value: dt.date | dt.datetime | str | None) -> str:
-    """"3 November 2026"."""
+def fmt_date(value: dt.date | dt.datetime | str | None, short: bool = False) -> str:
+    """"3 November 2026"; `short`: "3 Nov 2026" (for narrow table columns)."""
     if value is None:
         return DASH
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    return f"{value.day} {value:%B %Y}"
+    return f"{value.day} {value:{'%b %Y' if short else '%B %Y'}}"
 
 
 def fmt_datetime(value: str | dt.datetime | None) -> str:

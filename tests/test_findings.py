@@ -191,7 +191,7 @@ def test_recommendations_are_ranked_numbered_and_name_no_rule(tmp_path, isolated
     assert impacts == sorted(impacts, reverse=True)
     body = _section(md, "Recommendations")
     assert not re.search(r"\bRule\b|\bR\d+\b", body)
-    assert all(r[3] and re.fullmatch(r"\d{1,2} \w+ \d{4}", r[4]) for r in rows)
+    assert all(r[3] and re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{4}", r[4]) for r in rows)
     # The rules are named in the appendix, numbered without gaps.
     appendix = md[md.index("Rules behind the findings"):]
     numbers = [int(n) for n in re.findall(r"^\| (\d+) \|", appendix, re.M)][:len(RULES)]
@@ -237,3 +237,24 @@ def test_poisson_tail_matches_the_sum_of_the_distribution():
             direct = 1 - sum(math.exp(-lam) * lam ** i / math.factorial(i) for i in range(k))
             assert math.isclose(poisson_sf(k, lam), direct, rel_tol=1e-9, abs_tol=1e-12)
     assert poisson_sf(5, 0) == 0.0 and poisson_sf(0, 3) == 1.0
+
+
+def test_the_email_body_leads_with_the_same_story(tmp_path, isolated):
+    """The scheduled email says in brief what the summary leads with, escaped as plain text."""
+    import email
+    import email.policy
+
+    s = S.ordinary()
+    iid = S.plant_major(s, customers=22000)
+    csv, cfg = s.write(tmp_path, "email: {from: reports@example.org}\n")
+    out = tmp_path / "o"
+    r = run_cli("--config", cfg, "monthly", csv, "--month", s.last, "--format", "md", "--out", out,
+                "--email-to", "ops@example.org", "--dry-run")
+    assert r.returncode == 0, r.stderr
+    (eml,) = out.glob("*.eml")
+    msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    text = msg.get_body(("plain",)).get_content()
+    brief = text.split("In brief", 1)[1].split("\n\n", 1)[0]
+    assert iid in brief and "22,000" in brief
+    html = msg.get_body(("html",)).get_content()
+    assert "<li>" in html and iid in html

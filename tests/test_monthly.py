@@ -221,7 +221,7 @@ def test_recommendations_are_ranked_actions_with_figures_owners_and_dates(metric
     assert [c.header for c in table.columns] == ["No.", "Action", "Why", "Owner", "Review by"]
     assert [r[0] for r in table.rows] == [str(i) for i in range(1, len(table.rows) + 1)]
     for no, action, why, owner, review in table.rows:
-        assert action and owner and re.search(r"\d", why) and re.fullmatch(r"\d{1,2} \w+ 2026", review)
+        assert action and owner and re.search(r"\d", why) and re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} 2026", review)
     # Most impact first: the major incident's review, then the P1 miss.
     assert "INC0104211" in table.rows[0][1]
     # The rule behind each is named only in the appendix, numbered without gaps.

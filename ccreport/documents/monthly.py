@@ -923,7 +923,8 @@ def _recommendations(x: _Ctx) -> Section:
     sec.add(Paragraph("Most impact first. Each action comes with the figures behind it, the role that owns it "
                       "and the date to review progress."))
     shown = found[:MAX_RECOMMENDATIONS]
-    rows = [[str(i), f.action, f.statement, f.owner, c.fmt_date(f.review_by)] for i, f in enumerate(shown, start=1)]
+    rows = [[str(i), f.action, f.statement, f.owner, c.fmt_date(f.review_by, short=True)]
+            for i, f in enumerate(shown, start=1)]
     more = len(found) - len(shown)
     notes = [f"{c.plural(more, 'further finding')} with less impact {'is' if more == 1 else 'are'} listed with "
              "the rules in the appendix."] if more else []
@@ -982,7 +983,7 @@ def _appendix_rules(x: _Ctx) -> Section:
     extra = x.findings[MAX_RECOMMENDATIONS:]
     if extra:
         sec.add(Table([Column("No.", numeric=True), Column("Finding"), Column("Owner"), Column("Review by", nowrap=True)],
-                      [[str(i), f.statement, f.owner, c.fmt_date(f.review_by)]
+                      [[str(i), f.statement, f.owner, c.fmt_date(f.review_by, short=True)]
                        for i, f in enumerate(extra, start=MAX_RECOMMENDATIONS + 1)],
                       caption="Further findings, less impact"))
     return sec

@@ -378,8 +378,8 @@ def major_impact(x: _Ctx) -> list[Finding]:
             continue
         title = f" ({' '.join(str(mi.title).split())[:80]})" if mi.title else ""
         s = f"Major incident {mi.incident_id}{title} " + u.join_words(parts) + "."
-        action = (f"Use the review of {mi.incident_id} to find what let it reach so many customers and what "
-                  f"would contain the next one: detection, customer messaging, staffing and escalation.")
+        action = (f"Use the review of {mi.incident_id} to find what would have contained it sooner: detection, "
+                  f"customer messaging, staffing and escalation.")
         ev.update(incident_id=mi.incident_id, priority=mi.priority, service=mi.service)
         out.append(x.finding("major_impact", Subject("major_incident", mi.incident_id), s, action, severity,
                              None, ev, owner_keys=[("service", mi.service), ("category", mi.category)]))
