@@ -113,11 +113,12 @@ def contacts(config: "Config", contacts_file: str | None) -> Any:
 
 
 def compute(config: "Config", result: "IngestResult", period: "Period", contact_data: Any = None,
-            coverage: Any = None) -> "MetricSet":
-    """The typed metric set for a period (`coverage`: the whole export's, for a group's part)."""
+            coverage: Any = None, extended: bool = True) -> "MetricSet":
+    """The typed metric set for a period (`coverage`: the whole export's, for a group's part;
+    `extended` False: only what the SPEC §4 object and the terminal table need)."""
     from .metrics import compute as compute_metrics
 
-    return compute_metrics(result, config, period, contacts=contact_data, coverage=coverage)
+    return compute_metrics(result, config, period, contacts=contact_data, coverage=coverage, extended=extended)
 
 
 def findings(config: "Config", ms: "MetricSet", statuses: Mapping[str, str] | None = None) -> list[Any]:

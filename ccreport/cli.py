@@ -205,14 +205,14 @@ def validate(state: State, inputs, preset, mapping, sheet, events_file, fmt, str
         raise QualityError(f"{q.problems} data-quality problem(s) found (--strict).")
 
 
-def compute_metrics(state: State, result, month, date_from, date_to, contacts_file):
+def compute_metrics(state: State, result, month, date_from, date_to, contacts_file, extended=True):
     """Resolve the period and compute the MetricSet (with contact-centre data if given)."""
     from . import app
 
     check_period_options(month, date_from, date_to)
     cfg = state.config
     period = app.period(cfg, month, date_from, date_to)
-    return app.compute(cfg, result, period, app.contacts(cfg, contacts_file))
+    return app.compute(cfg, result, period, app.contacts(cfg, contacts_file), extended=extended)
 
 
 @cli.command()
@@ -237,7 +237,9 @@ def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, da
         ccreport metrics incidents.csv --format csv --by breaches
     """
     result = ingest(state, inputs, preset, mapping, sheet, events_file)
-    ms = compute_metrics(state, result, month, date_from, date_to, contacts_file)
+    # The SPEC object and the table need no breach list, baseline or problem candidates.
+    extended = full or fmt == "csv" or by == "breaches"
+    ms = compute_metrics(state, result, month, date_from, date_to, contacts_file, extended=extended)
     if fmt == "json":
         from . import app
 

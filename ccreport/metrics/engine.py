@@ -201,8 +201,13 @@ def compute(
     period: Period,
     contacts: pd.DataFrame | None = None,
     coverage: Coverage | None = None,
+    extended: bool = True,
 ) -> MetricSet:
     """Every figure for `period` (and the core figures for the period before it).
+
+    `extended` False leaves out what only `--full` output and the documents read (the breach
+    list, the baseline, the previous period's other breakdowns, problem candidates): the
+    SPEC §4 object and the terminal table are the same without them, and faster.
 
     `contacts` is a frame from contacts.load_contacts (None: the `contacts` section is null).
     `coverage` is the whole export's (coverage.py); None: computed from `ingest` (a
@@ -236,18 +241,18 @@ def compute(
             by_priority={k: (v if prev_covered else Figures()) for k, v in by_priority(d, prev).items()},
             by_category=by_dimension(d, prev, "category") if prev_covered else {},
             covered=prev_covered,
-            **{f"by_{dim}": by_dimension(d, prev, dim) if prev_covered else {}
+            **{f"by_{dim}": by_dimension(d, prev, dim) if prev_covered and extended else {}
                for dim in DIMENSIONS if dim != "category"},
         ),
         **{f"by_{dim}": by_dimension(d, period, dim) for dim in DIMENSIONS if dim != "category"},
         weekly=weekly(d, period),
         ageing=ageing(d, period),
         major_incidents=majors,
-        problem_candidates=problem_candidates(d, period),
-        breaches=breaches(d, period),
-        sla_agreement=sla_agreement(d, period),
+        problem_candidates=problem_candidates(d, period) if extended else [],
+        breaches=breaches(d, period) if extended else [],
+        sla_agreement=sla_agreement(d, period) if extended else None,
         contacts=None if contacts is None else contacts_section(contacts, majors, period, config),
         coverage=cov,
-        baseline=baseline(d, period, cov, months),
+        baseline=baseline(d, period, cov, months) if extended else None,
     )
     return ms if ms.covered else _uncovered(ms)
