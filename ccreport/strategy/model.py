@@ -842,6 +842,16 @@ def _matrix(value: Any) -> Any:
     return value
 
 
+class Learner(_Strict):
+    """The sections only the writer can write (strategy/prompts.py LEARNER_SECTIONS)."""
+
+    executive_summary: Text = None
+    context_and_risk: Text = None
+    worked_scenario: Text = None
+    kpi_impact: Text = None
+    reflection: Text = None
+
+
 class Strategy(_Strict):
     """An incident-management strategy as written in `strategy.yaml`."""
 
@@ -867,6 +877,7 @@ class Strategy(_Strict):
     continuous_improvement: ContinuousImprovement | None = None
     consultation: Annotated[tuple[Consultation, ...], BeforeValidator(_none_to_empty)] = ()
     frameworks: Frameworks | None = None
+    learner: Learner = Learner()
 
     @field_validator("impact", "urgency")
     @classmethod
