@@ -242,7 +242,8 @@ def monthly_document(ms: "MetricSet", config: "Config", statuses: Mapping[str, s
     from .documents.monthly import MonthlyOptions, build_monthly, email_summary
 
     branding = Branding.from_config(config)
-    options = MonthlyOptions(date=date, pir_statuses=statuses, group=group, min_base=config.report.min_base)
+    options = MonthlyOptions(date=date, pir_statuses=statuses, group=group, min_base=config.report.min_base,
+                             problems_in_body=config.problems.in_body)
     return build_monthly(ms, branding, options), email_summary(ms, branding, options)
 
 

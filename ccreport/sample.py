@@ -397,7 +397,7 @@ def incidents(n: int = 3000, end_month: str = "2026-10", seed: int = 7) -> pd.Da
     })
     for col in ("detected_at", "acknowledged_at", "escalated_at", "resolved_at", "closed_at"):
         out[col] = out[col].dt.floor("s")
-    return out[list(FIELDS)]
+    return out[[f for f in FIELDS if f in out]]  # the sample records no configuration item
 
 
 def events(inc: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 Owns `compute()`: which figures go into which section (totals, by priority, the breakdowns,
 the trend, the previous period) by running the registry (definitions.py) over the period sets
-(prepared.py), and the assembly of the lists (lists.py), the contact-centre section
+(prepared.py), and the assembly of the lists (lists.py, problems.py), the contact-centre section
 (contacts.py), data quality and the echoed config. The rules that apply throughout:
 
 - Period P = [start, end) in the configured timezone; an incident belongs to P by the instant
@@ -40,7 +40,8 @@ from .contacts import contacts_section
 from .coverage import Coverage, export_coverage
 from .definitions import BY_KEY, Figures, keys
 from .kernels import PRIORITY_LABELS, _count
-from .lists import ageing, major_incidents, mtbf_hours, problem_candidates, weekly
+from .lists import ageing, major_incidents, mtbf_hours, weekly
+from .problems import known_problems, problem_candidates
 from .model import Ageing, MetricSet, Previous, Quality, QualityIssue, SlaTarget, TrendMonth, Week
 from .prepared import _Data, _prepare, _priority_keys, _sets, _Sets, backlog_mask, figures, trend_last_month, window
 
@@ -150,7 +151,7 @@ def _uncovered(ms: MetricSet) -> MetricSet:
     ms.weekly = [Week(w.week_start, None, None) for w in ms.weekly]
     if ms.ageing is not None:
         ms.ageing = Ageing(ms.ageing.buckets, {}, {b: None for b in ms.ageing.buckets})
-    ms.major_incidents, ms.problem_candidates = [], []
+    ms.major_incidents, ms.problem_candidates, ms.known_problems = [], [], []
     return ms
 
 
@@ -200,7 +201,9 @@ def compute(
         weekly=weekly(d, period),
         ageing=ageing(d, period),
         major_incidents=majors,
-        problem_candidates=problem_candidates(d, period),
+        problem_candidates=problem_candidates(d, period, config.problems),
+        known_problems=known_problems(d, period),
+        problem_rules=config.problems.model_dump(exclude={"in_body"}),
         contacts=None if contacts is None else contacts_section(contacts, majors, period, config),
         coverage=cov,
     )
