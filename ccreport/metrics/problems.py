@@ -27,8 +27,8 @@ The rules (docs/metrics.md "Problem candidates"):
   members configuration_item is preferred, then title, then subcategory.
 
 Vectorised over the incidents (one sort per signature kind, searchsorted windows, bincounts);
-titles are normalised once per distinct title with pyarrow's string kernels; Python loops run
-over distinct normalised titles and over the flagged groups only.
+titles are normalised with pyarrow's string kernels; Python loops run over the distinct
+normalised titles and over the flagged groups only.
 """
 
 from __future__ import annotations
@@ -69,33 +69,34 @@ _TAIL_TERMS = 60
 # --------------------------------------------------------------------------- titles
 
 
+def _forms(titles: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Each title's normalised form as a code into the distinct forms (−1: missing title).
+
+    A form is the title in lower case without tokens holding a digit (IDs such as INC0012345,
+    order numbers, IP addresses, counts), punctuation and STOP_WORDS, its words sorted and
+    de-duplicated ("" when nothing is left). Arrow's string kernels (C++, no Python per row)
+    do the lower-casing and the removals; what is left collapses to few distinct strings, and
+    only those are split into words in Python."""
+    arr = pa.array(titles.array) if hasattr(titles.array, "__arrow_array__") else pa.array(
+        titles.astype(object).where(titles.notna(), None).tolist(), type=pa.string())
+    arr = pc.replace_substring_regex(pc.utf8_lower(arr), pattern=r"\S*\d\S*|[^\p{L}\p{N}\s]+|_",
+                                     replacement=" ")
+    enc = pc.dictionary_encode(arr)
+    codes = enc.indices.to_numpy(zero_copy_only=False)
+    codes = np.where(np.isnan(codes), -1, codes).astype(np.int64) if codes.dtype.kind == "f" else codes.astype(np.int64)
+    # Distinct cleaned strings → their word sets (one step per distinct string).
+    cleaned = [" ".join(sorted({w for w in f.split() if w not in STOP_WORDS}))
+               for f in enc.dictionary.to_pylist()]
+    form_codes, forms = pd.factorize(pd.Series(cleaned, dtype=object))
+    per = np.append(form_codes.astype(np.int64), -1)  # a missing title (code −1) picks −1
+    return per[codes], [str(f) for f in forms]
+
+
 def normalise_titles(titles: pd.Series) -> pd.Series:
-    """Each title lower case, without tokens holding a digit (IDs such as INC0012345, order
-    numbers, IP addresses, counts), punctuation and STOP_WORDS, its words sorted and
-    de-duplicated ("" when nothing is left; missing stays missing). Runs over the distinct
-    titles only."""
-    codes, uniques = pd.factorize(titles, use_na_sentinel=True)
-    clean = _clean(uniques)
-    out = np.array([None] * len(uniques) + [None], dtype=object)
-    out[: len(uniques)] = clean
+    """The normalised form of each title (_forms), None where the title is missing."""
+    codes, forms = _forms(titles)
+    out = np.array([*forms, None], dtype=object)
     return pd.Series(out[codes], index=titles.index, dtype=object)
-
-
-def _clean(uniques) -> list[str]:
-    """The normalised form of each distinct title."""
-    if len(uniques) == 0:
-        return []
-    arr = pa.array(np.asarray(uniques, dtype=object), type=pa.string())
-    arr = pc.utf8_lower(arr)
-    arr = pc.replace_substring_regex(arr, pattern=r"\S*\d\S*", replacement=" ")
-    arr = pc.replace_substring_regex(arr, pattern=r"[^\p{L}\p{N}\s]+|_", replacement=" ")
-    arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, pattern=r"\s+", replacement=" "))
-    # Far fewer distinct forms remain once IDs and digits are gone: drop stop words per form.
-    forms, inverse = np.unique(np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object).astype(str),
-                               return_inverse=True)
-    cleaned = np.array([" ".join(sorted({w for w in f.split() if w not in STOP_WORDS})) for f in forms],
-                       dtype=object)
-    return list(cleaned[inverse.reshape(-1)])
 
 
 def similar_groups(forms: list[str], threshold: float) -> np.ndarray:
@@ -144,14 +145,11 @@ def similar_groups(forms: list[str], threshold: float) -> np.ndarray:
 
 def title_codes(titles: pd.Series, threshold: float) -> np.ndarray:
     """A signature code per row from its title (−1: no title, or nothing left of it)."""
-    codes, uniques = pd.factorize(titles, use_na_sentinel=True)
-    if len(uniques) == 0:
+    codes, forms = _forms(titles)
+    if not forms:
         return np.full(len(titles), -1, dtype=np.int64)
-    clean = _clean(uniques)
-    form_codes, forms = pd.factorize(pd.Series(clean, dtype=object))
-    group = similar_groups([str(f) for f in forms], threshold)
-    per_title = group[form_codes]
-    return np.where(codes >= 0, per_title[np.maximum(codes, 0)], -1).astype(np.int64)
+    group = np.append(similar_groups(forms, threshold), -1)
+    return group[codes]
 
 
 # --------------------------------------------------------------------------- statistics
