@@ -211,6 +211,13 @@ def test_incidents_linked_to_a_problem_are_known_problems_not_candidates(tmp_pat
     assert back.known_problems == ms.known_problems and back.problem_candidates == ms.problem_candidates
 
 
+def test_metrics_json_in_the_old_shape_reads_without_candidates():
+    data = json.loads((ROOT / "tests" / "data" / "metrics_json" / "sample-2026-10-full.json").read_text("utf-8"))
+    assert data["problem_candidates"] and "signature_kind" not in data["problem_candidates"][0]
+    ms = MetricSet.from_dict(data)
+    assert ms.problem_candidates == [] and ms.known_problems == []
+
+
 # ---- (e) thresholds from the config change the outcome ---------------------------------------------------
 
 

@@ -137,6 +137,9 @@ class ProblemCandidate:
     impact: float  # the ranking score: count, then priority, then customers
 
 
+_CANDIDATE_KEYS = frozenset(ProblemCandidate.__dataclass_fields__)
+
+
 @dataclass
 class KnownProblem:
     """Incidents opened in P already linked to one problem record."""
@@ -346,7 +349,10 @@ class MetricSet:
             weekly=[Week(**w) for w in data.get("weekly") or []],
             ageing=Ageing(**ageing) if ageing else None,
             major_incidents=[MajorIncident(**m) for m in data.get("major_incidents") or []],
-            problem_candidates=[ProblemCandidate(**p) for p in data.get("problem_candidates") or []],
+            # A list in the shape before issue 14 (category/service/reason only) has no
+            # signature to show: it is left out rather than read wrongly.
+            problem_candidates=[ProblemCandidate(**{k: v for k, v in p.items() if k in _CANDIDATE_KEYS})
+                                for p in data.get("problem_candidates") or [] if "signature_kind" in p],
             known_problems=[KnownProblem(**k) for k in data.get("known_problems") or []],
             problem_rules=dict(data.get("problem_rules") or {}),
             contacts=None if not contacts else Contacts(
