@@ -190,6 +190,21 @@ def test_a_ci_that_fails_again_three_days_after_each_fix_is_a_repeat(tmp_path):
     assert not [c for c in ms.problem_candidates if c.signature == "CRM-GLA-03"]
 
 
+@pytest.mark.parametrize("header", ["configuration_item", "Configuration Item", "CI", "cmdb_ci", "Affected CI"])
+def test_the_configuration_item_is_read_under_its_usual_names(tmp_path, header):
+    path = tmp_path / "x.csv"
+    path.write_text(f"incident_id,opened_at,{header}\nA,2026-10-01T00:00:00Z,CRM-GLA-03\n", encoding="utf-8")
+    result = load([path], Config())
+    assert "configuration_item" in result.fields
+    assert result.incidents["configuration_item"].tolist() == ["CRM-GLA-03"]
+
+
+def test_servicenow_exports_give_the_configuration_item():
+    result = load([ROOT / "sample_data" / "servicenow_incidents.csv"], Config(), preset="servicenow")
+    assert "configuration_item" in result.fields
+    assert result.incidents["configuration_item"].notna().all()
+
+
 # ---- (d) known problems -------------------------------------------------------------------------------
 
 

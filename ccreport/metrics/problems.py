@@ -189,9 +189,9 @@ def _signature(d: _Data, kind: str, rows: np.ndarray, s: ProblemSettings) -> tup
     values = d.frame(kind, rows)
     if kind == "title":
         return title_codes(values, s.title_similarity), None
-    values = values.astype("string").str.strip()
-    codes, uniques = pd.factorize(values.where(values != ""), use_na_sentinel=True)
-    return codes.astype(np.int64), [str(u) for u in uniques]
+    # Ingest has trimmed the values and made blanks missing: the codes of the values as recorded.
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), [str(u) for u in uniques]
 
 
 def _flagged(key: np.ndarray, opened: np.ndarray, resolved: np.ndarray, linked: np.ndarray,
