@@ -263,7 +263,8 @@ def monthly_document(ms: "MetricSet", config: "Config", statuses: Mapping[str, s
 
     branding = Branding.from_config(config)
     options = MonthlyOptions(date=date, pir_statuses=statuses, group=group, min_base=config.report.min_base,
-                             findings=tuple(findings(config, ms, statuses)), findings_settings=config.findings)
+                             findings=tuple(findings(config, ms, statuses)), findings_settings=config.findings,
+                             problems_in_body=config.problems.in_body)
     return build_monthly(ms, branding, options), email_summary(ms, branding, options)
 
 

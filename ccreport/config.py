@@ -304,6 +304,22 @@ class FindingsSettings(_Strict):
     baseline_ratio: float = Field(1.5, gt=1, le=100)
 
 
+class ProblemSettings(_Strict):
+    """How problem candidates are found (docs/metrics.md "Problem candidates")."""
+
+    #: Incidents of one service and signature opened within `window_days` that make a cluster.
+    min_count: int = Field(3, ge=2)
+    window_days: int = Field(7, ge=1, le=90)
+    #: A repeat: opened within this many days of the previous one's resolution (0: off).
+    repeat_days: int = Field(7, ge=0, le=90)
+    #: Titles whose word sets overlap at least this much (Jaccard) share a signature.
+    title_similarity: float = Field(0.75, ge=0.5, le=1.0)
+    #: A cluster or repeat is flagged only when its own base rate makes it this improbable.
+    significance: float = Field(0.001, gt=0, le=0.5)
+    #: Candidates shown in the body of the monthly report (the rest go to an appendix).
+    in_body: int = Field(5, ge=0, le=50)
+
+
 Priority = Literal[PRIORITIES]
 #: `auto` or a name from the preset registry.
 PresetName = Literal[PRESET_NAMES]
@@ -323,6 +339,7 @@ class Config(_Strict):
     email: Email = Email()
     contacts: ContactsSettings = ContactsSettings()
     report: ReportSettings = ReportSettings()
+    problems: ProblemSettings = ProblemSettings()
     findings: FindingsSettings = FindingsSettings()
     # Defaults for command-line options (the command line and CCREPORT_* still win).
     preset: PresetName | None = None

@@ -43,8 +43,9 @@ import pandas as pd
 from .schema import FIELDS, INT_FIELDS
 
 #: The sample export's columns: every canonical field but the tool's own SLA verdict, which a
-#: canonical export does not carry (ServiceNow's `made_sla` is in servicenow_incidents.csv).
-CANONICAL_COLUMNS = tuple(f for f in FIELDS if f != "tool_sla_met")
+#: canonical export does not carry (ServiceNow's `made_sla` is in servicenow_incidents.csv), and
+#: the configuration item, which the sample does not record (its ServiceNow export does, as cmdb_ci).
+CANONICAL_COLUMNS = tuple(f for f in FIELDS if f not in ("tool_sla_met", "configuration_item"))
 
 TZ = "Europe/London"
 MONTHS = 13

@@ -336,14 +336,16 @@ def test_major_incidents(ms, full):
 
 
 def test_problem_candidates(ms, full):
-    assert ms.problem_candidates[0].count == 4
-    assert full["problem_candidates"] == [
-        {"category": "Network", "service": "Telephony", "count": 4, "incident_ids": ["A", "B", "G", "L"],
-         "reason": "3 or more in the period"},
-        # C and D: two of Software/CRM, five days apart. J and K (Software/Email) are 16 days apart.
-        {"category": "Software", "service": "CRM", "count": 2, "incident_ids": ["C", "D"],
-         "reason": "repeat within 7 days"},
+    """Four Network/Telephony incidents over four weeks with different titles, and a Software/CRM
+    pair five days apart, are ordinary: no candidate (the rule and its scenarios are in
+    test_problems.py). A, linked to PRB1, is a known problem instead."""
+    assert ms.problem_candidates == [] and full["problem_candidates"] == []
+    assert full["known_problems"] == [
+        {"problem_id": "PRB1", "count": 1, "incident_ids": ["A"], "service": "Telephony", "category": "Network",
+         "title": "Incident A"},
     ]
+    assert full["problem_rules"] == {"min_count": 3, "window_days": 7, "repeat_days": 7,
+                                     "title_similarity": 0.75, "significance": 0.001}
 
 
 def test_previous_period(ms, full):
@@ -361,7 +363,8 @@ def test_previous_period(ms, full):
 SPEC_KEYS = ["format_version", "period", "totals", "by_priority", "by_category", "trend", "data_quality"]
 FULL_KEYS = SPEC_KEYS + ["fields", "targets", "sla", "previous", "by_service", "by_site", "by_channel",
                          "by_assignment_group", "weekly", "ageing", "major_incidents", "problem_candidates",
-                         "breaches", "sla_agreement", "contacts", "coverage", "baseline"]
+                         "known_problems", "problem_rules", "breaches", "sla_agreement", "contacts", "coverage",
+                         "baseline"]
 
 
 def test_to_dict_shapes(ms):
@@ -424,7 +427,7 @@ def test_empty_input_counts_zero_statistics_null():
     assert all(getattr(ms.totals, k) == 0 for k in COUNTS)
     assert all(getattr(ms.totals, k) is None for k in TOTAL_KEYS if k not in COUNTS)
     assert list(ms.by_priority) == ["P1", "P2", "P3", "P4", "P5"]
-    assert ms.by_category == {} and ms.major_incidents == [] and ms.problem_candidates == []
+    assert ms.by_category == {} and ms.major_incidents == [] and ms.problem_candidates == [] == ms.known_problems
     assert [t.opened for t in ms.trend] == [0] * 12
     json.dumps(ms.to_dict(full=True), allow_nan=False)
 

@@ -143,7 +143,7 @@ def monthly(tmp_path_factory) -> dict[str, Path]:
     m = copy.deepcopy(metrics)
     m["major_incidents"][0]["title"] = f"Outage {PAYLOAD}"
     m["by_category"] = {IMG: m["by_category"].pop("Telephony"), **m["by_category"]}
-    m["problem_candidates"][0]["category"] = IMG
+    m["problem_candidates"][0]["signature"] = IMG
     m["data_quality"]["issues"][0]["problem"] = PAYLOAD
     doc = build_monthly(MetricSet.from_dict(m), Branding.from_config(Config(organisation={"name": "Org"})), MonthlyOptions(date=dt.date(2026, 11, 3)))
     out = tmp_path_factory.mktemp("monthly")

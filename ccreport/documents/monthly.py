@@ -66,6 +66,8 @@ class MonthlyOptions:
     #: The findings (ccreport.findings.find over the same metric set); None: found here.
     findings: tuple[Finding, ...] | None = None
     findings_settings: FindingsSettings | None = None
+    #: Problem candidates shown in the body; the rest go to their appendix.
+    problems_in_body: int = 5
 
 
 # --------------------------------------------------------------------------- context
@@ -290,7 +292,8 @@ def _summary_points(x: _Ctx) -> list[str]:
         points.append(f"No single area stood out in {x.label}: no concentration of SLA misses, no recurring "
                       "fault, and no area far from its usual volume or time to resolve.")
     order = ["volume", "resolution_sla_pct", "majors", "mttr_hours", "backlog"]
-    wanted = MAX_POINTS if not lead else max(MIN_POINTS, len(points) + 1)
+    # The month's volume and SLA close the summary while there is room (at least one fact).
+    wanted = MAX_POINTS if not lead else max(MIN_POINTS, len(points) + 2)
     for topic in order:
         if len(points) >= min(wanted, MAX_POINTS):
             break
@@ -886,23 +889,94 @@ def _impact(x: _Ctx) -> Section:
 # --------------------------------------------------------------------------- problems
 
 
-def _problems(x: _Ctx) -> Section:
-    sec = Section("Problem candidates")
-    cands = x.m.problem_candidates
-    rule = ("Recurring incidents are candidates for problem management: the same category and service "
-            "three or more times in the month, or a repeat within seven days.")
-    if not cands:
-        return sec.add(Paragraph(rule + f" None met the rule in {x.label}."))
-    cols = [Column("Category"), Column("Service"), Column("Incidents", numeric=True), Column("Reason"), Column("Incident IDs")]
+#: How many incident IDs a problem row lists before "and N more".
+PROBLEM_IDS_SHOWN = 6
+_SHARED = {"configuration_item": "Configuration item", "subcategory": "Subcategory"}
+
+
+def _problem_rule(x: _Ctx) -> str:
+    """The candidate rule in plain words, with the thresholds the metrics used."""
+    r = x.m.problem_rules
+    n, w, rep = int(r.get("min_count", 3)), int(r.get("window_days", 7)), int(r.get("repeat_days", 7))
+    repeat = f", or a new one within {c.plural(rep, 'day')} of the last fix" if rep else ""
+    return (f"Incidents on one service that share a configuration item, a subcategory or a near-identical "
+            f"title are a problem candidate when they recur far more often than their own rate over the last "
+            f"12 months predicts: at least {n} within {c.plural(w, 'day')}{repeat}. A candidate may include "
+            f"incidents opened up to {c.plural(w, 'day')} before {x.month_word if x.m.period.month else 'the period'}.")
+
+
+def _problem_rows(x: _Ctx, cands: list) -> list[list[str]]:
+    rep = int(x.m.problem_rules.get("repeat_days", 7))
     rows = []
     for cand in cands:
-        ids = [str(i) for i in cand.incident_ids]
-        shown = ", ".join(ids[:6]) + (f" and {len(ids) - 6} more" if len(ids) > 6 else "")
-        rows.append([str(cand.category or DASH), str(cand.service or DASH),
-                     c.fmt_int(cand.count), str(cand.reason or ""), shown])
-    sec.add(Paragraph(rule))
-    sec.add(Table.capped(cols, rows, limit=TABLE_LIMIT, noun="candidates", caption=f"Problem candidates, {x.label}"))
+        if cand.signature_kind == "title":
+            shared = f"Title like “{md_escape(_short(cand.signature, 60))}”"
+        else:
+            shared = f"{_SHARED.get(cand.signature_kind, 'Signature')} {md_escape(_short(cand.signature, 60))}"
+        span = c.fmt_duration(cand.span_hours)
+        over = (f"each within {c.plural(rep, 'day')} of the last fix, over {span}" if cand.reason == "repeat"
+                else f"within {span}")
+        ids = [md_escape(str(i)) for i in cand.incident_ids]
+        shown = ", ".join(ids[:PROBLEM_IDS_SHOWN]) + (
+            f" and {len(ids) - PROBLEM_IDS_SHOWN} more" if len(ids) > PROBLEM_IDS_SHOWN else "")
+        rows.append([md_escape(str(cand.service or DASH)), shared, c.fmt_int(cand.count), over, shown])
+    return rows
+
+
+_PROBLEM_COLS = (("Service", False), ("Shared", False), ("Incidents", True), ("Over", False), ("Incident IDs", False))
+
+
+def _problem_table(rows: list[list[str]], caption: str) -> Table:
+    return Table([Column(name, numeric=num) for name, num in _PROBLEM_COLS], rows, caption=caption)
+
+
+def _problems(x: _Ctx, appendix: str = "") -> Section:
+    """The body's problem candidates (at most options.problems_in_body; `appendix` names the
+    appendix holding the rest) and the known problems."""
+    sec = Section("Problem candidates")
+    cands = x.m.problem_candidates
+    limit = max(x.options.problems_in_body, 0)
+    if not cands:
+        sec.add(Paragraph(f"No incidents recurred more often than their usual rate in {x.label}. "
+                          + _problem_rule(x)))
+    else:
+        sec.add(Paragraph(_problem_rule(x)))
+        body = cands[:limit]
+        if body:
+            table = _problem_table(_problem_rows(x, body), f"Problem candidates, {x.label}")
+            if len(cands) > limit:
+                table.more = f"and {len(cands) - limit} more in {appendix or 'the appendix'}"
+            sec.add(table)
+        else:
+            sec.add(Paragraph(f"{c.plural(len(cands), 'candidate')} {'is' if len(cands) == 1 else 'are'} "
+                              f"listed in {appendix or 'the appendix'}."))
+    known = x.m.known_problems
+    if known:
+        cols = [Column("Problem record", nowrap=True), Column("Incidents", numeric=True), Column("Service"),
+                Column("Category"), Column("Example title"), Column("Incident IDs")]
+        rows = []
+        for k in known:
+            ids = [md_escape(str(i)) for i in k.incident_ids]
+            shown = ", ".join(ids[:PROBLEM_IDS_SHOWN]) + (
+                f" and {len(ids) - PROBLEM_IDS_SHOWN} more" if len(ids) > PROBLEM_IDS_SHOWN else "")
+            rows.append([md_escape(str(k.problem_id)), c.fmt_int(k.count), md_escape(str(k.service or DASH)),
+                         md_escape(str(k.category or DASH)), md_escape(_short(k.title, 60)) or DASH, shown])
+        sec.add(Table.capped(cols, rows, limit=TABLE_LIMIT, noun="problem records",
+                             caption="Known problems: incidents linked to an existing problem record",
+                             notes=[f"Incidents opened in {x.label} that are already linked to a problem "
+                                    "record; they are not counted as candidates."]))
     return sec
+
+
+def _appendix_problems(x: _Ctx) -> Section | None:
+    """The candidates after the first options.problems_in_body (None when all fit the body)."""
+    rest = x.m.problem_candidates[max(x.options.problems_in_body, 0):]
+    if not rest:
+        return None
+    return Section("Further problem candidates", appendix=True).add(
+        Paragraph(_problem_rule(x)),
+        _problem_table(_problem_rows(x, rest), f"Further problem candidates, {x.label}"),
+    )
 
 
 # --------------------------------------------------------------------------- recommendations
@@ -1021,7 +1095,11 @@ def build_monthly(ms: MetricSet, branding: Branding | None = None,
     x = _context(ms, options)
     # A period the export does not cover (--allow-empty): the callout, the trend (its gap) and
     # the appendices; no section that would word missing data as zeros.
-    blocks = [_executive_summary(x), _volume(x), _appendix_definitions(x), _appendix_quality(x)] \
+    more = _appendix_problems(x) if ms.covered else None
+    appendices = [_appendix_definitions(x), *([more] if more is not None else []), _appendix_quality(x)]
+    # Appendices are lettered in order (Document numbering): name the one the body points to.
+    more_in = f"Appendix {chr(ord('A') + appendices.index(more))}" if more is not None else ""
+    blocks = [_executive_summary(x), _volume(x), *appendices] \
         if not ms.covered else [
         _executive_summary(x),
         _volume(x),
@@ -1031,10 +1109,9 @@ def build_monthly(ms: MetricSet, branding: Branding | None = None,
         _majors(x),
         _backlog(x),
         _impact(x),
-        _problems(x),
+        _problems(x, more_in),
         _recommendations(x),
-        _appendix_definitions(x),
-        _appendix_quality(x),
+        *appendices,
     ]
     title = "Monthly incident report"
     subject = f"Incident management performance, {x.label}"

@@ -115,13 +115,13 @@ def _blank_missing(col: pd.Series, markers: set[str]) -> pd.Series:
 
 
 #: Low-cardinality fields worth dictionary-encoding while reading.
-_DICTIONARY_FIELDS = (*DIMENSIONS, "subcategory", "priority", "status", "impact", "urgency", "major")
+_DICTIONARY_FIELDS = (*DIMENSIONS, "subcategory", "configuration_item", "priority", "status", "impact", "urgency", "major")
 
 
 #: Fields that identify or group incidents: an invisible character (zero-width space, BOM,
 #: direction mark) in one would make "INC1" four incidents or "Telephony" two categories, so
 #: it is removed and the change counted (arrowtext.strip_invisible).
-_KEY_FIELDS = ("incident_id", *DIMENSIONS, "subcategory", "priority", "status", "impact", "urgency",
+_KEY_FIELDS = ("incident_id", *DIMENSIONS, "subcategory", "configuration_item", "priority", "status", "impact", "urgency",
                "problem_id")
 _INVISIBLE_NOTE = "held invisible characters (zero-width, byte-order or direction marks); they were removed"
 

@@ -72,7 +72,9 @@ _SN_LEVELS = {"1 - high": 1, "2 - medium": 2, "3 - low": 3, "1": 1, "2": 2, "3":
 
 CANONICAL = Preset(
     name="canonical",
-    columns={f: (f,) for f in FIELDS},
+    columns={**{f: (f,) for f in FIELDS},
+             # The configuration item goes by many names in exports that are otherwise canonical.
+             "configuration_item": ("configuration_item", "ci", "cmdb_ci", "affected ci")},
     signature=("incident_id", "opened_at"),
 )
 
@@ -84,6 +86,7 @@ SERVICENOW = Preset(
         "description": ("description",),
         "category": ("category",),
         "subcategory": ("subcategory",),
+        "configuration_item": ("cmdb_ci", "configuration item", "configuration_item"),
         "service": ("business_service", "business service", "service", "cmdb_ci",
                     "configuration item"),
         "channel": ("contact_type", "contact type", "channel"),

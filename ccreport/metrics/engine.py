@@ -2,7 +2,7 @@
 
 Owns `compute()`: which figures go into which section (totals, by priority, the breakdowns,
 the trend, the previous period) by running the registry (definitions.py) over the period sets
-(prepared.py), and the assembly of the lists (lists.py), the contact-centre section
+(prepared.py), and the assembly of the lists (lists.py, problems.py), the contact-centre section
 (contacts.py), data quality and the echoed config. The rules that apply throughout:
 
 - Period P = [start, end) in the configured timezone; an incident belongs to P by the instant
@@ -41,11 +41,11 @@ from .contacts import contacts_section
 from .coverage import Coverage, export_coverage
 from .definitions import BY_KEY, Figures, keys
 from .kernels import PRIORITY_LABELS, _count
-from .lists import ageing, major_incidents, mtbf_hours, problem_candidates, weekly
-from .lists import major_rows
+from .lists import ageing, major_incidents, major_rows, mtbf_hours, weekly
 from .model import Ageing, Baseline, MetricSet, Previous, Quality, QualityIssue, SlaTarget, TrendMonth, Week
 from .prepared import (_Data, _prepare, _priority_keys, _sets, _Sets, backlog_mask, baseline_start, figures,
                        trend_last_month, window)
+from .problems import known_problems, problem_candidates
 
 
 def totals(d: _Data, p: Period) -> Figures:
@@ -189,7 +189,7 @@ def _uncovered(ms: MetricSet) -> MetricSet:
     ms.weekly = [Week(w.week_start, None, None) for w in ms.weekly]
     if ms.ageing is not None:
         ms.ageing = Ageing(ms.ageing.buckets, {}, {b: None for b in ms.ageing.buckets})
-    ms.major_incidents, ms.problem_candidates = [], []
+    ms.major_incidents, ms.problem_candidates, ms.known_problems = [], [], []
     ms.baseline = None
     ms.breaches, ms.sla_agreement = [], None
     return ms
@@ -248,7 +248,9 @@ def compute(
         weekly=weekly(d, period),
         ageing=ageing(d, period),
         major_incidents=majors,
-        problem_candidates=problem_candidates(d, period) if extended else [],
+        problem_candidates=problem_candidates(d, period, config.problems) if extended else [],
+        known_problems=known_problems(d, period) if extended else [],
+        problem_rules=config.problems.model_dump(exclude={"in_body"}),
         breaches=breaches(d, period) if extended else [],
         sla_agreement=sla_agreement(d, period) if extended else None,
         contacts=None if contacts is None else contacts_section(contacts, majors, period, config),

@@ -1,5 +1,5 @@
 """The lists and per-record sections of a metric set: weekly volume, backlog ageing, major
-incidents, problem candidates, and the per-service MTBF.
+incidents and the per-service MTBF (problem candidates are problems.py's).
 
 Owns which incidents each list holds and in what order (`major_rows` decides the major
 incidents of a period for the metrics, the monthly report and `pir --all-major`). Counts reuse
@@ -16,15 +16,12 @@ from ..config import Config
 from ..ingest.result import IngestResult
 from ..period import Period
 from .kernels import NS_PER_HOUR, PRIORITY_LABELS, _where
-from .model import AGE_BUCKETS, Ageing, MajorIncident, ProblemCandidate, Week
+from .model import AGE_BUCKETS, Ageing, MajorIncident, Week
 from .prepared import _Data, _prepare, _priority_keys, _sets, figures
 
 #: Lower bounds (hours) of the ageing buckets after the first; each bucket includes its lower
 #: bound: an incident exactly 24 h old is in 1-3d.
 AGE_EDGES_HOURS = (24.0, 72.0, 168.0, 720.0)
-REPEAT_WINDOW_HOURS = 7 * 24.0
-REASON_COUNT = "3 or more in the period"
-REASON_REPEAT = "repeat within 7 days"
 
 
 def mtbf_hours(d: _Data, p: Period) -> dict[str, float | None]:
@@ -196,52 +193,3 @@ def major_incidents(d: _Data, p: Period, review_working_days: int = 5) -> list[M
             )
         )
     return out
-
-
-def problem_candidates(d: _Data, p: Period) -> list[ProblemCandidate]:
-    """`problem_candidates`: groups of incidents opened in P with the same category and service
-    — 3 or more in the period ("3 or more in the period"), or exactly two opened within 7 days
-    (168 h, inclusive) of each other ("repeat within 7 days"). Missing values group as
-    Uncategorised / Not recorded (without a service field, by category alone). Largest count
-    first, then category and service; incident_ids in order of opened_at."""
-    rows = _sets(d, p).opened
-    if len(rows) < 2:
-        return []
-    cat_codes, cat_labels = d.dims["category"]
-    svc_codes, svc_labels = d.dims["service"]
-    has_service = d.has("service")
-    cc = cat_codes[rows]
-    sc = svc_codes[rows] if has_service else np.zeros(len(rows), dtype=np.int64)
-    opened = d.opened[rows]
-    order = np.lexsort((opened, sc, cc))
-    rows, cc, sc, opened = rows[order], cc[order], sc[order], opened[order]
-    new_group = np.ones(len(rows), dtype=bool)
-    new_group[1:] = (cc[1:] != cc[:-1]) | (sc[1:] != sc[:-1])
-    group = np.cumsum(new_group) - 1
-    sizes = np.bincount(group)
-    gap = np.full(len(rows), np.inf)
-    gap[1:] = np.where(new_group[1:], np.inf, (opened[1:] - opened[:-1]) / NS_PER_HOUR)
-    has_repeat = np.zeros(len(sizes), dtype=bool)
-    has_repeat[group[gap <= REPEAT_WINDOW_HOURS]] = True
-    chosen = np.flatnonzero((sizes >= 3) | ((sizes == 2) & has_repeat))
-    if len(chosen) == 0:
-        return []
-    starts = np.flatnonzero(new_group)
-    chosen_rows = np.concatenate([rows[starts[g]:starts[g] + sizes[g]] for g in chosen])
-    id_of = dict(zip(chosen_rows.tolist(), d.frame("incident_id", chosen_rows).astype(str).tolist()))
-    out = []
-    for g in chosen:  # the candidate groups (few), to build records
-        lo = starts[g]
-        members = rows[lo:lo + sizes[g]]
-        out.append(
-            ProblemCandidate(
-                category=cat_labels[cc[lo]],
-                service=svc_labels[sc[lo]] if has_service else None,
-                count=int(sizes[g]),
-                incident_ids=[id_of[r] for r in members.tolist()],
-                reason=REASON_COUNT if sizes[g] >= 3 else REASON_REPEAT,
-            )
-        )
-    out.sort(key=lambda c: (-c.count, c.category, c.service or ""))
-    return out
-

@@ -122,11 +122,37 @@ class MajorIncident:
 
 @dataclass
 class ProblemCandidate:
-    category: str
-    service: str | None
+    """Recurring incidents that share a service and a signature (metrics/problems.py)."""
+
+    service: str | None  # None: the export has no service field
+    signature_kind: str  # "configuration_item" | "title" | "subcategory"
+    signature: str  # the shared CI/subcategory as recorded, or the most common original title
+    category: str  # the most common category of its incidents
+    count: int  # incidents in the cluster
+    incident_ids: list[str]  # by opened_at
+    first_opened: str | None  # ISO 8601 in the configured timezone
+    last_opened: str | None
+    span_hours: float | None  # last_opened - first_opened
+    reason: str  # "cluster" (min_count within window_days) | "repeat" (after resolution)
+    expected: float  # incidents the signature's own rate predicts over that span
+    customers_affected: int | None  # sum over members (None without the field)
+    top_priority: str  # highest priority among members (P1 highest)
+    impact: float  # the ranking score: count, then priority, then customers
+
+
+_CANDIDATE_KEYS = frozenset(ProblemCandidate.__dataclass_fields__)
+
+
+@dataclass
+class KnownProblem:
+    """Incidents opened in P already linked to one problem record."""
+
+    problem_id: str
     count: int
-    incident_ids: list[str]
-    reason: str
+    incident_ids: list[str]  # by opened_at
+    service: str | None  # the most common service of its incidents
+    category: str  # the most common category
+    title: str | None  # a representative (the most common) title
 
 
 @dataclass
@@ -319,6 +345,9 @@ class MetricSet:
     ageing: Ageing | None = None
     major_incidents: list[MajorIncident] = field(default_factory=list)
     problem_candidates: list[ProblemCandidate] = field(default_factory=list)
+    known_problems: list[KnownProblem] = field(default_factory=list)
+    #: The problem-candidate rule's settings (config `problems`), echoed for the wording.
+    problem_rules: dict[str, float] = field(default_factory=dict)
     #: Missed SLA targets, most time over target first (breaches.py).
     breaches: list[Breach] = field(default_factory=list)
     #: None: the export has no SLA flag of its own.
@@ -384,6 +413,8 @@ class MetricSet:
                 "ageing": {} if self.ageing is None else asdict(self.ageing),
                 "major_incidents": [asdict(m) for m in self.major_incidents],
                 "problem_candidates": [asdict(p) for p in self.problem_candidates],
+                "known_problems": [asdict(k) for k in self.known_problems],
+                "problem_rules": dict(self.problem_rules),
                 "breaches": [dict(vars(b)) for b in self.breaches],  # flat records: no deep copy
                 "sla_agreement": None if self.sla_agreement is None else asdict(self.sla_agreement),
                 "contacts": None if self.contacts is None else asdict(self.contacts),
@@ -433,7 +464,12 @@ class MetricSet:
             weekly=[Week(**w) for w in data.get("weekly") or []],
             ageing=Ageing(**ageing) if ageing else None,
             major_incidents=[MajorIncident(**m) for m in data.get("major_incidents") or []],
-            problem_candidates=[ProblemCandidate(**p) for p in data.get("problem_candidates") or []],
+            # A list in the shape before issue 14 (category/service/reason only) has no
+            # signature to show: it is left out rather than read wrongly.
+            problem_candidates=[ProblemCandidate(**{k: v for k, v in p.items() if k in _CANDIDATE_KEYS})
+                                for p in data.get("problem_candidates") or [] if "signature_kind" in p],
+            known_problems=[KnownProblem(**k) for k in data.get("known_problems") or []],
+            problem_rules=dict(data.get("problem_rules") or {}),
             breaches=[Breach(**b) for b in data.get("breaches") or []],
             sla_agreement=SlaAgreement(**data["sla_agreement"]) if data.get("sla_agreement") else None,
             contacts=None if not contacts else Contacts(
