@@ -16,6 +16,9 @@ The intended differences, undone before comparing (`as_old_code_printed`):
   every breakdown `resolution_sla_base` too).
 - The SLA breach list (issue 15): `--full` output has `breaches` and `sla_agreement`, and
   `fields` lists `tool_sla_met` for an export with its own SLA flag (ServiceNow `made_sla`).
+- Contact-centre targets and sites (issue 15): `targets` echoes `service_level_pct`,
+  `abandonment_pct` and `aht_seconds` (the sample config sets them), and `contacts` has
+  `sl_threshold_seconds`, `site`, `by_site` and `by_queue`.
 """
 
 from __future__ import annotations
@@ -53,6 +56,9 @@ NEW_FIGURES = ("contacts_affected", "resolution_sla_base", "resolution_sla_breac
                "response_sla_breaches")
 #: Figures added to every breakdown in --full output (issue 14).
 NEW_GROUP_FIGURES = ("resolution_sla_base", "resolution_sla_breaches")
+#: Target keys added to the --full `targets` echo, and keys added to `contacts` (issue 15).
+NEW_TARGETS = ("service_level_pct", "abandonment_pct", "aht_seconds")
+NEW_CONTACT_KEYS = ("sl_threshold_seconds", "site", "by_site", "by_queue")
 BREAKDOWNS = ("by_category", "by_service", "by_site", "by_channel", "by_assignment_group")
 
 
@@ -76,6 +82,10 @@ def as_old_code_printed(text: str, full: bool) -> str:
         return json.dumps(data, indent=2, default=str, allow_nan=False) + "\n"
     for key in NEW_FULL_KEYS:
         data.pop(key)
+    for key in NEW_TARGETS:
+        data["targets"].pop(key)
+    for key in NEW_CONTACT_KEYS if data.get("contacts") else ():
+        data["contacts"].pop(key)
     data["fields"] = [f for f in data["fields"] if f not in NEW_FIELDS]
     if data.get("previous"):
         data["previous"].pop("covered")
@@ -158,7 +168,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "metrics_full.json"
 #: Objects keyed by data (priorities, group names, channels): their keys are not structure, the
 #: shape of their values is.
 KEYED_BY_DATA = {"by_priority", "by_category", "by_service", "by_site", "by_channel", "by_assignment_group",
-                 "sla"}
+                 "by_queue", "sla"}
 
 
 def _merge(a, b):
