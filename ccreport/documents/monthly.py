@@ -870,7 +870,8 @@ def _impact(x: _Ctx) -> Section:
     if summary:
         sub.add(Paragraph(summary))
     cols = [Column("Channel"), Column("Offered", numeric=True), Column("Answered", numeric=True),
-            Column("Abandoned", numeric=True), Column(_goal_header("Service level", "service_level_pct", goals, threshold), numeric=True),
+            Column("Abandoned", numeric=True),
+            Column(_goal_header("Service level", "service_level_pct", goals, threshold), numeric=True),
             Column(_goal_header("Abandonment", "abandonment_pct", goals, threshold), numeric=True),
             Column(_goal_header("AHT", "aht_seconds", goals, threshold), numeric=True)]
     shown = [*contacts.by_channel.items(), ("All channels", contacts.period)]
