@@ -334,15 +334,15 @@ def _monthly_groups(config: "Config", result: "IngestResult", p: "Period", conta
                     jobs: int, settings: Output, slug: str,
                     statuses: Mapping[str, str] | None, coverage: Any = None) -> dict[str, tuple[list[Path], dict]]:
     """One monthly report per group, in parallel processes; returns {group: (paths, summary)}."""
-    from .batch import group_slug, run_jobs, split_ingest
+    from .batch import group_contacts, group_slug, run_jobs, split_ingest
 
     formats = settings.formats
     formats = formats if isinstance(formats, list) else [f.strip() for f in str(formats).split(",")]
     group_settings = Output(formats, Path(settings.out), settings.templates_dir, settings.docx_template,
                             settings.pdf_variant)
     job_list = [
-        GroupJob(split_by, group, f"monthly-{slug}-{group_slug(group)}", part, config, p, contact_data,
-                 group_settings, statuses, coverage)
+        GroupJob(split_by, group, f"monthly-{slug}-{group_slug(group)}", part, config, p,
+                 group_contacts(contact_data, split_by, group), group_settings, statuses, coverage)
         for group, part in split_ingest(result, split_by).items()
     ]
     quiet = log.getEffectiveLevel() > logging.INFO

@@ -1,5 +1,5 @@
-"""`monthly --split-by`: splitting the ingest result by group and running the per-group step
-in parallel processes.
+"""`monthly --split-by`: splitting the ingest result (and the contact data) by group and running
+the per-group step in parallel processes.
 
 Workers are started with the "spawn" method: forking a process after pyarrow has started its
 thread pool is unsafe. Each worker runs the application's per-group monthly step
@@ -52,6 +52,19 @@ def split_ingest(ingest: Any, dimension: str) -> dict[str, Any]:
             pauses=ingest.pauses[ingest.pauses["incident_id"].isin(ids)].reset_index(drop=True),
         )
     return out
+
+
+def group_contacts(contacts: Any, dimension: str, group: str) -> Any:
+    """The contact data a group's report shows. For `--split-by site`, when the data has a site
+    column: that site's intervals (its name matched ignoring case and surrounding spaces), with
+    `attrs["site"]` naming the site, so the report can say whose figures they are. Otherwise
+    (no site column, another dimension, no contact data) the whole centre's data, unchanged."""
+    if contacts is None or dimension != "site" or "site" not in contacts.columns:
+        return contacts
+    names = contacts["site"].astype("str").str.strip().str.casefold()
+    part = contacts[(names == group.strip().casefold()).to_numpy()].reset_index(drop=True)
+    part.attrs = {**contacts.attrs, "site": group}
+    return part
 
 
 def run_jobs(jobs: list[Any], workers: int, progress: bool,

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, StringConstr
 
 from . import yamlio
 from .errors import ConfigError
-from .metrics.definitions import target_keys
+from .metrics.definitions import contact_target_keys, target_keys
 from .ingest.presets import PRESET_NAMES
 from .schema import PRIORITIES
 
@@ -169,6 +169,11 @@ def _targets_model() -> type[BaseModel]:
         raise RuntimeError(f"config.TARGET_DEFAULTS: {', '.join(stray)} is not a target key of the metrics registry")
     names = [*TARGET_DEFAULTS, *(k for k in keys if k not in TARGET_DEFAULTS)]
     fields: dict[str, Any] = {k: (float | None, TARGET_DEFAULTS.get(k)) for k in names}
+    # The contact-centre targets have a range: a service level or abandonment above 100 % and
+    # a handle time of 0 s or less cannot be met or missed.
+    for k in contact_target_keys():
+        bounds = {"gt": 0} if k == "aht_seconds" else {"ge": 0, "le": 100}
+        fields[k] = (float | None, Field(TARGET_DEFAULTS.get(k), allow_inf_nan=False, **bounds))
     return create_model("Targets", __base__=_Strict, __module__=__name__, **fields)
 
 

@@ -113,3 +113,6 @@ EVENT_TYPES = (
 CONTACT_FIELDS = ("interval_start", "channel", "offered", "answered", "abandoned", "answered_in_sl",
                   "handle_seconds")
 CONTACT_COUNT_FIELDS = ("offered", "answered", "abandoned", "answered_in_sl")
+#: Optional columns of the contact data that say where an interval's contacts were handled: a
+#: row per interval, channel and (when present) site and queue.
+CONTACT_GROUP_FIELDS = ("site", "queue")

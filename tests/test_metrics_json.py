@@ -20,6 +20,9 @@ The intended differences, undone before comparing (`as_old_code_printed`):
   `problem_candidates` is emptied on both sides before comparing (test_problems.py checks the
   rule), and the new `known_problems` and `problem_rules` keys and the new canonical field
   `configuration_item` in `fields` (ServiceNow's `cmdb_ci`) are removed.
+- Contact-centre targets and sites (issue 15): `targets` echoes `service_level_pct`,
+  `abandonment_pct` and `aht_seconds` (the sample config sets them), and `contacts` has
+  `sl_threshold_seconds`, `site`, `by_site` and `by_queue`.
 """
 
 from __future__ import annotations
@@ -59,6 +62,9 @@ NEW_FIGURES = ("contacts_affected", "resolution_sla_base", "resolution_sla_breac
                "response_sla_breaches")
 #: Figures added to every breakdown in --full output (issue 14).
 NEW_GROUP_FIGURES = ("resolution_sla_base", "resolution_sla_breaches")
+#: Target keys added to the --full `targets` echo, and keys added to `contacts` (issue 15).
+NEW_TARGETS = ("service_level_pct", "abandonment_pct", "aht_seconds")
+NEW_CONTACT_KEYS = ("sl_threshold_seconds", "site", "by_site", "by_queue")
 BREAKDOWNS = ("by_category", "by_service", "by_site", "by_channel", "by_assignment_group")
 
 
@@ -83,6 +89,10 @@ def as_old_code_printed(text: str, full: bool) -> str:
     for key in NEW_FULL_KEYS:
         data.pop(key)
     data["problem_candidates"] = []
+    for key in NEW_TARGETS:
+        data["targets"].pop(key)
+    for key in NEW_CONTACT_KEYS if data.get("contacts") else ():
+        data["contacts"].pop(key)
     data["fields"] = [f for f in data["fields"] if f not in NEW_FIELDS]
     if data.get("previous"):
         data["previous"].pop("covered")
@@ -168,7 +178,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "metrics_full.json"
 #: Objects keyed by data (priorities, group names, channels): their keys are not structure, the
 #: shape of their values is.
 KEYED_BY_DATA = {"by_priority", "by_category", "by_service", "by_site", "by_channel", "by_assignment_group",
-                 "sla"}
+                 "by_queue", "sla"}
 
 
 def _merge(a, b):

@@ -12,15 +12,19 @@ import pytest
 from ccreport.config import TARGET_DEFAULTS, Config, Targets, load_config
 from ccreport.errors import ConfigError
 from ccreport.metrics import BY_KEY, METRICS, keys, target_keys
+from ccreport.metrics.definitions import CONTACT_METRICS
 from ccreport.metrics.model import TREND_ORDER
 
 
 def test_targets_accept_exactly_the_registry_target_keys():
     assert set(Targets.model_fields) == set(target_keys())
-    assert list(Config().targets.model_dump()) == list(TARGET_DEFAULTS)  # the JSON echo's order
+    # The JSON echo's order: the defaults', then the other registry keys (the contact centre's).
+    assert list(Config().targets.model_dump())[:len(TARGET_DEFAULTS)] == list(TARGET_DEFAULTS)
     assert Config().targets.model_dump() == {  # the defaults are as they were
         "resolution_sla_pct": 95.0, "response_sla_pct": 95.0, "mttr_hours": 12.0, "reopen_rate_pct": 5.0,
-        "escalation_rate_pct": None, "mtta_hours": None, "csat_mean": None}
+        "escalation_rate_pct": None, "mtta_hours": None, "csat_mean": None,
+        # The contact-centre targets (issue 15), after the incident figures': none by default.
+        "service_level_pct": None, "abandonment_pct": None, "aht_seconds": None}
     for key in target_keys():
         assert getattr(Config.model_validate({"targets": {key: 1.5}}).targets, key) == 1.5
 
@@ -51,7 +55,7 @@ def test_every_figure_the_sets_carry_has_a_function():
     assert keys("groups") == ("opened", "resolved", "mttr_hours", "resolution_sla_pct", "resolution_sla_base",
                               "resolution_sla_breaches")
     assert "contacts_affected" in keys("totals") and "contacts_affected" not in keys("totals", core_only=True)
-    assert [m.key for m in METRICS if m.target] == list(target_keys())
+    assert [m.key for m in (*METRICS, *CONTACT_METRICS) if m.target] == list(target_keys())
 
 
 def test_every_dimension_has_its_breakdown_in_the_metric_set():

@@ -31,7 +31,7 @@ from ..document import (
 )
 from ..config import FindingsSettings
 from ..findings import RULES, Finding, find, headlines
-from ..metrics.definitions import Figures, glossary
+from ..metrics.definitions import CONTACT_BY_KEY, Figures, glossary
 from ..metrics.model import Breach, ContactFigures, MajorIncident, MetricSet
 from ..schema import NOT_RECORDED
 from .. import units
@@ -852,38 +852,146 @@ def _impact(x: _Ctx) -> Section:
         ))
         return sec.add(sub)
 
-    def kpi_row(name: str, k: ContactFigures) -> list[str]:
-        return [name, c.fmt_int(k.offered), c.fmt_int(k.answered), c.fmt_int(k.abandoned),
-                c.fmt_pct(k.service_level_pct), c.fmt_pct(k.abandonment_pct), c.fmt_seconds(k.aht_seconds)]
+    goals = _contact_goals(x)
+    scope, scope_note = _contact_scope(x)
+    kpis = ("service_level_pct", "abandonment_pct", "aht_seconds")
 
+    def kpi_cells(k: ContactFigures) -> list[str]:
+        return [c.fmt_pct(k.service_level_pct, target=goals["service_level_pct"]),
+                c.fmt_pct(k.abandonment_pct, target=goals["abandonment_pct"]), c.fmt_seconds(k.aht_seconds)]
+
+    def kpi_rags(k: ContactFigures) -> list[Rag | None]:
+        return [c.rag_status(getattr(k, key), goals[key], CONTACT_BY_KEY[key].higher_is_better) for key in kpis]
+
+    def kpi_row(name: str, k: ContactFigures) -> list[str]:
+        return [name, c.fmt_int(k.offered), c.fmt_int(k.answered), c.fmt_int(k.abandoned), *kpi_cells(k)]
+
+    threshold = contacts.sl_threshold_seconds
+    if scope_note:
+        sub.add(Paragraph(scope_note))
+    summary = _contact_target_sentence(x, contacts.period, goals, threshold)
+    if summary:
+        sub.add(Paragraph(summary))
     cols = [Column("Channel"), Column("Offered", numeric=True), Column("Answered", numeric=True),
-            Column("Abandoned", numeric=True), Column("Service level", numeric=True),
-            Column("Abandonment", numeric=True), Column("AHT", numeric=True)]
-    rows = [kpi_row(ch, k) for ch, k in contacts.by_channel.items()]
-    rows.append(kpi_row("All channels", contacts.period))
-    sub.add(Table(cols, rows, caption=f"Contact-centre performance, {x.label}", total_row=True,
-                  notes=[f"Service level = {contacts.sl_method or 'answered within threshold ÷ offered'}. "
-                         "AHT: average handle time."]))
+            Column("Abandoned", numeric=True),
+            Column(_goal_header("Service level", "service_level_pct", goals, threshold), numeric=True),
+            Column(_goal_header("Abandonment", "abandonment_pct", goals, threshold), numeric=True),
+            Column(_goal_header("AHT", "aht_seconds", goals, threshold), numeric=True)]
+    shown = [*contacts.by_channel.items(), ("All channels", contacts.period)]
+    rows = [kpi_row(ch, k) for ch, k in shown]
+    has_goal = any(v is not None for v in goals.values())
+    rags = [[None] * 4 + kpi_rags(k) for _, k in shown] if has_goal else None
+    notes = [f"Service level = {contacts.sl_method or 'answered within threshold ÷ offered'}. "
+             "AHT: average handle time."]
+    goal_note = _contact_goal_note(goals, threshold)
+    if goal_note:
+        notes.append(goal_note)
+    where = f", {scope}" if scope else ""
+    sub.add(Table(cols, rows, caption=f"Contact-centre performance{where}, {x.label}", total_row=True,
+                  notes=notes, rag=rags))
     incidents = contacts.incidents
     if incidents:
-        cols = [Column("Incident", nowrap=True), Column("SL during", numeric=True), Column("SL baseline", numeric=True),
-                Column("Change", numeric=True), Column("Abandoned during", numeric=True),
-                Column("Abandoned baseline", numeric=True), Column("AHT during", numeric=True),
+        cols = [Column("Incident", nowrap=True),
+                Column(_goal_header("SL during", "service_level_pct", goals, threshold), numeric=True),
+                Column("SL baseline", numeric=True), Column("Change", numeric=True),
+                Column(_goal_header("Abandoned during", "abandonment_pct", goals, threshold), numeric=True),
+                Column("Abandoned baseline", numeric=True),
+                Column(_goal_header("AHT during", "aht_seconds", goals, threshold), numeric=True),
                 Column("AHT baseline", numeric=True)]
         rows, rags = [], []
         for inc in incidents:
             d, b = inc.during, inc.baseline
-            rows.append([str(inc.incident_id), c.fmt_pct(d.service_level_pct),
-                         c.fmt_pct(b.service_level_pct),
+            sl, ab, aht = kpi_cells(d)
+            rows.append([str(inc.incident_id), sl, c.fmt_pct(b.service_level_pct, target=goals["service_level_pct"]),
                          c.fmt_change(d.service_level_pct, b.service_level_pct, "pct"),
-                         c.fmt_pct(d.abandonment_pct), c.fmt_pct(b.abandonment_pct),
-                         c.fmt_seconds(d.aht_seconds), c.fmt_seconds(b.aht_seconds)])
-            rags.append([None] * 8)
-        sub.add(Table.capped(cols, rows, limit=TABLE_LIMIT, noun="incidents",
-                             caption="Service level, abandonment and handle time during major incidents against baseline",
-                             notes=["Baseline: the same weekday and time of day in the previous four weeks. "
-                                    "SL: service level; change in percentage points (pp)."]))
+                         ab, c.fmt_pct(b.abandonment_pct, target=goals["abandonment_pct"]),
+                         aht, c.fmt_seconds(b.aht_seconds)])
+            r_sl, r_ab, r_aht = kpi_rags(d)
+            rags.append([None, r_sl, None, None, r_ab, None, r_aht, None])
+        notes = ["Baseline: the same weekday and time of day in the previous four weeks. "
+                 "SL: service level; change in percentage points (pp)."]
+        if goal_note:
+            notes.append(_contact_goal_note(goals, threshold, of=" of the figures during each incident"))
+        sub.add(Table.capped(cols, rows, limit=TABLE_LIMIT, noun="incidents", rag=rags,
+                             caption="Service level, abandonment and handle time during major incidents against "
+                                     f"baseline{' (' + scope + ')' if scope else ''}",
+                             notes=notes))
     return sec.add(sub)
+
+
+def _contact_goals(x: _Ctx) -> dict[str, float | None]:
+    """The configured contact-centre targets (None: no target, no status)."""
+    return {m.key: x.target(m.target) if m.target else None for m in CONTACT_BY_KEY.values()}
+
+
+def _contact_goal(key: str, goals: Mapping[str, float | None], threshold: int | None) -> str:
+    """A contact-centre target as people say it: "80 % in 20 s", "5 %", "6 min 00 s"."""
+    m = CONTACT_BY_KEY[key]
+    text = c.fmt_target(goals[key], m.unit)
+    if key == "service_level_pct" and threshold is not None:
+        text += f" in {threshold}{NBSP}s"
+    return text
+
+
+def _goal_header(name: str, key: str, goals: Mapping[str, float | None], threshold: int | None) -> str:
+    """A column header with its target beside it ("Service level (target 80 % in 20 s)")."""
+    if goals.get(key) is None:
+        return name
+    return f"{name} (target {_contact_goal(key, goals, threshold)})"
+
+
+def _contact_goal_note(goals: Mapping[str, float | None], threshold: int | None, of: str = "") -> str:
+    """What the status is against ("" without a contact-centre target); `of`: whose figures."""
+    parts = []
+    if goals["service_level_pct"] is not None:
+        answered = f" answered within {threshold}{NBSP}s" if threshold is not None else ""
+        parts.append(f"service level {c.fmt_target(goals['service_level_pct'], 'pct')} or more{answered}")
+    if goals["abandonment_pct"] is not None:
+        parts.append(f"abandonment {_contact_goal('abandonment_pct', goals, threshold)} or less")
+    if goals["aht_seconds"] is not None:
+        parts.append(f"AHT {_contact_goal('aht_seconds', goals, threshold)} or less")
+    if not parts:
+        return ""
+    return (f"Status ({Rag.GREEN.symbol} {Rag.AMBER.symbol} {Rag.RED.symbol}){of} is against the contact-centre "
+            f"targets: {c.join_words(parts)}; see Appendix A.")
+
+
+def _contact_target_sentence(x: _Ctx, k: ContactFigures, goals: Mapping[str, float | None],
+                             threshold: int | None) -> str:
+    """The period's contact figures against their targets, with their status in words."""
+    said = []
+    for key, words in (("service_level_pct", "service level"), ("abandonment_pct", "abandonment"),
+                       ("aht_seconds", "average handle time")):
+        goal, value = goals[key], getattr(k, key)
+        rag = c.rag_status(value, goal, CONTACT_BY_KEY[key].higher_is_better)
+        if rag is None:
+            continue
+        shown = c.fmt_seconds(value) if key == "aht_seconds" else c.fmt_pct(value, target=goal)
+        said.append(f"{words} was {shown} against a target of {_contact_goal(key, goals, threshold)} ({rag.label})")
+    if not said:
+        return ""
+    return f"In {md_escape(x.label)}, " + c.join_words(said) + "."
+
+
+def _contact_scope(x: _Ctx) -> tuple[str, str]:
+    """Whose contact figures a report shows: ("", "") for the centre's own report; for a
+    `--split-by` report the site's own, or the whole centre's said so (a caption part and a
+    sentence), never passed off as the group's."""
+    contacts = x.m.contacts
+    if x.options.group is None or contacts is None:
+        return "", ""
+    dimension, group = x.options.group
+    if contacts.site is not None:
+        site = md_escape(contacts.site)
+        if contacts.period.offered is None:
+            return contacts.site, (f"The contact data has no intervals for the {site} site in "
+                                   f"{md_escape(x.label)}, so its contact figures are not known.")
+        return contacts.site, f"Contact figures of the {site} site only."
+    what = dimension.replace("_", " ")
+    why = "the contact data has no site column" if dimension == "site" else \
+        f"contact data is not broken down by {what}"
+    return "whole centre", (f"**Whole centre:** the contact figures below are the whole contact centre's, not "
+                            f"{md_escape(group)}'s own ({why}).")
 
 
 # --------------------------------------------------------------------------- problems

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..config import Config
 from ..errors import IngestError
-from ..schema import CONTACT_COUNT_FIELDS, CONTACT_FIELDS
+from ..schema import CONTACT_COUNT_FIELDS, CONTACT_FIELDS, CONTACT_GROUP_FIELDS, NOT_RECORDED
 from . import readers
 
 _OFFSET = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
@@ -45,10 +45,12 @@ def _column_name(header: str) -> str:
 def load_contacts(path: str | Path, config: Config) -> pd.DataFrame:
     """Read and validate a contacts CSV (SPEC §3.3) into a typed frame.
 
-    Returns columns interval_start (datetime64[ns, UTC]), channel (category), offered,
+    Returns columns interval_start (datetime64[ns, UTC]), channel (category), site and queue
+    (category, only when the file has such a column; an empty cell is "Not recorded"), offered,
     answered, abandoned, answered_in_sl (int64) and handle_seconds (float64), sorted by
-    interval_start then channel; `attrs["interval"]` holds the interval length (the most
-    common gap between consecutive intervals of a channel; 15 minutes if it cannot be told).
+    interval_start, channel, site, queue; `attrs["interval"]` holds the interval length (the
+    most common gap between consecutive intervals of a channel, site and queue; 15 minutes if
+    it cannot be told). A row is one interval of one channel (of one site and queue).
 
     interval_start is ISO 8601 with an offset (exact) or naive local time in the configured
     timezone; a naive time in the autumn repeated hour is the first occurrence the first time it
@@ -73,8 +75,9 @@ def load_contacts(path: str | Path, config: Config) -> pd.DataFrame:
     if missing:
         raise _fail(path, None, None, f"missing column(s) {', '.join(missing)}; a contacts CSV needs "
                     f"{', '.join(CONTACT_FIELDS)}.")
+    groups = [c for c in CONTACT_GROUP_FIELDS if c in key_of]
     # Plain text columns (as every validation below expects), trimmed.
-    raw = pd.DataFrame({c: table.frame[key_of[c]].astype("str").str.strip() for c in CONTACT_FIELDS})
+    raw = pd.DataFrame({c: table.frame[key_of[c]].astype("str").str.strip() for c in (*CONTACT_FIELDS, *groups)})
     rows = table.rows().to_numpy()
     out: dict[str, pd.Series] = {}
 
@@ -118,26 +121,35 @@ def load_contacts(path: str | Path, config: Config) -> pd.DataFrame:
     if bad.any():
         raise _fail(path, int(rows[np.flatnonzero(bad)[0]]), "channel", "is empty.")
 
-    out["interval_start"] = _parse_starts(raw["interval_start"], channel, config, path, rows)
+    # A site or queue left empty is "Not recorded", as an incident without a site is.
+    where = {c: raw[c].mask(raw[c] == "", NOT_RECORDED) for c in groups}
+    keys = pd.DataFrame({"channel": channel, **where})
+    out["interval_start"] = _parse_starts(raw["interval_start"], keys, config, path, rows)
     frame = pd.DataFrame(
         {
             "interval_start": out["interval_start"],
             "channel": channel.astype("category"),
+            **{c: where[c].astype("category") for c in groups},
             **{c: out[c] for c in CONTACT_COUNT_FIELDS},
             "handle_seconds": out["handle_seconds"],
         }
     )
-    dup = frame.duplicated(["interval_start", "channel"], keep="first").to_numpy()
+    key = ["interval_start", "channel", *groups]
+    dup = frame.duplicated(key, keep="first").to_numpy()
     if dup.any():
         i = int(np.flatnonzero(dup)[0])
+        of = " ".join(f"{c} {where[c].iloc[i]!r}" for c in groups)
         raise _fail(path, int(rows[i]), "interval_start",
-                    f"the interval {raw['interval_start'].iloc[i]} for channel {channel.iloc[i]!r} appears twice.")
-    frame = frame.sort_values(["interval_start", "channel"], kind="stable").reset_index(drop=True)
+                    f"the interval {raw['interval_start'].iloc[i]} for channel {channel.iloc[i]!r}"
+                    f"{' ' + of if of else ''} appears twice.")
+    frame = frame.sort_values(key, kind="stable").reset_index(drop=True)
     frame.attrs["interval"] = infer_interval(frame)
     return frame
 
 
-def _parse_starts(cell: pd.Series, channel: pd.Series, config: Config, path: Path, rows: np.ndarray) -> pd.Series:
+def _parse_starts(cell: pd.Series, keys: pd.DataFrame, config: Config, path: Path, rows: np.ndarray) -> pd.Series:
+    """interval_start as UTC; `keys` (channel, and site and queue when present) tell which rows
+    are one series of intervals, for the repeated autumn hour."""
     has_offset = cell.str.contains(_OFFSET, regex=True).to_numpy()
     result = pd.Series(pd.NaT, index=cell.index, dtype="datetime64[ns, UTC]")
     if has_offset.any():
@@ -148,12 +160,10 @@ def _parse_starts(cell: pd.Series, channel: pd.Series, config: Config, path: Pat
         local = pd.to_datetime(cell[naive], format="ISO8601", errors="coerce")
         if isinstance(local.dtype, pd.DatetimeTZDtype):  # pragma: no cover - guarded by the regex
             local = local.dt.tz_localize(None)
-        # In the repeated autumn hour, the first row of a channel at a given wall time is the
-        # first (summer-time) occurrence, the next one the second.
-        first_seen = (
-            pd.DataFrame({"c": channel[naive].to_numpy(), "t": local.to_numpy()})
-            .groupby(["c", "t"], sort=False, dropna=False).cumcount().to_numpy() == 0
-        )
+        # In the repeated autumn hour, the first row of a channel (site, queue) at a given wall
+        # time is the first (summer-time) occurrence, the next one the second.
+        series = keys[naive].reset_index(drop=True).assign(_t=local.to_numpy())
+        first_seen = series.groupby([*keys.columns, "_t"], sort=False, dropna=False).cumcount().to_numpy() == 0
         try:
             aware = local.dt.tz_localize(config.timezone, ambiguous=first_seen, nonexistent="shift_forward")
         except (ValueError, TypeError) as err:  # pragma: no cover - defensive
@@ -170,10 +180,11 @@ def _parse_starts(cell: pd.Series, channel: pd.Series, config: Config, path: Pat
 
 def infer_interval(frame: pd.DataFrame) -> pd.Timedelta:
     """The interval length of a contacts frame: the most common gap between consecutive
-    intervals of a channel (15 minutes when the rows cannot tell)."""
+    intervals of a channel, site and queue (15 minutes when the rows cannot tell)."""
     if len(frame) < 2:
         return _DEFAULT_INTERVAL
-    gaps = frame.groupby("channel", observed=True)["interval_start"].diff().dropna()
+    keys = ["channel", *(c for c in CONTACT_GROUP_FIELDS if c in frame.columns)]
+    gaps = frame.groupby(keys, observed=True)["interval_start"].diff().dropna()
     gaps = gaps[gaps > pd.Timedelta(0)]
     if gaps.empty:
         return _DEFAULT_INTERVAL

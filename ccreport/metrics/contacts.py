@@ -74,20 +74,29 @@ def _window_mask(contacts: pd.DataFrame, start_ns: int, end_ns: int, length: pd.
     return (t < end_ns) & (t + int(length.value) > start_ns)
 
 
+def _by(inside: pd.DataFrame, column: str, config: Config) -> dict[str, dict]:
+    """The summary per value of `column` (channel, site, queue), most offered first; {} when
+    the frame has no such column or no rows."""
+    out: dict[str, dict] = {}
+    if inside.empty or column not in inside.columns:
+        return out
+    sums = inside.groupby(column, observed=True)[[*COUNT_COLUMNS, "handle_seconds"]].sum()
+    sums = sums.sort_values("offered", ascending=False, kind="stable")
+    for name, row in sums.to_dict("index").items():  # one entry per channel, site or queue (a handful)
+        out[str(name)] = summarise({k: float(v) for k, v in row.items()}, config)
+    return out
+
+
 def period_contacts(contacts: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, config: Config) -> dict:
     """The `contacts` object of the metrics JSON for intervals starting in [start, end)."""
     t = contacts["interval_start"].to_numpy(dtype="datetime64[ns]").view("i8")
     inside = contacts[(t >= _ns(start)) & (t < _ns(end))]
-    by_channel: dict[str, dict] = {}
-    if not inside.empty:
-        sums = inside.groupby("channel", observed=True)[[*COUNT_COLUMNS, "handle_seconds"]].sum()
-        sums = sums.sort_values("offered", ascending=False, kind="stable")
-        for name, row in sums.to_dict("index").items():  # one entry per channel (a handful)
-            by_channel[str(name)] = summarise({k: float(v) for k, v in row.items()}, config)
     return {
         "sl_method": sl_method(config),
         "period": summarise(_sums(inside), config),
-        "by_channel": by_channel,
+        "by_channel": _by(inside, "channel", config),
+        "by_site": _by(inside, "site", config),
+        "by_queue": _by(inside, "queue", config),
     }
 
 
@@ -127,8 +136,9 @@ def incident_contact_impact(contacts: pd.DataFrame, start: pd.Timestamp, end: pd
 
 
 def contacts_section(contacts: pd.DataFrame, majors: list[MajorIncident], p: Period, config: Config) -> Contacts:
-    """The metric set's `contacts`: the period and its channels, and each major incident's
-    window (opened to resolved, or to the end of P while unresolved) against its baseline."""
+    """The metric set's `contacts`: the period, its channels (sites, queues), and each major
+    incident's window (opened to resolved, or to the end of P while unresolved) against its
+    baseline. `contacts.attrs["site"]` (batch.group_contacts) names the site the frame is restricted to."""
     out = period_contacts(contacts, p.start, p.end, config)
     incidents = []
     for m in majors:  # the month's major incidents (a handful)
@@ -152,4 +162,8 @@ def contacts_section(contacts: pd.DataFrame, majors: list[MajorIncident], p: Per
         period=ContactFigures(**out["period"]),
         by_channel={name: ContactFigures(**v) for name, v in out["by_channel"].items()},
         incidents=incidents,
+        sl_threshold_seconds=config.contacts.sl_threshold_seconds,
+        site=contacts.attrs.get("site"),
+        by_site={name: ContactFigures(**v) for name, v in out["by_site"].items()},
+        by_queue={name: ContactFigures(**v) for name, v in out["by_queue"].items()},
     )

@@ -24,8 +24,9 @@ from typing import Any, Callable, Literal
 #: How a value reads: a count, a percentage, hours, minutes (stored in hours), a 1-5 score.
 Unit = Literal["count", "pct", "hours", "minutes", "score", "seconds"]
 #: The set of incidents a figure runs over (SPEC §4): opened in P, resolved in P, cancelled
-#: and opened in P, in the backlog at P's end; "services" for per-service figures.
-Population = Literal["opened", "resolved", "cancelled", "backlog", "services"]
+#: and opened in P, in the backlog at P's end; "services" for per-service figures; "contacts"
+#: for the contact-centre figures (interval data, CONTACT_METRICS).
+Population = Literal["opened", "resolved", "cancelled", "backlog", "services", "contacts"]
 #: Where the figure appears: "totals" (totals and by_priority), "groups" (the breakdowns by
 #: category, service, site, channel, assignment group), "trend" (the monthly trend).
 Scope = Literal["totals", "groups", "trend", "service"]
@@ -338,6 +339,31 @@ def glossary() -> tuple[tuple[str, str], ...]:
     return tuple((m.term, m.definition) for m in METRICS if m.term and m.definition)
 
 
+#: The contact-centre figures (`--contacts`, computed by metrics/contacts.py from interval data,
+#: not from incidents, so they are not `Figures` fields): what they are and the `targets:` key
+#: each is judged against. Service level's threshold in seconds is `contacts.sl_threshold_seconds`.
+CONTACT_METRICS: tuple[Metric, ...] = (
+    Metric(key="service_level_pct", label="Service level", unit="pct", population="contacts",
+           higher_is_better=True, target="service_level_pct", scopes=(),
+           term="Service level",
+           definition="The share of contacts offered (or answered, as configured) that were answered within "
+                      "the service-level threshold, pooled over the period's intervals."),
+    Metric(key="abandonment_pct", label="Abandonment", unit="pct", population="contacts",
+           higher_is_better=False, target="abandonment_pct", scopes=(),
+           term="Abandonment", definition="The share of contacts offered that were abandoned before an answer."),
+    Metric(key="aht_seconds", label="Average handle time", unit="seconds", population="contacts",
+           higher_is_better=False, target="aht_seconds", scopes=(),
+           term="AHT", definition="Average handle time: handle seconds divided by contacts answered."),
+)
+CONTACT_BY_KEY: dict[str, Metric] = {m.key: m for m in CONTACT_METRICS}
+
+
 def target_keys() -> tuple[str, ...]:
-    """Every `targets:` key the config may set (validated against this list)."""
-    return tuple(m.target for m in METRICS if m.target)
+    """Every `targets:` key the config may set (validated against this list): the incident
+    figures' in registry order, then the contact-centre figures'."""
+    return tuple(m.target for m in (*METRICS, *CONTACT_METRICS) if m.target)
+
+
+def contact_target_keys() -> tuple[str, ...]:
+    """The `targets:` keys of the contact-centre figures (percentages and seconds)."""
+    return tuple(m.target for m in CONTACT_METRICS if m.target)

@@ -215,6 +215,14 @@ class Contacts:
     period: ContactFigures
     by_channel: dict[str, ContactFigures]
     incidents: list[IncidentContacts]
+    #: The service-level threshold (config contacts.sl_threshold_seconds): "80 % in 20 s".
+    sl_threshold_seconds: int | None = None
+    #: The site the figures are restricted to (a `--split-by site` report over contact data
+    #: with a site column); None: the whole centre's figures.
+    site: str | None = None
+    #: The period per site and per queue, when the contact data has such a column.
+    by_site: dict[str, ContactFigures] = field(default_factory=dict)
+    by_queue: dict[str, ContactFigures] = field(default_factory=dict)
 
 
 @dataclass
@@ -482,6 +490,10 @@ class MetricSet:
                                      ContactFigures(**(i.get("baseline") or {})))
                     for i in contacts.get("incidents") or []
                 ],
+                sl_threshold_seconds=contacts.get("sl_threshold_seconds"),
+                site=contacts.get("site"),
+                by_site={k: ContactFigures(**v) for k, v in (contacts.get("by_site") or {}).items()},
+                by_queue={k: ContactFigures(**v) for k, v in (contacts.get("by_queue") or {}).items()},
             ),
         )
 
