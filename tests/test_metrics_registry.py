@@ -18,8 +18,8 @@ from ccreport.metrics.model import TREND_ORDER
 def test_targets_accept_exactly_the_registry_target_keys():
     assert set(Targets.model_fields) == set(target_keys())
     assert list(Config().targets.model_dump()) == list(TARGET_DEFAULTS)  # the JSON echo's order
-    assert Config().targets.model_dump() == {  # the defaults are as they were
-        "resolution_sla_pct": 95.0, "response_sla_pct": 95.0, "mttr_hours": 12.0, "reopen_rate_pct": 5.0,
+    assert Config().targets.model_dump() == {  # no built-in targets (issue 15): only the user's
+        "resolution_sla_pct": None, "response_sla_pct": None, "mttr_hours": None, "reopen_rate_pct": None,
         "escalation_rate_pct": None, "mtta_hours": None, "csat_mean": None}
     for key in target_keys():
         assert getattr(Config.model_validate({"targets": {key: 1.5}}).targets, key) == 1.5
