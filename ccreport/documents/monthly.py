@@ -47,8 +47,6 @@ NO_REVIEW = "No review on file"
 OPEN_REVIEW = "Open: PIR after resolution"
 #: What the report shows for a month the export does not cover (SPEC §4 Coverage).
 NO_DATA = "no data"
-#: What a figure that can have a target shows when the configuration sets none.
-NO_TARGET = "no target"
 
 
 @dataclass(frozen=True)
@@ -91,17 +89,26 @@ class _Ctx:
     span: str = "month"
 
     @property
+    def trend_word(self) -> str:
+        """The trend's last month as a chart title names it: "October" in a month's report;
+        "September 2026" in a --from/--to report (the last month the period touches, not the period)."""
+        if self.m.period.month or not self.m.trend:
+            return self.month_word
+        return c.month_label(self.m.trend[-1].month)
+
+    @property
     def end_of(self) -> str:
-        """"the end of October 2026"; a --from/--to period's end is its last day."""
+        """"the end of October 2026"; a --from/--to period ends with its last day ("the end of
+        30 September 2026": "the end of 1 July – 30 September 2026" reads wrong)."""
         p = self.m.period
-        return f"the end of {self.label}" if p.month else f"the end of the period ({c.fmt_date(p.last_day)})"
+        return f"the end of {self.label}" if p.month else f"the end of {c.fmt_date(p.last_day)}"
 
     @property
     def prev_end_of(self) -> str:
         p = self.m.previous.period if self.m.previous is not None else None
         if p is None or p.month:
             return f"the end of {self.prev_label}"
-        return f"the end of {self.versus} ({c.fmt_date(p.last_day)})"
+        return f"the end of {c.fmt_date(p.last_day)}"
 
     @property
     def totals(self) -> Figures:
@@ -203,9 +210,9 @@ def _key_figures(x: _Ctx) -> KeyFigures:
         value = getattr(t, key)
         target = x.target(tkey) if tkey else None
         change = c.fmt_change(value, getattr(p, key), kind)
-        # A figure that can have a target but has none configured says so, and has no status:
-        # there are no built-in targets to colour it against.
-        note = f"target {c.fmt_target(target, kind)}" if target is not None else NO_TARGET if tkey else ""
+        # Without a configured target a figure has no status and no note: every renderer then
+        # says "No target" (there are no built-in targets to colour it against).
+        note = f"target {c.fmt_target(target, kind)}" if target is not None else ""
         figures.append(
             KeyFigure(
                 label=label,
@@ -394,9 +401,9 @@ def _volume(x: _Ctx) -> Section:
         if n < 3:
             earlier = []  # "the most in 2 months" says nothing
         if last is not None and earlier and last > max(earlier):
-            title = f"{c.fmt_int(last)} incidents opened in {x.month_word}, the most in {n} months"
+            title = f"{c.fmt_int(last)} incidents opened in {x.trend_word}, the most in {n} months"
         elif last is not None and earlier and last < min(earlier):
-            title = f"{c.fmt_int(last)} incidents opened in {x.month_word}, the fewest in {n} months"
+            title = f"{c.fmt_int(last)} incidents opened in {x.trend_word}, the fewest in {n} months"
         elif more_in:
             title = f"More incidents opened than resolved in {more_in} of the last {n} months"
         else:
@@ -414,7 +421,7 @@ def _volume(x: _Ctx) -> Section:
             Paragraph(
                 (f"The export has no data for {x.label}; the chart shows the months it covers and the gap."
                  if not x.m.covered else
-                 f"{x.month_word} is the first month of the export: there is no earlier month to compare "
+                 f"{x.trend_word} is the first month of the export: there is no earlier month to compare "
                  "with." if n == 1 and trend[-1].covered else
                  f"Over the {span} more incidents were opened than resolved in "
                  f"{more_in} {'month' if more_in == 1 else 'months'}; a backlog grows in those months."
@@ -554,7 +561,7 @@ def _priorities(x: _Ctx) -> Section:
         else:
             prev = next((v for v in reversed(mttr[:-1]) if v is not None), None)
             verb = "rose" if prev is not None and last > prev else "fell" if prev is not None and last < prev else "was"
-            title = f"MTTR {verb} to {c.fmt_hours(last, target=mt)} in {x.month_word}"
+            title = f"MTTR {verb} to {c.fmt_hours(last, target=mt)} in {x.trend_word}"
             if mt is not None:
                 title += f", {'within' if last <= mt else 'above'} the {c.fmt_target(mt, 'hours')} target"
         sec.add(Figure(
@@ -905,7 +912,7 @@ def _backlog(x: _Ctx) -> Section:
             rows.append([prio] + [c.fmt_int(by_p[prio].get(b)) for b in buckets] + [c.fmt_int(prio_total)])
     total = ageing.total if ageing is not None else {}
     rows.append(["All"] + [c.fmt_int(total.get(b)) for b in buckets] + [c.fmt_int(backlog)])
-    sec.add(Table(cols, rows, caption=f"Open incidents at the end of {x.label} by age and priority",
+    sec.add(Table(cols, rows, caption=f"Open incidents at {x.end_of} by age and priority",
                   notes=[f"Age is from logging to the end of the {x.span}."], total_row=True))
     prios = [p for p in PRIORITY_ROWS if p in by_p]
     if backlog:
@@ -918,7 +925,7 @@ def _backlog(x: _Ctx) -> Section:
                   tuple(series(p, [by_p[p].get(b) for b in buckets]) for p in prios),
                   unit="open incidents", subtitle=f"Open incidents at {x.span} end, by age and priority",
                   height_in=0.75 + 0.24 * len(buckets)),
-            caption=f"Backlog at the end of {x.label} by age and priority.",
+            caption=f"Backlog at {x.end_of} by age and priority.",
             alt=_alt_series("Stacked bar chart of open incidents by age", labels,
                             [(p, [by_p[p].get(b) for b in buckets]) for p in prios], c.fmt_int),
         ))

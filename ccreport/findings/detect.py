@@ -91,9 +91,9 @@ class _Ctx:
         prev = ms.previous
         self.prev_ok = prev is not None and prev.covered
         self.prev_label = ""
-        #: "the end of October 2026"; a --from/--to period's end is its last day (a sentence
-        #: "at the end of 1 July – 30 September 2026" reads wrong).
-        self.end_of = f"the end of {self.label}" if p.month else f"the end of the period ({u.fmt_date(p.last_day)})"
+        #: "the end of October 2026"; a --from/--to period ends with its last day ("at the end
+        #: of 30 September 2026": "at the end of 1 July – 30 September 2026" reads wrong).
+        self.end_of = f"the end of {self.label}" if p.month else f"the end of {u.fmt_date(p.last_day)}"
         self.prev_end_of = ""
         if prev is not None:
             pp = prev.period
@@ -102,7 +102,7 @@ class _Ctx:
             if not pp.month:  # the span of the same length just before: say so
                 days = u.plural(pp.days, "day")
                 self.prev_label = f"the previous {days} ({self.prev_label})"
-                self.prev_end_of = f"the end of the previous {days} ({u.fmt_date(pp.last_day)})"
+                self.prev_end_of = f"the end of {u.fmt_date(pp.last_day)}"
         b = ms.baseline
         self.base = b if b is not None and b.days >= MIN_BASELINE_DAYS and b.period_days > 0 else None
         self.last_day = p.last_day
