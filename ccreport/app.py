@@ -210,6 +210,13 @@ def period_slug(p: "Period") -> str:
     return f"{start:%Y-%m-%d}_{end:%Y-%m-%d}"
 
 
+def monthly_basename(p: "Period") -> str:
+    """The overview report's file name: `monthly-2026-10` for a calendar month,
+    `report-2026-07-01_2026-09-30` for a `--from/--to` period (first and last day), which
+    is not a monthly report."""
+    return f"{'monthly' if p.month else 'report'}-{period_slug(p)}"
+
+
 def pir_basename(incident_id: str) -> str:
     """`pir-<sanitised id>`; a short hash of the ID is added whenever sanitising changed it,
     so two IDs that sanitise alike ("a/b", "a_b") never overwrite each other's files."""
@@ -307,24 +314,24 @@ def monthly(config: "Config", inputs: Inputs, settings: Output, *, month: str | 
     contact_data = contacts(config, contacts_file)
     ms = compute(config, result, p, contact_data)
     check_coverage(ms.coverage, ms.period, allow_empty)
-    slug = period_slug(ms.period)
+    slug = monthly_basename(ms.period)
     out = settings.out
     with output_lock(out):
         doc, summary = monthly_document(ms, config, statuses)
-        files = write(doc, settings, f"monthly-{slug}", config)
+        files = write(doc, settings, slug, config)
         groups: dict[str, tuple[list[Path], dict]] = {}
         if split_by:
             groups = _monthly_groups(config, result, ms.period, contact_data, split_by, jobs, settings, slug,
                                      statuses, ms.coverage)
         if email.to:
             deliver(config, files, email.to, summary=summary, dry_run=email.dry_run, out=out,
-                    name=f"monthly-{slug}")
+                    name=slug)
         recipients = config.email.groups
         for group, (paths, group_summary) in groups.items():
             # The group's file-name part: distinct groups, distinct .eml files.
             if group in recipients and (email.to or email.dry_run):
                 deliver(config, paths, recipients[group], summary=group_summary, dry_run=email.dry_run, out=out,
-                        name=f"monthly-{slug}-{group_slug(group)}")
+                        name=f"{slug}-{group_slug(group)}")
     if strict and result.quality.problems:
         raise QualityError(f"{result.quality.problems} data-quality problem(s) found (--strict); documents were written.")
     return files
@@ -341,7 +348,7 @@ def _monthly_groups(config: "Config", result: "IngestResult", p: "Period", conta
     group_settings = Output(formats, Path(settings.out), settings.templates_dir, settings.docx_template,
                             settings.pdf_variant)
     job_list = [
-        GroupJob(split_by, group, f"monthly-{slug}-{group_slug(group)}", part, config, p,
+        GroupJob(split_by, group, f"{slug}-{group_slug(group)}", part, config, p,
                  group_contacts(contact_data, split_by, group), group_settings, statuses, coverage)
         for group, part in split_ingest(result, split_by).items()
     ]
@@ -508,7 +515,7 @@ def demo_documents(data: DemoData, out: Path) -> None:
     # Monthly.
     ms = data.metrics
     doc, _ = monthly_document(ms, config)
-    write(doc, settings, f"monthly-{period_slug(ms.period)}", config)
+    write(doc, settings, monthly_basename(ms.period), config)
     # The review of the biggest major incident in the sample (by customers affected).
     incidents = data.result.incidents
     majors = incidents[incidents["major"].fillna(False).astype(bool)]

@@ -149,11 +149,13 @@ class SlaTarget(_Strict):
 
 #: Default `targets:` values (the order is that of the `targets` echo in metrics JSON). A
 #: target key of the metrics registry that is not listed here defaults to None (no target).
+#: There are no built-in targets: a figure is judged (RAG, "target missed") only against a
+#: target the user set; `ccreport init` writes sensible ones into the config it scaffolds.
 TARGET_DEFAULTS: dict[str, float | None] = {
-    "resolution_sla_pct": 95.0,
-    "response_sla_pct": 95.0,
-    "mttr_hours": 12.0,
-    "reopen_rate_pct": 5.0,
+    "resolution_sla_pct": None,
+    "response_sla_pct": None,
+    "mttr_hours": None,
+    "reopen_rate_pct": None,
     "escalation_rate_pct": None,
     "mtta_hours": None,
     "csat_mean": None,

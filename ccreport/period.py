@@ -51,6 +51,11 @@ class Period:
         return (self.end - self.start) / pd.Timedelta(hours=1)
 
     @property
+    def days(self) -> int:
+        """Local days in the period (a range's length, as `previous_period` counts it)."""
+        return (self.end.date() - self.start.date()).days
+
+    @property
     def first_day(self) -> dt.date:
         return self.start.date()
 
@@ -92,8 +97,15 @@ def month_period(year: int, month: int, tz: str) -> Period:
 
 
 def _range_label(first: dt.date, last: dt.date) -> str:
-    one = f"{first.day} {first:%B %Y}"
-    return one if first == last else f"{one} – {last.day} {last:%B %Y}"
+    """"1 July – 30 September 2026": the first day's year (and month) only where they differ
+    from the last day's, as a reader writes a date range; one day is just that day."""
+    end = f"{last.day} {last:%B %Y}"
+    if first == last:
+        return end
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{end}"
+    start = f"{first.day} {first:%B}" if first.year == last.year else f"{first.day} {first:%B %Y}"
+    return f"{start} – {end}"
 
 
 def range_period(first: dt.date, end: dt.date, tz: str) -> Period:
@@ -174,8 +186,7 @@ def previous_period(p: Period) -> Period:
     if p.month is not None:
         year, month = int(p.month[:4]), int(p.month[5:])
         return month_period(year, month - 1, p.timezone)
-    days = (p.end.date() - p.start.date()).days
-    first = p.start.date() - dt.timedelta(days=days)
+    first = p.start.date() - dt.timedelta(days=p.days)
     return range_period(first, p.start.date(), p.timezone)
 
 

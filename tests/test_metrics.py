@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ccreport.config import Config
+from ccreport.config import Config, Targets
 from ccreport.ingest.quality import DataQuality
 from ccreport.ingest.result import IngestResult
 from ccreport.metrics.coverage import Coverage
@@ -384,7 +384,10 @@ def test_to_dict_shapes(ms):
     assert full["sla"] == {"P1": {"respond_hours": 0.25, "resolve_hours": 4.0, "calendar": "24x7"},
                            "P2": {"respond_hours": 0.5, "resolve_hours": 8.0, "calendar": "24x7"},
                            "P3": {"respond_hours": 4.0, "resolve_hours": 24.0, "calendar": "office"}}
-    assert full["targets"]["resolution_sla_pct"] == 95.0
+    # No built-in targets: the echo is null until the config sets one, then that value.
+    assert full["targets"]["resolution_sla_pct"] is None
+    with_target = CONFIG.model_copy(update={"targets": Targets(resolution_sla_pct=95)})
+    assert compute(example(), with_target, OCTOBER).to_dict(full=True)["targets"]["resolution_sla_pct"] == 95.0
     assert list(full["previous"]) == ["period", "totals", "by_priority", "by_category", "by_service", "by_site",
                                       "by_channel", "by_assignment_group", "covered"]
     assert full["coverage"] == {"first_record": "2026-08-15T11:00:00+01:00",

@@ -20,10 +20,9 @@ def test_targets_accept_exactly_the_registry_target_keys():
     assert set(Targets.model_fields) == set(target_keys())
     # The JSON echo's order: the defaults', then the other registry keys (the contact centre's).
     assert list(Config().targets.model_dump())[:len(TARGET_DEFAULTS)] == list(TARGET_DEFAULTS)
-    assert Config().targets.model_dump() == {  # the defaults are as they were
-        "resolution_sla_pct": 95.0, "response_sla_pct": 95.0, "mttr_hours": 12.0, "reopen_rate_pct": 5.0,
+    assert Config().targets.model_dump() == {  # no built-in targets (issue 15): only the user's
+        "resolution_sla_pct": None, "response_sla_pct": None, "mttr_hours": None, "reopen_rate_pct": None,
         "escalation_rate_pct": None, "mtta_hours": None, "csat_mean": None,
-        # The contact-centre targets (issue 15), after the incident figures': none by default.
         "service_level_pct": None, "abandonment_pct": None, "aht_seconds": None}
     for key in target_keys():
         assert getattr(Config.model_validate({"targets": {key: 1.5}}).targets, key) == 1.5

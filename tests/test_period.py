@@ -37,8 +37,17 @@ def test_custom_range_is_end_exclusive():
     assert p.start.isoformat() == "2026-10-01T00:00:00+01:00"
     assert p.end.isoformat() == "2026-10-15T00:00:00+01:00"
     assert p.month is None
-    assert p.label == "1 October 2026 – 14 October 2026"
+    assert p.label == "1–14 October 2026" and p.days == 14
     assert resolve_period(LONDON, start=dt.date(2026, 10, 1), end=dt.date(2026, 10, 2)).label == "1 October 2026"
+
+
+def test_range_labels_name_each_year_and_month_once():
+    def label(a, b):
+        return range_period(dt.date.fromisoformat(a), dt.date.fromisoformat(b), "Europe/London").label
+
+    assert label("2026-07-01", "2026-10-01") == "1 July – 30 September 2026"
+    assert label("2026-12-01", "2027-02-01") == "1 December 2026 – 31 January 2027"
+    assert label("2026-10-05", "2026-10-06") == "5 October 2026"
 
 
 def test_previous_period():
@@ -47,6 +56,10 @@ def test_previous_period():
     # Seven local days before, whatever the clock change in between.
     assert (p.start.date(), p.end.date(), p.month) == (dt.date(2026, 10, 13), dt.date(2026, 10, 20), None)
     assert p.start.isoformat() == "2026-10-13T00:00:00+01:00"
+    # A quarter's previous period is the 92 days before it, not the previous quarter.
+    q = previous_period(range_period(dt.date(2026, 7, 1), dt.date(2026, 10, 1), "Europe/London"))
+    assert (q.first_day, q.last_day, q.days, q.label) == (dt.date(2026, 3, 31), dt.date(2026, 6, 30), 92,
+                                                          "31 March – 30 June 2026")
 
 
 def test_month_starts():

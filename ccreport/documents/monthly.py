@@ -79,12 +79,38 @@ class _Ctx:
 
     m: MetricSet
     options: MonthlyOptions
-    label: str
-    prev_label: str
+    label: str  # "October 2026", "1 July – 30 September 2026"
+    prev_label: str  # "September 2026", "the previous 92 days (31 March – 30 June 2026)"
     month_word: str  # "October" (or the label for a custom period)
-    prev_word: str  # "September" (or "previous period")
+    prev_word: str  # "September" (or "Previous 92 days" for a custom period: a column header)
     findings: list[Finding]
     settings: FindingsSettings
+    #: "September", "the previous 92 days": what a change is against, after "vs".
+    versus: str = "previous"
+    #: "month", "period": the span the report covers, in "at month end".
+    span: str = "month"
+
+    @property
+    def trend_word(self) -> str:
+        """The trend's last month as a chart title names it: "October" in a month's report;
+        "September 2026" in a --from/--to report (the last month the period touches, not the period)."""
+        if self.m.period.month or not self.m.trend:
+            return self.month_word
+        return c.month_label(self.m.trend[-1].month)
+
+    @property
+    def end_of(self) -> str:
+        """"the end of October 2026"; a --from/--to period ends with its last day ("the end of
+        30 September 2026": "the end of 1 July – 30 September 2026" reads wrong)."""
+        p = self.m.period
+        return f"the end of {self.label}" if p.month else f"the end of {c.fmt_date(p.last_day)}"
+
+    @property
+    def prev_end_of(self) -> str:
+        p = self.m.previous.period if self.m.previous is not None else None
+        if p is None or p.month:
+            return f"the end of {self.prev_label}"
+        return f"the end of {c.fmt_date(p.last_day)}"
 
     @property
     def totals(self) -> Figures:
@@ -134,14 +160,24 @@ def _context(ms: MetricSet, options: MonthlyOptions) -> _Ctx:
     label = period.label or _label_from_period(period)
     prev_period = ms.previous.period if ms.previous is not None else None
     prev_label = (prev_period.label or _label_from_period(prev_period)) if prev_period is not None else ""
-    prev_label = prev_label or "the previous period"
     month_word = dt.date.fromisoformat(period.month + "-01").strftime("%B") if period.month else label
     prev_month = prev_period.month if prev_period is not None else None
-    prev_word = dt.date.fromisoformat(prev_month + "-01").strftime("%B") if prev_month else "Previous"
+    if prev_month:
+        prev_word = versus = dt.date.fromisoformat(prev_month + "-01").strftime("%B")
+    elif prev_period is not None:
+        # A --from/--to period compares with the span of the same length just before it
+        # (period.previous_period), so say so: "vs previous" alone leaves the reader guessing.
+        days = c.plural(prev_period.days, "day")
+        prev_word, versus = f"Previous {days}", f"the previous {days}"
+        prev_label = f"the previous {days} ({prev_label})" if prev_label else f"the previous {days}"
+    else:
+        prev_word, versus = "Previous", "previous"
+    prev_label = prev_label or "the previous period"
     settings = options.findings_settings or FindingsSettings()
     found = list(options.findings) if options.findings is not None else \
         find(ms, settings, min_base=options.min_base, pir_statuses=options.pir_statuses)
-    return _Ctx(ms, options, label, prev_label, month_word, prev_word, found, settings)
+    return _Ctx(ms, options, label, prev_label, month_word, prev_word, found, settings, versus=versus,
+                span="month" if period.month else "period")
 
 
 def _label_from_period(period: Any) -> str:
@@ -169,32 +205,32 @@ def _key_figures(x: _Ctx) -> KeyFigures:
         ("Mean time to resolve", "mttr_hours", "hours", "mttr_hours", False),
         ("Resolution SLA", "resolution_sla_pct", "pct", "resolution_sla_pct", True),
         ("Response SLA", "response_sla_pct", "pct", "response_sla_pct", True),
-        ("Backlog at month end", "backlog_end", "int", None, False),
+        (f"Backlog at {x.span} end", "backlog_end", "int", None, False),
     ]
     figures = []
     for label, key, kind, tkey, higher in specs:
         value = getattr(t, key)
         target = x.target(tkey) if tkey else None
         change = c.fmt_change(value, getattr(p, key), kind)
+        # Without a configured target a figure has no status and no note: every renderer then
+        # says "No target" (there are no built-in targets to colour it against).
+        note = f"target {c.fmt_target(target, kind)}" if target is not None else ""
         figures.append(
             KeyFigure(
                 label=label,
                 value=x.fmt(value, kind, key),
-                change="" if change == DASH else f"{change} vs {x.prev_word}",
+                change="" if change == DASH else f"{change} vs {x.versus}",
                 rag=c.rag_status(value, target, higher),
-                note=f"target {c.fmt_target(target, kind)}" if target is not None else "",
+                note=note,
             )
         )
     versus = (f"Change is against {x.prev_label}." if x.prev_covered or x.m.previous is None else
               f"No change is shown: the export has no data for {x.prev_label}.")
-    return KeyFigures(
-        figures,
-        caption=(
-            f"{versus} Status against target: "
-            f"{Rag.GREEN.label} meets it, {Rag.AMBER.label} within 10{NBSP}%, {Rag.RED.label} "
-            "further off (see Appendix A)."
-        ),
-    )
+    judged = [tkey for *_, tkey, _ in specs if tkey and x.target(tkey) is not None]
+    status = (f" Status against target: {Rag.GREEN.label} meets it, {Rag.AMBER.label} within 10{NBSP}%, "
+              f"{Rag.RED.label} further off (see Appendix A)." if judged else
+              " No target is set for these figures, so none has a status.")
+    return KeyFigures(figures, caption=versus + status)
 
 
 def _of_base(x: _Ctx, pct: float | None, base: int | None, before: str = " (", after: str = ")") -> str:
@@ -261,7 +297,7 @@ def _context_sentences(x: _Ctx) -> dict[str, str]:
 
     backlog = t.backlog_end
     if backlog is not None:
-        s = f"The backlog was {c.fmt_int(backlog)} at month end"
+        s = f"The backlog was {c.fmt_int(backlog)} at {x.span} end"
         words = c.change_words(backlog, p.backlog_end)
         if words:
             s += f", {words}"
@@ -368,9 +404,9 @@ def _volume(x: _Ctx) -> Section:
         if n < 3:
             earlier = []  # "the most in 2 months" says nothing
         if last is not None and earlier and last > max(earlier):
-            title = f"{c.fmt_int(last)} incidents opened in {x.month_word}, the most in {n} months"
+            title = f"{c.fmt_int(last)} incidents opened in {x.trend_word}, the most in {n} months"
         elif last is not None and earlier and last < min(earlier):
-            title = f"{c.fmt_int(last)} incidents opened in {x.month_word}, the fewest in {n} months"
+            title = f"{c.fmt_int(last)} incidents opened in {x.trend_word}, the fewest in {n} months"
         elif more_in:
             title = f"More incidents opened than resolved in {more_in} of the last {n} months"
         else:
@@ -388,7 +424,7 @@ def _volume(x: _Ctx) -> Section:
             Paragraph(
                 (f"The export has no data for {x.label}; the chart shows the months it covers and the gap."
                  if not x.m.covered else
-                 f"{x.month_word} is the first month of the export: there is no earlier month to compare "
+                 f"{x.trend_word} is the first month of the export: there is no earlier month to compare "
                  "with." if n == 1 and trend[-1].covered else
                  f"Over the {span} more incidents were opened than resolved in "
                  f"{more_in} {'month' if more_in == 1 else 'months'}; a backlog grows in those months."
@@ -420,7 +456,7 @@ def _volume(x: _Ctx) -> Section:
             Figure(
                 "fig-weekly", chart,
                 caption=(f"Incidents opened and resolved per week in {x.label}. The first and last "
-                         "weeks count only the days inside the month."),
+                         f"weeks count only the days inside the {x.span}."),
                 alt=_alt_series("Bar chart of incidents per week", weeks,
                                 [("Opened", opened), ("Resolved", [w.resolved for w in weekly])],
                                 c.fmt_int),
@@ -486,8 +522,11 @@ def _priorities(x: _Ctx) -> Section:
     if target is not None:
         notes.append(f"Status ({Rag.GREEN.symbol} {Rag.AMBER.symbol} {Rag.RED.symbol}) is against the "
                      f"{c.fmt_target(target, 'pct')} target; see Appendix A.")
+    elif rtarget is None:
+        notes.append("No SLA attainment target is set, so no status is shown.")
     sec = Section("Performance by priority")
     sec.add(Table(cols, rows, caption=f"Performance by priority, {x.label}", notes=notes, rag=rags, total_row=True))
+    sec.add(*_resolution_quality(x, names, shown))
 
     prios = [p for p in ("P1", "P2", "P3", "P4", "P5")
              if p in by_p and p in x.m.sla and x.m.sla[p].resolve_hours is not None] \
@@ -525,7 +564,7 @@ def _priorities(x: _Ctx) -> Section:
         else:
             prev = next((v for v in reversed(mttr[:-1]) if v is not None), None)
             verb = "rose" if prev is not None and last > prev else "fell" if prev is not None and last < prev else "was"
-            title = f"MTTR {verb} to {c.fmt_hours(last, target=mt)} in {x.month_word}"
+            title = f"MTTR {verb} to {c.fmt_hours(last, target=mt)} in {x.trend_word}"
             if mt is not None:
                 title += f", {'within' if last <= mt else 'above'} the {c.fmt_target(mt, 'hours')} target"
         sec.add(Figure(
@@ -537,6 +576,53 @@ def _priorities(x: _Ctx) -> Section:
                             [("MTTR", _gaps(trend, mttr))], _or_text(c.fmt_hours)),
         ))
     return sec
+
+
+#: The quality-of-resolution figures: (Figures field, name, the incidents it is a share of, verb).
+QUALITY = (("reopen_rate_pct", "Reopen rate", "resolved", "reopened at least once"),
+           ("escalation_rate_pct", "Escalation rate", "opened", "escalated"))
+
+
+def _resolution_quality(x: _Ctx, names: list[str], shown: list[Figures]) -> list[Any]:
+    """The reopen and escalation rates (computed for every priority, shown here): a sentence
+    with the period's figures and their change, and a column per rate for each priority.
+    A rate whose field the export lacks is named "not in this export" and has no column."""
+    t, p = x.totals, x.prev
+    there = [q for q in QUALITY if x.present(q[0])]
+    if not there:
+        return [Paragraph(f"Reopen and escalation rates are {NOT_IN_EXPORT} (it has no reopen count "
+                          "or escalation fields).")]
+    said = []
+    for key, name, base, verb in there:
+        value, target = getattr(t, key), x.target(key)
+        if value is None:
+            said.append(f"The {name.lower()} cannot be measured: no incidents were {base} in {x.label}.")
+            continue
+        s = f"{c.fmt_pct(value, target=target)} of the incidents {base} in {x.label} were {verb}"
+        prev = getattr(p, key) if x.prev_covered else None
+        if prev is not None:
+            s += f" ({c.fmt_pct(prev, target=target)} in {x.prev_label})"
+        if target is not None:
+            s += f", {'within' if value <= target else 'above'} the {c.fmt_target(target, 'pct')} target"
+        said.append(s[0].upper() + s[1:] + ".")
+    missing = [q[1].lower() for q in QUALITY if q not in there]
+    if missing:
+        said.append(f"The {missing[0]} is {NOT_IN_EXPORT}.")
+    keys = [q[0] for q in there]
+    columns = [units.fmt_figure_column(k, [getattr(v, k) for v in shown], targets=x.m.targets) for k in keys]
+    rows = [[name, *(col[i] for col in columns)] for i, name in enumerate([*names, "All"])]
+    # Lower is better for both rates; a status only against a configured target.
+    rags = [[None, *(c.rag_status(getattr(v, k), x.target(k), False) for k in keys)] for v in shown]
+    notes = [" ".join(f"{name}: share of the incidents {base} in the {x.span} that were {verb}."
+                      for _, name, base, verb in there)]
+    judged = [f"{c.fmt_target(x.target(k), 'pct')} {name.lower()}" for k, name, *_ in there if x.target(k) is not None]
+    if judged:
+        notes.append(f"Status is against the {c.join_words(judged)} {'target' if len(judged) == 1 else 'targets'}; "
+                     "see Appendix A.")
+    return [Paragraph(" ".join(said)),
+            Table([Column("Priority"), *(Column(q[1], numeric=True) for q in there)], rows,
+                  caption=f"Reopened and escalated incidents by priority, {x.label}", notes=notes, rag=rags,
+                  total_row=True)]
 
 
 # --------------------------------------------------------------------------- SLA breaches
@@ -708,11 +794,45 @@ def _categories(x: _Ctx) -> Section:
             rags.append([None] * 4 + [c.rag_status(v.resolution_sla_pct, target), None])
         sec.add(Table.capped(cols, rows, limit=TABLE_LIMIT, noun="services", rag=rags,
                              caption=f"Incidents by service, {x.label}",
-                             notes=["MTBF: mean time between P1 and P2 failures in the month, in hours; "
+                             notes=[f"MTBF: mean time between P1 and P2 failures in the {x.span}, in hours; "
                                     "“–” when the service had no P1 or P2 incident."]))
     elif not x.has("service"):
         sec.add(Paragraph(f"Service is {NOT_IN_EXPORT}, so there is no breakdown by service or MTBF."))
+    breakdowns = _breakdowns(x)
+    if breakdowns is not None:
+        sec.add(breakdowns)
     return sec
+
+
+#: The breakdowns shown when the export has more than one value of them: (dimension, header, noun).
+BREAKDOWNS = (("site", "Site", "sites"), ("channel", "Channel", "channels"),
+              ("assignment_group", "Assignment group", "groups"))
+BREAKDOWN_KEYS = ("opened", "resolved", "mttr_hours", "resolution_sla_pct")
+
+
+def _breakdowns(x: _Ctx) -> Section | None:
+    """A compact table per site, channel and assignment group (the metric set's breakdowns),
+    each only when the export has more than one value of it: one value says nothing the
+    totals do not (a --split-by site report has one site)."""
+    shown = [(dim, header, noun, x.m.breakdown(dim)) for dim, header, noun in BREAKDOWNS
+             if len(x.m.breakdown(dim)) > 1]
+    if not shown:
+        return None
+    target = x.target("resolution_sla_pct")
+    sub = Section("Sites, channels and assignment groups")
+    for dim, header, noun, groups in shown:
+        names = list(groups)[:TABLE_LIMIT]  # largest first (the engine's order): format only those shown
+        values = [groups[n] for n in names]
+        columns = [units.fmt_figure_column(k, [getattr(v, k) for v in values], targets=x.m.targets)
+                   for k in BREAKDOWN_KEYS]
+        rows = [[name, *(col[i] for col in columns)] for i, name in enumerate(names)]
+        rags = [[None] * 4 + [c.rag_status(v.resolution_sla_pct, target)] for v in values]
+        more = len(groups) - len(names)
+        sub.add(Table([Column(header), Column("Opened", numeric=True), Column("Resolved", numeric=True),
+                       Column("MTTR", numeric=True), Column("Resolution SLA", numeric=True)],
+                      rows, rag=rags, more=f"and {more:,} more {noun}" if more > 0 else None,
+                      caption=f"Incidents by {header.lower()}, {x.label}"))
+    return sub
 
 
 # --------------------------------------------------------------------------- major incidents
@@ -778,9 +898,9 @@ def _backlog(x: _Ctx) -> Section:
     buckets = (ageing.buckets if ageing is not None else None) or list(BUCKET_LABELS)
     backlog = x.totals.backlog_end
     prev_backlog = x.prev.backlog_end
-    text = f"{c.plural(backlog or 0, 'incident')} {'was' if backlog == 1 else 'were'} open at the end of {x.label}"
+    text = f"{c.plural(backlog or 0, 'incident')} {'was' if backlog == 1 else 'were'} open at {x.end_of}"
     if prev_backlog is not None:
-        text += f" ({c.fmt_int(prev_backlog)} at the end of {x.prev_label})"
+        text += f" ({c.fmt_int(prev_backlog)} at {x.prev_end_of})"
     old = x.old_backlog()
     text += "." + (f" {c.plural(old, 'incident')} {'was' if old == 1 else 'were'} older than 30 days." if old else "")
     sec.add(Paragraph(text))
@@ -795,8 +915,8 @@ def _backlog(x: _Ctx) -> Section:
             rows.append([prio] + [c.fmt_int(by_p[prio].get(b)) for b in buckets] + [c.fmt_int(prio_total)])
     total = ageing.total if ageing is not None else {}
     rows.append(["All"] + [c.fmt_int(total.get(b)) for b in buckets] + [c.fmt_int(backlog)])
-    sec.add(Table(cols, rows, caption=f"Open incidents at the end of {x.label} by age and priority",
-                  notes=["Age is from logging to the end of the month."], total_row=True))
+    sec.add(Table(cols, rows, caption=f"Open incidents at {x.end_of} by age and priority",
+                  notes=[f"Age is from logging to the end of the {x.span}."], total_row=True))
     prios = [p for p in PRIORITY_ROWS if p in by_p]
     if backlog:
         title = (f"{c.plural(old, 'open incident')} {'is' if old == 1 else 'are'} older than 30 days"
@@ -806,9 +926,9 @@ def _backlog(x: _Ctx) -> Section:
             "fig-ageing",
             Chart("ageing", title, tuple(labels),
                   tuple(series(p, [by_p[p].get(b) for b in buckets]) for p in prios),
-                  unit="open incidents", subtitle="Open incidents at month end, by age and priority",
+                  unit="open incidents", subtitle=f"Open incidents at {x.span} end, by age and priority",
                   height_in=0.75 + 0.24 * len(buckets)),
-            caption=f"Backlog at the end of {x.label} by age and priority.",
+            caption=f"Backlog at {x.end_of} by age and priority.",
             alt=_alt_series("Stacked bar chart of open incidents by age", labels,
                             [(p, [by_p[p].get(b) for b in buckets]) for p in prios], c.fmt_int),
         ))
@@ -1195,6 +1315,11 @@ def _appendix_quality(x: _Ctx) -> Section:
 # --------------------------------------------------------------------------- entry points
 
 
+def _title(ms: MetricSet) -> str:
+    """"Monthly incident report" for a calendar month, "Incident report" for any other period."""
+    return "Monthly incident report" if ms.period.month else "Incident report"
+
+
 def build_monthly(ms: MetricSet, branding: Branding | None = None,
                   options: MonthlyOptions | None = None) -> Document:
     """The monthly report Document from a typed metric set (docs/metrics.md)."""
@@ -1221,11 +1346,13 @@ def build_monthly(ms: MetricSet, branding: Branding | None = None,
         _recommendations(x),
         *appendices,
     ]
-    title = "Monthly incident report"
+    # A --from/--to period is not a month: its report is titled for its period (the cover and
+    # the PDF title add the label: "Incident report, 1 July – 30 September 2026").
+    title = _title(ms)
     subject = f"Incident management performance, {x.label}"
     if options.group is not None:
         dimension, group = options.group
-        title = f"Monthly incident report: {group}"
+        title = f"{title}: {group}"
         subject = f"Incident management performance, {dimension.replace('_', ' ')} {group}, {x.label}"
     return Document(
         kind="monthly",
@@ -1237,7 +1364,7 @@ def build_monthly(ms: MetricSet, branding: Branding | None = None,
         date=options.date or dt.date.today(),
         blocks=blocks,
         subject=subject,
-        keywords=["incident management", "monthly report", x.label],
+        keywords=["incident management", "monthly report" if ms.period.month else "incident report", x.label],
         primary_colour=branding.primary_colour,
         logo=branding.logo,
     )
@@ -1251,7 +1378,7 @@ def email_summary(ms: MetricSet, branding: Branding | None = None,
     branding = branding or Branding()
     x = _context(ms, options)
     tiles = _key_figures(x).figures
-    title = f"{branding.organisation}: monthly incident report, {x.label}"
+    title = f"{branding.organisation}: {_title(ms).lower()}, {x.label}"
     if options.group is not None:
         dimension, group = options.group
         title += f" ({dimension.replace('_', ' ')}: {group})"

@@ -91,9 +91,18 @@ class _Ctx:
         prev = ms.previous
         self.prev_ok = prev is not None and prev.covered
         self.prev_label = ""
+        #: "the end of October 2026"; a --from/--to period ends with its last day ("at the end
+        #: of 30 September 2026": "at the end of 1 July – 30 September 2026" reads wrong).
+        self.end_of = f"the end of {self.label}" if p.month else f"the end of {u.fmt_date(p.last_day)}"
+        self.prev_end_of = ""
         if prev is not None:
             pp = prev.period
             self.prev_label = pp.label or (u.month_label(pp.month) if pp.month else "the previous period")
+            self.prev_end_of = f"the end of {self.prev_label}"
+            if not pp.month:  # the span of the same length just before: say so
+                days = u.plural(pp.days, "day")
+                self.prev_label = f"the previous {days} ({self.prev_label})"
+                self.prev_end_of = f"the end of {u.fmt_date(pp.last_day)}"
         b = ms.baseline
         self.base = b if b is not None and b.days >= MIN_BASELINE_DAYS and b.period_days > 0 else None
         self.last_day = p.last_day
@@ -530,8 +539,8 @@ def backlog(x: _Ctx) -> list[Finding]:
     if prev is not None and bl > 1.1 * prev and bl - prev >= max(MIN_EXCESS, 0.02 * opened) \
             and (usual is None or bl >= x.s.baseline_ratio * usual or bl - usual >= 2 * MIN_EXCESS):
         growth = _clamp((bl - prev) / max(prev, 1) / 0.5) * _clamp((bl - prev) / max(0.05 * opened, 1))
-        s = (f"The backlog grew to {bl:,} open incidents at the end of {x.label}, {u.change_words(bl, prev)} at "
-             f"the end of {x.prev_label}")
+        s = (f"The backlog grew to {bl:,} open incidents at {x.end_of}, {u.change_words(bl, prev)} at "
+             f"{x.prev_end_of}")
         s += f"; it has averaged {round(usual):,} over {x.usual_words()}." if usual is not None else "."
         action = ("Hold a backlog review with each resolver group: confirm every open incident has an owner "
                   "and a next action, and close what is already fixed.")
@@ -540,7 +549,7 @@ def backlog(x: _Ctx) -> list[Finding]:
     ageing = x.m.ageing
     old = ageing.total.get(">30d") if ageing is not None else None
     if old and old >= 5 and bl and old >= 0.1 * bl:
-        s = f"{old:,} of the {bl:,} open incidents at the end of {x.label} had been open for more than 30 days."
+        s = f"{old:,} of the {bl:,} open incidents at {x.end_of} had been open for more than 30 days."
         action = (f"Close, resolve or move to problem management the {old:,} incidents open for more than 30 days, "
                   f"oldest first.")
         out.append(x.finding("backlog_ageing", Subject("backlog", "over 30 days"), s, action,
@@ -565,10 +574,10 @@ def overdue_review(x: _Ctx) -> list[Finding]:
     n = len(ids)
     if x.pir is None:
         s = (f"{'No post-incident review is' if n == 1 else 'No post-incident reviews are'} on record for "
-             f"{u.plural(n, 'major incident')} whose review was due by the end of {x.label}: {shown}.")
+             f"{u.plural(n, 'major incident')} whose review was due by {x.end_of}: {shown}.")
     else:
-        s = (f"{u.plural(n, 'post-incident review')} {'is' if n == 1 else 'are'} overdue at the end of "
-             f"{x.label}: {shown}.")
+        s = (f"{u.plural(n, 'post-incident review')} {'is' if n == 1 else 'are'} overdue at "
+             f"{x.end_of}: {shown}.")
     action = (f"Complete the overdue {'review' if n == 1 else 'reviews'} ({shown}), agree the actions and "
               f"owners, and record the status.")
     weight = 1.0 if x.pir is not None else 0.7
