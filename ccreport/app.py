@@ -122,12 +122,16 @@ def compute(config: "Config", result: "IngestResult", period: "Period", contact_
     return compute_metrics(result, config, period, contacts=contact_data, coverage=coverage)
 
 
-def findings(config: "Config", ms: "MetricSet", statuses: Mapping[str, str] | None = None) -> list[Any]:
+def findings(config: "Config", ms: "MetricSet", statuses: Mapping[str, str] | None = None,
+             register: "Register | None" = None) -> list[Any]:
     """The period's findings (ccreport.findings), ranked: what the summary and the
-    recommendations say, and the `findings` of the full metrics JSON."""
+    recommendations say, and the `findings` of the full metrics JSON. With a PIR register,
+    the overdue-review finding also counts the overdue actions."""
     from .findings import find
 
-    return find(ms, config.findings, min_base=config.report.min_base, pir_statuses=statuses)
+    overdue_actions = len(register.overdue_actions) if register is not None else 0
+    return find(ms, config.findings, min_base=config.report.min_base, pir_statuses=statuses,
+                overdue_actions=overdue_actions)
 
 
 def metrics_json(config: "Config", ms: "MetricSet", full: bool = False, register: "Register | None" = None) -> str:
@@ -139,7 +143,7 @@ def metrics_json(config: "Config", ms: "MetricSet", full: bool = False, register
         return ms.to_json()
     out = ms.to_dict(full=True)
     statuses = register.statuses() if register is not None else None
-    out["findings"] = [f.to_dict() for f in findings(config, ms, statuses)]
+    out["findings"] = [f.to_dict() for f in findings(config, ms, statuses, register)]
     if register is not None:
         out.update(register.to_dict())
     return json.dumps(out, indent=2, default=str, allow_nan=False)
@@ -288,7 +292,7 @@ def monthly_document(ms: "MetricSet", config: "Config", statuses: Mapping[str, s
         statuses = register.statuses()
     branding = Branding.from_config(config)
     options = MonthlyOptions(date=date, pir_statuses=statuses, group=group, min_base=config.report.min_base,
-                             findings=tuple(findings(config, ms, statuses)), findings_settings=config.findings,
+                             findings=tuple(findings(config, ms, statuses, register)), findings_settings=config.findings,
                              register=register)
     return build_monthly(ms, branding, options), email_summary(ms, branding, options)
 

@@ -253,6 +253,9 @@ def test_the_json_has_the_register(story):
     # The overdue-review finding reads the statuses: the Closed review is not named, the missing one is.
     overdue = [f for f in data["findings"] if f["kind"] == "overdue_review"]
     assert overdue and overdue[0]["evidence"]["incident_ids"] == ["INC300"]
+    # ... and counts the register's overdue actions.
+    assert overdue[0]["evidence"]["overdue_actions"] == 3
+    assert re.search(r"\b3\b[^.;]*action", overdue[0]["statement"]), overdue[0]["statement"]
     # Without --full, or without narratives, the JSON has no register.
     core = run_cli("--config", story["config"], "metrics", story["export"], "--month", "2026-10", "--format",
                    "json", "--narratives", story["reviews"])
