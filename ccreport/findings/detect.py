@@ -579,12 +579,12 @@ def overdue_review(x: _Ctx) -> list[Finding]:
     weight = 1.0 if x.pir is not None else 0.7
     # Without review records the report cannot know a review is late: a recommendation to
     # confirm, not a headline.
+    evidence: dict[str, Any] = {"count": n, "incident_ids": ids, "due": [mi.review_due for mi, _ in overdue],
+                                "statuses": [st for _, st in overdue]}
+    if x.pir is not None:  # only review records can say how many actions are late
+        evidence["overdue_actions"] = x.overdue_actions
     return [x.finding("overdue_review", Subject("major_incident", ids[0] if n == 1 else ""), s, action,
-                      weight * _clamp(0.5 + 0.25 * n), n, {"count": n, "incident_ids": ids,
-                                                          "due": [mi.review_due for mi, _ in overdue],
-                                                          "statuses": [st for _, st in overdue],
-                                                          "overdue_actions": x.overdue_actions},
-                      headline=x.pir is not None)]
+                      weight * _clamp(0.5 + 0.25 * n), n, evidence, headline=x.pir is not None)]
 
 
 TARGET_WORDS = {
