@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from .ingest.result import IngestResult
     from .metrics.model import MetricSet
     from .period import Period
+    from .pir.narrative import Narrative
+    from .pir.register import Register
 
 log = logging.getLogger("ccreport")
 
@@ -121,22 +123,30 @@ def compute(config: "Config", result: "IngestResult", period: "Period", contact_
     return compute_metrics(result, config, period, contacts=contact_data, coverage=coverage, extended=extended)
 
 
-def findings(config: "Config", ms: "MetricSet", statuses: Mapping[str, str] | None = None) -> list[Any]:
+def findings(config: "Config", ms: "MetricSet", statuses: Mapping[str, str] | None = None,
+             register: "Register | None" = None) -> list[Any]:
     """The period's findings (ccreport.findings), ranked: what the summary and the
-    recommendations say, and the `findings` of the full metrics JSON."""
+    recommendations say, and the `findings` of the full metrics JSON. With a PIR register,
+    the overdue-review finding also counts the overdue actions."""
     from .findings import find
 
-    return find(ms, config.findings, min_base=config.report.min_base, pir_statuses=statuses)
+    overdue_actions = len(register.overdue_actions) if register is not None else 0
+    return find(ms, config.findings, min_base=config.report.min_base, pir_statuses=statuses,
+                overdue_actions=overdue_actions)
 
 
-def metrics_json(config: "Config", ms: "MetricSet", full: bool = False) -> str:
-    """What `metrics --format json [--full]` prints: the metric set, and with `full` its findings."""
+def metrics_json(config: "Config", ms: "MetricSet", full: bool = False, register: "Register | None" = None) -> str:
+    """What `metrics --format json [--full]` prints: the metric set, and with `full` its findings
+    and, given a PIR register, its `reviews` and `actions` (docs/metrics.md)."""
     import json
 
     if not full:
         return ms.to_json()
     out = ms.to_dict(full=True)
-    out["findings"] = [f.to_dict() for f in findings(config, ms)]
+    statuses = register.statuses() if register is not None else None
+    out["findings"] = [f.to_dict() for f in findings(config, ms, statuses, register)]
+    if register is not None:
+        out.update(register.to_dict())
     return json.dumps(out, indent=2, default=str, allow_nan=False)
 
 
@@ -249,29 +259,49 @@ def pir_statuses(narratives_dir: str | Path | None) -> dict[str, str] | None:
     with or without a leading "pir-"); None without a folder."""
     if not narratives_dir:
         return None
-    from .errors import ConfigError
-    from .pir.narrative import load_narrative
+    from .pir.register import read_narratives
 
-    folder = Path(narratives_dir)
-    if not folder.is_dir():
-        raise ConfigError(f"{folder}: --narratives needs a folder of PIR narratives (*.md).")
-    out: dict[str, str] = {}
-    for path in sorted(folder.glob("*.md")):
-        stem = path.stem
-        incident_id = stem[4:] if stem.lower().startswith("pir-") else stem
-        out[incident_id] = load_narrative(path).status
-    return out
+    return {i: n.status for i, n in read_narratives(narratives_dir).items()}
+
+
+def narratives(config: "Config", narratives_dir: str | Path | None = None) -> "dict[str, Narrative] | None":
+    """The PIR narratives of the action register: `--narratives DIR`, else the config's
+    `report.narratives` (relative to the config file's folder); None without either. Every
+    file is read and checked now, before any export is loaded."""
+    from .pir.register import read_narratives
+
+    if narratives_dir:
+        return read_narratives(narratives_dir)
+    if config.report.narratives:
+        return read_narratives(config.resolve_path(config.report.narratives), what="report.narratives")
+    return None
+
+
+def register(config: "Config", stories: "Mapping[str, Narrative] | None", result: "IngestResult",
+             ms: "MetricSet", only_in_export: bool = False) -> "Register | None":
+    """The PIR action register at the end of the metric set's period (None without narratives)."""
+    if stories is None:
+        return None
+    from .pir.register import build_register
+
+    return build_register(stories, ms.major_incidents, result.incidents, ms.period.last_day, config.timezone,
+                          config.report.review_working_days, only_in_export=only_in_export)
 
 
 def monthly_document(ms: "MetricSet", config: "Config", statuses: Mapping[str, str] | None = None,
-                     group: tuple[str, str] | None = None, date: dt.date | None = None) -> tuple["Document", dict]:
-    """The monthly report and its email summary from a typed metric set."""
+                     group: tuple[str, str] | None = None, date: dt.date | None = None,
+                     register: "Register | None" = None) -> tuple["Document", dict]:
+    """The monthly report and its email summary from a typed metric set. With a PIR
+    `register`, the report has its actions section, and the review statuses come from it
+    unless `statuses` is given."""
     from .documents.monthly import MonthlyOptions, build_monthly, email_summary
 
+    if statuses is None and register is not None:
+        statuses = register.statuses()
     branding = Branding.from_config(config)
     options = MonthlyOptions(date=date, pir_statuses=statuses, group=group, min_base=config.report.min_base,
-                             findings=tuple(findings(config, ms, statuses)), findings_settings=config.findings,
-                             problems_in_body=config.problems.in_body)
+                             findings=tuple(findings(config, ms, statuses, register)), findings_settings=config.findings,
+                             problems_in_body=config.problems.in_body, register=register)
     return build_monthly(ms, branding, options), email_summary(ms, branding, options)
 
 
@@ -289,12 +319,15 @@ class GroupJob:
     settings: Output
     statuses: Mapping[str, str] | None = None
     coverage: Any = None  # the whole export's: a group's quiet months are zeros, not gaps
+    narratives: Mapping[str, Any] | None = None  # for the group's own PIR register
 
 
 def monthly_group(job: GroupJob) -> tuple[str, list[Path], dict]:
     """Metrics and documents for one group. Returns (group, paths, email summary)."""
     ms = compute(job.config, job.ingest, job.period, job.contacts, job.coverage)
-    doc, summary = monthly_document(ms, job.config, job.statuses, group=(job.dimension, job.group))
+    # The group's register: the reviews of the group's own incidents.
+    reg = register(job.config, job.narratives, job.ingest, ms, only_in_export=True)
+    doc, summary = monthly_document(ms, job.config, job.statuses, group=(job.dimension, job.group), register=reg)
     return job.group, write(doc, job.settings, job.basename, job.config), summary
 
 
@@ -308,21 +341,23 @@ def monthly(config: "Config", inputs: Inputs, settings: Output, *, month: str | 
     from .batch import group_slug
     from .lock import output_lock
 
-    statuses = pir_statuses(narratives_dir)
+    stories = narratives(config, narratives_dir)
     result = load(config, inputs)
     p = period(config, month, date_from, date_to)
     contact_data = contacts(config, contacts_file)
     ms = compute(config, result, p, contact_data)
     check_coverage(ms.coverage, ms.period, allow_empty)
+    reg = register(config, stories, result, ms)
+    statuses = reg.statuses() if reg is not None else None
     slug = monthly_basename(ms.period)
     out = settings.out
     with output_lock(out):
-        doc, summary = monthly_document(ms, config, statuses)
+        doc, summary = monthly_document(ms, config, statuses, register=reg)
         files = write(doc, settings, slug, config)
         groups: dict[str, tuple[list[Path], dict]] = {}
         if split_by:
             groups = _monthly_groups(config, result, ms.period, contact_data, split_by, jobs, settings, slug,
-                                     statuses, ms.coverage)
+                                     statuses, ms.coverage, stories)
         if email.to:
             deliver(config, files, email.to, summary=summary, dry_run=email.dry_run, out=out,
                     name=slug)
@@ -339,7 +374,8 @@ def monthly(config: "Config", inputs: Inputs, settings: Output, *, month: str | 
 
 def _monthly_groups(config: "Config", result: "IngestResult", p: "Period", contact_data: Any, split_by: str,
                     jobs: int, settings: Output, slug: str,
-                    statuses: Mapping[str, str] | None, coverage: Any = None) -> dict[str, tuple[list[Path], dict]]:
+                    statuses: Mapping[str, str] | None, coverage: Any = None,
+                    stories: Mapping[str, Any] | None = None) -> dict[str, tuple[list[Path], dict]]:
     """One monthly report per group, in parallel processes; returns {group: (paths, summary)}."""
     from .batch import group_contacts, group_slug, run_jobs, split_ingest
 
@@ -349,7 +385,7 @@ def _monthly_groups(config: "Config", result: "IngestResult", p: "Period", conta
                             settings.pdf_variant)
     job_list = [
         GroupJob(split_by, group, f"{slug}-{group_slug(group)}", part, config, p,
-                 group_contacts(contact_data, split_by, group), group_settings, statuses, coverage)
+                 group_contacts(contact_data, split_by, group), group_settings, statuses, coverage, stories)
         for group, part in split_ingest(result, split_by).items()
     ]
     quiet = log.getEffectiveLevel() > logging.INFO

@@ -67,6 +67,12 @@ input_options = add_options([
                  help="Incident timeline events CSV (incident_id, timestamp, type, text[, author, audience])."),
 ])
 
+#: The PIR action register (SPEC §5.1): every review narrative in a folder.
+narratives_option = click.option(
+    "--narratives", "narratives_dir", default=None, type=click.Path(file_okay=False),
+    help="Folder of PIR narratives (<incident id>.md): each review's status and the open and overdue "
+         "actions across reviews (default: report.narratives in the config).")
+
 period_options = add_options([
     click.option("--month", default=None, envvar="CCREPORT_MONTH", help=HELP_MONTH),
     click.option("--from", "date_from", default=None, help="Period start date (YYYY-MM-DD), with --to."),
@@ -224,9 +230,10 @@ def compute_metrics(state: State, result, month, date_from, date_to, contacts_fi
 @click.option("--full", is_flag=True, help="JSON: add the extended sections documents use (see docs/metrics.md).")
 @click.option("--by", type=click.Choice(["totals", "priority", *DIMENSIONS, "trend", "breaches"]), default="priority",
               show_default=True, help="CSV: which breakdown to print; breaches: the SLA breach list (also as a table).")
+@narratives_option
 @click.pass_obj
 def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, date_from, date_to,
-            contacts_file, fmt, full, by) -> None:
+            contacts_file, fmt, full, by, narratives_dir) -> None:
     """Compute the SPEC metrics for a period and print them.
 
     \b
@@ -235,15 +242,17 @@ def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, da
         ccreport metrics incidents.csv --month previous --format json > metrics.json
         ccreport metrics incidents.csv --format csv --by category
         ccreport metrics incidents.csv --format csv --by breaches
+        ccreport metrics incidents.csv --format json --full --narratives reviews/
     """
+    from . import app
+
+    stories = app.narratives(state.config, narratives_dir) if fmt == "json" and full else None
     result = ingest(state, inputs, preset, mapping, sheet, events_file)
     # The SPEC object and the table need no breach list, baseline or problem candidates.
     extended = full or fmt == "csv" or by == "breaches"
     ms = compute_metrics(state, result, month, date_from, date_to, contacts_file, extended=extended)
     if fmt == "json":
-        from . import app
-
-        click.echo(app.metrics_json(state.config, ms, full=full))
+        click.echo(app.metrics_json(state.config, ms, full=full, register=app.register(state.config, stories, result, ms)))
     elif fmt == "csv":
         from .console import format_csv
 
@@ -291,8 +300,7 @@ def _output(state: State, formats, out, templates_dir, docx_template, pdf_varian
               default=None, help="Also write one report per group (recipients per group from email.groups).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="With --split-by: render this many groups in parallel processes.")
-@click.option("--narratives", "narratives_dir", default=None, type=click.Path(file_okay=False),
-              help="Folder of PIR narratives (<incident id>.md): the major-incident table shows each review's status.")
+@narratives_option
 @click.option("--strict", is_flag=True, help="Exit 3 (after writing) when the data has quality problems.")
 @allow_empty_option
 @click.pass_obj

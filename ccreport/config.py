@@ -272,6 +272,9 @@ class ReportSettings(_Strict):
     #: A major incident's post-incident review is due this many working days (Monday to
     #: Friday) after its resolution.
     review_working_days: int = Field(5, ge=0, le=260)
+    #: A folder of PIR narratives (relative to the config file's folder) for the monthly
+    #: report's action register; `--narratives DIR` wins.
+    narratives: str | None = None
 
 
 #: An owner role as a reader sees it ("Supplier manager"): plain text, kept short.

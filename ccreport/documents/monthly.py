@@ -33,6 +33,8 @@ from ..config import FindingsSettings
 from ..findings import RULES, Finding, find, headlines
 from ..metrics.definitions import CONTACT_BY_KEY, Figures, glossary
 from ..metrics.model import Breach, ContactFigures, MajorIncident, MetricSet
+from ..pir.narrative import plain_text
+from ..pir.register import ActionItem, Register
 from ..schema import NOT_RECORDED
 from .. import units
 from . import common as c
@@ -55,7 +57,8 @@ class MonthlyOptions:
 
     `pir_statuses`: incident_id -> the status of its review narrative (from `--narratives DIR`);
     None when no narratives were given. `group`: (dimension, group) for a `--split-by` report.
-    `date`: the publication date (default: today).
+    `date`: the publication date (default: today). `register`: the PIR action register (every
+    review and action on file, ccreport.pir.register); None: no actions section.
     """
 
     date: dt.date | None = None
@@ -68,6 +71,7 @@ class MonthlyOptions:
     findings_settings: FindingsSettings | None = None
     #: Problem candidates shown in the body; the rest go to their appendix.
     problems_in_body: int = 5
+    register: Register | None = None
 
 
 # --------------------------------------------------------------------------- context
@@ -889,6 +893,67 @@ def _majors(x: _Ctx) -> Section:
     return sec
 
 
+# --------------------------------------------------------------------------- PIR actions
+
+#: Outstanding actions and overdue reviews listed (the rest are counted).
+ACTION_LIMIT = 15
+
+
+def _action_row(a: ActionItem, last_day: dt.date) -> tuple[list[str], list[Rag | None]]:
+    status = a.status.capitalize()
+    if a.overdue and a.due is not None:  # on the period's last day, as the PIR counts it on a day
+        status = f"{status}, overdue by {c.plural((last_day - a.due).days, 'day')}"
+    row = [str(a.incident_id), plain_text(a.action) or DASH, plain_text(a.owner) if a.owner else "To assign",
+           c.fmt_date(a.due) if a.due else "To set", a.type.capitalize() if a.type else DASH, status]
+    return row, [None] * 5 + [Rag.RED if a.overdue else None]
+
+
+def _actions(x: _Ctx) -> Section:
+    """The PIR action register: the actions not done across every review on file, overdue
+    first, and the reviews overdue at the period's end."""
+    sec = Section("Post-incident review actions")
+    reg = x.options.register
+    assert reg is not None
+    on_file = [r for r in reg.reviews if r.on_file]
+    actions = reg.actions
+    outstanding = sorted(reg.open_actions, key=lambda a: (not a.overdue, a.due or dt.date.max, a.incident_id))
+    overdue = [a for a in outstanding if a.overdue]
+    when = c.fmt_date(reg.last_day)
+    if not on_file:
+        lead = f"No post-incident review is on record at the end of {x.label}, so there are no actions to follow up."
+    elif not actions:
+        lead = f"The {c.plural(len(on_file), 'post-incident review')} on record list no actions."
+    else:
+        lead = (f"The {c.plural(len(on_file), 'post-incident review')} on record list "
+                f"{c.plural(len(actions), 'action')}: {c.fmt_int(len(actions) - len(outstanding))} done and "
+                f"{c.fmt_int(len(outstanding))} not done")
+        lead += (f"; {c.fmt_int(len(overdue))} {'was' if len(overdue) == 1 else 'were'} past "
+                 f"{'its' if len(overdue) == 1 else 'their'} due date on {when}." if overdue else
+                 f"; none was past its due date on {when}.")
+    sec.add(Paragraph(lead))
+    if outstanding:
+        rows, rags = zip(*(_action_row(a, reg.last_day) for a in outstanding))
+        sec.add(Table.capped(
+            [Column("Incident", nowrap=True), Column("Action"), Column("Owner"), Column("Due", nowrap=True),
+             Column("Type"), Column("Status")], list(rows), limit=ACTION_LIMIT, noun="actions", rag=list(rags),
+            caption=f"Post-incident review actions not done at the end of {x.label}",
+            notes=["Overdue first, then by due date. An action is overdue when it is not done by its due date."]))
+    late = sorted(reg.overdue_reviews, key=lambda r: (r.due or dt.date.max, r.incident_id))
+    if not late:
+        sec.add(Paragraph(f"No post-incident review was overdue at the end of {x.label}."))
+        return sec
+    n = len(late)
+    sec.add(Paragraph(f"{c.plural(n, 'post-incident review')} {'was' if n == 1 else 'were'} overdue at the end of {x.label}: "
+                      "not Reviewed or Closed by the due date, a set number of working days after the incident "
+                      "was resolved."))
+    rows = [[str(r.incident_id), r.status or NO_REVIEW, plain_text(r.owner) if r.owner else DASH,
+             c.fmt_date(r.due)] for r in late]
+    sec.add(Table.capped([Column("Incident", nowrap=True), Column("Review status"), Column("Owner"),
+                          Column("Due", nowrap=True)], rows,
+                         limit=ACTION_LIMIT, noun="reviews", caption=f"Overdue post-incident reviews, {x.label}"))
+    return sec
+
+
 # --------------------------------------------------------------------------- backlog
 
 
@@ -1340,6 +1405,7 @@ def build_monthly(ms: MetricSet, branding: Branding | None = None,
         _breaches(x),
         _categories(x),
         _majors(x),
+        *([_actions(x)] if options.register is not None else []),
         _backlog(x),
         _impact(x),
         _problems(x, more_in),

@@ -83,8 +83,9 @@ class _Ctx:
     """The metric set plus the words and settings every detector needs."""
 
     def __init__(self, ms: MetricSet, s: FindingsSettings, min_base: int,
-                 pir_statuses: Mapping[str, str] | None) -> None:
+                 pir_statuses: Mapping[str, str] | None, overdue_actions: int = 0) -> None:
         self.m, self.s, self.min_base, self.pir = ms, s, min_base, pir_statuses
+        self.overdue_actions = overdue_actions
         p = ms.period
         self.label = p.label or (u.month_label(p.month) if p.month else f"{u.fmt_date(p.first_day)} to "
                                  f"{u.fmt_date(p.last_day)}")
@@ -578,16 +579,21 @@ def overdue_review(x: _Ctx) -> list[Finding]:
     else:
         s = (f"{u.plural(n, 'post-incident review')} {'is' if n == 1 else 'are'} overdue at "
              f"{x.end_of}: {shown}.")
+        k = x.overdue_actions  # from the PIR action register, when the reviews were given
+        if k:
+            s = s[:-1] + (f"; {u.plural(k, 'review action')} {'is' if k == 1 else 'are'} past "
+                          f"{'its' if k == 1 else 'their'} due date.")
     action = (f"Complete the overdue {'review' if n == 1 else 'reviews'} ({shown}), agree the actions and "
               f"owners, and record the status.")
     weight = 1.0 if x.pir is not None else 0.7
     # Without review records the report cannot know a review is late: a recommendation to
     # confirm, not a headline.
+    evidence: dict[str, Any] = {"count": n, "incident_ids": ids, "due": [mi.review_due for mi, _ in overdue],
+                                "statuses": [st for _, st in overdue]}
+    if x.pir is not None:  # only review records can say how many actions are late
+        evidence["overdue_actions"] = x.overdue_actions
     return [x.finding("overdue_review", Subject("major_incident", ids[0] if n == 1 else ""), s, action,
-                      weight * _clamp(0.5 + 0.25 * n), n, {"count": n, "incident_ids": ids,
-                                                          "due": [mi.review_due for mi, _ in overdue],
-                                                          "statuses": [st for _, st in overdue]},
-                      headline=x.pir is not None)]
+                      weight * _clamp(0.5 + 0.25 * n), n, evidence, headline=x.pir is not None)]
 
 
 TARGET_WORDS = {
@@ -655,13 +661,15 @@ def data_quality(x: _Ctx) -> list[Finding]:
 
 
 def find(ms: MetricSet, settings: FindingsSettings | None = None, *, min_base: int = 5,
-         pir_statuses: Mapping[str, str] | None = None) -> list[Finding]:
+         pir_statuses: Mapping[str, str] | None = None, overdue_actions: int = 0) -> list[Finding]:
     """The period's findings, most impact first (ties: rule number, then subject name).
+    `overdue_actions`: how many review actions are past their due date (the PIR register's
+    count), told in the overdue-review finding.
 
     A period the export does not cover has none (there is nothing to compare)."""
     if not ms.covered:
         return []
-    x = _Ctx(ms, settings or FindingsSettings(), min_base, pir_statuses)
+    x = _Ctx(ms, settings or FindingsSettings(), min_base, pir_statuses, overdue_actions)
     majors = major_impact(x)
     sla = breach_concentration(x)
     found = [*majors, *sla, *priority_miss(x), *recurring_problem(x), *customer_impact(x, majors),

@@ -139,16 +139,17 @@ def major_incident_ids(ingest: IngestResult, config: Config, period: Period) -> 
     return d.frame("incident_id", rows).astype("str").tolist()
 
 
-def _review_due(resolved: pd.Series, tz: str, working_days: int) -> list[str | None]:
+def review_due_dates(resolved: pd.Series, tz: str, working_days: int) -> list[str | None]:
     """The date a review is due: the local resolution date plus `working_days` working days
-    (Monday to Friday; a weekend resolution counts from the Monday)."""
+    (Monday to Friday; a weekend resolution counts from the Monday). Also the PIR register's
+    (ccreport.pir.register) for reviews of incidents from earlier periods."""
     local = resolved.dt.tz_convert(tz)
     out: list[str | None] = [None] * len(local)
     done = local.notna().to_numpy()
     if done.any():
         days = local[done].dt.date.to_numpy().astype("datetime64[D]")
         due = np.busday_offset(days, working_days, roll="forward")
-        for i, v in zip(np.flatnonzero(done), due.astype(str)):  # the month's majors (a handful)
+        for i, v in zip(np.flatnonzero(done), due.astype(str)):  # a handful: majors, reviews on file
             out[i] = str(v)
     return out
 
@@ -168,7 +169,7 @@ def major_incidents(d: _Data, p: Period, review_working_days: int = 5) -> list[M
     cat_codes, cat_labels = d.dims["category"]
     opened_iso = _iso(d.frame("opened_at", rows), d.tz)
     resolved_iso = _iso(d.frame("resolved_at", rows), d.tz)
-    due = (_review_due(d.frame("resolved_at", rows), d.tz, review_working_days)
+    due = (review_due_dates(d.frame("resolved_at", rows), d.tz, review_working_days)
            if d.has("resolved_at") else [None] * len(rows))
     ids = d.frame("incident_id", rows).tolist()
     out = []

@@ -41,6 +41,8 @@ from ..errors import ConfigError
 REVIEW_STATUSES = ("Draft", "In Review", "Reviewed", "Closed")
 ACTION_TYPES = ("mitigate", "prevent", "process", "other")
 ACTION_STATUSES = ("open", "in progress", "done")
+#: Other words reviewers use for a finished action, read as "done" (case-insensitive).
+ACTION_STATUS_ALIASES = {"closed": "done", "complete": "done", "completed": "done"}
 
 # --------------------------------------------------------------------------- the model
 
@@ -84,6 +86,8 @@ class Action(_Strict):
     @field_validator("status", mode="before")
     @classmethod
     def _status(cls, v: Any) -> Any:
+        if isinstance(v, str) and v.strip().lower() in ACTION_STATUS_ALIASES:
+            return ACTION_STATUS_ALIASES[v.strip().lower()]
         return "open" if v is None else _one_of(v, ACTION_STATUSES)
 
     @field_validator("due", mode="before")
@@ -249,7 +253,8 @@ def load_narrative(path: str | Path) -> Narrative:
 
     Keys: status (Draft, In Review, Reviewed, Closed), owner, summary, root_cause,
     contributing_factors, went_well, to_improve, lucky, lessons (lists), actions[] {action,
-    owner, due, type: mitigate|prevent|process|other, status: open|in progress|done},
+    owner, due, type: mitigate|prevent|process|other, status: open|in progress|done, with
+    closed/complete/completed read as done},
     regulatory[] {body, deadline_hours, notified_at, awareness_at}. Every key is optional;
     unknown keys and wrong values raise ConfigError naming the file, line and key.
     """
