@@ -195,7 +195,7 @@ sla:
   P5: {respond: 16h, resolve: 80h, calendar: office}
 pause_states: [On Hold]
 targets: {resolution_sla_pct: 95, response_sla_pct: 95, mttr_hours: 36, reopen_rate_pct: 5,
-          service_level_pct: 80, abandonment_pct: 5, aht_seconds: 360}
+          service_level_pct: 80, abandonment_pct: 5, aht_seconds: 420}
 # The contact centre's own goal: 80 % of contacts answered within 20 seconds.
 contacts: {sl_threshold_seconds: 20}
 # A local relay, so the demo's --dry-run needs no secrets; a real server would use starttls,

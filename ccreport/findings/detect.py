@@ -24,7 +24,7 @@ from typing import Any, Iterable, Mapping
 
 from .. import units as u
 from ..config import FindingsSettings
-from ..metrics.definitions import BY_KEY, Figures
+from ..metrics.definitions import BY_KEY, CONTACT_BY_KEY, Figures
 from ..metrics.model import MetricSet
 from ..schema import DIMENSIONS
 from .model import Finding, Subject
@@ -614,6 +614,42 @@ TARGET_WORDS = {
 }
 
 
+CONTACT_TARGET_WORDS = {
+    "service_level_pct": ("the contact centre's service level", "Re-plan staffing and breaks against the "
+                          "intervals that missed service level, and check the incidents that drove contacts up."),
+    "abandonment_pct": ("contact abandonment", "Check the intervals with the most abandoned contacts and what "
+                        "messaging callers heard while they waited."),
+    "aht_seconds": ("average handle time", "Sample long contacts for the systems and incidents that slowed "
+                    "advisers down, and fix the top cause."),
+}
+
+
+def contact_target_missed(x: _Ctx) -> list[Finding]:
+    """The contact centre's own figures (`--contacts`) against their targets, for the period."""
+    c = x.m.contacts
+    if c is None:
+        return []
+    out = []
+    threshold = getattr(c, "sl_threshold_seconds", None)
+    for key, (words, action) in CONTACT_TARGET_WORDS.items():
+        value, target = getattr(c.period, key, None), x.target(key)
+        if value is None or target is None:
+            continue
+        better = CONTACT_BY_KEY[key].higher_is_better
+        if (value >= target) if better else (value <= target):
+            continue
+        unit = CONTACT_BY_KEY[key].unit
+        shown = u.fmt_seconds(value) if unit == "seconds" else u.fmt_pct(value, target=target)
+        goal = u.fmt_seconds(target) if unit == "seconds" else u.fmt_target(target, unit)
+        if key == "service_level_pct" and threshold:
+            goal += f" answered within {threshold:g} s"
+        gap = abs(value - target) / target if target else 1.0
+        s = f"{_capital(words)} was {shown} in {x.label}, against a target of {goal}."
+        out.append(x.finding("target_missed", Subject("centre", key), s, action, _clamp(gap / 0.1),
+                             c.period.offered, {"metric": key, "value": value, "target": target}))
+    return out
+
+
 def target_missed(x: _Ctx) -> list[Finding]:
     t = x.m.totals
     out = []
@@ -674,7 +710,7 @@ def find(ms: MetricSet, settings: FindingsSettings | None = None, *, min_base: i
     sla = breach_concentration(x)
     found = [*majors, *sla, *priority_miss(x), *recurring_problem(x), *customer_impact(x, majors),
              *volume_rise(x), *_fold_ttr(sla, ttr_rise(x)), *backlog(x), *overdue_review(x),
-             *target_missed(x), *data_quality(x)]
+             *target_missed(x), *contact_target_missed(x), *data_quality(x)]
     found = [f for f in found if f.impact > 0]
     found.sort(key=lambda f: (-f.impact, f.rule, f.subject.dimension, f.subject.name))
     return found

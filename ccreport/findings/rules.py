@@ -75,7 +75,7 @@ RULES: tuple[Rule, ...] = (
          45, "Major incident manager", urgent=True),
     Rule("target_missed", "Centre-wide target missed",
          "A figure of the whole centre misses its target (resolution or response SLA, MTTA, MTTR, reopen "
-         "or escalation rate, CSAT).",
+         "or escalation rate, CSAT; with contact data, service level, abandonment or handle time).",
          40, "Service delivery manager"),
     Rule("data_quality", "Incomplete data",
          "Rows were rejected, or incidents had an unknown priority or unreadable timestamps, so some "
