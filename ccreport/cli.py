@@ -421,7 +421,7 @@ def strategy(state: State, strategy_file, data_inputs, preset, coverage, formats
               help="YAML file answering the questions (name, sector, seats, sites, channels, hours, card_payments, "
                    "vulnerable_customers, systems, suppliers, regulators): no questions asked.")
 @click.option("--name", help="The organisation or centre's name.")
-@click.option("--sector", help="Sector pack: health, energy, financial, retail, public or telecoms.")
+@click.option("--sector", help="Sector pack: health, energy, financial, retail, public, telecoms or general.")
 @click.option("--seats", type=int, help="Number of agent seats.")
 @click.option("--site", "sites", multiple=True, help="A site (repeatable).")
 @click.option("--channel", "channels", multiple=True, help="A contact channel (repeatable).")

@@ -312,3 +312,13 @@ def test_guided_init_on_a_pseudo_terminal(tmp_path):
     assert {"ofcom", "pci_dss_12_10", "equality_act"} <= keys
     assert "Openreach" in [t.team for t in s.escalation.functional]
     assert [c.name for c in s.categories] == [c.name for c in sector_pack("telecoms").categories]
+
+
+def test_prompts_never_become_the_documents_metadata():
+    s = loads_strategy(skeleton_text(Answers.from_mapping({"name": "Acme Retail", "sector": "retail"})))
+    doc = build_strategy(s)
+    assert doc.author == "Acme Retail" and "To write" not in doc.subject
+    major = next(sec for sec in _sections(doc) if sec.title == "Major and minor incidents")
+    gaps = [b for b in major.children if isinstance(b, Callout)]
+    assert any("declared" in g.text for g in gaps)
+    assert not any("To write" in b.text for b in major.children if isinstance(b, Paragraph) and "How:" in b.text)

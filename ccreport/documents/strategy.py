@@ -315,10 +315,12 @@ def _major(s: Strategy) -> Section:
     who = []
     if mi.declared_by:
         who.append(f"**Who declares a major incident:** {_e(_names(mi.declared_by).replace(' and ', ' or '))}.")
-    if mi.declaration:
+    if mi.declaration and not is_prompt(mi.declaration):
         who.append(f"**How:** {_e(mi.declaration)}")
     if who:
         sec.add(Paragraph("\n\n".join(who)))
+    if is_prompt(mi.declaration):
+        sec.add(_gap(mi.declaration, "To write: how a major incident is declared"))  # type: ignore[arg-type]
     sec.add(*_why(mi.rationale))
     return sec
 
@@ -962,7 +964,7 @@ def build_strategy(
         f"Version {' '.join(dc.version.split())}" if dc and dc.version else "",
         " ".join(dc.status.split()) if dc and dc.status else "") if x)
     subject_bits = [f"How {name} identifies, prioritises, escalates, resolves and learns from incidents"]
-    if dc and dc.owner:
+    if dc and dc.owner and not is_prompt(dc.owner):  # a skeleton's prompt is not an owner
         subject_bits.append(f"owner: {' '.join(dc.owner.split())}")
     if dc and dc.review_date:
         subject_bits.append(f"next review {c.fmt_date(dc.review_date)}")
@@ -972,7 +974,7 @@ def build_strategy(
         subtitle=name,
         period_label=label,
         organisation=name,
-        author=" ".join(dc.author.split()) if dc and dc.author else name,
+        author=" ".join(dc.author.split()) if dc and dc.author and not is_prompt(dc.author) else name,
         date=today,
         blocks=blocks,
         subject="; ".join(subject_bits),

@@ -29,7 +29,7 @@ from .model import LIFECYCLE_STAGES, REGULATORY_OBLIGATIONS
 from .prompts import LEARNER_SECTIONS, prompt
 
 #: The sector packs, in the order the guided init offers them.
-SECTORS = ("health", "energy", "financial", "retail", "public", "telecoms")
+SECTORS = ("health", "energy", "financial", "retail", "public", "telecoms", "general")
 
 #: The keys of an answers file (and of the guided questions), with what each one means.
 ANSWER_KEYS: dict[str, str] = {
