@@ -13,7 +13,6 @@ import select
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pypdf
 import pytest
@@ -21,10 +20,9 @@ import pytest
 from ccreport.document import Callout, Paragraph, Section
 from ccreport.documents.strategy import DOCUMENT_ORDER, LEARNER_TITLES, build_strategy
 from ccreport.strategy import load_strategy
-from ccreport.strategy.model import REGULATORY_OBLIGATIONS, regulatory_requirements
+from ccreport.strategy.model import REGULATORY_OBLIGATIONS, loads_strategy, regulatory_requirements
 from ccreport.strategy.prompts import LEARNER_SECTIONS, is_prompt
 from ccreport.strategy.skeleton import SECTORS, Answers, sector_pack, skeleton_text
-from ccreport.strategy.model import loads_strategy
 
 from .util import ROOT, run_cli, write
 

@@ -292,7 +292,7 @@ def skeleton(a: Answers) -> dict[str, Any]:
          "rationale": prompt(f"why {c.name!r} starts at {c.default_priority} here (or change it)")}
         for c in pack.categories
     ]
-    levels = (("High", "Medium", "Low"))
+    levels = ("High", "Medium", "Low")
     s["impact"] = [{"level": i, "name": n, "description": prompt(f"what {n.lower()} impact means here "
                                                                  "(customers, sites, services affected)")}
                    for i, n in enumerate(levels, start=1)]
