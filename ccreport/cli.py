@@ -424,22 +424,100 @@ def strategy(state: State, strategy_file, data_inputs, preset, coverage, formats
 
 @cli.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.option("--example", is_flag=True, help="Write the complete worked example instead of a skeleton to write.")
+@click.option("--answers", "answers_file", type=click.Path(dir_okay=False),
+              help="YAML file answering the questions (name, sector, seats, sites, channels, hours, card_payments, "
+                   "vulnerable_customers, systems, suppliers, regulators): no questions asked.")
+@click.option("--name", help="The organisation or centre's name.")
+@click.option("--sector", help="Sector pack: health, energy, financial, retail, public, telecoms or general.")
+@click.option("--seats", type=int, help="Number of agent seats.")
+@click.option("--site", "sites", multiple=True, help="A site (repeatable).")
+@click.option("--channel", "channels", multiple=True, help="A contact channel (repeatable).")
+@click.option("--hours", help="Opening hours, e.g. 'Mon-Fri 08:00-18:00'.")
+@click.option("--card-payments/--no-card-payments", default=None, help="Whether the centre takes card payments.")
+@click.option("--vulnerable/--no-vulnerable", "vulnerable", default=None,
+              help="Whether it serves vulnerable customers or patients.")
+@click.option("--system", "systems", multiple=True, help="A key system (repeatable).")
+@click.option("--supplier", "suppliers", multiple=True, help="A key supplier (repeatable).")
+@click.option("--regulator", "regulators", multiple=True, help="A regulator beyond the sector pack's (repeatable).")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
 @click.pass_obj
-def init(state: State, directory: str, force: bool) -> None:
-    """Scaffold ccreport.yaml, a complete strategy.yaml and a PIR narrative example.
+def init(state: State, directory: str, example: bool, answers_file: str | None, name, sector, seats, sites, channels,
+         hours, card_payments, vulnerable, systems, suppliers, regulators, force: bool) -> None:
+    """Scaffold ccreport.yaml, a strategy.yaml to write for your centre and a PIR narrative example.
 
+    On a terminal it asks about the centre and writes a strategy skeleton: the facts from your
+    answers and the sector pack, every judgement left as a "To write:" prompt. Without a
+    terminal, give --answers FILE or the options. --example writes the complete worked example.
     Existing files are never overwritten without --force.
 
     \b
     Example:
         ccreport init my-centre
+        ccreport init my-centre --answers answers.yaml
+        ccreport init my-centre --name "Acme Energy" --sector energy --site Leeds --channel voice
+        ccreport init example --example
         ccreport strategy-check my-centre/strategy.yaml
     """
     from .scaffold import init as scaffold
 
-    for path in scaffold(Path(directory), force=force):
+    answers = None
+    if not example:
+        answers = _init_answers(answers_file, {
+            "name": name, "sector": sector, "seats": seats, "sites": list(sites) or None,
+            "channels": list(channels) or None, "hours": hours, "card_payments": card_payments,
+            "vulnerable_customers": vulnerable, "systems": list(systems) or None,
+            "suppliers": list(suppliers) or None, "regulators": list(regulators) or None})
+    elif answers_file or name or sector:
+        raise click.UsageError("--example writes the worked example: leave out --answers and the centre's options.")
+    for path in scaffold(Path(directory), force=force, answers=answers):
         log.info("Wrote %s", path)
+
+
+def _init_answers(answers_file: str | None, options: dict[str, Any]):
+    """The guided init's answers: the answers file, then the options over it, then (on a
+    terminal) a question for each one still missing."""
+    from .errors import ConfigError
+    from .strategy.skeleton import SECTORS, Answers, load_answers, sector_key
+
+    data: dict[str, Any] = dict(load_answers(answers_file)) if answers_file else {}
+    data.update({k: v for k, v in options.items() if v is not None})
+    if not sys.stdin.isatty():
+        if not data.get("name") or not data.get("sector"):
+            raise click.UsageError("stdin is not a terminal, so init cannot ask about the centre: give --answers "
+                                   "FILE (or --name and --sector), or --example for the worked example.")
+        return Answers.from_mapping(data, where=answers_file or "options")
+
+    def ask(key: str, text: str, **kw: Any) -> None:
+        if key not in data:
+            data[key] = click.prompt(text, **kw)
+
+    def ask_list(key: str, text: str) -> None:
+        if key not in data:
+            data[key] = click.prompt(text + " (comma-separated, blank for none)", default="", show_default=False)
+
+    click.echo("About your centre (the answers fill in the facts of the strategy skeleton):", err=True)
+    ask("name", "Organisation or centre name")
+    while True:
+        ask("sector", f"Sector ({', '.join(SECTORS)})")
+        try:
+            data["sector"] = sector_key(data["sector"])
+            break
+        except ConfigError as err:
+            click.echo(str(err), err=True)
+            del data["sector"]
+    ask("seats", "Number of agent seats", type=click.IntRange(min=1))
+    ask_list("sites", "Sites")
+    ask_list("channels", "Contact channels")
+    ask("hours", "Opening hours (e.g. Mon-Fri 08:00-18:00)", default="", show_default=False)
+    if "card_payments" not in data:
+        data["card_payments"] = click.confirm("Does the centre take card payments?", default=False)
+    if "vulnerable_customers" not in data:
+        data["vulnerable_customers"] = click.confirm("Does it serve vulnerable customers or patients?", default=False)
+    ask_list("systems", "Key systems")
+    ask_list("suppliers", "Key suppliers")
+    ask_list("regulators", "Regulators beyond the sector's usual ones")
+    return Answers.from_mapping(data, where=answers_file or "answers")
 
 
 @cli.command("strategy-check")

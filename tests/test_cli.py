@@ -226,7 +226,7 @@ def _init(tmp: Path) -> tuple[list, Callable[[Run], None]]:
     def check(r: Run) -> None:
         assert r.returncode == 0, r.stderr
         assert _only_files(tmp / "new") == ["ccreport.yaml", "pir-narrative.md", "strategy.yaml"]
-    return ["init", tmp / "new"], check
+    return ["init", "--example", tmp / "new"], check
 
 
 def _demo(tmp: Path) -> tuple[list, Callable[[Run], None]]:

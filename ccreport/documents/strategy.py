@@ -41,6 +41,7 @@ from ..strategy import (
     raci_table,
     regulatory_requirements,
 )
+from ..strategy.prompts import LEARNER_SECTIONS, PROMPT, is_prompt
 from . import common as c
 from .branding import Branding
 from .common import DASH, NBSP
@@ -95,8 +96,16 @@ def _steps(items: Sequence[Any]) -> Table:
                  [[str(n), _t(i)] for n, i in enumerate(items, start=1)])
 
 
+def _gap(text: str, title: str = "To write") -> Callout:
+    """A field that still holds the skeleton's prompt: a visible gap, never shown as the writer's text."""
+    what = text.strip()[len(PROMPT):].strip()
+    return Callout("todo", _e(what[:1].upper() + what[1:]) if what else "Not written yet.", title=title)
+
+
 def _why(text: str | None) -> list[Block]:
     """The rationale of a decision, where the strategy gives one."""
+    if is_prompt(text):
+        return [_gap(text, "To write: why")]  # type: ignore[arg-type]
     return [Paragraph(f"**Why:** {_e(text)}")] if text else []
 
 
@@ -155,7 +164,7 @@ def _organisation(s: Strategy) -> Section:
     org = s.organisation
     sec = Section(SECTION_TITLES["organisation"])
     if org.description:
-        sec.add(Paragraph(_e(org.description)))
+        sec.add(_gap(org.description) if is_prompt(org.description) else Paragraph(_e(org.description)))
     facts = []
     if org.sites:
         facts.append(f"**Sites:** {_e(_names(org.sites))}.")
@@ -226,7 +235,11 @@ def _categories(s: Strategy) -> Section:
     ))
     for cat in s.categories:
         sub = Section(_t(cat.name))
-        sub.add(Paragraph(f"**Definition:** {_e(cat.definition)}" if cat.definition else "**Definition:** not written yet."))
+        if is_prompt(cat.definition):
+            sub.add(_gap(cat.definition, "To write: definition"))  # type: ignore[arg-type]
+        else:
+            sub.add(Paragraph(f"**Definition:** {_e(cat.definition)}" if cat.definition
+                              else "**Definition:** not written yet."))
         if cat.examples:
             sub.add(Paragraph("**Examples:**\n\n" + _bullets(cat.examples)))
         sub.add(*_why(cat.rationale))
@@ -302,10 +315,12 @@ def _major(s: Strategy) -> Section:
     who = []
     if mi.declared_by:
         who.append(f"**Who declares a major incident:** {_e(_names(mi.declared_by).replace(' and ', ' or '))}.")
-    if mi.declaration:
+    if mi.declaration and not is_prompt(mi.declaration):
         who.append(f"**How:** {_e(mi.declaration)}")
     if who:
         sec.add(Paragraph("\n\n".join(who)))
+    if is_prompt(mi.declaration):
+        sec.add(_gap(mi.declaration, "To write: how a major incident is declared"))  # type: ignore[arg-type]
     sec.add(*_why(mi.rationale))
     return sec
 
@@ -677,6 +692,30 @@ def _frameworks(s: Strategy) -> Section:
     return sec
 
 
+# --------------------------------------------------------------------------- the writer's own sections
+
+
+_PARAGRAPHS = re.compile(r"\n\s*\n")
+
+
+def _learner(s: Strategy, key: str) -> Section:
+    """One of the sections only the writer can write: their text, paragraph by paragraph, under
+    a line saying whose words these are; a prompt or nothing is a visible gap."""
+    title = LEARNER_TITLES[key]
+    sec = Section(title)
+    text = getattr(s.learner, key)
+    if text is None:
+        return sec.add(Callout("todo", f"{title} is not written yet. Only the author can write this section, in "
+                                       "their own words, for this centre.", title="To write"))
+    if is_prompt(text):
+        return sec.add(_gap(text))
+    author = s.document_control.author if s.document_control else None
+    who = f"{_e(' '.join(author.split()))}, the author" if author and not is_prompt(author) else "the author"
+    sec.add(Paragraph(f"*Written by {who}, in their own words.*"))
+    sec.add(*(Paragraph(_e(p)) for p in _PARAGRAPHS.split(text.strip()) if p.strip()))
+    return sec
+
+
 # --------------------------------------------------------------------------- evidence
 
 
@@ -811,17 +850,37 @@ def _evidence(s: Strategy, ev: "Evidence") -> Section:
 
 
 def _number_of(key: str) -> str:
-    """The section number a key gets in this document (sections are always in SECTION_TITLES order)."""
-    return str(MAIN_KEYS.index(key) + 1)
+    """The section number a key gets in this document (sections are always in DOCUMENT_ORDER)."""
+    return str(DOCUMENT_ORDER.index(key) + 1)
 
 
-#: The top-level sections, in document order (document control sits on the cover).
+#: The top-level sections of the strategy file, in order (document control sits on the cover).
 MAIN_KEYS = [k for k in SECTION_TITLES if k != "document_control"]
+#: The writer's own sections (the `learner:` block): key -> title.
+LEARNER_TITLES = {key: title for key, title, _words in LEARNER_SECTIONS}
+#: Where each of the writer's sections goes: before the section named (None: at the end). The
+#: executive summary opens the document; context and risk follows the organisation; the worked
+#: scenario follows the procedures; the KPI impact leads into continuous improvement; the
+#: reflection closes it.
+LEARNER_PLACES = {"executive_summary": "organisation", "context_and_risk": "scope",
+                  "worked_scenario": "communication", "kpi_impact": "continuous_improvement", "reflection": None}
+
+
+def _document_order() -> list[str]:
+    order = list(MAIN_KEYS)
+    for key, before in LEARNER_PLACES.items():
+        order.insert(order.index(before) if before else len(order), "learner." + key)
+    return order
+
+
+#: Every top-level section in document order: strategy keys and "learner.<key>" for the writer's own.
+DOCUMENT_ORDER = _document_order()
 
 
 def _coverage(s: Strategy, rows: "list[CoverageRow]", findings: "list[Finding]") -> Section:
     sec = Section(COVERAGE_TITLE, appendix=True)
     where = {SECTION_TITLES[k]: f"{_number_of(k)} {SECTION_TITLES[k]}" for k in MAIN_KEYS}
+    where.update({t: f"{_number_of('learner.' + k)} {t}" for k, t in LEARNER_TITLES.items()})
     where[SECTION_TITLES["document_control"]] = "Cover: document control"
     met = sum(r.met for r in rows)
     sec.add(Paragraph(
@@ -893,7 +952,8 @@ def build_strategy(
         "frameworks": _frameworks,
     }
     blocks: list[Block] = list(_document_control(s))
-    blocks += [builders[key](s) for key in MAIN_KEYS]
+    blocks += [_learner(s, key.removeprefix("learner.")) if key.startswith("learner.") else builders[key](s)
+               for key in DOCUMENT_ORDER]
     if evidence is not None:
         blocks.append(_evidence(s, evidence))
     if coverage is not None:
@@ -904,7 +964,7 @@ def build_strategy(
         f"Version {' '.join(dc.version.split())}" if dc and dc.version else "",
         " ".join(dc.status.split()) if dc and dc.status else "") if x)
     subject_bits = [f"How {name} identifies, prioritises, escalates, resolves and learns from incidents"]
-    if dc and dc.owner:
+    if dc and dc.owner and not is_prompt(dc.owner):  # a skeleton's prompt is not an owner
         subject_bits.append(f"owner: {' '.join(dc.owner.split())}")
     if dc and dc.review_date:
         subject_bits.append(f"next review {c.fmt_date(dc.review_date)}")
@@ -914,7 +974,7 @@ def build_strategy(
         subtitle=name,
         period_label=label,
         organisation=name,
-        author=" ".join(dc.author.split()) if dc and dc.author else name,
+        author=" ".join(dc.author.split()) if dc and dc.author and not is_prompt(dc.author) else name,
         date=today,
         blocks=blocks,
         subject="; ".join(subject_bits),

@@ -1,0 +1,1 @@
+"""Sector packs for the guided `ccreport init`: one YAML file per sector (see ccreport/strategy/skeleton.py)."""
