@@ -335,7 +335,7 @@ def test_coverage_says_not_met_and_lists_findings(strategy, config):
     table = next(b for b in appendix.children if isinstance(b, Table))
     status = {int(r[0]): r[2] for r in table.rows}
     assert len(status) == 16 and status[8] == "Not met" and status[7] == "Not met" and status[1] == "Met"
-    findings = [b for b in appendix.children if isinstance(b, Table) and b.caption == "Findings from strategy-check"]
+    findings = [b for b in appendix.children if isinstance(b, Table) and b.caption == "Findings of the automated check"]
     assert findings and any(r[1] == "8" for r in findings[0].rows)
     # The sections themselves say what to add.
     (consult,) = [s for s in doc.sections(1) if s.title == "Stakeholder consultation"]

@@ -110,8 +110,7 @@ def _why(text: str | None) -> list[Block]:
 
 
 def _todo(key: str, what: str) -> Callout:
-    return Callout("todo", f"{what} Add `{key}:` to the strategy file (see docs/strategy.md), then run "
-                           "`ccreport strategy-check` to see what else is missing.", title="Not written yet")
+    return Callout("todo", f"{what} This section is still to write.", title="Not written yet")
 
 
 def _dur(d: Duration | None) -> str:
@@ -886,7 +885,7 @@ def _coverage(s: Strategy, rows: "list[CoverageRow]", findings: "list[Finding]")
     sec.add(Paragraph(
         f"How this strategy meets each of the {len(ASSESSMENT_POINTS)} assessment points: {met} met, "
         f"{len(rows) - met} not met. A point is met when at least one section addresses it and "
-        "`ccreport strategy-check` finds no error against it."))
+        "the automated check of the strategy finds no error against it."))
     sec.add(Table(
         [Column("Point", numeric=True), Column("Criterion"), Column("Status", nowrap=True),
          Column("Where it is met")],
@@ -897,17 +896,18 @@ def _coverage(s: Strategy, rows: "list[CoverageRow]", findings: "list[Finding]")
     ))
     if findings:
         errors = sum(f.severity == "error" for f in findings)
-        sec.add(Paragraph(f"`ccreport strategy-check` found {c.plural(errors, 'error')} and "
+        sec.add(Paragraph(f"The automated check of the strategy found {c.plural(errors, 'error')} and "
                           f"{c.plural(len(findings) - errors, 'warning')}:"))
         sec.add(Table(
             [Column("Severity", nowrap=True), Column("Point", numeric=True), Column("Where"), Column("What to do")],
             [[f.severity.capitalize(), str(f.point),
               (f.path or "whole strategy") + (f", line {f.line}" if f.line else ""), f.message] for f in findings],
             rag=[[Rag.RED if f.severity == "error" else Rag.AMBER, None, None, None] for f in findings],
-            caption="Findings from strategy-check",
+            caption="Findings of the automated check",
         ))
     else:
-        sec.add(Paragraph("`ccreport strategy-check` found no gaps."))
+        sec.add(Paragraph("The automated check raised no error or warning. It checks structure and wording, "
+                          "not the quality of the reasoning, which is the assessor's judgement."))
     return sec
 
 
