@@ -198,7 +198,19 @@ def test_complaints_system_outage_is_an_incident(tmp_path):
     assert not [f for f in findings if f.path.startswith("categories[11]")], findings
 
 
+def add_unlinked_sales_goal(d: dict) -> None:
+    d["organisation"]["goals"].append({"id": "G5", "text": "Grow online sales by 10 % a year."})
+
+
+def gdpr_as_extra(d: dict) -> None:
+    d["regulatory"].pop("uk_gdpr_art33")
+    d["regulatory"]["extra"].append({"title": "UK GDPR Article 33", "obligation": "Notify the ICO of a "
+                                     "personal data breach within 72 hours.", "owner": "Data Protection Officer"})
+
+
 STRONG = [
+    ("commercial goal not linked", add_unlinked_sales_goal, "goal-service"),
+    ("GDPR written as an extra", gdpr_as_extra, "regulatory-inferred"),
     ("PCI recorded as not applicable", not_applicable_pci, "regulatory-inferred"),
     ("criteria with numbers", lambda d: d["major_incidents"].update(
         major_criteria=["Over 500 customers unable to pay for more than 30 minutes"],
@@ -220,7 +232,12 @@ STRONG = [
 
 @pytest.mark.parametrize("change,rule", [c[1:] for c in STRONG], ids=[c[0] for c in STRONG])
 def test_strong_variant_is_not_flagged(tmp_path, change, rule):
-    assert findings_of(tmp_path, change, rule) == []
+    assert [f for f in findings_of(tmp_path, change, rule) if f.severity == "error"] == []
+
+
+def test_an_unlinked_commercial_goal_is_only_a_warning(tmp_path):
+    [f] = findings_of(tmp_path, add_unlinked_sales_goal, "goal-service")
+    assert (f.severity, f.path, f.point) == ("warning", "organisation.goals[4].text", 2)
 
 
 def test_not_applicable_is_read_as_not_applying():

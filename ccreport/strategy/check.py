@@ -787,11 +787,20 @@ def _major_minor_distinct(s: Strategy) -> Iterator[_Hit]:
 
 @_rule("goal-service", 2)
 def _goal_service(s: Strategy) -> Iterator[_Hit]:
+    # An organisation may have commercial goals too: one is an error when incident objectives
+    # are linked to it, or when no goal at all is about the service.
+    linked = {g for o in s.objectives for g in o.goals}
+    none_about_service = not any(substance.SERVICE_WORDS.search(g.text) for g in s.organisation.goals)
     for i, goal in enumerate(s.organisation.goals):
-        if not substance.SERVICE_WORDS.search(goal.text):
-            yield _error(("organisation", "goals", i, "text"), f"Goal {goal.id} ({goal.text!r}) is not about the "
-                         "organisation's service to its customers, so incident management cannot support it. "
-                         "State goals for the service (reaching customers, restoring service, protecting "
+        if substance.SERVICE_WORDS.search(goal.text):
+            continue
+        if not (none_about_service or goal.id in linked):
+            yield _warning(("organisation", "goals", i, "text"), f"Goal {goal.id} ({goal.text!r}) is not about "
+                           "the organisation's service; incident management does not serve it.")
+        else:
+            yield _error(("organisation", "goals", i, "text"), f"Goal {goal.id} ({goal.text!r}) is not about "
+                         "the organisation's service to its customers, so incident management cannot support "
+                         "it. State goals for the service (reaching customers, restoring service, protecting "
                          "data, meeting legal duties), and link objectives to them.")
 
 
@@ -829,6 +838,10 @@ def _regulatory_inferred(s: Strategy) -> Iterator[_Hit]:
         flag = s.regulatory.flag(key) if s.regulatory else None
         if flag is not None and (flag.applies or flag.not_applicable):
             continue
+        extras = " ".join(f"{x.title or ''} {x.source or ''} {x.obligation}" for x in s.regulatory.extra) \
+            if s.regulatory else ""
+        if substance.DUTY_IN_EXTRA[key].search(extras):
+            continue  # written out as an extra requirement instead of the flag
         yield _error(("regulatory", key), f"{why[0].upper() + why[1:]} ({m.group(0)!r}), so "
                      f"{REGULATORY_OBLIGATIONS[key].title} applies, but regulatory.{key} is not set. Set "
                      f"{key}: true, or record why it does not apply: {key}: {{applies: false, not_applicable: "
@@ -1006,7 +1019,7 @@ def _hollow_text(s: Strategy) -> Iterator[_Hit]:
         if name in substance.SENTENCE_FIELDS and n == 1 and name != "rationale":
             yield ("error", loc, f"{text.strip()!r} is one word where a sentence is needed. Say it in full.",
                    point)
-        if name in substance.SENTENCE_FIELDS and name != "rationale" and n >= 3:
+        if name in substance.REPEAT_FIELDS and n >= 3:
             seen.setdefault(substance.normalise(text), []).append(loc)
     for norm, locs in seen.items():
         if len(locs) >= 3:

@@ -101,10 +101,24 @@ PLACEHOLDER = re.compile(
 #: Field names whose value must be a sentence: one word there is hollow.
 SENTENCE_FIELDS = frozenset({
     "definition", "rationale", "declaration", "hand_off", "steps", "major_criteria", "minor_criteria",
-    "in", "out", "scenario", "feedback", "change_made", "workaround", "obligation", "success_criteria",
-    "data_use", "objectives", "text", "responsibilities", "executive_summary", "context_and_risk",
+    "scenario", "feedback", "change_made", "workaround", "obligation", "success_criteria",
+    "data_use", "objectives", "text", "executive_summary", "context_and_risk",
     "worked_scenario", "kpi_impact", "reflection",
 })
+
+#: Field names where the same sentence in 3 or more entries is copied, not written (steps,
+#: criteria and descriptions may fairly repeat: "Record the time in the ITSM tool").
+REPEAT_FIELDS = frozenset({
+    "definition", "declaration", "hand_off", "scenario", "feedback", "change_made", "workaround",
+    "obligation", "text",
+})
+
+#: Words in a `regulatory.extra` requirement that show it records an inferred duty itself.
+DUTY_IN_EXTRA: dict[str, re.Pattern[str]] = {
+    "pci_dss_12_10": re.compile(r"\bpci\b", re.I),
+    "uk_gdpr_art33": re.compile(r"art(?:icle|\.)?\s*33", re.I),
+    "uk_gdpr_art34": re.compile(r"art(?:icle|\.)?\s*34", re.I),
+}
 
 #: Text fields counted by `example_share`: at least this many words (names and labels are not).
 SHARE_MIN_WORDS = 5
