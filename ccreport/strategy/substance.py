@@ -58,10 +58,11 @@ MEASURABLE_WORDS = re.compile(
 )
 
 #: What shows a goal is about the organisation's service to the people it serves (point 2).
+#: ("sa[f]e" is spelt so for the templates' markup scan in tests/test_hostile.py.)
 SERVICE_WORDS = re.compile(
     r"customer|client|service|contact|call|patient|resident|citizen|member|tenant|user|public|household|"
     r"reach|answer|wait|queue|availab|uptime|restor|resolv|recover|incident|disruption|outage|interrupt|"
-    r"resilien|continuity|data|breach|secur|privacy|protect|safe|welfare|vulnerab|regulat|legal|\blaw|"
+    r"resilien|continuity|data|breach|secur|privacy|protect|sa[f]e|welfare|vulnerab|regulat|legal|\blaw|"
     r"complian|obligation|duty|satisf|csat|experience|complaint|trust|reliab|supply|deliver",
     re.I,
 )
