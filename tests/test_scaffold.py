@@ -36,10 +36,12 @@ def test_config_loads_and_matches_the_strategy(tmp_path):
     assert [list(r) for r in cfg.priority_matrix] == [list(r) for r in strategy.priority_matrix]
 
 
-def test_strategy_passes_check_with_no_findings(tmp_path):
+def test_strategy_is_the_example_and_only_that_is_found(tmp_path):
     init(tmp_path)
-    assert check(tmp_path / "strategy.yaml") == []
-    assert all(row.met for row in coverage(load_strategy(tmp_path / "strategy.yaml")))
+    findings = check(tmp_path / "strategy.yaml")
+    assert [(f.rule, f.path) for f in findings] == [("example-copied", "document_control.status")]
+    rows = coverage(load_strategy(tmp_path / "strategy.yaml"), findings)
+    assert [r.point for r in rows if not r.met] == [5]  # the example is not the writer's own
 
 
 def test_strategy_is_the_northwind_centre(tmp_path):
@@ -95,7 +97,7 @@ def test_names_every_existing_file(tmp_path):
 def test_force_overwrites(tmp_path):
     (tmp_path / "strategy.yaml").write_text("mine\n", encoding="utf-8")
     init(tmp_path, force=True)
-    assert check(tmp_path / "strategy.yaml") == []
+    assert [f.rule for f in check(tmp_path / "strategy.yaml")] == ["example-copied"]
 
 
 def test_target_is_a_file(tmp_path):

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from ..schema import PRIORITIES
+from . import prompts, substance
 from .model import LIFECYCLE_STAGES, SECTION_TITLES, Strategy, key_path, load_document
 
 FORMAT_VERSION = 1
@@ -59,12 +60,9 @@ SCENARIOS: dict[str, re.Pattern[str]] = {
         re.I),
 }
 
-#: Words that mark business-as-usual complaint or request handling rather than an incident.
-BUSINESS_AS_USUAL = re.compile(
-    r"complaint|refund request|billing (?:query|queries|enquiry|enquiries)|account (?:query|enquiry)|"
-    r"general enquir|change of address|service request|customer dissatisfaction",
-    re.I,
-)
+#: Words that mark business-as-usual request handling rather than an incident (complaint
+#: wording is `substance.COMPLAINT_WORDS`, an error of its own).
+BUSINESS_AS_USUAL = substance.REQUEST_WORDS
 
 #: Training audiences that cover every role.
 ALL_ROLES = {"all roles", "all staff", "everyone", "all colleagues", "all employees"}
@@ -106,7 +104,7 @@ class CoverageRow(NamedTuple):
 
 # --------------------------------------------------------------------------- rule registry
 
-_Hit = tuple[str, tuple, str]  # severity, loc, message
+_Hit = tuple  # (severity, loc, message) or (severity, loc, message, point)
 
 
 class _Rule(NamedTuple):
@@ -539,16 +537,51 @@ def _consultation_detail(s: Strategy) -> Iterator[_Hit]:
 # ---- point 9: business as usual ------------------------------------------------------------
 
 
+def _is_complaint_type(name: str, definition: str) -> re.Match[str] | None:
+    """Complaint wording in a category, unless it names a system or service failing: a
+    "Complaints case-management system outage" is an incident, "Rude agent" is a complaint."""
+    if substance.OUTAGE_WORDS.search(name):
+        return None
+    m = substance.COMPLAINT_WORDS.search(name)
+    if m:
+        return m
+    m = substance.COMPLAINT_WORDS.search(definition)
+    return m if m and not substance.OUTAGE_WORDS.search(definition) else None
+
+
+@_rule("complaint-category", 9)
+def _complaint_category(s: Strategy) -> Iterator[_Hit]:
+    for i, c in enumerate(s.categories):
+        m = _is_complaint_type(c.name, c.definition or "")
+        if m:
+            yield _error(("categories", i, "name"), f"The category {c.name!r} is a complaint type "
+                         f"({m.group(0).lower()!r}: dissatisfaction with ordinary service), not an incident. An "
+                         "incident is an unplanned interruption to, or loss of quality of, a service. Remove it, "
+                         "handle it under the complaints procedure, and exclude complaints handling under "
+                         "scope.out.")
+
+
+@_rule("scope-complaints", 9)
+def _scope_complaints(s: Strategy) -> Iterator[_Hit]:
+    out = s.scope.out if s.scope else ()
+    if not any(substance.COMPLAINT_WORDS.search(item) for item in out):
+        yield _error(("scope", "out"), "The scope does not exclude complaints handling. Add to scope.out that "
+                     "customer complaints are handled by the complaints procedure, even when an incident "
+                     "caused them, so that incidents are not confused with business-as-usual complaints.")
+
+
 @_rule("business-as-usual", 9)
 def _business_as_usual(s: Strategy) -> Iterator[_Hit]:
     for i, c in enumerate(s.categories):
+        if substance.OUTAGE_WORDS.search(c.name) or _is_complaint_type(c.name, c.definition or ""):
+            continue  # a system failing is an incident; a complaint type is complaint-category's error
         for key in ("name", "definition"):
             text = getattr(c, key) or ""
             m = BUSINESS_AS_USUAL.search(text)
             if m:
                 yield _warning(("categories", i, key), f"The category {c.name!r} looks like business-as-usual "
                                f"work ({m.group(0).lower()!r}), not an incident. Incidents are unplanned "
-                               "interruptions to a service; handle complaints and requests through their own "
+                               "interruptions to a service; handle requests and enquiries through their own "
                                "process and say so under scope.out.")
                 break
 
@@ -657,10 +690,10 @@ def _kpi_review(s: Strategy) -> Iterator[_Hit]:
                      "resolution times and impact are reviewed (e.g. monthly), and by whom.")
         return
     if not ci.kpis:
-        yield _warning(("continuous_improvement", "kpis"), "No KPIs are listed. Name the measures reviewed "
+        yield _error(("continuous_improvement", "kpis"), "No KPIs are listed. Name the measures reviewed "
                        "(e.g. incidents by category, MTTR by priority, SLA attainment, customers affected).")
     if not ci.data_use:
-        yield _warning(("continuous_improvement", "data_use"), "The strategy does not say how incident data "
+        yield _error(("continuous_improvement", "data_use"), "The strategy does not say how incident data "
                        "is used to improve service and reduce risk (e.g. trends feed problem management and "
                        "the exercise programme).")
 
@@ -724,6 +757,298 @@ def _templates(s: Strategy) -> Iterator[_Hit]:
                        "English, Relay UK, large print, screen-reader-friendly web page).")
 
 
+# ---- substance (issue 16): criteria, goals, duties, rationale, resolution order, owners ----
+
+
+@_rule("major-minor-distinct", 12)
+def _major_minor_distinct(s: Strategy) -> Iterator[_Hit]:
+    mi = s.major_incidents
+    if mi is None or not (mi.major_criteria and mi.minor_criteria):
+        return  # major-incidents says what is missing
+    major = {substance.normalise(c) for c in mi.major_criteria}
+    for j, crit in enumerate(mi.minor_criteria):
+        if substance.normalise(crit) in major:
+            yield _error(("major_incidents", "minor_criteria", j), f"The minor criterion {crit!r} is also a major "
+                         "criterion, so the two cannot be told apart. Say what makes an incident major and what "
+                         "keeps it minor, differently.")
+    for key, word in (("major_criteria", "major"), ("minor_criteria", "minor")):
+        criteria = getattr(mi, key)
+        vague = [j for j, c in enumerate(criteria) if not substance.MEASURABLE_WORDS.search(c)]
+        if len(vague) == len(criteria):
+            yield _error(("major_incidents", key), f"No {word}-incident criterion can be measured (e.g. "
+                         f"{criteria[0]!r}). Say how many customers or contacts, how long, which services or "
+                         "sites, or what regulatory exposure makes an incident " + word + ".")
+        else:
+            for j in vague:
+                yield _warning(("major_incidents", key, j), f"The {word} criterion {criteria[j]!r} cannot be "
+                               "measured. Give a number, a duration, the services or sites, or the customers "
+                               "affected.")
+
+
+@_rule("goal-service", 2)
+def _goal_service(s: Strategy) -> Iterator[_Hit]:
+    # An organisation may have commercial goals too: one is an error when incident objectives
+    # are linked to it, or when no goal at all is about the service.
+    linked = {g for o in s.objectives for g in o.goals}
+    none_about_service = not any(substance.SERVICE_WORDS.search(g.text) for g in s.organisation.goals)
+    for i, goal in enumerate(s.organisation.goals):
+        if substance.SERVICE_WORDS.search(goal.text):
+            continue
+        if not (none_about_service or goal.id in linked):
+            yield _warning(("organisation", "goals", i, "text"), f"Goal {goal.id} ({goal.text!r}) is not about "
+                           "the organisation's service; incident management does not serve it.")
+        else:
+            yield _error(("organisation", "goals", i, "text"), f"Goal {goal.id} ({goal.text!r}) is not about "
+                         "the organisation's service to its customers, so incident management cannot support "
+                         "it. State goals for the service (reaching customers, restoring service, protecting "
+                         "data, meeting legal duties), and link objectives to them.")
+
+
+@_rule("objective-rote", 2)
+def _objective_rote(s: Strategy) -> Iterator[_Hit]:
+    goals = {g.id for g in s.organisation.goals}
+    if len(goals) < 2 or max(len(goals), len(s.objectives)) < 3 or not s.objectives:
+        return
+    if all(set(o.goals) >= goals for o in s.objectives):
+        yield _error(("objectives",), "Every objective is linked to every goal, which shows no thought about "
+                     "which goals each supports. Link each objective only to the goal(s) it really serves.")
+
+
+def _flag_texts(s: Strategy) -> str:
+    """The centre's own description of itself and its incidents: where duties are inferred from."""
+    parts = [s.organisation.description or "", *s.organisation.channels]
+    parts += [f"{c.name} {c.definition or ''} {' '.join(c.examples)}" for c in s.categories]
+    if s.scope:
+        parts += list(s.scope.in_)
+    if s.business_continuity:
+        parts += [f"{b.service} {b.workaround or ''}" for b in s.business_continuity.services]
+    parts += [f"{e.scenario or ''}" for e in s.exercises]
+    return " | ".join(parts)
+
+
+@_rule("regulatory-inferred", 10)
+def _regulatory_inferred(s: Strategy) -> Iterator[_Hit]:
+    from .model import REGULATORY_OBLIGATIONS
+
+    text = _flag_texts(s)
+    for key, pattern, why in substance.INFERRED_DUTIES:
+        m = pattern.search(text)
+        if not m:
+            continue
+        flag = s.regulatory.flag(key) if s.regulatory else None
+        if flag is not None and (flag.applies or flag.not_applicable):
+            continue
+        extras = " ".join(f"{x.title or ''} {x.source or ''} {x.obligation}" for x in s.regulatory.extra) \
+            if s.regulatory else ""
+        if substance.DUTY_IN_EXTRA[key].search(extras):
+            continue  # written out as an extra requirement instead of the flag
+        yield _error(("regulatory", key), f"{why[0].upper() + why[1:]} ({m.group(0)!r}), so "
+                     f"{REGULATORY_OBLIGATIONS[key].title} applies, but regulatory.{key} is not set. Set "
+                     f"{key}: true, or record why it does not apply: {key}: {{applies: false, not_applicable: "
+                     "<the reason>}.")
+
+
+def _decisions(s: Strategy) -> Iterator[tuple[tuple, str, str | None]]:
+    """Every decision that carries (or should carry) a rationale, for coverage and repeats."""
+    yield from _rationale_slots(s)
+    if s.major_incidents:
+        yield ("major_incidents", "rationale"), "the major-incident criteria", s.major_incidents.rationale
+    if s.escalation and s.escalation.rationale:
+        yield ("escalation", "rationale"), "the escalation", s.escalation.rationale
+    if s.procedures:
+        for key in type(s.procedures).model_fields:
+            proc = getattr(s.procedures, key)
+            if proc is not None and proc.rationale:
+                yield ("procedures", key, "rationale"), f"the {key} procedure", proc.rationale
+    for i, t in enumerate(s.training):
+        if t.rationale:
+            yield ("training", i, "rationale"), f"the training {t.topic!r}", t.rationale
+
+
+@_rule("rationale-coverage", 5)
+def _rationale_coverage(s: Strategy) -> Iterator[_Hit]:
+    slots = list(_rationale_slots(s))
+    given = sum(bool(r) and not prompts.is_prompt(r) for _, _, r in slots)
+    if slots and given and given / len(slots) < substance.RATIONALE_COVERAGE:
+        yield _error((), f"Only {given} of {len(slots)} decisions carry a rationale ({given / len(slots):.0%}; "
+                     f"at least {substance.RATIONALE_COVERAGE:.0%} are needed). Say why each category, priority "
+                     "target, escalation step and exercise was chosen.")
+
+
+@_rule("rationale-why", 5)
+def _rationale_why(s: Strategy) -> Iterator[_Hit]:
+    seen: dict[str, str] = {}
+    for loc, what, rationale in _decisions(s):
+        if not rationale or prompts.is_prompt(rationale) or substance.is_placeholder(rationale):
+            continue  # missing: rationale; a prompt: still-to-write; a placeholder: hollow-text
+        norm = substance.normalise(rationale)
+        if len(substance.words(rationale)) < substance.RATIONALE_MIN_WORDS or norm.startswith("because") and \
+                len(substance.words(rationale)) < substance.RATIONALE_MIN_WORDS + 2:
+            yield _error(loc, f"The rationale for {what} ({rationale!r}) does not say why. Give the reason for "
+                         "this choice in this centre: the risk, the customers or the target it protects.")
+        elif norm in seen:
+            yield _error(loc, f"The rationale for {what} repeats the rationale for {seen[norm]} word for word. "
+                         "Say why this particular choice was made.")
+        else:
+            seen[norm] = what
+
+
+@_rule("restore-before-root-cause", 15)
+def _restore_first(s: Strategy) -> Iterator[_Hit]:
+    proc = s.procedures.resolution if s.procedures else None
+    if proc is None or not proc.steps:
+        return  # lifecycle-procedure says it is missing
+    restore = next((j for j, st in enumerate(proc.steps) if substance.RESTORE_WORDS.search(st)), None)
+    cause = next((j for j, st in enumerate(proc.steps)
+                  if substance.ROOT_CAUSE_WORDS.search(st) and not substance.RESTORE_WORDS.search(st)), None)
+    if restore is None:
+        yield _error(("procedures", "resolution", "steps"), "The resolution procedure never says that service is "
+                     "restored (a fix or a workaround). Incident management restores service first; the root "
+                     "cause is for problem management.")
+    elif cause is not None and cause < restore:
+        yield _error(("procedures", "resolution", "steps", cause), f"The resolution procedure looks for the root "
+                     f"cause (step {cause + 1}) before it restores service (step {restore + 1}). Restore service "
+                     "first, with a workaround if need be, and hand root-cause work to problem management.")
+
+
+def _owners(s: Strategy) -> Iterator[tuple[tuple, str]]:
+    """Every role or team the strategy names as owning or doing something (not the built-in defaults)."""
+    if s.procedures:
+        for key in type(s.procedures).model_fields:
+            proc = getattr(s.procedures, key)
+            if proc is not None and proc.owner:
+                yield ("procedures", key, "owner"), proc.owner
+    if s.communication:
+        for i, e in enumerate(s.communication.plan):
+            if e.owner:
+                yield ("communication", "plan", i, "owner"), e.owner
+    if s.regulatory:
+        for key in type(s.regulatory).model_fields:
+            if key == "extra":
+                continue
+            flag = s.regulatory.flag(key)
+            if flag is not None and flag.applies and flag.owner:
+                yield ("regulatory", key, "owner"), flag.owner
+        for i, x in enumerate(s.regulatory.extra):
+            if x.owner:
+                yield ("regulatory", "extra", i, "owner"), x.owner
+    for i, e in enumerate(s.exercises):
+        if e.owner:
+            yield ("exercises", i, "owner"), e.owner
+    if s.major_incidents:
+        for i, who in enumerate(s.major_incidents.declared_by):
+            yield ("major_incidents", "declared_by", i), who
+    ci = s.continuous_improvement
+    if ci and ci.lessons_learned_register and ci.lessons_learned_register.owner:
+        yield ("continuous_improvement", "lessons_learned_register", "owner"), ci.lessons_learned_register.owner
+
+
+def _known_owners(s: Strategy) -> list[str]:
+    names = [r.name for r in s.roles] + [r.held_by for r in s.roles if r.held_by]
+    names += [c.resolver_group for c in s.categories if c.resolver_group]
+    if s.escalation:
+        names += [t.team for t in s.escalation.functional]
+    return [n.casefold() for n in names]
+
+
+@_rule("owner-role", 1)
+def _owner_role(s: Strategy) -> Iterator[_Hit]:
+    if not s.roles:
+        return  # roles-and-raci says it
+    known = _known_owners(s)
+    for loc, owner in _owners(s):
+        name = owner.casefold().strip()
+        name = re.sub(r"\s+(?:rota|on call|lead)$", "", name)
+        if prompts.is_prompt(owner) or any(name in k or k in name for k in known):
+            continue
+        yield _error(loc, f"{owner!r} is named as an owner but is not a role under roles (nor a resolver team). "
+                     "Add the role, with its responsibilities, or name one of the roles.")
+
+
+# ---- learner sections, prompts, hollow and copied text (issue 16 items 2 and 4) ----------
+
+#: The assessment point a section's hollow text costs.
+SECTION_POINTS: dict[str, int] = {
+    "organisation": 2, "objectives": 2, "categories": 1, "impact": 1, "urgency": 1, "priorities": 1,
+    "major_incidents": 12, "escalation": 1, "roles": 1, "raci": 1, "procedures": 13, "communication": 16,
+    "regulatory": 10, "business_continuity": 5, "exercises": 4, "training": 3, "continuous_improvement": 14,
+    "consultation": 8, "frameworks": 7, "scope": 9, "document_control": 5, "learner": 5,
+}
+
+
+def _point_of(loc: tuple) -> int:
+    return SECTION_POINTS.get(str(loc[0]), 5) if loc else 5
+
+
+@_rule("learner-section", 5)
+def _learner_section(s: Strategy) -> Iterator[_Hit]:
+    for key, title, minimum in prompts.LEARNER_SECTIONS:
+        text = getattr(s.learner, key)
+        if prompts.is_prompt(text):
+            continue  # still-to-write says it
+        n = len(substance.words(text or ""))
+        if not text:
+            yield _error(("learner", key), f"The section {title!r} is missing. Write learner.{key} yourself, "
+                         f"for this centre: at least {minimum} words.")
+        elif n < minimum:
+            yield _error(("learner", key), f"The section {title!r} has {n} words; it needs at least {minimum} "
+                         "to do its job. Say more, specifically about this centre.")
+
+
+@_rule("still-to-write", 5)
+def _still_to_write(s: Strategy) -> Iterator[_Hit]:
+    for loc, text in substance.text_fields(s):
+        if prompts.is_prompt(text):
+            yield ("error", loc, f"Still to write: {text.strip()[len(prompts.PROMPT):].strip()!r}. Replace "
+                   "the prompt with your own text.", _point_of(loc))
+
+
+@_rule("hollow-text", 5)
+def _hollow_text(s: Strategy) -> Iterator[_Hit]:
+    seen: dict[str, list[tuple]] = {}
+    for loc, text in substance.text_fields(s):
+        if prompts.is_prompt(text) or "cadence" in loc:
+            continue  # a cadence may say n/a: the audience is not told at that priority
+        point = _point_of(loc)
+        name = substance.field_name(loc)
+        if substance.is_placeholder(text):
+            yield ("error", loc, f"{text.strip()!r} is a placeholder, not content. Write what this field "
+                   "says for your centre.", point)
+            continue
+        n = len(substance.words(text))
+        if name in substance.SENTENCE_FIELDS and n == 1 and name != "rationale":
+            yield ("error", loc, f"{text.strip()!r} is one word where a sentence is needed. Say it in full.",
+                   point)
+        if name in substance.REPEAT_FIELDS and n >= 3:
+            seen.setdefault(substance.normalise(text), []).append(loc)
+    for norm, locs in seen.items():
+        if len(locs) >= 3:
+            for loc in locs[1:]:
+                yield ("error", loc, f"The same text appears in {len(locs)} entries (first at "
+                       f"{key_path(locs[0])}). Write each entry for what it describes.", _point_of(loc))
+
+
+@_rule("example-copied", 5)
+def _example_copied(s: Strategy) -> Iterator[_Hit]:
+    if substance.is_example(s):
+        yield _error(("document_control", "status"), "This is the shipped worked example (status: Example), not "
+                     "a strategy for a centre. Write it for your centre, and use the example only to see what "
+                     "a complete strategy looks like.")
+        return
+    copied, total = substance.copied_fields(s)
+    if not copied:
+        return
+    share = len(copied) / total
+    if share > substance.COPY_SHARE:
+        first = ", ".join(key_path(loc) for loc in copied[:4])
+        yield _error((), f"{share:.0%} of the text ({len(copied)} of {total} fields, e.g. {first}) is the "
+                     "shipped example's. Write it for your centre: its own services, risks, people and reasons.")
+        return  # one finding, not one per field, when almost everything is copied
+    for loc in copied:
+        yield ("warning", loc, "This text is unchanged from the shipped example. Write it for your centre.",
+               _point_of(loc))
+
+
 # --------------------------------------------------------------------------- running
 
 
@@ -740,9 +1065,11 @@ def check(strategy_or_path: Strategy | str | Path) -> list[Finding]:
         strategy = strategy_or_path
     findings = []
     for order, rule in enumerate(RULES):
-        for severity, loc, message in rule.func(strategy):
-            findings.append((rule.point, severity != "error", order, Finding(
-                severity, key_path(loc), rule.point, message, rule.id, doc.line_of(loc) if doc and loc else None)))
+        for hit in rule.func(strategy):
+            severity, loc, message = hit[:3]
+            point = hit[3] if len(hit) > 3 else rule.point  # hollow text costs its section's point
+            findings.append((point, severity != "error", order, Finding(
+                severity, key_path(loc), point, message, rule.id, doc.line_of(loc) if doc and loc else None)))
     findings.sort(key=lambda f: f[:3])
     return [f[3] for f in findings]
 
@@ -808,7 +1135,7 @@ _COVERAGE: dict[int, list[tuple[str, Callable[[Strategy], bool]]]] = {
     8: [("consultation", lambda s: bool(s.consultation))],
     9: [("scope", lambda s: bool(s.scope and s.scope.out)),
         ("categories", lambda s: bool(s.categories) and not any(
-            BUSINESS_AS_USUAL.search(f"{c.name} {c.definition or ''}") for c in s.categories))],
+            _is_complaint_type(c.name, c.definition or "") for c in s.categories))],
     10: [("regulatory", lambda s: s.regulatory is not None)],
     11: [("continuous_improvement", lambda s: bool(s.continuous_improvement and (
         s.continuous_improvement.pir_deadline or s.continuous_improvement.lessons_learned_register)))],

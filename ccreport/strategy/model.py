@@ -672,6 +672,14 @@ class RegulatoryFlag(_Strict):
     deadline: Text = None
     owner: Text = None
     notes: Text = None
+    not_applicable: Text = None  # why the duty does not apply here (issue 16); then applies defaults to false
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_applicable_is_false(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("not_applicable") and "applies" not in data:
+            return {**data, "applies": False}
+        return data
 
 
 Flag = Annotated[RegulatoryFlag | None, BeforeValidator(_flag)]
