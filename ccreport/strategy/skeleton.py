@@ -206,7 +206,8 @@ def _join(items: tuple[str, ...]) -> str:
 
 
 def _description(a: Answers, pack: SectorPack) -> str:
-    parts = [f"{a.name} is a {pack.title.lower()} contact centre"]
+    kind = pack.title.lower()
+    parts = [f"{a.name} is {'an' if kind[:1] in 'aeiou' else 'a'} {kind} contact centre"]
     if a.seats:
         parts.append(f" of {a.seats} seats")
     if a.sites:
