@@ -487,7 +487,9 @@ def strategy_document(strategy_path: str | Path, config: "Config", data_inputs: 
     cov = None
     if coverage:
         findings = check(strategy_path)  # from the file: findings carry line numbers
-        cov = Coverage(coverage_rows(strategy, findings), findings)
+        from .strategy.substance import example_share
+
+        cov = Coverage(coverage_rows(strategy, findings), findings, example_share(strategy))
     doc = build_strategy(strategy, evidence, cov, Branding.from_config(config), StrategyOptions(today=today))
     return doc, strategy
 

@@ -319,14 +319,22 @@ def test_categories_missing_from_the_strategy_are_listed(strategy, config, expec
 
 
 def test_coverage_appendix_lists_all_16_points(rendered):
-    rows = docx_table(rendered["docx"], ["Point", "Criterion", "Status", "Where it is met"])
+    rows = docx_table(rendered["docx"], ["Point", "Criterion", "Evidence", "Where it is", "Check found",
+                                         "Assessor's judgement"])
     assert [int(r[0]) for r in rows] == list(range(1, 17))
     assert [r[1] for r in rows] == list(ASSESSMENT_POINTS.values())
     # the example passes every check but one: it is the example, not the writer's own (point 5)
-    assert [r[0] for r in rows if r[2] != "Met"] == ["5"]
+    assert [r[0] for r in rows if r[2] == "Missing"] == ["5"]
+    assert {r[2] for r in rows} <= {"Present", "Present with warnings", "Missing"}
+    assert all(r[5] == "" for r in rows)  # the assessor's column is left for the assessor
     assert rows[7][3] == f"{n('consultation')} Stakeholder consultation"
     pdf = " ".join(rendered["pdf_pages"])
-    assert "Appendix A: Criteria coverage" in pdf and "15 met, 1 not met" in pdf
+    assert "Appendix A: Criteria coverage" in pdf and "1 missing" in pdf
+    # The share of the example's own text is shown (the example is all example).
+    assert re.search(r"\d+\s?% of the strategy's text fields read as the shipped", pdf)
+    # No sentence in the appendix marks the tool's own work.
+    appendix = pdf[pdf.rindex("Appendix A: Criteria coverage"):]
+    assert "found no gaps" not in appendix and " met, " not in appendix
 
 
 def test_coverage_says_not_met_and_lists_findings(strategy, config):
@@ -335,7 +343,8 @@ def test_coverage_says_not_met_and_lists_findings(strategy, config):
     (appendix,) = [s for s in doc.sections(1) if s.appendix]
     table = next(b for b in appendix.children if isinstance(b, Table))
     status = {int(r[0]): r[2] for r in table.rows}
-    assert len(status) == 16 and status[8] == "Not met" and status[7] == "Not met" and status[1] == "Met"
+    assert len(status) == 16 and status[8] == "Missing" and status[7] == "Missing"
+    assert status[1] in ("Present", "Present with warnings")
     findings = [b for b in appendix.children if isinstance(b, Table) and b.caption == "Findings of the automated check"]
     assert findings and any(r[1] == "8" for r in findings[0].rows)
     # The sections themselves say what to add.

@@ -876,23 +876,38 @@ def _document_order() -> list[str]:
 DOCUMENT_ORDER = _document_order()
 
 
-def _coverage(s: Strategy, rows: "list[CoverageRow]", findings: "list[Finding]") -> Section:
+def _coverage(s: Strategy, rows: "list[CoverageRow]", findings: "list[Finding]", share: float = 0.0) -> Section:
+    from ..strategy.check import MISSING, PRESENT, PRESENT_WITH_WARNINGS
+
     sec = Section(COVERAGE_TITLE, appendix=True)
     where = {SECTION_TITLES[k]: f"{_number_of(k)} {SECTION_TITLES[k]}" for k in MAIN_KEYS}
     where.update({t: f"{_number_of('learner.' + k)} {t}" for k, t in LEARNER_TITLES.items()})
     where[SECTION_TITLES["document_control"]] = "Cover: document control"
-    met = sum(r.met for r in rows)
+    counts = {st: sum(r.status == st for r in rows) for st in (PRESENT, PRESENT_WITH_WARNINGS, MISSING)}
     sec.add(Paragraph(
-        f"How this strategy meets each of the {len(ASSESSMENT_POINTS)} assessment points: {met} met, "
-        f"{len(rows) - met} not met. A point is met when at least one section addresses it and "
-        "the automated check of the strategy finds no error against it."))
+        f"Where this strategy gives evidence for each of the {len(ASSESSMENT_POINTS)} assessment points: "
+        f"{counts[PRESENT]} present, {counts[PRESENT_WITH_WARNINGS]} present with warnings, "
+        f"{counts[MISSING]} missing. Evidence is present when at least one section addresses the point and "
+        "the automated check found no error against it; it is missing when no section does, or an error "
+        "stands against it. Whether the evidence meets the criterion is the assessor's judgement, recorded "
+        "in the last column."))
+    if share:
+        sec.add(Paragraph(f"{share * 100:.0f}{NBSP}% of the strategy's text fields read as the shipped "
+                          "worked example's text rather than the writer's own."))
+
+    def found(r: "CoverageRow") -> str:
+        parts = ([c.plural(r.errors, "error")] if r.errors else []) + \
+                ([c.plural(r.warnings, "warning")] if r.warnings else [])
+        return ", ".join(parts) or DASH
+
     sec.add(Table(
-        [Column("Point", numeric=True), Column("Criterion"), Column("Status", nowrap=True),
-         Column("Where it is met")],
-        [[str(r.point), r.title, "Met" if r.met else "Not met",
-          "; ".join(where.get(t, t) for t in r.sections) or "No section yet"] for r in rows],
-        rag=[[None, None, Rag.GREEN if r.met else Rag.RED, None] for r in rows],
-        caption="Assessment points and the sections that meet them",
+        [Column("Point", numeric=True), Column("Criterion"), Column("Evidence", nowrap=True),
+         Column("Where it is"), Column("Check found"), Column("Assessor's judgement")],
+        [[str(r.point), r.title, r.status, "; ".join(where.get(t, t) for t in r.sections) or "No section yet",
+          found(r), ""] for r in rows],
+        rag=[[None, None, Rag.GREEN if r.status == PRESENT else Rag.AMBER if r.status == PRESENT_WITH_WARNINGS
+              else Rag.RED, None, None, None] for r in rows],
+        caption="Assessment points and where the evidence is",
     ))
     if findings:
         errors = sum(f.severity == "error" for f in findings)
@@ -920,6 +935,8 @@ class Coverage:
 
     rows: "list[CoverageRow]"
     findings: "list[Finding]" = field(default_factory=list)
+    #: The share (0-1) of the text fields that are the shipped example's (strategy.substance).
+    example_share: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -957,7 +974,7 @@ def build_strategy(
     if evidence is not None:
         blocks.append(_evidence(s, evidence))
     if coverage is not None:
-        blocks.append(_coverage(s, coverage.rows, coverage.findings))
+        blocks.append(_coverage(s, coverage.rows, coverage.findings, coverage.example_share))
 
     name = " ".join(s.organisation.name.split())
     label = " \u00b7 ".join(x for x in (

@@ -95,11 +95,20 @@ class Finding:
         }
 
 
+#: A point's evidence as the check sees it (the assessor judges it; the check does not).
+PRESENT, PRESENT_WITH_WARNINGS, MISSING = "Present", "Present with warnings", "Missing"
+
+
 class CoverageRow(NamedTuple):
     point: int
     title: str
     sections: tuple[str, ...]  # section titles (SECTION_TITLES) that address the point
     met: bool  # at least one section addresses it and no error finding costs it
+    #: PRESENT: a section addresses it and the check found nothing against it; PRESENT_WITH_WARNINGS:
+    #: a section addresses it and only warnings were found; MISSING: no section, or an error.
+    status: str = MISSING
+    errors: int = 0
+    warnings: int = 0
 
 
 # --------------------------------------------------------------------------- rule registry
@@ -1168,9 +1177,12 @@ def _has_rationale(s: Strategy, key: str) -> bool:
 def coverage(strategy: Strategy, findings: list[Finding] | None = None) -> list[CoverageRow]:
     """One row per assessment point: the section titles that address it, and whether it is met."""
     findings = check(strategy) if findings is None else findings
-    failed = {f.point for f in findings if f.severity == "error"}
     rows = []
     for point, title in ASSESSMENT_POINTS.items():
         sections = tuple(SECTION_TITLES[key] for key, test in _COVERAGE[point] if test(strategy))
-        rows.append(CoverageRow(point, title, sections, bool(sections) and point not in failed))
+        errors = sum(f.point == point and f.severity == "error" for f in findings)
+        warnings = sum(f.point == point and f.severity != "error" for f in findings)
+        met = bool(sections) and not errors
+        status = MISSING if not met else PRESENT_WITH_WARNINGS if warnings else PRESENT
+        rows.append(CoverageRow(point, title, sections, met, status, errors, warnings))
     return rows
