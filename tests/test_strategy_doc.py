@@ -222,7 +222,7 @@ def test_raci_and_communication_matrix_are_complete(rendered, strategy):
     cadence = docx_table(word, ["Audience", "P1", "P2", "P3", "P4", "P5"])
     assert [r[0] for r in cadence][:2] == ["Advisers and team leaders",
                                            "Senior leadership (Head of Operations, Operations Director, Managing Director)"]
-    assert cadence[0][1:] == ["30m", "1h", "4h", "at resolution", "at resolution"]
+    assert cadence[0][1:] == ["30 min", "1 h", "4 h", "at resolution", "at resolution"]
 
 
 # --------------------------------------------------------------------------- exercise calendar
@@ -418,3 +418,13 @@ def test_a_minimal_strategy_builds_with_sections_to_complete(tmp_path):
     md = paths[1].read_text(encoding="utf-8")
     assert "Phones (1)" in md and "not in this export" in md  # undefined category; no acknowledgements
     assert "Without a first date, Drill cannot be placed in the calendar" in md
+
+
+def test_update_cadences_read_as_words_not_config_shorthand(strategy, config):
+    """Issue 16, item 8: "within 15m then every 30m" in the file reads "within 15 min then every
+    30 min" in the document (and "2d" as "2 days")."""
+    doc = build(strategy, config)
+    table = next(b for b in doc.walk() if isinstance(b, Table) and b.caption.startswith("Communication plan: how often"))
+    cells = " ".join(" ".join(r) for r in table.rows)
+    assert re.search(r"\b\d+m\b", cells) is None, cells
+    assert "30\u00a0min" in cells

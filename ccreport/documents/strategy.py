@@ -124,6 +124,22 @@ def _dur(d: Duration | None) -> str:
     return c.fmt_target(d.hours, "hours")
 
 
+_SHORT_DURATION = re.compile(r"\b(\d+(?:\.\d+)?)\s?(m|min|h|hr|d)\b", re.I)
+_DURATION_WORDS = {"m": "min", "min": "min", "h": "h", "hr": "h", "d": "day"}
+
+
+def _durations_in_words(text: str) -> str:
+    """Config shorthand in a free-text cell as a reader reads it: "within 15m then every 30m"
+    -> "within 15 min then every 30 min"; "2d" -> "2 days"."""
+    def word(m: re.Match) -> str:
+        unit = _DURATION_WORDS[m.group(2).lower()]
+        if unit == "day" and float(m.group(1)) != 1:
+            unit = "days"
+        return f"{m.group(1)}{NBSP}{unit}"
+
+    return _SHORT_DURATION.sub(word, text)
+
+
 def _names(items: Sequence[str]) -> str:
     return c.join_words([" ".join(i.split()) for i in items]) if items else DASH
 
@@ -465,11 +481,12 @@ def _communication(s: Strategy) -> Section:
         if prios:
             sec.add(Table(
                 [Column("Audience"), *[Column(p) for p in prios]],
-                [[_t(r.audience), *[_t(r.cadence.get(p)) if r.cadence.get(p) else DASH for p in prios]]
+                [[_t(r.audience), *[_durations_in_words(_t(r.cadence.get(p))) if r.cadence.get(p) else DASH
+                                     for p in prios]]
                  for r in rows],
                 caption="Communication plan: how often each audience is updated, per priority",
-                notes=[f"{DASH}: no update planned for this audience at this priority. Durations such as 30m "
-                       "mean every 30 minutes while the incident is open."],
+                notes=[f"{DASH}: no update planned for this audience at this priority. A duration alone (30{NBSP}min) "
+                       "means an update that often while the incident is open."],
             ))
     comms = s.communication
     templates = comms.templates if comms else None
