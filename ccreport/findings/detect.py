@@ -347,35 +347,43 @@ def _major_usual(x: _Ctx, attr: str, base_attr: str, mi_id: str) -> float | None
     return float(others[mid]) if len(others) % 2 else (others[mid - 1] + others[mid]) / 2
 
 
+def _far_above(x: _Ctx, mi: Any, attr: str, base_attr: str, least: float) -> tuple[float, float, float] | None:
+    """(value, usual, ratio) when a major incident's figure is at least three times the usual
+    major incident's (_major_usual) and at least `least`; else None."""
+    value, usual = getattr(mi, attr), _major_usual(x, attr, base_attr, mi.incident_id)
+    if value is None or not usual or value < 3 * usual or value < least:
+        return None
+    return value, usual, value / usual
+
+
 def major_impact(x: _Ctx) -> list[Finding]:
     out = []
     contacts = {i.incident_id: i for i in (x.m.contacts.incidents if x.m.contacts is not None else [])}
     month_customers = x.m.totals.customers_affected
     for mi in x.m.major_incidents:
         parts, severity, ev = [], 0.0, {}
-        cust, usual_c = mi.customers_affected, _major_usual(x, "customers_affected", "major_customers_median", mi.incident_id)
-        if cust is not None and usual_c and cust >= 3 * usual_c and cust >= 10:
-            ratio = cust / usual_c
-            parts.append(f"affected {cust:,} customers, {u.fmt_ratio(ratio)} the usual major incident ({round(usual_c):,})")
+        cust = mi.customers_affected
+        if (far := _far_above(x, mi, "customers_affected", "major_customers_median", 10)) is not None:
+            _, usual, ratio = far
+            parts.append(f"affected {cust:,} customers, {u.fmt_ratio(ratio)} the usual major incident ({round(usual):,})")
             severity = max(severity, _clamp(math.log10(ratio)))
-            ev.update(customers=cust, usual_customers=usual_c, customers_ratio=ratio)
-        elif cust is not None and month_customers and cust >= 0.5 * month_customers and len(x.m.major_incidents) >= 1 \
-                and usual_c is None and cust >= 1000:
+            ev.update(customers=cust, usual_customers=usual, customers_ratio=ratio)
+        elif cust is not None and month_customers and cust >= 0.5 * month_customers and cust >= 1000 \
+                and _major_usual(x, "customers_affected", "major_customers_median", mi.incident_id) is None:
             parts.append(f"affected {cust:,} customers, {_pct(100 * cust / month_customers)} of all customers "
                          f"affected in {x.label}")
             severity = max(severity, 0.6)
             ev.update(customers=cust, month_share_pct=100 * cust / month_customers)
-        cont, usual_k = mi.contacts_affected, _major_usual(x, "contacts_affected", "major_contacts_median", mi.incident_id)
-        if cont is not None and usual_k and cont >= 3 * usual_k and cont >= 10:
-            ratio = cont / usual_k
-            parts.append(f"caused {cont:,} contacts ({u.fmt_ratio(ratio)} the usual {round(usual_k):,})")
+        if (far := _far_above(x, mi, "contacts_affected", "major_contacts_median", 10)) is not None:
+            cont, usual, ratio = far
+            parts.append(f"caused {int(cont):,} contacts ({u.fmt_ratio(ratio)} the usual {round(usual):,})")
             severity = max(severity, _clamp(math.log10(ratio)))
-            ev.update(contacts=cont, usual_contacts=usual_k, contacts_ratio=ratio)
-        dur, usual_d = mi.duration_hours, _major_usual(x, "duration_hours", "major_duration_median", mi.incident_id)
-        if dur is not None and usual_d and dur >= 3 * usual_d and dur >= 4:
-            parts.append(f"lasted {u.fmt_duration(dur)} against a usual {u.fmt_duration(usual_d)}")
-            severity = max(severity, 0.7 * _clamp(math.log10(dur / usual_d)))
-            ev.update(duration_hours=dur, usual_duration_hours=usual_d)
+            ev.update(contacts=cont, usual_contacts=usual, contacts_ratio=ratio)
+        if (far := _far_above(x, mi, "duration_hours", "major_duration_median", 4)) is not None:
+            dur, usual, ratio = far
+            parts.append(f"lasted {u.fmt_duration(dur)} against a usual {u.fmt_duration(usual)}")
+            severity = max(severity, 0.7 * _clamp(math.log10(ratio)))
+            ev.update(duration_hours=dur, usual_duration_hours=usual)
         inc = contacts.get(mi.incident_id)
         if inc is not None:
             during, usual = inc.during.service_level_pct, inc.baseline.service_level_pct
