@@ -54,6 +54,13 @@ class Preset:
     #: The time of the last status change: resolved_at of the incidents whose status reads
     #: "resolved", when no column gives resolved_at.
     resolved_at_last_change: str | None = None
+    #: (status category column, its change time column, the done category): a Resolved or
+    #: Closed incident with no resolved_at takes the time its status category became done
+    #: (Jira Cloud's `Status Category Changed`), counted as resolved_from_status_category.
+    resolved_at_category_changed: tuple[str, str, str] | None = None
+    #: (resolution column, labels): a Resolved/Closed incident whose resolution is one of
+    #: the labels (lower-case) was cancelled, not resolved (Jira's Done + `Won't Do`).
+    cancelled_resolutions: tuple[str, tuple[str, ...]] | None = None
 
 
 _SN_STATES = {
@@ -163,8 +170,15 @@ JIRA = Preset(
         "resolved": "Resolved", "done": "Resolved", "completed": "Resolved", "mitigated": "Resolved",
         "closed": "Closed",
         "canceled": "Cancelled", "cancelled": "Cancelled", "declined": "Cancelled",
-        "won't do": "Cancelled", "rejected": "Cancelled",
+        "won't do": "Cancelled", "wont do": "Cancelled", "won't fix": "Cancelled",
+        "wont fix": "Cancelled", "rejected": "Cancelled", "aborted": "Cancelled",
+        "duplicate": "Cancelled", "abandoned": "Cancelled", "withdrawn": "Cancelled",
+        "obsolete": "Cancelled",
     },
+    resolved_at_category_changed=("status category", "status category changed", "done"),
+    cancelled_resolutions=("resolution", ("won't do", "wont do", "won't fix", "wont fix", "declined",
+                                          "duplicate", "aborted", "cancelled", "canceled", "rejected",
+                                          "abandoned", "withdrawn", "obsolete")),
     levels={"extensive / widespread": 1, "significant / large": 2, "moderate / limited": 3,
             "minor / localized": 3, "critical": 1, "high": 1, "medium": 2, "low": 3},
 )
