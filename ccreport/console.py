@@ -45,7 +45,10 @@ QUALITY_LABELS = (
     ("duplicates", "Duplicates (last row kept)"), ("negative_durations", "Negative durations"),
     ("resolved_from_closed", "Resolved time taken from closed time"),
     ("unknown_priority", "Unknown priority"), ("dst_adjusted", "Times moved for a clock change"),
-    ("unparsed_timestamps", "Unreadable timestamps"), ("invalid_values", "Values not understood"),
+    ("unparsed_timestamps", "Unreadable timestamps"),
+    ("resolved_from_history", "Resolved time taken from the state history"),
+    ("resolved_from_status_category", "Resolved time taken from the status category change"),
+    ("invalid_values", "Values not understood"),
 )
 
 
@@ -56,6 +59,31 @@ def _plain(text: str) -> str:
 
 
 # ---- validate ------------------------------------------------------------------------------
+
+
+#: Source columns whose absence empties core figures: (fields, what the export lacks).
+_ABSENT_GROUPS = (
+    (("resolved_at", "closed_at"), "no resolution or closure time column"),
+    (("acknowledged_at",), "no acknowledgement time column"),
+)
+
+
+def absent_field_warnings(fields: frozenset[str]) -> list[str]:
+    """One line per missing kind of time column (resolution, acknowledgement) naming the
+    figures that will be empty (null, "not in this export"), from the metrics registry."""
+    from .metrics.definitions import METRICS
+
+    out = []
+    for group, what in _ABSENT_GROUPS:
+        if any(f in fields for f in group):
+            continue
+        labels = [m.label for m in METRICS if m.core and m.fields and set(m.fields) <= set(group)
+                  and "totals" in m.scopes]
+        if labels:
+            out.append(f"the export has {what} ({' or '.join(group)}): {', '.join(labels)} "
+                       "will be empty (null), not 0; map the column with --mapping if the export has it "
+                       "under another name.")
+    return out
 
 
 def format_quality(result: Any) -> str:

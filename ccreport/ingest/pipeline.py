@@ -282,6 +282,9 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
         raw_state = cols["status"]
         rows["status"] = normalise.normalise_status(raw_state, states)
         unknown = raw_state.notna() & rows["status"].isna()
+        if preset.status_categories and unknown.any():
+            _status_from_category(preset, raw, by_key, rows, raw_state, unknown, rows_no, quality, path, markers)
+            unknown = raw_state.notna() & rows["status"].isna()
         if is_history:  # a pause label the mapping does not name is a known state
             pause_labels = (*config.pause_states, *(mapping.pause_states if mapping else ()))
             unknown &= ~history._is_pause(rows["status"], raw_state, pause_labels)
@@ -403,13 +406,39 @@ def _report_priority_words(frame: pd.DataFrame, parts: list[_Mapped], quality: D
                     f"{also}; set priority_map in the config to read it otherwise", frame["_file"].to_numpy()[hit][0])
 
 
+def _status_from_category(preset: Preset, raw: readers.RawTable, by_key: dict[str, str], rows: pd.DataFrame,
+                          raw_state: pd.Series, unknown: pd.Series, rows_no: pd.Series, quality: DataQuality,
+                          path: str, markers: set[str]) -> None:
+    """A workflow status the preset does not know ("In Review", "QA") takes the status its
+    status category names (Jira Cloud: To Do / In Progress / Done), reported once per label."""
+    column, categories = preset.status_categories
+    key = find_column(by_key, (column,))
+    if not key:
+        return
+    category = _blank_missing(_coalesce_repeats(raw, key), markers).astype("str").str.strip().str.lower()
+    read = category.map(categories).where(unknown.to_numpy())
+    hit = read.notna()
+    if not hit.any():
+        return
+    status = rows["status"]
+    status = status.cat.add_categories(sorted(set(read[hit]) - set(status.cat.categories)))
+    status[hit.to_numpy()] = read[hit].to_numpy()
+    rows["status"] = status
+    labels = raw_state[hit].astype("str")
+    for label, n in labels.value_counts(sort=False).items():
+        i = labels.index[labels.eq(label).to_numpy()][0]
+        quality.add(int(rows_no[i]), "status", f"state {str(label)[:40]!r} ({n} row{'s' if n > 1 else ''}) read "
+                    f"from its status category as {read[i]}; map it in the mapping's `states:` to read it "
+                    "otherwise", path)
+
+
 def _done_without_resolution(preset: Preset, raw: readers.RawTable, by_key: dict[str, str], rows: pd.DataFrame,
                              fields: set[str], quality: DataQuality, rows_no: pd.Series, path: str,
                              markers: set[str]) -> None:
     """Jira workflows: a Done issue resolved as Won't Do / Duplicate / ... was cancelled; a Done
     issue with no Resolved date takes the time its status category became Done."""
     status = rows["status"]
-    done = status.isin(DONE_STATUSES).to_numpy()
+    done = status.isin(DONE_STATUSES).to_numpy().copy()
     if preset.cancelled_resolutions and done.any():
         key = find_column(by_key, (preset.cancelled_resolutions[0],))
         if key:
@@ -421,7 +450,7 @@ def _done_without_resolution(preset: Preset, raw: readers.RawTable, by_key: dict
                     status = status.cat.add_categories(["Cancelled"])
                 status = status.where(~hit, "Cancelled")
                 rows["status"] = status
-                done &= ~hit
+                done = done & ~hit
                 labels = sorted(resolution[hit].astype("str").unique())
                 first = int(rows_no[np.flatnonzero(hit)[0]])
                 quality.add(first, "status", f"{int(hit.sum())} Done issue(s) with resolution "

@@ -58,6 +58,10 @@ class Preset:
     #: Closed incident with no resolved_at takes the time its status category became done
     #: (Jira Cloud's `Status Category Changed`), counted as resolved_from_status_category.
     resolved_at_category_changed: tuple[str, str, str] | None = None
+    #: (status category column, {category (lower-case): canonical status}): a status label
+    #: the preset does not know is read from its category (Jira's To Do / In Progress / Done),
+    #: and reported once per label.
+    status_categories: tuple[str, dict[str, str]] | None = None
     #: (resolution column, labels): a Resolved/Closed incident whose resolution is one of
     #: the labels (lower-case) was cancelled, not resolved (Jira's Done + `Won't Do`).
     cancelled_resolutions: tuple[str, tuple[str, ...]] | None = None
@@ -165,6 +169,7 @@ JIRA = Preset(
         "backlog": "New", "reopened": "In Progress",
         "in progress": "In Progress", "work in progress": "In Progress",
         "investigating": "In Progress", "escalated": "In Progress", "under investigation": "In Progress",
+        "in review": "In Progress", "selected for development": "New",
         "pending": "On Hold", "waiting for customer": "On Hold", "on hold": "On Hold",
         "waiting for third party": "On Hold", "waiting for approval": "On Hold",
         "resolved": "Resolved", "done": "Resolved", "completed": "Resolved", "mitigated": "Resolved",
@@ -176,6 +181,7 @@ JIRA = Preset(
         "obsolete": "Cancelled",
     },
     resolved_at_category_changed=("status category", "status category changed", "done"),
+    status_categories=("status category", {"to do": "New", "in progress": "In Progress", "done": "Resolved"}),
     cancelled_resolutions=("resolution", ("won't do", "wont do", "won't fix", "wont fix", "declined",
                                           "duplicate", "aborted", "cancelled", "canceled", "rejected",
                                           "abandoned", "withdrawn", "obsolete")),
