@@ -365,7 +365,10 @@ def _priority_words(raw: pd.Series | None, rows: pd.DataFrame, user: dict[str, s
     if raw is None:
         return None
     user_keys = {k.strip().lower() for k in user}
-    labels = pd.Series(pd.unique(raw.dropna().astype("str")))
+    if isinstance(raw.dtype, pd.CategoricalDtype):  # dictionary-encoded while reading
+        labels = pd.Series(raw.cat.categories.astype("str"))
+    else:
+        labels = pd.Series(pd.unique(raw.dropna())).astype("str")
     if labels.empty:
         return None
     keys = labels.str.strip().str.lower()
@@ -437,6 +440,8 @@ def _done_without_resolution(preset: Preset, raw: readers.RawTable, by_key: dict
                              markers: set[str]) -> None:
     """Jira workflows: a Done issue resolved as Won't Do / Duplicate / ... was cancelled; a Done
     issue with no Resolved date takes the time its status category became Done."""
+    if not (preset.cancelled_resolutions or preset.resolved_at_category_changed):
+        return
     status = rows["status"]
     done = status.isin(DONE_STATUSES).to_numpy().copy()
     if preset.cancelled_resolutions and done.any():
