@@ -86,6 +86,21 @@ def absent_field_warnings(fields: frozenset[str]) -> list[str]:
     return out
 
 
+#: For the person running `validate` (never in documents): how to act on label issues.
+_LABEL_HINTS = (
+    ("not a known state", "map unknown states in a mapping file's `states:` (a mapping may hold only `states:`)."),
+    ("from its status category", "a mapping file's `states:` reads a workflow status otherwise."),
+    ("names no support tier", "name support teams' tiers in the mapping file's `levels:` ({\"Service desk\": 1})."),
+    (" read as P", "set `priority_map` in the config (or a mapping's `priorities:`) to read a priority word otherwise."),
+)
+
+
+def label_hints(quality: Any) -> list[str]:
+    """One hint per kind of label issue the data quality lists (validate prints them)."""
+    problems = [i.problem for i in quality.issues]
+    return [hint for needle, hint in _LABEL_HINTS if any(needle in p for p in problems)]
+
+
 def format_quality(result: Any) -> str:
     """The data-quality report of `ccreport validate` for an IngestResult (whole input)."""
     q = result.quality

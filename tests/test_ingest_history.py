@@ -388,3 +388,17 @@ def test_validate_does_not_warn_when_the_columns_exist(tmp_path):
               "A,2026-01-05T09:00Z,,\n")
     r = run_cli("validate", p)
     assert r.returncode == 0 and "warning" not in r.stderr
+
+
+# --- the reader of a document is not told about the tool -------------------------------------
+
+def test_label_issues_name_no_tool_setting_but_validate_hints_at_them():
+    path, mapping = EXPORTS / "volvo_history.csv", EXPORTS / "mappings" / "volvo_history.yaml"
+    r = load([path], Config(), mapping=mapping)
+    problems = [i.problem for i in r.quality.issues]
+    assert len(problems) == 3  # Unmatched, Desk Q, Major
+    for text in problems:  # data-quality issues are printed in every document's appendix
+        assert not re.search(r"priority_map|mapping|config|ccreport|levels:|states:|--", text), text
+    out = run_cli("validate", path, "--mapping", mapping)
+    assert out.returncode == 0
+    assert "priority_map" in out.stderr and "levels:" in out.stderr and "states:" in out.stderr

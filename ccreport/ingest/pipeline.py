@@ -406,7 +406,7 @@ def _report_priority_words(frame: pd.DataFrame, parts: list[_Mapped], quality: D
         also = (f"; the export's {' and '.join(repr(x) for x in same)} {'is' if len(same) == 1 else 'are'} "
                 f"also {p}, so they are counted together" if same else "")
         quality.add(_int(first), "priority", f"{label[:40]!r} read as {p} ({n} incident{'s' if n > 1 else ''})"
-                    f"{also}; set priority_map in the config to read it otherwise", frame["_file"].to_numpy()[hit][0])
+                    f"{also}", frame["_file"].to_numpy()[hit][0])
 
 
 def _status_from_category(preset: Preset, raw: readers.RawTable, by_key: dict[str, str], rows: pd.DataFrame,
@@ -431,8 +431,7 @@ def _status_from_category(preset: Preset, raw: readers.RawTable, by_key: dict[st
     for label, n in labels.value_counts(sort=False).items():
         i = labels.index[labels.eq(label).to_numpy()][0]
         quality.add(int(rows_no[i]), "status", f"state {str(label)[:40]!r} ({n} row{'s' if n > 1 else ''}) read "
-                    f"from its status category as {read[i]}; map it in the mapping's `states:` to read it "
-                    "otherwise", path)
+                    f"from its status category as {read[i]}", path)
 
 
 def _done_without_resolution(preset: Preset, raw: readers.RawTable, by_key: dict[str, str], rows: pd.DataFrame,
@@ -498,16 +497,13 @@ def _report_unknown_labels(raw: pd.Series, unknown: pd.Series, rows_no: pd.Serie
     first_index = bad.index.to_series().groupby(bad.to_numpy(), sort=False).first()
     unit = "event" if history_mode else "row"
     if what == "tier":
-        done = ("names no support tier; left empty (name it in the mapping's `levels:`, "
-                "e.g. {\"Service desk\": 1})")
+        done = "names no support tier; left empty"
         field_ = "level"
     elif history_mode:
-        done = ("is not mapped; skipped, so the state before it stays in force (map it in the "
-                "mapping's `states:`)")
+        done = "is not a known state; skipped, so the state before it stays in force"
         field_ = "status"
     else:
-        done = ("is not mapped; the status was set from the resolution and closure times "
-                "(map it in the mapping's `states:`)")
+        done = "is not a known state; the status was set from the resolution and closure times"
         field_ = "status"
     for label, count in counts.items():
         first = int(rows_no[first_index[label]])
