@@ -201,6 +201,12 @@ def validate(state: State, inputs, preset, mapping, sheet, events_file, fmt, str
     """
     result = ingest(state, inputs, preset, mapping, sheet, events_file)
     q = result.quality
+    from .console import absent_field_warnings, label_hints
+
+    for line in absent_field_warnings(result.fields):
+        log.warning("%s", line)
+    for line in label_hints(q):
+        log.info("hint: %s", line)
     if fmt == "json":
         click.echo(json.dumps({"preset": result.preset, "data_quality": q.to_dict()}, indent=2, default=str))
     else:

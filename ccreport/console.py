@@ -45,7 +45,10 @@ QUALITY_LABELS = (
     ("duplicates", "Duplicates (last row kept)"), ("negative_durations", "Negative durations"),
     ("resolved_from_closed", "Resolved time taken from closed time"),
     ("unknown_priority", "Unknown priority"), ("dst_adjusted", "Times moved for a clock change"),
-    ("unparsed_timestamps", "Unreadable timestamps"), ("invalid_values", "Values not understood"),
+    ("unparsed_timestamps", "Unreadable timestamps"),
+    ("resolved_from_history", "Resolved time taken from the state history"),
+    ("resolved_from_status_category", "Resolved time taken from the status category change"),
+    ("invalid_values", "Values not understood"),
 )
 
 
@@ -56,6 +59,46 @@ def _plain(text: str) -> str:
 
 
 # ---- validate ------------------------------------------------------------------------------
+
+
+#: Source columns whose absence empties core figures: (fields, what the export lacks).
+_ABSENT_GROUPS = (
+    (("resolved_at", "closed_at"), "no resolution or closure time column"),
+    (("acknowledged_at",), "no acknowledgement time column"),
+)
+
+
+def absent_field_warnings(fields: frozenset[str]) -> list[str]:
+    """One line per missing kind of time column (resolution, acknowledgement) naming the
+    figures that will be empty (null, "not in this export"), from the metrics registry."""
+    from .metrics.definitions import METRICS
+
+    out = []
+    for group, what in _ABSENT_GROUPS:
+        if any(f in fields for f in group):
+            continue
+        labels = [m.label for m in METRICS if m.core and m.fields and set(m.fields) <= set(group)
+                  and "totals" in m.scopes]
+        if labels:
+            out.append(f"the export has {what} ({' or '.join(group)}): {', '.join(labels)} "
+                       "will be empty (null), not 0; map the column with --mapping if the export has it "
+                       "under another name.")
+    return out
+
+
+#: For the person running `validate` (never in documents): how to act on label issues.
+_LABEL_HINTS = (
+    ("not a known state", "map unknown states in a mapping file's `states:` (a mapping may hold only `states:`)."),
+    ("from its status category", "a mapping file's `states:` reads a workflow status otherwise."),
+    ("names no support tier", "name support teams' tiers in the mapping file's `levels:` ({\"Service desk\": 1})."),
+    (" read as P", "set `priority_map` in the config (or a mapping's `priorities:`) to read a priority word otherwise."),
+)
+
+
+def label_hints(quality: Any) -> list[str]:
+    """One hint per kind of label issue the data quality lists (validate prints them)."""
+    problems = [i.problem for i in quality.issues]
+    return [hint for needle, hint in _LABEL_HINTS if any(needle in p for p in problems)]
 
 
 def format_quality(result: Any) -> str:

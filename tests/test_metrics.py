@@ -377,7 +377,8 @@ def test_to_dict_shapes(ms):
     assert len(d["trend"]) == 12
     assert list(d["data_quality"]) == ["rows_read", "incidents", "rows_rejected", "duplicates",
                                        "negative_durations", "resolved_from_closed", "unknown_priority",
-                                       "dst_adjusted", "unparsed_timestamps", "issues"]
+                                       "dst_adjusted", "unparsed_timestamps", "resolved_from_history",
+                                       "resolved_from_status_category", "issues"]
     full = ms.to_dict(full=True)
     assert list(full) == FULL_KEYS
     assert full["period"]["label"] == "October 2026" and full["period"]["month"] == "2026-10"

@@ -23,6 +23,8 @@ The intended differences, undone before comparing (`as_old_code_printed`):
 - Contact-centre targets and sites (issue 15): `targets` echoes `service_level_pct`,
   `abandonment_pct` and `aht_seconds` (the sample config sets them), and `contacts` has
   `sl_threshold_seconds`, `site`, `by_site` and `by_queue`.
+- History exports (issue 17): `data_quality` has `resolved_from_history` (ServiceNow event logs:
+  the resolution time taken from the state history) and `resolved_from_status_category` (Jira).
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ NEW_GROUP_FIGURES = ("resolution_sla_base", "resolution_sla_breaches")
 #: Target keys added to the --full `targets` echo, and keys added to `contacts` (issue 15).
 NEW_TARGETS = ("service_level_pct", "abandonment_pct", "aht_seconds")
 NEW_CONTACT_KEYS = ("sl_threshold_seconds", "site", "by_site", "by_queue")
+#: Counts added to `data_quality` (issue 17), removed before comparing.
+NEW_QUALITY_KEYS = ("resolved_from_history", "resolved_from_status_category")
 BREAKDOWNS = ("by_category", "by_service", "by_site", "by_channel", "by_assignment_group")
 
 
@@ -74,6 +78,8 @@ def as_old_code_printed(text: str, full: bool) -> str:
     --full without the new keys (`coverage`, the `covered` flags, `contacts_affected` in
     totals, by_priority and the same in previous)."""
     data = json.loads(text)
+    for key in NEW_QUALITY_KEYS:
+        data["data_quality"].pop(key)
     seen_covered = False
     for month in data["trend"]:
         figures = {k: month[k] for k in OLD_EMPTY_MONTH}

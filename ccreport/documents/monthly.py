@@ -1316,6 +1316,8 @@ DQ_LABELS = (
     ("duplicates", "Duplicate rows (last kept)"),
     ("negative_durations", "Resolved before logged (excluded from durations)"),
     ("resolved_from_closed", "Resolution time taken from closure time"),
+    ("resolved_from_history", "Resolution time taken from the state history"),
+    ("resolved_from_status_category", "Resolution time taken from the status category change"),
     ("unknown_priority", "Unknown priority"),
     ("dst_adjusted", "Local times adjusted for a clock change"),
     ("unparsed_timestamps", "Unreadable timestamps"),

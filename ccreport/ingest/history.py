@@ -1,12 +1,25 @@
 """History (event-log) exports: collapse one row per change into one row per incident.
 
-SPEC §3.1: opened_at = first event; acknowledged_at = first event in In Progress; escalated_at =
-first rise in level; resolved_at / closed_at = last move into Resolved / Closed (kept only when
-the incident's final status is Resolved or Closed: an incident reopened and still open has no
-resolution); reopen_count = moves from Resolved/Closed back to an open state; time in pause
-states becomes pause intervals. The ServiceNow preset keeps the record's own opened_at,
-resolved_at, closed_at and reopen_count from its latest row and takes only acknowledgement and
-pauses from the state sequence.
+SPEC §3.1: opened_at = first event; acknowledged_at = first event in In Progress; resolved_at /
+closed_at = last move into Resolved / Closed (kept only when the incident's final status is
+Resolved or Closed and the move came after its last reopen: an incident reopened and still open
+has no resolution, one reopened and then closed takes closed_at); reopen_count = moves
+from Resolved/Closed back to an open state; time in pause states becomes pause intervals.
+
+State labels the mapping does not know (and that are no pause state) are skipped for the
+sequence: the state in force before them continues, so `Resolved -> Unmatched -> In Progress`
+is still a reopen, and an unknown last label leaves the incident in the state before it.
+
+Support tiers (LEVEL, already read as numbers by normalise.tier_of_label; NA when unreadable):
+the incident's starting tier is its first readable one; escalated_at = the first event above
+it; escalation_level = the highest tier reached minus the starting tier (the tiers risen, 0
+when it never rose, null when no tier was readable).
+
+The ServiceNow preset (keep_record_times) keeps the record's own opened_at, resolved_at,
+closed_at and reopen_count from its latest row and takes from the state sequence what those
+lack: acknowledgement, pauses, and a missing resolved_at (the last move into Resolved while the
+incident is still Resolved or Closed), counted as `resolved_from_history`; only where the
+sequence has none either does the pipeline fall back to closed_at (`resolved_from_closed`).
 
 Everything is vectorised over the sorted event frame (groupby shift/min/max), no per-incident
 Python.
@@ -14,10 +27,12 @@ Python.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from ..schema import DONE_STATUSES, OPEN_STATUSES
+from ..schema import DATETIME_FIELDS, DONE_STATUSES, OPEN_STATUSES
 from .frame import TS_DTYPE, empty_events, empty_pauses
+from .quality import DataQuality
 
 #: Helper columns the pipeline adds to mapped rows of an event log.
 EVENT_TIME = "_event_time"
@@ -35,78 +50,115 @@ def collapse(
     rows: pd.DataFrame,
     pause_states: tuple[str, ...],
     keep_record_times: bool,
+    quality: DataQuality | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(incidents, events, pauses) from normalised event rows.
 
     `rows` has canonical columns plus EVENT_TIME (UTC), EVENT_SEQ (float, may be NA),
-    RAW_STATE (the tool's label) and optionally LEVEL; `status` is the canonical status of
-    each event's state.
+    RAW_STATE (the tool's label) and optionally LEVEL (the support tier as a number, NA when
+    unreadable); `status` is the canonical status of each event's state, NA when the label is
+    unknown. An unknown label that is no pause state is skipped for the sequence: the state
+    in force before it continues (it still appears in the timeline events).
     """
     rows = rows[rows[EVENT_TIME].notna()] if rows[EVENT_TIME].notna().any() else rows
     order = rows.sort_values(["incident_id", EVENT_TIME, EVENT_SEQ], kind="stable", na_position="first")
     ids = order["incident_id"]
-    g = order.groupby(ids, sort=False)
-    latest = g.tail(1).set_index("incident_id", drop=False)
+    key = ids.to_numpy()
+    latest = order.groupby(key, sort=False).tail(1).set_index("incident_id", drop=False)
+    index = latest.index
+    t = order[EVENT_TIME].astype(TS_DTYPE)
 
-    status = order["status"].astype("object")
-    prev_status = status.groupby(ids.to_numpy(), sort=False).shift(1)
     raw = order[RAW_STATE].astype("object")
-    prev_raw = raw.groupby(ids.to_numpy(), sort=False).shift(1)
-    first_row = ~ids.duplicated(keep="first")
-    changed = first_row | (raw.fillna("") != prev_raw.fillna(""))
-    t = order[EVENT_TIME]
+    status = order["status"].astype("object")
+    # A pause label the mapping does not name is On Hold for the sequence.
+    paused = _is_pause(status, raw, pause_states)
+    status = status.where(status.notna() | ~paused, "On Hold")
+    known = status.notna().to_numpy()
 
-    def per_incident(mask: pd.Series, how: str) -> pd.Series:
-        sel = t[mask]
-        return sel.groupby(ids[mask].to_numpy()).agg(how)
+    def per_incident(values: pd.Series, mask, how: str) -> pd.Series:
+        mask = np.asarray(mask, dtype=bool)
+        sel = values[mask]
+        out = sel.groupby(key[mask]).agg(how) if len(sel) else pd.Series(dtype=values.dtype)
+        return out.reindex(index)
 
-    derived = pd.DataFrame(index=latest.index)
-    derived["opened_at"] = per_incident(pd.Series(True, index=order.index), "min")
-    derived["acknowledged_at"] = per_incident(status.eq("In Progress"), "min")
-    into_resolved = status.eq("Resolved") & prev_status.ne("Resolved")
-    into_closed = status.eq("Closed") & prev_status.ne("Closed")
-    derived["resolved_at"] = per_incident(into_resolved, "max")
-    derived["closed_at"] = per_incident(into_closed, "max")
-    reopened = prev_status.isin(DONE_STATUSES) & status.isin(OPEN_STATUSES)
-    derived["reopen_count"] = reopened.groupby(ids.to_numpy()).sum()
-    if LEVEL in order.columns and order[LEVEL].notna().any():
-        level = pd.to_numeric(order[LEVEL], errors="coerce")
-        prev_level = level.groupby(ids.to_numpy(), sort=False).shift(1)
-        derived["escalated_at"] = per_incident((level > prev_level).fillna(False), "min")
-        derived["escalation_level"] = level.groupby(ids.to_numpy()).max()
+    def at(mask, how: str) -> pd.Series:
+        return per_incident(t, mask, how).astype(TS_DTYPE)
 
-    final_done = latest["status"].astype("object").isin(DONE_STATUSES)
-    for col in ("resolved_at", "closed_at"):
-        derived[col] = derived[col].where(final_done.reindex(derived.index).fillna(False).to_numpy())
+    # The state sequence over known labels only.
+    ks, kid = status[known], key[known]
+    prev = ks.groupby(kid, sort=False).shift(1)
+    derived = pd.DataFrame(index=index)
+    derived["opened_at"] = at(np.ones(len(order), dtype=bool), "min")
+    ack = np.zeros(len(order), dtype=bool)
+    ack[known] = ks.eq("In Progress").to_numpy()
+    derived["acknowledged_at"] = at(ack, "min")
+    into = {}
+    for name, label in (("resolved_at", "Resolved"), ("closed_at", "Closed")):
+        m = np.zeros(len(order), dtype=bool)
+        m[known] = (ks.eq(label) & prev.ne(label)).to_numpy()
+        into[name] = at(m, "max")
+    reopened = np.zeros(len(order), dtype=bool)
+    reopened[known] = (prev.isin(DONE_STATUSES) & ks.isin(OPEN_STATUSES)).to_numpy()
+    derived["reopen_count"] = pd.Series(reopened, index=order.index).groupby(key).sum().reindex(index)
+    last_reopen = at(reopened, "max")
+    # The status in force at the end: that of the last known label.
+    final = ks.groupby(kid, sort=False).last().reindex(index)
+    final_done = final.isin(DONE_STATUSES).to_numpy()
+    for name, value in into.items():
+        # Only a move after the last reopen is the final resolution (reopened, then closed
+        # straight away: resolved_at comes from closed_at, counted, not from the first fix).
+        derived[name] = value.where(final_done & ~(value <= last_reopen).fillna(False).to_numpy(dtype=bool))
+    if LEVEL in order.columns:
+        level = pd.to_numeric(order[LEVEL], errors="coerce").astype("float64")
+        start = level.groupby(key).transform("first")  # the first readable tier
+        derived["escalated_at"] = at((level > start).to_numpy(), "min")
+        top = level.groupby(key).max().reindex(index)
+        first = level.groupby(key).first().reindex(index)
+        derived["escalation_level"] = (top - first).clip(lower=0)
 
     incidents = latest.copy()
+    incidents["status"] = final.to_numpy()
     for col in derived.columns:
+        have = incidents[col] if col in incidents else pd.Series(pd.NA, index=index)
         if keep_record_times and col in ("opened_at", "resolved_at", "closed_at", "reopen_count"):
             # The record's own value wins; the sequence fills only what it lacks.
-            incidents[col] = incidents[col].where(incidents[col].notna(), derived[col].reindex(incidents.index))
-        elif col == "acknowledged_at" or col == "escalated_at":
-            incidents[col] = incidents[col].where(incidents[col].notna(), derived[col].reindex(incidents.index))
+            fill = have.isna() & derived[col].notna()
+            if col == "resolved_at" and quality is not None:
+                quality.resolved_from_history += int(fill.sum())
+            incidents[col] = have.where(~fill, derived[col])
+        elif col in ("acknowledged_at", "escalated_at"):
+            incidents[col] = have.where(have.notna(), derived[col])
         else:
-            incidents[col] = derived[col].reindex(incidents.index).to_numpy()
+            incidents[col] = derived[col]
+        if col in DATETIME_FIELDS:
+            incidents[col] = incidents[col].astype(TS_DTYPE)
 
-    # Events: one "state" event per change of the tool's state label.
+    # Events: one "state" event per change of the tool's state label (unknown ones included:
+    # they are what the tool recorded).
+    prev_raw = raw.groupby(key, sort=False).shift(1)
+    first_row = ~ids.duplicated(keep="first")
+    changed = (first_row | (raw.fillna("") != prev_raw.fillna(""))).to_numpy()
     ch = order[changed]
     events = empty_events()
     if len(ch):
         events = pd.DataFrame({
             "incident_id": ch["incident_id"].astype("str").to_numpy(),
-            "timestamp": ch[EVENT_TIME].astype(TS_DTYPE).to_numpy(),
+            "timestamp": t[changed].to_numpy(),
             "type": "state",
             "text": ch[RAW_STATE].astype("str").where(ch[RAW_STATE].notna(), ch["status"].astype("str")).to_numpy(),
             "author": pd.NA,
             "audience": "internal",
         })
         events["timestamp"] = events["timestamp"].astype(TS_DTYPE)
-    pauses = pause_intervals(
-        ch["incident_id"], ch[EVENT_TIME], ch["status"], ch[RAW_STATE], pause_states,
-        end_of=incidents.set_index("incident_id")["resolved_at"].fillna(
-            incidents.set_index("incident_id")["closed_at"]),
-    )
+    # Pauses: from changes of the known labels (an unknown label does not end a pause).
+    kraw = raw[known]
+    kprev = kraw.groupby(kid, sort=False).shift(1)
+    kfirst = ~ids[known].duplicated(keep="first")
+    kchanged = (kfirst | (kraw.fillna("") != kprev.fillna(""))).to_numpy()
+    kc = order[known][kchanged]
+    end_of = incidents["resolved_at"].fillna(incidents["closed_at"])
+    pauses = pause_intervals(kc["incident_id"], t[known][kchanged], ks[kchanged], kraw[kchanged],
+                             pause_states, end_of=end_of)
     return incidents.reset_index(drop=True), events, pauses
 
 

@@ -3,6 +3,11 @@
     columns: {canonical_field: source column, event_time: ..., state: ..., level: ...}
     states: {source state: canonical status}
     priorities: {source label: P1}
+    levels: {support tier label: tier number}        (history exports with a `level` column)
+    pause_states: [source or canonical state, ...]   (added to the config's pause_states)
+
+A mapping may hold only `states:` (or only `priorities:`): the detected preset's columns are
+used and the labels added to its vocabulary.
 """
 
 from __future__ import annotations
@@ -23,6 +28,10 @@ class Mapping(BaseModel):
     columns: dict[str, str] = Field(default_factory=dict)
     states: dict[str, str] = Field(default_factory=dict)
     priorities: dict[str, str] = Field(default_factory=dict)
+    #: Support-tier labels -> tier numbers (1 = first line), for a history `level` column.
+    levels: dict[str, int] = Field(default_factory=dict)
+    #: States that stop the SLA clock, on top of the config's `pause_states`.
+    pause_states: tuple[str, ...] = ()
     #: The preset this mapping extends (default: the one detected, else canonical).
     preset: str | None = None
 
@@ -51,6 +60,14 @@ class Mapping(BaseModel):
         for label, p in v.items():
             if p not in PRIORITIES:
                 raise ValueError(f"{label!r} maps to {p!r}, which is not one of P1–P5")
+        return v
+
+    @field_validator("levels")
+    @classmethod
+    def _known_levels(cls, v: dict[str, int]) -> dict[str, int]:
+        for label, n in v.items():
+            if not 0 <= n <= 99:
+                raise ValueError(f"{label!r} maps to {n}, which is not a tier number from 0 to 99")
         return v
 
     @property

@@ -68,6 +68,12 @@ _PRIORITY_WORDS = {
     "low": "P4", "minor": "P4",
     "planning": "P5", "lowest": "P5", "trivial": "P5",
 }
+#: Words beyond SPEC §3.2's core list (Jira's Blocker/Major/Minor/Trivial, Zendesk's and
+#: Freshservice's Urgent/Normal): each label read through one is reported in data quality,
+#: so that a source whose scale differs (Volvo's top impact is "Major") can override it with
+#: `priority_map`.
+REPORTED_PRIORITY_WORDS = {"blocker": "P1", "major": "P2", "minor": "P4", "trivial": "P5",
+                           "urgent": "P1", "normal": "P3"}
 _PRIORITY_PATTERNS = (
     re.compile(r"^p?([1-5])$"),  # 1, P1
     re.compile(r"^([1-5])\s*-\s*[a-z ]+$"),  # 1 - Critical
@@ -116,6 +122,41 @@ def normalise_priority(
             out = out.cat.add_categories([UNKNOWN_PRIORITY])
         out = out.fillna(UNKNOWN_PRIORITY)
     return compact(out)
+
+
+_ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+_TIER_ORDINAL = re.compile(r"(?<![a-z0-9])(\d{1,2})\s*(?:st|nd|rd|th)\b")
+_TIER_PREFIXED = re.compile(r"(?<![a-z])(?:l|t|tier|level|lvl|line|lev)[\s._-]*(\d{1,2})(?!\d)")
+_TIER_WORD = re.compile(r"\b(first|second|third|fourth|fifth)\b")
+
+
+def tier_of_label(label: str, levels: dict[str, int]) -> int | None:
+    """The support tier a label names (SPEC §3.1): a `levels:` entry, a plain number, an
+    ordinal (`2nd line`, `V5 3rd`: the ordinal wins over other digits), a prefixed number
+    (`L2`, `Tier 3`, `Level 1`) or an ordinal word (`Second line`); several (`L2/L3`) give
+    the highest. None when the label names no tier."""
+    key = label.strip().lower()
+    if not key:
+        return None
+    if key in levels:
+        return int(levels[key])
+    if re.fullmatch(r"\d{1,2}(?:\.0+)?", key):
+        return int(float(key))
+    for pattern in (_TIER_ORDINAL, _TIER_PREFIXED):
+        found = [int(n) for n in pattern.findall(key)]
+        if found:
+            return max(found)
+    words = _TIER_WORD.findall(key)
+    return max(_ORDINAL_WORDS[w] for w in words) if words else None
+
+
+def normalise_tier(raw: pd.Series, levels: dict[str, int]) -> tuple[pd.Series, pd.Series]:
+    """(tiers as Float64, mask of present labels that name no tier)."""
+    levels = {str(k).strip().lower(): v for k, v in levels.items()}
+    codes, results = label_results(raw.astype("object").where(raw.notna(), None), lambda u: tier_of_label(u, levels))
+    tiers = np.array([np.nan if r is None else float(r) for r in results])[codes]
+    bad = np.isnan(tiers) & raw.notna().to_numpy()
+    return pd.Series(tiers, index=raw.index).astype("Float64"), pd.Series(bad, index=raw.index)
 
 
 def normalise_level(raw: pd.Series, levels: dict[str, int]) -> pd.Series:

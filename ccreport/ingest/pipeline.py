@@ -52,6 +52,9 @@ class _Mapped:
     preset: Preset
     history: bool
     keep_record_times: bool
+    #: Priority labels read through a reported built-in word: label -> (P, other labels of
+    #: the file read as the same P).
+    priority_words: dict[str, tuple[str, tuple[str, ...]]] | None = None
 
 
 def _repeat_keys(raw: readers.RawTable, source_header: str) -> list[str]:
@@ -242,6 +245,9 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
     ts_cols = {f: cols[f] for f in DATETIME_FIELDS if f in cols}
     if hist_time:
         ts_cols["_event_time"] = _coalesce_repeats(raw, hist_time)
+    category_changed = preset.resolved_at_category_changed
+    if category_changed and find_column(by_key, (category_changed[1],)):
+        ts_cols["_category_changed"] = _coalesce_repeats(raw, find_column(by_key, (category_changed[1],)))
     # Some tools' APIs answer in UTC whatever the display timezone (Preset.utc_json_roots).
     tz = "UTC" if raw.json_root is not None and raw.json_root in preset.utc_json_roots else config.timezone
     # ISO columns parse on the fast path; only the others need day-first evidence.
@@ -276,12 +282,17 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
         raw_state = cols["status"]
         rows["status"] = normalise.normalise_status(raw_state, states)
         unknown = raw_state.notna() & rows["status"].isna()
-        quality.invalid_values += int(unknown.sum())
-        for label in pd.unique(raw_state[unknown])[:5]:
-            first = rows_no[unknown & (raw_state == label)].iloc[0]
-            quality.add(int(first), "status", f"unknown state {str(label)[:40]!r}; status inferred from the timestamps", path)
+        if preset.status_categories and unknown.any():
+            _status_from_category(preset, raw, by_key, rows, raw_state, unknown, rows_no, quality, path, markers)
+            unknown = raw_state.notna() & rows["status"].isna()
+        if is_history:  # a pause label the mapping does not name is a known state
+            pause_labels = (*config.pause_states, *(mapping.pause_states if mapping else ()))
+            unknown &= ~history._is_pause(rows["status"], raw_state, pause_labels)
+        _report_unknown_labels(raw_state, unknown, rows_no, quality, path, is_history)
         if is_history:
             rows[history.RAW_STATE] = raw_state
+    if "status" in rows:
+        _done_without_resolution(preset, raw, by_key, rows, fields, quality, rows_no, path, markers)
     levels = preset.levels or {}
     for f in _LEVEL_FIELDS:
         if f in cols:
@@ -315,11 +326,15 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
     )
     if "priority" in cols or ("impact" in cols and "urgency" in cols):
         fields.add("priority")
+    words = _priority_words(cols.get("priority"), rows, {**config.priority_map, **(mapping.priorities if mapping else {})})
     if is_history:
         seq = pd.to_numeric(_coalesce_repeats(raw, hist_seq), errors="coerce") if hist_seq else pd.Series(np.nan, index=rows.index)
         rows[history.EVENT_SEQ] = seq
         if "level" in extra_columns:
-            rows[history.LEVEL] = pd.to_numeric(_coalesce_repeats(raw, by_key[header_key(extra_columns["level"])]), errors="coerce")
+            level_raw = _blank_missing(_coalesce_repeats(raw, by_key[header_key(extra_columns["level"])]), markers)
+            tiers, bad = normalise.normalise_tier(level_raw, mapping.levels if mapping else {})
+            _report_unknown_labels(level_raw, bad, rows_no, quality, path, True, what="tier")
+            rows[history.LEVEL] = tiers
     rows["_row"] = rows_no.to_numpy()
     rows["_file"] = path
 
@@ -340,7 +355,160 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
         fields |= {"opened_at", "acknowledged_at", "resolved_at", "closed_at", "reopen_count"}
         if history.LEVEL in rows:
             fields |= {"escalated_at", "escalation_level"}
-    return _Mapped(rows, fields, preset, is_history, keep_record)
+    return _Mapped(rows, fields, preset, is_history, keep_record, words)
+
+
+def _priority_words(raw: pd.Series | None, rows: pd.DataFrame, user: dict[str, str]) -> dict | None:
+    """The priority labels read through a built-in word outside SPEC's core list (Major,
+    Blocker, Urgent, ...) that the user has not mapped; their rows get a `_word_priority`
+    helper column so that load() can count them per incident."""
+    if raw is None:
+        return None
+    user_keys = {k.strip().lower() for k in user}
+    if isinstance(raw.dtype, pd.CategoricalDtype):  # dictionary-encoded while reading
+        labels = pd.Series(raw.cat.categories.astype("str"))
+    else:
+        labels = pd.Series(pd.unique(raw.dropna())).astype("str")
+    if labels.empty:
+        return None
+    keys = labels.str.strip().str.lower()
+    picked = labels[keys.isin(list(normalise.REPORTED_PRIORITY_WORDS)) & ~keys.isin(list(user_keys))]
+    if picked.empty:
+        return None
+    text = raw.astype("str").where(raw.notna(), None)
+    rows["_word_priority"] = text.where(text.isin(list(picked)), None)
+    prio = rows["priority"].astype("object")
+    out = {}
+    for label in picked:
+        p = normalise.REPORTED_PRIORITY_WORDS[label.strip().lower()]
+        same = text[(prio == p).to_numpy() & text.notna().to_numpy() & (text != label).to_numpy()]
+        out[label] = (p, tuple(sorted(pd.unique(same.astype("str")))[:3]))
+    return out
+
+
+def _report_priority_words(frame: pd.DataFrame, parts: list[_Mapped], quality: DataQuality) -> None:
+    """Once per label: "'Major' read as P2 (177 incidents)", over the incidents after event logs
+    and duplicates are collapsed."""
+    words: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for m in parts:
+        for label, (p, same) in (m.priority_words or {}).items():
+            old = words.get(label, (p, ()))[1]
+            words[label] = (p, tuple(sorted(set(old) | set(same)))[:3])
+    if not words or "_word_priority" not in frame:
+        return
+    col = frame["_word_priority"]
+    for label, (p, same) in words.items():
+        hit = col.eq(label).fillna(False).to_numpy(dtype=bool)
+        n = int(hit.sum())
+        if not n:
+            continue
+        first = frame["_row"].to_numpy()[hit][0]
+        also = (f"; the export's {' and '.join(repr(x) for x in same)} {'is' if len(same) == 1 else 'are'} "
+                f"also {p}, so they are counted together" if same else "")
+        quality.add(_int(first), "priority", f"{label[:40]!r} read as {p} ({n} incident{'s' if n > 1 else ''})"
+                    f"{also}", frame["_file"].to_numpy()[hit][0])
+
+
+def _status_from_category(preset: Preset, raw: readers.RawTable, by_key: dict[str, str], rows: pd.DataFrame,
+                          raw_state: pd.Series, unknown: pd.Series, rows_no: pd.Series, quality: DataQuality,
+                          path: str, markers: set[str]) -> None:
+    """A workflow status the preset does not know ("In Review", "QA") takes the status its
+    status category names (Jira Cloud: To Do / In Progress / Done), reported once per label."""
+    column, categories = preset.status_categories
+    key = find_column(by_key, (column,))
+    if not key:
+        return
+    category = _blank_missing(_coalesce_repeats(raw, key), markers).astype("str").str.strip().str.lower()
+    read = category.map(categories).where(unknown.to_numpy())
+    hit = read.notna()
+    if not hit.any():
+        return
+    status = rows["status"]
+    status = status.cat.add_categories(sorted(set(read[hit]) - set(status.cat.categories)))
+    status[hit.to_numpy()] = read[hit].to_numpy()
+    rows["status"] = status
+    labels = raw_state[hit].astype("str")
+    for label, n in labels.value_counts(sort=False).items():
+        i = labels.index[labels.eq(label).to_numpy()][0]
+        quality.add(int(rows_no[i]), "status", f"state {str(label)[:40]!r} ({n} row{'s' if n > 1 else ''}) read "
+                    f"from its status category as {read[i]}", path)
+
+
+def _done_without_resolution(preset: Preset, raw: readers.RawTable, by_key: dict[str, str], rows: pd.DataFrame,
+                             fields: set[str], quality: DataQuality, rows_no: pd.Series, path: str,
+                             markers: set[str]) -> None:
+    """Jira workflows: a Done issue resolved as Won't Do / Duplicate / ... was cancelled; a Done
+    issue with no Resolved date takes the time its status category became Done."""
+    if not (preset.cancelled_resolutions or preset.resolved_at_category_changed):
+        return
+    status = rows["status"]
+    done = status.isin(DONE_STATUSES).to_numpy().copy()
+    if preset.cancelled_resolutions and done.any():
+        key = find_column(by_key, (preset.cancelled_resolutions[0],))
+        if key:
+            resolution = _blank_missing(_coalesce_repeats(raw, key), markers)
+            wanted = set(preset.cancelled_resolutions[1])
+            hit = done & resolution.astype("str").str.strip().str.lower().isin(wanted).fillna(False).to_numpy(dtype=bool)
+            if hit.any():
+                if "Cancelled" not in status.cat.categories:
+                    status = status.cat.add_categories(["Cancelled"])
+                status = status.where(~hit, "Cancelled")
+                rows["status"] = status
+                done = done & ~hit
+                labels = sorted(resolution[hit].astype("str").unique())
+                first = int(rows_no[np.flatnonzero(hit)[0]])
+                quality.add(first, "status", f"{int(hit.sum())} Done issue(s) with resolution "
+                            f"{', '.join(repr(x[:30]) for x in labels[:5])} read as Cancelled (first: row {first})", path)
+    spec = preset.resolved_at_category_changed
+    if not spec or "_category_changed" not in rows:
+        return
+    changed = rows.pop("_category_changed")
+    need = done & changed.notna().to_numpy()
+    if "resolved_at" in rows:
+        need &= rows["resolved_at"].isna().to_numpy()
+    key = find_column(by_key, (spec[0],))
+    if key:  # only where the status category says done (a Done-mapped status may not be)
+        category = _blank_missing(_coalesce_repeats(raw, key), markers).astype("str").str.strip().str.lower()
+        need &= category.eq(spec[2]).fillna(False).to_numpy(dtype=bool)
+    if not need.any():
+        return
+    if "resolved_at" not in rows:
+        rows["resolved_at"] = pd.Series(pd.NaT, index=rows.index, dtype=TS_DTYPE)
+    rows["resolved_at"] = rows["resolved_at"].where(~need, changed)
+    fields.add("resolved_at")
+    n = int(need.sum())
+    quality.resolved_from_status_category += n
+    first = int(rows_no[np.flatnonzero(need)[0]])
+    quality.add(first, "resolved_at", f"{n} Done issue(s) have no Resolved date; the time their status "
+                f"category became Done was used (first: row {first})", path)
+
+
+def _report_unknown_labels(raw: pd.Series, unknown: pd.Series, rows_no: pd.Series, quality: DataQuality,
+                           path: str, history_mode: bool, what: str = "state") -> None:
+    """Every state (or support-tier) label not understood, once, with its count and first row;
+    each row counts as a value not understood (--strict)."""
+    unknown = pd.Series(np.asarray(unknown, dtype=bool), index=raw.index)
+    n = int(unknown.sum())
+    if not n:
+        return
+    quality.invalid_values += n
+    bad = raw[unknown].astype("str")
+    counts = bad.value_counts(sort=False)
+    first_index = bad.index.to_series().groupby(bad.to_numpy(), sort=False).first()
+    unit = "event" if history_mode else "row"
+    if what == "tier":
+        done = "names no support tier; left empty"
+        field_ = "level"
+    elif history_mode:
+        done = "is not a known state; skipped, so the state before it stays in force"
+        field_ = "status"
+    else:
+        done = "is not a known state; the status was set from the resolution and closure times"
+        field_ = "status"
+    for label, count in counts.items():
+        first = int(rows_no[first_index[label]])
+        quality.add(first, field_, f"{what} {str(label)[:40]!r} ({count} {unit}{'s' if count > 1 else ''}, "
+                    f"first at row {first}) {done}", path)
 
 
 def _nested_as_text(col: pd.Series, field_: str, markers: set[str], own_parser: set[str],
@@ -412,6 +580,9 @@ def _derived_times(preset: Preset, raw: readers.RawTable, by_key: dict[str, str]
 
 def _finish(frame: pd.DataFrame, quality: DataQuality) -> pd.DataFrame:
     """Rules applied after collapsing, over the whole input (SPEC §3.2, §4 data quality)."""
+    for f in DATETIME_FIELDS:  # one dtype, whatever path (history, typed cells) made the column
+        if f in frame and str(frame[f].dtype) != TS_DTYPE:
+            frame[f] = pd.to_datetime(frame[f], utc=True).astype(TS_DTYPE)
     status = frame["status"] if "status" in frame else pd.Series(None, index=frame.index, dtype=object)
     if not isinstance(status.dtype, pd.CategoricalDtype):  # several files, an event log, no column
         status = status.astype("category")
@@ -509,8 +680,10 @@ def load(
         if "reopen_count" not in rows:
             rows["reopen_count"] = np.nan
         rows["incident_id"] = rows["incident_id"].astype("str")
-        frame, events, pauses = history.collapse(rows, config.pause_states,
-                                                 keep_record_times=any(m.keep_record_times for m in parts))
+        pause_states = (*config.pause_states, *(mapping.pause_states if mapping else ()))
+        frame, events, pauses = history.collapse(rows, pause_states,
+                                                 keep_record_times=any(m.keep_record_times for m in parts),
+                                                 quality=quality)
         log.info("event log: %d rows collapsed to %d incidents", len(rows), len(frame))
     else:
         dup = (pd.Series(False, index=rows.index) if _ids_unique(rows["incident_id"])
@@ -522,6 +695,7 @@ def load(
                             f"{rows.at[i, 'incident_id']}: duplicate; the last row was kept", rows.at[i, "_file"])
             rows = rows[~dup]
         frame = rows.reset_index(drop=True)
+    _report_priority_words(frame, parts, quality)
     frame = _finish(frame, quality)
     quality.incidents = len(frame)
     incidents = coerce(frame)

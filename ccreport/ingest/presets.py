@@ -54,6 +54,17 @@ class Preset:
     #: The time of the last status change: resolved_at of the incidents whose status reads
     #: "resolved", when no column gives resolved_at.
     resolved_at_last_change: str | None = None
+    #: (status category column, its change time column, the done category): a Resolved or
+    #: Closed incident with no resolved_at takes the time its status category became done
+    #: (Jira Cloud's `Status Category Changed`), counted as resolved_from_status_category.
+    resolved_at_category_changed: tuple[str, str, str] | None = None
+    #: (status category column, {category (lower-case): canonical status}): a status label
+    #: the preset does not know is read from its category (Jira's To Do / In Progress / Done),
+    #: and reported once per label.
+    status_categories: tuple[str, dict[str, str]] | None = None
+    #: (resolution column, labels): a Resolved/Closed incident whose resolution is one of
+    #: the labels (lower-case) was cancelled, not resolved (Jira's Done + `Won't Do`).
+    cancelled_resolutions: tuple[str, tuple[str, ...]] | None = None
 
 
 _SN_STATES = {
@@ -158,13 +169,22 @@ JIRA = Preset(
         "backlog": "New", "reopened": "In Progress",
         "in progress": "In Progress", "work in progress": "In Progress",
         "investigating": "In Progress", "escalated": "In Progress", "under investigation": "In Progress",
+        "in review": "In Progress", "selected for development": "New",
         "pending": "On Hold", "waiting for customer": "On Hold", "on hold": "On Hold",
         "waiting for third party": "On Hold", "waiting for approval": "On Hold",
         "resolved": "Resolved", "done": "Resolved", "completed": "Resolved", "mitigated": "Resolved",
         "closed": "Closed",
         "canceled": "Cancelled", "cancelled": "Cancelled", "declined": "Cancelled",
-        "won't do": "Cancelled", "rejected": "Cancelled",
+        "won't do": "Cancelled", "wont do": "Cancelled", "won't fix": "Cancelled",
+        "wont fix": "Cancelled", "rejected": "Cancelled", "aborted": "Cancelled",
+        "duplicate": "Cancelled", "abandoned": "Cancelled", "withdrawn": "Cancelled",
+        "obsolete": "Cancelled",
     },
+    resolved_at_category_changed=("status category", "status category changed", "done"),
+    status_categories=("status category", {"to do": "New", "in progress": "In Progress", "done": "Resolved"}),
+    cancelled_resolutions=("resolution", ("won't do", "wont do", "won't fix", "wont fix", "declined",
+                                          "duplicate", "aborted", "cancelled", "canceled", "rejected",
+                                          "abandoned", "withdrawn", "obsolete")),
     levels={"extensive / widespread": 1, "significant / large": 2, "moderate / limited": 3,
             "minor / localized": 3, "critical": 1, "high": 1, "medium": 2, "low": 3},
 )

@@ -28,6 +28,11 @@ class DataQuality:
     unknown_priority: int = 0
     dst_adjusted: int = 0
     unparsed_timestamps: int = 0
+    #: Resolved/Closed incidents of an event log whose latest row has no resolved_at: the time
+    #: of the last move into Resolved was taken from the state history.
+    resolved_from_history: int = 0
+    #: Done issues with no Resolved date (Jira): the `Status Category Changed` time was taken.
+    resolved_from_status_category: int = 0
     issues: list[Issue] = field(default_factory=list)
     #: Values that were not understood and left empty (text in a number column, a negative
     #: count, an unknown state, two disagreeing copies of a column). Each is listed in
@@ -52,6 +57,8 @@ class DataQuality:
             + self.duplicates
             + self.negative_durations
             + self.resolved_from_closed
+            + self.resolved_from_history
+            + self.resolved_from_status_category
             + self.unknown_priority
             + self.dst_adjusted
             + self.unparsed_timestamps
@@ -59,7 +66,8 @@ class DataQuality:
         )
 
     def to_dict(self) -> dict:
-        """The SPEC §4 `data_quality` object (plus dst_adjusted and unparsed_timestamps)."""
+        """The SPEC §4 `data_quality` object (plus dst_adjusted, unparsed_timestamps,
+        resolved_from_history and resolved_from_status_category)."""
         d = asdict(self)
         d.pop("invalid_values")
         d["issues"] = [
@@ -71,7 +79,7 @@ class DataQuality:
         for name in (
             "rows_read", "incidents", "rows_rejected", "duplicates", "negative_durations",
             "resolved_from_closed", "unknown_priority", "dst_adjusted", "unparsed_timestamps",
-            "invalid_values",
+            "resolved_from_history", "resolved_from_status_category", "invalid_values",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for i in other.issues:

@@ -253,6 +253,8 @@ class Quality:
     unknown_priority: int = 0
     dst_adjusted: int = 0
     unparsed_timestamps: int = 0
+    resolved_from_history: int = 0
+    resolved_from_status_category: int = 0
     issues: list[QualityIssue] = field(default_factory=list)
 
 
