@@ -22,6 +22,8 @@ over into the next day.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -48,6 +50,17 @@ _NULL = pa.scalar(None, pa.string())
 _NAT_US = np.datetime64("NaT", "us")
 
 
+#: Columns already read, by the identity of their Arrow text: {id: [weak reference, (codes,
+#: values), numeric parts or None]}. The day-first evidence and the parse read the same
+#: columns in turn; Arrow arrays are immutable, so the same live array object means the same
+#: text, and an entry goes when its column does.
+_SEEN: dict[int, list] = {}
+
+
+def _forget(key: int):
+    return lambda _ref: _SEEN.pop(key, None)
+
+
 def distinct(raw: pd.Series) -> tuple[np.ndarray, pa.Array]:
     """(codes, values): the column's trimmed text as distinct values (an Arrow string array)
     and each row's index into them; -1 for missing and blank cells."""
@@ -58,14 +71,18 @@ def distinct(raw: pd.Series) -> tuple[np.ndarray, pa.Array]:
         inner, values = distinct(pd.Series(raw.cat.categories.astype("str")))
         mapped = np.append(inner, -1)[outer]  # code -1 (missing) picks the appended -1
         return mapped, values
-    arr = to_arrow(raw)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+    source = to_arrow(raw)
+    seen = _SEEN.get(id(source))
+    if seen is not None and seen[0]() is source:
+        return seen[1]
+    arr = source.combine_chunks() if isinstance(source, pa.ChunkedArray) else source
     arr = pc.utf8_trim_whitespace(arr)
     arr = pc.if_else(pc.equal(arr, ""), _NULL, arr)
     enc = pc.dictionary_encode(arr)
-    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return codes, enc.dictionary
+    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    result = codes, enc.dictionary
+    _SEEN[id(source)] = [weakref.ref(source, _forget(id(source))), result, None]
+    return result
 
 
 def take(values: np.ndarray, codes: np.ndarray, missing) -> np.ndarray:
@@ -83,6 +100,16 @@ def _int(parts: pa.StructArray, name: str, default: int) -> np.ndarray:
 def numeric_parts(values: pa.Array) -> dict[str, np.ndarray] | None:
     """The parts of the values that are numeric dates (`matched` says which), or None when
     none is. `a`, `b`: the first two numbers (day and month in the column's order)."""
+    seen = next((e for e in _SEEN.values() if e[1][1] is values), None)
+    if seen is not None and seen[2] is not None:
+        return seen[2][0]
+    found = _numeric_parts(values)
+    if seen is not None:
+        seen[2] = (found,)
+    return found
+
+
+def _numeric_parts(values: pa.Array) -> dict[str, np.ndarray] | None:
     parts = pc.extract_regex(values, NUMERIC)
     matched = parts.is_valid().to_numpy(zero_copy_only=False)
     if not matched.any():
