@@ -49,6 +49,8 @@ class Inputs:
     mapping: str | None = None
     sheet: str | None = None
     events: str | None = None
+    #: `--where FIELD=VALUE` conditions, applied once after loading (ingest/scope.py).
+    where: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,10 @@ def load(config: "Config", inputs: Inputs) -> "IngestResult":
     result = ingest_load(list(inputs.paths), config, preset=preset, mapping=mapping, sheet=inputs.sheet)
     if inputs.events:
         load_events(inputs.events, config, result)
+    if inputs.where:
+        from .ingest.scope import restrict
+
+        result = restrict(result, inputs.where)
     return result
 
 
@@ -350,9 +356,15 @@ def monthly(config: "Config", inputs: Inputs, settings: Output, *, month: str | 
     reg = register(config, stories, result, ms)
     statuses = reg.statuses() if reg is not None else None
     slug = monthly_basename(ms.period)
+    scope = None
+    if result.scope:  # --where: the report says whose it is, and has its own file name
+        from .ingest.scope import scope_label
+
+        scope = scope_label(result.scope)
+        slug = f"{slug}-{group_slug(scope[1])}"
     out = settings.out
     with output_lock(out):
-        doc, summary = monthly_document(ms, config, statuses, register=reg)
+        doc, summary = monthly_document(ms, config, statuses, group=scope, register=reg)
         files = write(doc, settings, slug, config)
         groups: dict[str, tuple[list[Path], dict]] = {}
         if split_by:

@@ -36,9 +36,10 @@ def group_slug(group: str) -> str:
 
 def split_ingest(ingest: Any, dimension: str) -> dict[str, Any]:
     """The IngestResult of each group; incidents without a value go to "Not recorded"."""
-    if dimension not in DIMENSIONS:
-        raise UsageError(f"--split-by {dimension!r}: use one of {', '.join(DIMENSIONS)}.")
-    if dimension not in ingest.fields:
+    extras = tuple(getattr(ingest, "extras", ()))
+    if dimension not in DIMENSIONS and dimension not in extras:
+        raise UsageError(f"--split-by {dimension!r}: use one of {', '.join((*DIMENSIONS, *extras))}.")
+    if dimension not in ingest.fields and dimension not in extras:
         raise UsageError(f"--split-by {dimension}: the export has no {dimension} column.")
     keys = ingest.incidents[dimension].astype("object").fillna(NOT_RECORDED).astype(str)
     out = {}
@@ -50,6 +51,7 @@ def split_ingest(ingest: Any, dimension: str) -> dict[str, Any]:
             incidents=ingest.incidents[mask].reset_index(drop=True),
             events=ingest.events[ingest.events["incident_id"].isin(ids)].reset_index(drop=True),
             pauses=ingest.pauses[ingest.pauses["incident_id"].isin(ids)].reset_index(drop=True),
+            unscoped=None,  # the workers are given the export's coverage
         )
     return out
 

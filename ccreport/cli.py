@@ -56,8 +56,27 @@ def add_options(options: list[Callable]) -> Callable:
     return wrap
 
 
+def _where_callback(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> None:
+    """`--where` is kept on the context (not passed to each command): `ingest`/`_inputs` read it."""
+    from .ingest.scope import parse_condition
+
+    try:
+        ctx.meta["ccreport.where"] = tuple(parse_condition(v) for v in value)
+    except CcreportError as err:
+        raise click.BadParameter(str(err).removeprefix("--where "), ctx=ctx, param=param) from None
+
+
+def _where() -> tuple[tuple[str, str], ...]:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get("ccreport.where", ()) if ctx is not None else ()
+
+
 input_options = add_options([
     click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False)),
+    click.option("--where", multiple=True, expose_value=False, callback=_where_callback, metavar="FIELD=VALUE",
+                 help="Only the incidents with this value (repeatable: values of one field are alternatives, "
+                      "different fields must all match); FIELD is priority, category, service, site, channel, "
+                      "assignment_group or a custom field of the mapping file."),
     click.option("--preset", type=click.Choice(PRESET_NAMES),
                  default=None, envvar="CCREPORT_PRESET", help=PRESET_HELP),
     click.option("--mapping", type=click.Path(dir_okay=False), default=None, envvar="CCREPORT_MAPPING",
@@ -84,13 +103,13 @@ def ingest(state: State, inputs, preset, mapping, sheet, events_file):
     """Load inputs (and events) using config defaults for unset options (see app.load)."""
     from . import app
 
-    return app.load(state.config, app.Inputs(tuple(inputs), preset, mapping, sheet, events_file))
+    return app.load(state.config, app.Inputs(tuple(inputs), preset, mapping, sheet, events_file, _where()))
 
 
 def _inputs(inputs, preset, mapping, sheet, events_file):
     from .app import Inputs
 
-    return Inputs(tuple(inputs), preset, mapping, sheet, events_file)
+    return Inputs(tuple(inputs), preset, mapping, sheet, events_file, _where())
 
 
 #: SPEC §7: a document for a period the export does not cover fails unless this is given.
@@ -234,8 +253,9 @@ def compute_metrics(state: State, result, month, date_from, date_to, contacts_fi
               help="Contact-centre interval data CSV (service level, abandonment, AHT).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--full", is_flag=True, help="JSON: add the extended sections documents use (see docs/metrics.md).")
-@click.option("--by", type=click.Choice(["totals", "priority", *DIMENSIONS, "trend", "breaches"]), default="priority",
-              show_default=True, help="CSV: which breakdown to print; breaches: the SLA breach list (also as a table).")
+@click.option("--by", default="priority", show_default=True, metavar="VIEW",
+              help=f"CSV: which breakdown to print: {'|'.join(['totals', 'priority', *DIMENSIONS, 'trend', 'breaches'])} "
+                   "or a custom field of the mapping file; breaches: the SLA breach list (also as a table).")
 @narratives_option
 @click.pass_obj
 def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, date_from, date_to,
@@ -254,6 +274,9 @@ def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, da
 
     stories = app.narratives(state.config, narratives_dir) if fmt == "json" and full else None
     result = ingest(state, inputs, preset, mapping, sheet, events_file)
+    views = ("totals", "priority", *result.dimensions, "trend", "breaches")
+    if by not in views:
+        raise click.BadParameter(f"{by!r} is not one of {', '.join(views)}.", param_hint="'--by'")
     # The SPEC object and the table need no breach list, baseline or problem candidates.
     extended = full or fmt == "csv" or by == "breaches"
     ms = compute_metrics(state, result, month, date_from, date_to, contacts_file, extended=extended)
@@ -302,8 +325,9 @@ def _output(state: State, formats, out, templates_dir, docx_template, pdf_varian
 @click.option("--contacts", "contacts_file", type=click.Path(dir_okay=False), default=None,
               help="Contact-centre interval data CSV: service level, abandonment and AHT during incidents.")
 @document_options
-@click.option("--split-by", type=click.Choice(DIMENSIONS),
-              default=None, help="Also write one report per group (recipients per group from email.groups).")
+@click.option("--split-by", default=None, metavar="FIELD",
+              help=f"Also write one report per group of {'|'.join(DIMENSIONS)} or a custom field of the mapping "
+                   "file (recipients per group from email.groups).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="With --split-by: render this many groups in parallel processes.")
 @narratives_option

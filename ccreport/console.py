@@ -257,8 +257,8 @@ def format_csv(metric_set: model.MetricSet, by: str = "priority") -> str:
     """Tidy CSV of one view: one row per group (or month), one column per figure (registry
     keys, in JSON order), every field quoted; period_start and period_end first so several
     months can be stacked. Nulls are empty cells; numbers keep every digit."""
-    if by not in CSV_VIEWS:
-        raise UsageError(f"--by {by}: choose one of {', '.join(CSV_VIEWS)}.")
+    if by not in CSV_VIEWS and by not in metric_set.by_extra:
+        raise UsageError(f"--by {by}: choose one of {', '.join((*CSV_VIEWS, *metric_set.by_extra))}.")
     ms = metric_set
     head = ["period_start", "period_end"]
     period = [ms.period.start.isoformat(), ms.period.end.isoformat()]

@@ -362,7 +362,7 @@ def test_previous_period(ms, full):
 
 SPEC_KEYS = ["format_version", "period", "totals", "by_priority", "by_category", "trend", "data_quality"]
 FULL_KEYS = SPEC_KEYS + ["fields", "targets", "sla", "previous", "by_service", "by_site", "by_channel",
-                         "by_assignment_group", "weekly", "ageing", "major_incidents", "problem_candidates",
+                         "by_assignment_group", "by_extra", "weekly", "ageing", "major_incidents", "problem_candidates",
                          "known_problems", "problem_rules", "breaches", "sla_agreement", "contacts", "coverage",
                          "baseline"]
 

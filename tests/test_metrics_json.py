@@ -55,7 +55,7 @@ OLD_EMPTY_MONTH = {"opened": 0, "resolved": 0, "mttr_hours": None, "resolution_s
 #: Keys added to --full output (issue 14's coverage, findings and problem rule, issue 15's breach
 #: list), removed before comparing.
 NEW_FULL_KEYS = ("coverage", "baseline", "findings", "known_problems", "problem_rules",
-                 "breaches", "sla_agreement")
+                 "breaches", "sla_agreement", "by_extra")
 #: Canonical fields added since (issue 15: the export's own SLA flag; issue 14: the configuration
 #: item), removed from `fields`.
 NEW_FIELDS = ("tool_sla_met", "configuration_item")

@@ -66,4 +66,5 @@ def test_every_dimension_has_its_breakdown_in_the_metric_set():
     from ccreport.schema import DIMENSIONS
 
     names = {f.name for f in dataclasses.fields(MetricSet) if f.name.startswith("by_") and f.name != "by_priority"}
-    assert names == {f"by_{d}" for d in DIMENSIONS}
+    # by_extra: the mapping's custom fields, one breakdown each (tests/test_custom_fields.py).
+    assert names == {f"by_{d}" for d in DIMENSIONS} | {"by_extra"}

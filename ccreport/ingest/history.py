@@ -143,7 +143,7 @@ def collapse(
     if len(ch):
         events = pd.DataFrame({
             "incident_id": ch["incident_id"].astype("str").to_numpy(),
-            "timestamp": t[changed].to_numpy(),
+            "timestamp": t[changed].array,
             "type": "state",
             "text": ch[RAW_STATE].astype("str").where(ch[RAW_STATE].notna(), ch["status"].astype("str")).to_numpy(),
             "author": pd.NA,
@@ -178,7 +178,7 @@ def pause_intervals(
     if not len(ids):
         return empty_pauses()
     frame = pd.DataFrame({"incident_id": ids.astype("str").to_numpy(),
-                          "start": times.astype(TS_DTYPE).to_numpy()})
+                          "start": times.astype(TS_DTYPE).array})
     frame["start"] = frame["start"].astype(TS_DTYPE)
     frame["end"] = frame.groupby("incident_id", sort=False)["start"].shift(-1)
     is_pause = _is_pause(status.reset_index(drop=True), raw.reset_index(drop=True), pause_states).to_numpy()

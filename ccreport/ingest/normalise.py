@@ -1,8 +1,9 @@
 """Normalisation of raw text values to canonical ones (SPEC §3.2).
 
 All functions are vectorised over a column: label-to-value rules run once per *distinct*
-label (a handful), then map over the column; timestamps are parsed by pyarrow's ISO cast or by
-regex extraction of their parts, never by guessing a format from the first value.
+label (a handful), then map over the column; timestamps are parsed by pyarrow's ISO cast or,
+one distinct value at a time, by `dates` (regex extraction of their parts), never by guessing
+a format from the first value.
 """
 
 from __future__ import annotations
@@ -222,23 +223,6 @@ def normalise_number(raw: pd.Series, markers: set[str] = frozenset()) -> tuple[p
 
 # --- timestamps ------------------------------------------------------------------------------
 
-_TZ_SUFFIX = r"(?:Z|z|UTC|GMT|[+-]\d{2}:?\d{2})$"
-_ISO = re.compile(
-    r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*"
-    r"(Z|z|UTC|GMT|[+-]\d{2}:?\d{2})?\s*$"
-)
-_NUMERIC = (
-    r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})"
-    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?)?\s*$"
-)
-_MONTH_NAME = (
-    r"^\s*(\d{1,2})[/ -]([A-Za-z]{3,9})[/ -](\d{4}|\d{2})"
-    r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?\s*$"
-)
-_MONTHS = {m: i + 1 for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
-
-
 @dataclass
 class DayFirstEvidence:
     """Rows (spreadsheet numbers) that prove each reading of a numeric date column."""
@@ -251,16 +235,16 @@ class DayFirstEvidence:
 
 def numeric_date_evidence(raw: pd.Series, rows: pd.Series) -> DayFirstEvidence | None:
     """For a column of dd/mm vs mm/dd dates, which rows prove which order (None if the column
-    holds no such dates)."""
-    text = raw.astype("str").where(raw.notna(), "")
-    parts = text.str.extract(_NUMERIC)
-    has = parts[0].notna()
-    if not has.any():
+    holds no such dates). Each distinct value is examined once."""
+    from . import dates
+
+    codes, values = dates.distinct(raw)
+    parts = dates.numeric_parts(values) if len(values) else None
+    if parts is None:
         return None
-    a = pd.to_numeric(parts[0], errors="coerce")
-    b = pd.to_numeric(parts[1], errors="coerce")
-    day_first = has & (a > 12) & (b <= 12)
-    month_first = has & (b > 12) & (a <= 12)
+    has, a, b = parts["matched"], parts["a"], parts["b"]
+    day_first = dates.take(has & (a > 12) & (b <= 12), codes, False)
+    month_first = dates.take(has & (b > 12) & (a <= 12), codes, False)
     return DayFirstEvidence(
         rows[day_first].head(3).tolist(), rows[month_first].head(3).tolist(),
         int(day_first.sum()), int(month_first.sum()),
@@ -303,52 +287,55 @@ def report_outside(outside: pd.Series, quality: DataQuality | None, field: str,
         quality.add(None, field, f"{n - 5} more values outside 1970–2099 were treated as missing", file)
 
 
-def _assemble(parts: pd.DataFrame, day: int, month: int, year: int, month_names: bool = False) -> pd.Series:
-    """Build naive datetimes from extracted string groups; impossible dates become NaT."""
-    y = pd.to_numeric(parts[year], errors="coerce")
-    y = y.where(y >= 100, np.where(y < 69, 2000 + y, 1900 + y))
-    if month_names:
-        mo = parts[month].str.lower().str[:3].map(_MONTHS)
-    else:
-        mo = pd.to_numeric(parts[month], errors="coerce")
-    d = pd.to_numeric(parts[day], errors="coerce")
-    h = pd.to_numeric(parts[3], errors="coerce").fillna(0)
-    mi = pd.to_numeric(parts[4], errors="coerce").fillna(0)
-    s = pd.to_numeric(parts[5], errors="coerce").fillna(0)
-    ampm = parts[6].str.lower()
-    h = h.where(ampm.isna(), h % 12 + np.where(ampm == "pm", 12, 0))
-    frame = pd.DataFrame({"year": y, "month": mo, "day": d, "hour": h, "minute": mi, "second": s})
-    valid = frame.notna().all(axis=1)
-    if not valid.any():
-        return pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
-    # Microseconds hold any four-digit year; fit_range then decides what is plausible.
-    out = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[us]")
-    out[valid] = pd.to_datetime(frame[valid].astype("int64"), errors="coerce").astype("datetime64[us]")
-    return out
+def localise_distinct(naive: pd.DatetimeIndex, tz: zoneinfo.ZoneInfo | str
+                     ) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
+    """(UTC times, in DST gap, in DST overlap) for naive wall-clock times: a gap shifts
+    forward, an overlap takes the first occurrence (SPEC §3.2)."""
+    key = str(tz)
+    none = np.zeros(len(naive), dtype=bool)
+    if key == "UTC":
+        return naive.tz_localize("UTC"), none, none
+    first = np.ones(len(naive), dtype=bool)  # True = DST side = the first occurrence
+    out = naive.tz_localize(key, ambiguous=first, nonexistent="shift_forward")
+    present = ~naive.isna()
+    if not present.any():
+        return out, none, none
+    gap = naive.tz_localize(key, ambiguous=first, nonexistent="NaT").isna() & present
+    overlap = naive.tz_localize(key, ambiguous="NaT", nonexistent="shift_forward").isna() & present
+    return out, np.asarray(gap), np.asarray(overlap)
+
+
+def report_clock_changes(gap: np.ndarray, overlap: np.ndarray, naive: pd.Series, quality: DataQuality | None,
+                         field: str, rows: pd.Series | None, file: str | None) -> None:
+    """Count the rows a clock change moved (row masks) and list the first five."""
+    adjusted = gap | overlap
+    n = int(adjusted.sum())
+    if not n or quality is None:
+        return
+    quality.dst_adjusted += n
+    for p in np.flatnonzero(adjusted)[:5]:
+        i = naive.index[p]
+        why = "falls in the DST gap; shifted forward" if gap[p] else "is ambiguous (DST overlap); took the first occurrence"
+        quality.add(int(rows[i]) if rows is not None else None, field, f"local time {naive.iloc[p]} {why}", file)
 
 
 def localise(naive: pd.Series, tz: zoneinfo.ZoneInfo | str, quality: DataQuality | None,
              field: str = "", rows: pd.Series | None = None, file: str | None = None) -> pd.Series:
     """Naive local wall-clock times -> UTC. A DST gap shifts forward; an overlap takes the first
-    occurrence; both are counted in data quality (SPEC §3.2)."""
-    key = str(tz)
-    if key == "UTC":
+    occurrence; both are counted in data quality (SPEC §3.2). The rules run once per distinct
+    time (a busy export repeats its minutes)."""
+    if str(tz) == "UTC":
         return naive.dt.tz_localize("UTC").astype(TS_DTYPE)
-    first = np.ones(len(naive), dtype=bool)  # True = DST side = the first occurrence
-    out = naive.dt.tz_localize(key, ambiguous=first, nonexistent="shift_forward")
-    if quality is not None and naive.notna().any():
-        gap = naive.dt.tz_localize(key, ambiguous=first, nonexistent="NaT").isna() & naive.notna()
-        overlap = naive.dt.tz_localize(key, ambiguous="NaT", nonexistent="shift_forward").isna() & naive.notna()
-        adjusted = gap | overlap
-        n = int(adjusted.sum())
-        if n:
-            quality.dst_adjusted += n
-            idx = adjusted[adjusted].index[:5]
-            for i in idx:
-                why = "falls in the DST gap; shifted forward" if gap[i] else "is ambiguous (DST overlap); took the first occurrence"
-                quality.add(int(rows[i]) if rows is not None else None, field,
-                            f"local time {naive[i]} {why}", file)
-    return out.dt.tz_convert("UTC").astype(TS_DTYPE)
+    codes, uniques = pd.factorize(naive.astype("datetime64[ns]"), use_na_sentinel=True)
+    utc, gap, overlap = localise_distinct(pd.DatetimeIndex(uniques), tz)
+    from .dates import take
+
+    values = take(utc.tz_convert("UTC").tz_localize(None).to_numpy(dtype="datetime64[ns]"), codes, np.datetime64("NaT", "ns"))
+    report_clock_changes(take(gap, codes, False), take(overlap, codes, False), naive, quality, field, rows, file)
+    return pd.Series(values, index=naive.index).dt.tz_localize("UTC").astype(TS_DTYPE)
+
+
+_ISO_START = re.compile(r"\d{4}-\d")
 
 
 def parse_iso_fast(raw: pd.Series, tz, quality: DataQuality | None, field: str = "",
@@ -365,6 +352,9 @@ def parse_iso_fast(raw: pd.Series, tz, quality: DataQuality | None, field: str =
     arr = pc.if_else(pc.is_in(arr, value_set=missing), pa.scalar(None, pa.string()), arr)
     if arr.null_count == len(arr):
         return pd.Series(pd.NaT, index=raw.index, dtype=TS_DTYPE)
+    first = arr[pc.index(pc.is_valid(arr), True).as_py()].as_py()
+    if not _ISO_START.match(first):  # the cast would fail (after reading up to that value)
+        return None
     try:
         aware = pd.Series(pc.cast(arr, pa.timestamp("ns", tz="UTC")).to_pandas(), index=raw.index)
         return drop_implausible(aware, field=field, quality=quality, rows=rows, file=file).astype(TS_DTYPE)
@@ -398,60 +388,46 @@ def parse_timestamps(
     rows: pd.Series,
     file: str,
 ) -> pd.Series:
-    """Parse one column to UTC datetimes. Unparseable values become NaT and are reported."""
+    """Parse one column to UTC datetimes. Unparseable values become NaT and are reported.
+
+    All-ISO columns take pyarrow's cast; any other column is read one distinct value at a time
+    (`dates`): numeric day-first or month-first dates, ISO with or without an offset, month
+    names, mixed in one column if need be."""
     if pd.api.types.is_datetime64_any_dtype(raw):
         return _typed(raw, tz, quality, field, rows, file)
     fast = parse_iso_fast(raw, tz, quality, field, rows, file)
     if fast is not None:
         return fast
-    text = raw.astype("str").where(raw.notna(), "").str.strip()
-    present = text != ""
-    out = pd.Series(pd.NaT, index=raw.index, dtype=TS_DTYPE)
-    todo = present.copy()
-    outside: list[pd.Series] = []  # parsed, but not a plausible incident time (reported below)
+    from . import dates
 
-    def fit(values: pd.Series) -> pd.Series:
-        values, bad = fit_range(values)
-        outside.append(bad)
-        return values
+    codes, values = dates.distinct(raw)
+    naive, utc = dates.parse_values(values, dayfirst)
+    # Parsed, but not a plausible incident time: set aside (wall clock or UTC, as read).
+    lo, hi = (np.datetime64(t.tz_localize(None).to_datetime64(), "us") for t in (EARLIEST, LATEST))
+    out_naive = ~np.isnat(naive) & ((naive < lo) | (naive >= hi))
+    out_utc = ~np.isnat(utc) & ((utc < lo) | (utc >= hi))
+    as_read = np.where(np.isnat(utc), naive, utc)
+    naive[out_naive] = np.datetime64("NaT")
+    utc[out_utc] = np.datetime64("NaT")
+    local, gap, overlap = localise_distinct(pd.DatetimeIndex(naive.astype("datetime64[ns]")), tz)
+    local = local.tz_convert("UTC").tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    value = np.where(np.isnat(utc), local, utc.astype("datetime64[ns]"))
+    nat = np.datetime64("NaT", "ns")
+    out = pd.Series(dates.take(value, codes, nat), index=raw.index).dt.tz_localize("UTC").astype(TS_DTYPE)
 
-    # ISO with or without offset, possibly mixed in one column.
-    iso = todo & text.str.match(_ISO.pattern)
-    if iso.any():
-        aware = iso & text.str.contains(_TZ_SUFFIX, regex=True)
-        if aware.any():
-            vals = text[aware].str.replace(r"\s*(UTC|GMT)$", "Z", regex=True)
-            out[aware] = fit(pd.to_datetime(vals, format="ISO8601", utc=True, errors="coerce")).astype(TS_DTYPE)
-        naive_mask = iso & ~aware
-        if naive_mask.any():
-            naive = fit(pd.to_datetime(text[naive_mask], format="ISO8601", errors="coerce"))
-            out[naive_mask] = localise(naive.astype("datetime64[ns]"), tz, quality, field, rows[naive_mask], file)
-        todo &= ~iso
-    if todo.any():
-        num = text[todo].str.extract(_NUMERIC)
-        hit = num[0].notna()
-        if hit.any():
-            day, month = (0, 1) if dayfirst else (1, 0)
-            naive = fit(_assemble(num[hit], day, month, 2)).astype("datetime64[ns]")
-            idx = naive.index
-            out[idx] = localise(naive, tz, quality, field, rows[idx], file)
-            todo[idx] = False
-    if todo.any():
-        named = text[todo].str.extract(_MONTH_NAME)
-        hit = named[0].notna() & named[1].str.lower().str[:3].isin(list(_MONTHS))
-        if hit.any():
-            naive = fit(_assemble(named[hit], 0, 1, 2, month_names=True)).astype("datetime64[ns]")
-            idx = naive.index
-            out[idx] = localise(naive, tz, quality, field, rows[idx], file)
-            todo[idx] = False
-    set_aside = pd.concat(outside) if outside else pd.Series(dtype=object)
-    report_outside(set_aside, quality, field, rows, file)
-    failed = present & out.isna() & ~raw.index.isin(set_aside.index)
+    row_naive = pd.Series(dates.take(naive, codes, np.datetime64("NaT", "us")), index=raw.index)
+    report_clock_changes(dates.take(gap, codes, False), dates.take(overlap, codes, False), row_naive,
+                         quality, field, rows, file)
+    outside = dates.take(out_naive | out_utc, codes, False)
+    report_outside(pd.Series(dates.take(as_read, codes, np.datetime64("NaT", "us"))[outside],
+                             index=raw.index[outside]), quality, field, rows, file)
+    failed = (codes >= 0) & out.isna().to_numpy() & ~outside
     n = int(failed.sum())
     if n:
         quality.unparsed_timestamps += n
-        for i in failed[failed].index[:5]:
-            quality.add(int(rows[i]), field, f"cannot read {text[i][:40]!r} as a date and time", file)
+        for p in np.flatnonzero(failed)[:5]:
+            text = values[int(codes[p])].as_py()
+            quality.add(int(rows[raw.index[p]]), field, f"cannot read {text[:40]!r} as a date and time", file)
         if n > 5:
             quality.add(None, field, f"{n - 5} more values could not be read as dates", file)
     return out

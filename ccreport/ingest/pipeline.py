@@ -153,6 +153,8 @@ def _headers_for(headers: list[str], preset_name: str, mapping: Mapping | None,
         hit = find_column(by_key, (mapping.columns["state"],))
         if hit is not None:
             out.add(hit)
+    if mapping and fields is _DICTIONARY_FIELDS:  # custom fields group incidents: few values
+        out |= {h for h in (find_column(by_key, (c,)) for c in mapping.extra.values()) if h is not None}
     return out
 
 
@@ -191,6 +193,12 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
                 columns[field_] = (source,)
             else:
                 extra_columns[field_] = source
+        for name, source in mapping.extra.items():
+            if header_key(source) not in by_key:
+                raise IngestError(
+                    f"{path}: the mapping names column {source!r} for the custom field {name!r} (extra:), "
+                    f"but the file has no such column; columns found: {', '.join(raw.headers[:20])}."
+                )
     states = {**preset.states, **({k.strip().lower(): v for k, v in mapping.states.items()} if mapping else {})}
     priorities = {**preset.priorities, **config.priority_map, **(mapping.priorities if mapping else {})}
 
@@ -278,6 +286,12 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
     for f in TEXT_FIELDS:
         if f in cols:
             rows[f] = cols[f]
+    for name, header in (mapping.extra.items() if mapping else ()):  # custom fields (mapping `extra:`)
+        col = _blank_missing(_coalesce_repeats(raw, by_key[header_key(header)]), markers)
+        col = _nested_as_text(col, name, markers, own_parser, rows_no, quality, path)
+        cleaned, changed = arrowtext.strip_invisible(col, arrowtext.INVISIBLE)
+        _report(changed, rows_no, name, _INVISIBLE_NOTE, col, quality, path)
+        rows[name] = cleaned
     if "status" in cols:
         raw_state = cols["status"]
         rows["status"] = normalise.normalise_status(raw_state, states)
@@ -699,11 +713,14 @@ def load(
     frame = _finish(frame, quality)
     quality.incidents = len(frame)
     incidents = coerce(frame)
+    extras = tuple(mapping.extra) if mapping else ()
+    for name in extras:  # kept beside the canonical columns, as categories (grouping dimensions)
+        incidents[name] = pd.Series(frame[name].to_numpy(), index=incidents.index, dtype="str").astype("category")
     fields |= {"incident_id", "opened_at", "status", "category"}
     return IngestResult(
         incidents=incidents, events=events, pauses=pauses, quality=quality,
         preset=names[0] if len(names) == 1 else "+".join(names),
-        fields=frozenset(f for f in fields if f in FIELDS), pauses_known=is_history,
+        fields=frozenset(f for f in fields if f in FIELDS), pauses_known=is_history, extras=extras,
     )
 
 

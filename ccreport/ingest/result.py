@@ -27,6 +27,23 @@ class IngestResult:
     fields: frozenset[str] = frozenset()
     #: Whether pause intervals are known (history/event-log input or --events state rows).
     pauses_known: bool = False
+    #: Custom fields from the mapping file (`extra:`): columns of `incidents` beside the
+    #: canonical ones, grouping dimensions like schema.DIMENSIONS.
+    extras: tuple[str, ...] = ()
+    #: `--where` conditions applied (ingest/scope.py): ((field, (value, ...)), ...), the
+    #: values as the export spells them; empty for the whole export.
+    scope: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: With a scope: the export's incidents before it, whose records decide which months the
+    #: export covers (a quiet region's month is zero incidents, not a gap in the data).
+    unscoped: pd.DataFrame | None = None
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        """The fields incidents can be grouped and filtered by: the canonical dimensions, then
+        the custom fields."""
+        from ..schema import DIMENSIONS
+
+        return (*DIMENSIONS, *self.extras)
 
     @classmethod
     def from_records(cls, records: list[dict], **kwargs) -> "IngestResult":

@@ -78,7 +78,7 @@ def by_dimension(d: _Data, p: Period, name: str) -> dict[str, Figures]:
     have at all gives {} — except category, where SPEC §3.1 makes every incident
     Uncategorised. by_service adds mtbf_hours.
     """
-    if name != "category" and not d.has(name):
+    if name != "category" and not d.has(name) and (name in DIMENSIONS or name not in d.dims):
         return {}
     codes, labels = d.dims[name]
     k = len(labels)
@@ -186,6 +186,7 @@ def _uncovered(ms: MetricSet) -> MetricSet:
     ms.by_priority = {k: Figures() for k in ms.by_priority}
     for dim in DIMENSIONS:
         setattr(ms, f"by_{dim}", {})
+    ms.by_extra = {name: {} for name in ms.by_extra}
     ms.weekly = [Week(w.week_start, None, None) for w in ms.weekly]
     if ms.ageing is not None:
         ms.ageing = Ageing(ms.ageing.buckets, {}, {b: None for b in ms.ageing.buckets})
@@ -214,7 +215,9 @@ def compute(
     `--split-by` group passes the export's, so a group's quiet months are zeros, not gaps).
     A period or trend month wholly outside coverage has every figure None.
     """
-    cov = coverage if coverage is not None else export_coverage(ingest.incidents, config.timezone)
+    whole = getattr(ingest, "unscoped", None)  # --where: the export's records decide its coverage
+    cov = coverage if coverage is not None else export_coverage(
+        ingest.incidents if whole is None else whole, config.timezone)
     d = _prepare(ingest, config, window(period))
     prev = previous_period(period)
     prev_covered = cov.covers_period(prev)
@@ -245,6 +248,7 @@ def compute(
                for dim in DIMENSIONS if dim != "category"},
         ),
         **{f"by_{dim}": by_dimension(d, period, dim) for dim in DIMENSIONS if dim != "category"},
+        by_extra={name: by_dimension(d, period, name) for name in getattr(ingest, "extras", ())},
         weekly=weekly(d, period),
         ageing=ageing(d, period),
         major_incidents=majors,

@@ -351,6 +351,8 @@ class MetricSet:
     by_site: dict[str, Figures] = field(default_factory=dict)
     by_channel: dict[str, Figures] = field(default_factory=dict)
     by_assignment_group: dict[str, Figures] = field(default_factory=dict)
+    #: Breakdowns by the custom fields of the mapping file (`extra:`): {field: {value: Figures}}.
+    by_extra: dict[str, dict[str, Figures]] = field(default_factory=dict)
     weekly: list[Week] = field(default_factory=list)
     ageing: Ageing | None = None
     major_incidents: list[MajorIncident] = field(default_factory=list)
@@ -374,7 +376,9 @@ class MetricSet:
         return self.coverage is None or self.coverage.covers_period(self.period)
 
     def breakdown(self, dimension: str) -> dict[str, Figures]:
-        """The breakdown by one of schema.DIMENSIONS."""
+        """The breakdown by one of schema.DIMENSIONS or a custom field (`by_extra`)."""
+        if dimension in self.by_extra:
+            return self.by_extra[dimension]
         return getattr(self, f"by_{dimension}")
 
     def has(self, name: str) -> bool:
@@ -419,6 +423,7 @@ class MetricSet:
                 "by_site": _groups(self.by_site, "groups"),
                 "by_channel": _groups(self.by_channel, "groups"),
                 "by_assignment_group": _groups(self.by_assignment_group, "groups"),
+                "by_extra": {name: _groups(groups, "groups") for name, groups in self.by_extra.items()},
                 "weekly": [asdict(w) for w in self.weekly],
                 "ageing": {} if self.ageing is None else asdict(self.ageing),
                 "major_incidents": [asdict(m) for m in self.major_incidents],
@@ -471,6 +476,7 @@ class MetricSet:
             by_site=_groups_from(data.get("by_site")),
             by_channel=_groups_from(data.get("by_channel")),
             by_assignment_group=_groups_from(data.get("by_assignment_group")),
+            by_extra={name: _groups_from(groups) for name, groups in (data.get("by_extra") or {}).items()},
             weekly=[Week(**w) for w in data.get("weekly") or []],
             ageing=Ageing(**ageing) if ageing else None,
             major_incidents=[MajorIncident(**m) for m in data.get("major_incidents") or []],

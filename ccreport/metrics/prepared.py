@@ -208,6 +208,10 @@ def _prepare(ingest: IngestResult, config: Config, span: tuple[int, int] | None 
     for name in DIMENSIONS:
         codes, labels = _dim_codes(inc[name], UNCATEGORISED if name == "category" else NOT_RECORDED)
         data.dims[name] = (pick(codes), labels)
+    for name in getattr(ingest, "extras", ()):  # custom fields from the mapping (`extra:`)
+        if name in inc:
+            codes, labels = _dim_codes(inc[name], NOT_RECORDED)
+            data.dims[name] = (pick(codes), labels)
     return data
 
 

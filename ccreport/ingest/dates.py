@@ -1,0 +1,228 @@
+"""Timestamp text to UTC at column speed: each distinct value is parsed once.
+
+A column of a million timestamps holds far fewer distinct values (an event log repeats the
+same opening time on every update of an incident; minute-resolution times recur across
+incidents), so the text is dictionary-encoded first and only the distinct values are read:
+numeric dates (`d/m/yyyy H:MM`, `dd-mm-yyyy HH:MM[:SS]`, `m/d/yy h:mm AM` ...) by one
+vectorised regular expression (Arrow's RE2 kernel) and integer arithmetic on their parts,
+ISO 8601 by pandas' ISO parser, month names by the pandas string accessor. Clock-change rules
+are applied to the distinct wall-clock times and the results spread back over the rows, so
+every row gets exactly the value a per-row parse would give it.
+
+What reads as a date (SPEC §3.2):
+- numeric `D/M/Y` or `M/D/Y` (separators `/ . -`; years of 4 digits, or 2 digits pivoting at
+  69: 68 → 2068, 69 → 1969), optionally followed by ` H:MM`, ` H:MM:SS`, fractions of a second
+  (dropped) and AM/PM; the order is the column's (`decide_dayfirst`);
+- ISO 8601 with or without an offset (`Z`, `UTC`, `GMT`, `+01:00`, `+0100`);
+- `3 March 2016 10:00`, `03-Mar-16 10:00`.
+A date that does not exist (31 April, 29 February 2015) or a time that does not (25:10,
+10:75; only 24:00 exactly is the end of the day) is unreadable and reported, never rolled
+over into the next day.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+#: Numeric dates: day and month in the column's order, then year, optional time.
+NUMERIC = (
+    r"^\s*(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4}|\d{2})"
+    r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?\s*(?P<p>[AaPp][Mm])?)?\s*$"
+)
+ISO = (
+    r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*"
+    r"(Z|z|UTC|GMT|[+-]\d{2}:?\d{2})?\s*$"
+)
+TZ_SUFFIX = r"(?:Z|z|UTC|GMT|[+-]\d{2}:?\d{2})$"
+MONTH_NAME = (
+    r"^\s*(\d{1,2})[/ -]([A-Za-z]{3,9})[/ -](\d{4}|\d{2})"
+    r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?\s*$"
+)
+MONTHS = {m: i + 1 for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+
+_NULL = pa.scalar(None, pa.string())
+_NAT_US = np.datetime64("NaT", "us")
+
+
+#: Columns already read, by the identity of their Arrow text: {id: [weak reference, (codes,
+#: values), numeric parts or None]}. The day-first evidence and the parse read the same
+#: columns in turn; Arrow arrays are immutable, so the same live array object means the same
+#: text, and an entry goes when its column does.
+_SEEN: dict[int, list] = {}
+
+
+def _forget(key: int):
+    return lambda _ref: _SEEN.pop(key, None)
+
+
+def distinct(raw: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """(codes, values): the column's trimmed text as distinct values (an Arrow string array)
+    and each row's index into them; -1 for missing and blank cells."""
+    from .arrowtext import to_arrow
+
+    if isinstance(raw.dtype, pd.CategoricalDtype):  # its categories already are the distinct values
+        outer = raw.cat.codes.to_numpy()
+        inner, values = distinct(pd.Series(raw.cat.categories.astype("str")))
+        mapped = np.append(inner, -1)[outer]  # code -1 (missing) picks the appended -1
+        return mapped, values
+    source = to_arrow(raw)
+    seen = _SEEN.get(id(source))
+    if seen is not None and seen[0]() is source:
+        return seen[1]
+    arr = source.combine_chunks() if isinstance(source, pa.ChunkedArray) else source
+    arr = pc.utf8_trim_whitespace(arr)
+    arr = pc.if_else(pc.equal(arr, ""), _NULL, arr)
+    enc = pc.dictionary_encode(arr)
+    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    result = codes, enc.dictionary
+    _SEEN[id(source)] = [weakref.ref(source, _forget(id(source))), result, None]
+    return result
+
+
+def take(values: np.ndarray, codes: np.ndarray, missing) -> np.ndarray:
+    """Each row's value from the distinct values' (codes -1 get `missing`)."""
+    return np.append(values, np.array([missing], dtype=values.dtype))[codes]
+
+
+def _int(parts: pa.StructArray, name: str, default: int) -> np.ndarray:
+    """One regex group as int64; an empty group (not present) is `default`."""
+    f = parts.field(name)
+    f = pc.if_else(pc.equal(f, ""), _NULL, f)
+    return pc.cast(f, pa.int64()).fill_null(default).to_numpy(zero_copy_only=False)
+
+
+def numeric_parts(values: pa.Array) -> dict[str, np.ndarray] | None:
+    """The parts of the values that are numeric dates (`matched` says which), or None when
+    none is. `a`, `b`: the first two numbers (day and month in the column's order)."""
+    seen = next((e for e in _SEEN.values() if e[1][1] is values), None)
+    if seen is not None and seen[2] is not None:
+        return seen[2][0]
+    found = _numeric_parts(values)
+    if seen is not None:
+        seen[2] = (found,)
+    return found
+
+
+def _numeric_parts(values: pa.Array) -> dict[str, np.ndarray] | None:
+    parts = pc.extract_regex(values, NUMERIC)
+    matched = parts.is_valid().to_numpy(zero_copy_only=False)
+    if not matched.any():
+        return None
+    parts = parts.fill_null({"a": "", "b": "", "y": "", "H": "", "M": "", "S": "", "p": ""})
+    year_text = parts.field("y")
+    ampm = pc.utf8_lower(parts.field("p"))
+    return {
+        "matched": matched,
+        "a": _int(parts, "a", 0),
+        "b": _int(parts, "b", 0),
+        "y": _int(parts, "y", 0),
+        "two_digit_year": pc.equal(pc.utf8_length(year_text), 2).to_numpy(zero_copy_only=False),
+        "H": _int(parts, "H", 0),
+        "M": _int(parts, "M", 0),
+        "S": _int(parts, "S", 0),
+        "am": pc.equal(ampm, "am").to_numpy(zero_copy_only=False),
+        "pm": pc.equal(ampm, "pm").to_numpy(zero_copy_only=False),
+    }
+
+
+def assemble(year, month, day, hour, minute, second, *, two_digit_year=None, am=None, pm=None,
+             valid=None) -> np.ndarray:
+    """Naive datetime64[us] from integer parts; NaT where the date or time does not exist.
+
+    Two-digit years pivot at 69 (68 → 2068, 69 → 1969). With AM/PM, 12 AM is midnight and
+    12 PM noon; an hour above 12 is taken as already on the 24-hour clock with PM and is
+    unreadable with AM. Microseconds hold any four-digit year; `fit_range` then decides what
+    is plausible."""
+    year = np.asarray(year, dtype=np.int64)
+    month, day = np.asarray(month, dtype=np.int64), np.asarray(day, dtype=np.int64)
+    hour, minute, second = (np.asarray(x, dtype=np.int64) for x in (hour, minute, second))
+    ok = np.ones(len(year), bool) if valid is None else np.asarray(valid, bool).copy()
+    if two_digit_year is not None:
+        year = np.where(two_digit_year, np.where(year < 69, 2000 + year, 1900 + year), year)
+    if am is not None or pm is not None:
+        am = np.zeros(len(year), bool) if am is None else np.asarray(am, bool)
+        pm = np.zeros(len(year), bool) if pm is None else np.asarray(pm, bool)
+        twelve = am | pm
+        ok &= ~(am & (hour > 12))
+        hour = np.where(twelve & (hour <= 12), hour % 12 + np.where(pm, 12, 0), hour)
+    ok &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
+    ok &= (minute <= 59) & (second <= 59) & ((hour <= 23) | ((hour == 24) & (minute == 0) & (second == 0)))
+    out = np.full(len(year), _NAT_US)
+    if not ok.any():
+        return out
+    y, mo, d = year[ok], month[ok], day[ok]
+    months = ((y - 1970) * 12 + (mo - 1)).astype("datetime64[M]")
+    days = months.astype("datetime64[D]") + (d - 1).astype("timedelta64[D]")
+    real = days.astype("datetime64[M]") == months  # 31 April rolls into May: not a date
+    secs = (hour[ok] * 3600 + minute[ok] * 60 + second[ok]).astype("timedelta64[s]")
+    stamp = days.astype("datetime64[us]") + secs.astype("timedelta64[us]")
+    out[ok] = np.where(real, stamp, _NAT_US)
+    return out
+
+
+def parse_numeric(values: pa.Array, dayfirst: bool) -> np.ndarray:
+    """Numeric dates among `values` as naive datetime64[us] (NaT where not one or impossible)."""
+    p = numeric_parts(values)
+    if p is None:
+        return np.full(len(values), _NAT_US)
+    day, month = (p["a"], p["b"]) if dayfirst else (p["b"], p["a"])
+    return assemble(p["y"], month, day, p["H"], p["M"], p["S"], two_digit_year=p["two_digit_year"],
+                    am=p["am"], pm=p["pm"], valid=p["matched"])
+
+
+def parse_month_names(text: pd.Series) -> np.ndarray:
+    """`3 March 2016 10:00`-style values as naive datetime64[us] (NaT elsewhere)."""
+    named = text.str.extract(MONTH_NAME)
+    month = named[1].str.lower().str[:3].map(MONTHS)
+    hit = (named[0].notna() & month.notna()).to_numpy(dtype=bool)
+    out = np.full(len(text), _NAT_US)
+    if not hit.any():
+        return out
+    g = named[hit]
+    num = [pd.to_numeric(g[i], errors="coerce").fillna(0).astype("int64").to_numpy() for i in (0, 2, 3, 4, 5)]
+    ampm = g[6].str.lower()
+    out[hit] = assemble(num[1], month[hit].astype("int64").to_numpy(), num[0], num[2], num[3], num[4],
+                        two_digit_year=(g[2].str.len() == 2).to_numpy(dtype=bool),
+                        am=(ampm == "am").to_numpy(dtype=bool, na_value=False),
+                        pm=(ampm == "pm").to_numpy(dtype=bool, na_value=False))
+    return out
+
+
+def parse_values(values: pa.Array, dayfirst: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(naive, utc) for distinct text values: wall-clock datetime64[us] of the values without
+    an offset, and UTC datetime64[us] of those with one; NaT where a value is not that kind
+    or cannot be read."""
+    n = len(values)
+    naive = np.full(n, _NAT_US)
+    utc = np.full(n, _NAT_US)
+    if not n:
+        return naive, utc
+    iso = pc.match_substring_regex(values, ISO).fill_null(False).to_numpy(zero_copy_only=False)
+    if iso.any():
+        aware = iso & pc.match_substring_regex(values, TZ_SUFFIX).fill_null(False).to_numpy(zero_copy_only=False)
+        text = pd.Series(values.to_pylist(), dtype=object)
+        if aware.any():
+            vals = text[aware].str.replace(r"\s*(UTC|GMT)$", "Z", regex=True)
+            got = pd.to_datetime(vals, format="ISO8601", utc=True, errors="coerce")
+            utc[aware] = got.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+        plain = iso & ~aware
+        if plain.any():
+            got = pd.to_datetime(text[plain], format="ISO8601", errors="coerce")
+            naive[plain] = got.to_numpy(dtype="datetime64[us]")
+    rest = ~iso
+    if rest.any():
+        idx = np.flatnonzero(rest)
+        sub = values.take(pa.array(idx)) if len(idx) < n else values
+        got = parse_numeric(sub, dayfirst)
+        naive[idx] = got
+        left = idx[np.isnat(got)]
+        if len(left):
+            text = pd.Series(values.take(pa.array(left)).to_pylist(), dtype=object)
+            naive[left] = parse_month_names(text)
+    return naive, utc

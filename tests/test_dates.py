@@ -1,0 +1,154 @@
+"""Non-ISO timestamps read one distinct value at a time (ingest/dates.py) give exactly what a
+per-value parse gives: the same instant, the same clock-change handling, the same data-quality
+counts (per row, not per distinct value) and notes naming the first rows."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ccreport.ingest import normalise
+from ccreport.ingest.quality import DataQuality
+
+TZ = "Europe/London"
+_GRAMMAR = re.compile(
+    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})"
+    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?)?$")
+
+
+def reference(text: str, dayfirst: bool = True, tz: str = TZ) -> pd.Timestamp | None:
+    """One value, the slow way: Python's datetime for the calendar, pandas' scalar for the zone
+    (a DST gap shifts forward, an overlap takes the first occurrence)."""
+    m = _GRAMMAR.match(text.strip())
+    if not m:
+        return None
+    a, b, y, hh, mm, ss, ampm = m.groups()
+    day, month = (int(a), int(b)) if dayfirst else (int(b), int(a))
+    year = int(y) if len(y) == 4 else (2000 + int(y) if int(y) < 69 else 1900 + int(y))
+    hour, minute, second = int(hh or 0), int(mm or 0), int(ss or 0)
+    if ampm:
+        if ampm.lower() == "am" and hour > 12:
+            return None
+        if hour <= 12:
+            hour = hour % 12 + (12 if ampm.lower() == "pm" else 0)
+    end_of_day = hour == 24 and minute == 0 and second == 0
+    try:
+        naive = datetime(year, month, day, 0 if end_of_day else hour, minute, second)
+    except ValueError:
+        return None
+    if end_of_day:
+        naive += timedelta(days=1)
+    if not datetime(1970, 1, 1) <= naive < datetime(2100, 1, 1):
+        return None
+    return pd.Timestamp(naive).tz_localize(tz, ambiguous=True, nonexistent="shift_forward").tz_convert("UTC")
+
+
+def parse(values: list[str | None], dayfirst: bool = True, tz: str = TZ) -> tuple[pd.Series, DataQuality]:
+    q = DataQuality()
+    out = normalise.parse_timestamps(pd.Series(values, dtype="str"), field="opened_at", tz=tz, dayfirst=dayfirst,
+                                     quality=q, rows=pd.Series(range(2, 2 + len(values))), file="f.csv")
+    return out, q
+
+
+def _two(n: int) -> st.SearchStrategy[str]:
+    return st.sampled_from([str(n), f"{n:02d}"])
+
+
+@st.composite
+def numeric_dates(draw) -> str:
+    """Day-first-looking text, valid or not: days to 35, months to 14, hours to 30, minutes to
+    99, two- and four-digit years, any separator, with or without seconds and AM/PM, in the
+    DST weeks often enough to hit the gap and the overlap."""
+    day = draw(st.integers(0, 35) | st.sampled_from([25, 26, 27, 28, 29, 30, 31]))
+    month = draw(st.integers(0, 14) | st.sampled_from([3, 10]))
+    year = draw(st.sampled_from(["2016", "2026", "1969", "2100", "16", "26", "70", "69", "68", "0099"])
+                | st.integers(1960, 2110).map(str))
+    sep = draw(st.sampled_from("/-."))
+    text = f"{draw(_two(day))}{sep}{draw(_two(month))}{sep}{year}"
+    kind = draw(st.sampled_from(["date", "hm", "hms", "ampm", "frac"]))
+    hour = draw(st.integers(0, 30) | st.sampled_from([0, 1, 2, 12, 23, 24]))
+    minute = draw(st.integers(0, 99) | st.sampled_from([0, 30, 59]))
+    if kind == "hm":
+        text += f" {draw(_two(hour))}:{minute:02d}"
+    elif kind == "hms":
+        text += f" {draw(_two(hour))}:{minute:02d}:{draw(st.integers(0, 75)):02d}"
+    elif kind == "ampm":
+        text += f" {hour}:{minute:02d} {draw(st.sampled_from(['AM', 'PM', 'am', 'pm']))}"
+    elif kind == "frac":
+        text += f" {hour}:{minute:02d}:{draw(st.integers(0, 59)):02d}.{draw(st.integers(0, 999))}"
+    return text
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(numeric_dates(), min_size=1, max_size=40), st.booleans())
+def test_distinct_value_parse_equals_the_per_value_parse(texts, dayfirst):
+    # Every value twice, so the distinct-value path has repeats to spread back.
+    values = texts + texts[::-1]
+    out, q = parse(values, dayfirst)
+    expected = [reference(t, dayfirst) for t in values]
+    for text, got, want in zip(values, out, expected):
+        if want is None:
+            assert pd.isna(got), text
+        else:
+            assert got == want, text
+    assert q.unparsed_timestamps == sum(e is None for e in expected)
+
+
+def test_quality_counts_rows_and_names_the_first_rows():
+    values = ["31/04/2026 10:00", "01/10/2026 09:00", "31/04/2026 10:00", "29/03/2026 01:30",
+              "29/03/2026 01:30", "25/10/2026 01:30", "?", "31/04/2026 10:00"]
+    out, q = parse(values)
+    assert q.unparsed_timestamps == 4  # three 31 April and '?', each row counted
+    assert q.dst_adjusted == 3  # two in the gap, one in the overlap
+    notes = [(i.row, i.problem) for i in q.issues]
+    gap = [r for r, p in notes if "DST gap" in p]
+    assert gap == [5, 6]  # rows of the file: the values' own positions + 2
+    unreadable = [r for r, p in notes if "cannot read" in p]
+    assert unreadable == [2, 4, 8, 9]
+    # A time in the gap moves forward to the first time that exists: 02:00 BST = 01:00 UTC.
+    assert out[3] == pd.Timestamp("2026-03-29 01:00", tz="UTC")
+    # The repeated hour takes the first occurrence (still BST): 01:30 BST = 00:30 UTC.
+    assert out[5] == pd.Timestamp("2026-10-25 00:30", tz="UTC")
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("29/2/2016 1:16", "2016-02-29 01:16"),  # the UCI event log's shape, winter: UTC
+    ("29-02-2016 01:16", "2016-02-29 01:16"),
+    ("1/7/2026 9:05", "2026-07-01 08:05"),  # summer time
+    ("01.07.26 09:05:07", "2026-07-01 08:05:07"),
+    ("1/7/2026 12:30 AM", "2026-06-30 23:30"),
+    ("1/7/2026 24:00", "2026-07-01 23:00"),  # the end of 1 July
+    ("29/2/2015 10:00", None),  # no such day
+    ("1/7/2026 25:10", None),  # no such hour: not rolled into the next day
+    ("1/7/2026 10:75", None),
+    ("1/7/2026 13:30 AM", None),
+    ("1/7/0099 10:00", None),  # year 99 (four digits), outside 1970–2099
+])
+def test_examples(text, expected):
+    out, _ = parse([text])
+    if expected is None:
+        assert pd.isna(out[0])
+    else:
+        assert out[0] == pd.Timestamp(expected, tz="UTC")
+
+
+def test_month_first_and_mixed_shapes_in_one_column():
+    values = ["10/31/2026 9:00 PM", "2026-10-01T09:00:00Z", "2026-10-02 09:00", "3 March 2026 10:00",
+              "03-Mar-26 10:00", "10/31/2026 9:00 PM"]
+    out, q = parse(values, dayfirst=False)
+    assert list(out) == [pd.Timestamp(t, tz="UTC") for t in (
+        "2026-10-31 21:00", "2026-10-01 09:00", "2026-10-02 08:00", "2026-03-03 10:00",
+        "2026-03-03 10:00", "2026-10-31 21:00")]
+    assert q.unparsed_timestamps == 0
+
+
+def test_day_first_evidence_counts_rows():
+    col = pd.Series(["13/01/2026", "13/01/2026", "01/02/2026", None, "x"], dtype="str")
+    ev = normalise.numeric_date_evidence(col, pd.Series(range(2, 7)))
+    assert ev.count_dayfirst == 2 and ev.dayfirst_rows == [2, 3]
+    assert ev.count_monthfirst == 0
