@@ -99,6 +99,24 @@ allow_empty_option = click.option(
     help="Write the document even for a period the export has no data for (it says so); without it that fails.")
 
 
+class ShardType(click.ParamType):
+    """`K/N`: shard K (1-based) of N, 1 <= K <= N."""
+
+    name = "K/N"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        text = str(value).strip()
+        k, sep, n = text.partition("/")
+        if not sep or not k.strip().isdigit() or not n.strip().isdigit():
+            self.fail(f"{text!r} is not K/N (for example 2/8: the second of eight shards).", param, ctx)
+        k_, n_ = int(k), int(n)
+        if n_ < 1 or not 1 <= k_ <= n_:
+            self.fail(f"{text!r}: K must be between 1 and N, and N at least 1 (for example 2/8).", param, ctx)
+        return k_, n_
+
+
 def check_period_options(month, date_from, date_to) -> None:
     """--month and --from/--to: one or the other, and --from with --to."""
     if (date_from is None) != (date_to is None):
@@ -212,13 +230,15 @@ def validate(state: State, inputs, preset, mapping, sheet, events_file, fmt, str
 
 
 def compute_metrics(state: State, result, month, date_from, date_to, contacts_file, extended=True):
-    """Resolve the period and compute the MetricSet (with contact-centre data if given)."""
+    """Resolve the period and compute the MetricSet (with contact-centre data if given).
+    Returns (metric set, contact data or None)."""
     from . import app
 
     check_period_options(month, date_from, date_to)
     cfg = state.config
     period = app.period(cfg, month, date_from, date_to)
-    return app.compute(cfg, result, period, app.contacts(cfg, contacts_file), extended=extended)
+    contact_data = app.contacts(cfg, contacts_file)
+    return app.compute(cfg, result, period, contact_data, extended=extended), contact_data
 
 
 @cli.command()
@@ -229,7 +249,7 @@ def compute_metrics(state: State, result, month, date_from, date_to, contacts_fi
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--full", is_flag=True, help="JSON: add the extended sections documents use (see docs/metrics.md).")
 @click.option("--by", type=click.Choice(["totals", "priority", *DIMENSIONS, "trend", "breaches"]), default="priority",
-              show_default=True, help="CSV: which breakdown to print; breaches: the SLA breach list (also as a table).")
+              show_default=True, help="Which breakdown to print (table and CSV); breaches: the SLA breach list.")
 @narratives_option
 @click.pass_obj
 def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, date_from, date_to,
@@ -250,9 +270,13 @@ def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, da
     result = ingest(state, inputs, preset, mapping, sheet, events_file)
     # The SPEC object and the table need no breach list, baseline or problem candidates.
     extended = full or fmt == "csv" or by == "breaches"
-    ms = compute_metrics(state, result, month, date_from, date_to, contacts_file, extended=extended)
+    ms, contact_data = compute_metrics(state, result, month, date_from, date_to, contacts_file, extended=extended)
     if fmt == "json":
-        click.echo(app.metrics_json(state.config, ms, full=full, register=app.register(state.config, stories, result, ms)))
+        prov = app.provenance(state.config, run_request(state, has_period=True),
+                              _inputs(inputs, preset, mapping, sheet, events_file), result, ms.period,
+                              contacts_file, contact_data) if full else None
+        click.echo(app.metrics_json(state.config, ms, full=full, register=app.register(state.config, stories, result, ms),
+                                    provenance=prov))
     elif fmt == "csv":
         from .console import format_csv
 
@@ -262,9 +286,9 @@ def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, da
 
         click.echo(format_breaches_table(ms), nl=False)
     else:
-        from .console import format_table
+        from .console import format_by_table, format_table
 
-        click.echo(format_table(ms))
+        click.echo(format_table(ms) if by == "priority" else format_by_table(ms, by))
 
 
 document_options = add_options([
@@ -280,7 +304,18 @@ document_options = add_options([
                  help="PDF variant WeasyPrint supports, e.g. pdf/ua-1 or pdf/a-3b."),
     click.option("--email-to", multiple=True, help="Email the documents to this address after rendering (repeatable)."),
     click.option("--dry-run", is_flag=True, help="With --email-to: write the .eml to --out instead of sending."),
+    click.option("--no-provenance", is_flag=True,
+                 help="Leave out the closing provenance appendix (input files, fingerprints, settings, command "
+                      "line): for documents that leave the organisation."),
 ])
+
+
+def run_request(state: State, enabled: bool = True, has_period: bool = False):
+    """What the provenance records of this command line (ccreport.provenance)."""
+    from .provenance import Request, command_from_context
+
+    ctx = click.get_current_context()
+    return Request(command_from_context(ctx, state.config_path), state.config_path, enabled, has_period)
 
 
 def _output(state: State, formats, out, templates_dir, docx_template, pdf_variant):
@@ -300,13 +335,16 @@ def _output(state: State, formats, out, templates_dir, docx_template, pdf_varian
               default=None, help="Also write one report per group (recipients per group from email.groups).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="With --split-by: render this many groups in parallel processes.")
+@click.option("--shard", type=ShardType(), default=None, envvar="CCREPORT_SHARD", metavar="K/N",
+              help="With --split-by: render only the K-th of N stable slices of the groups (the overview "
+                   "with shard 1), to share one run across N workers (docs/scheduling.md).")
 @narratives_option
 @click.option("--strict", is_flag=True, help="Exit 3 (after writing) when the data has quality problems.")
 @allow_empty_option
 @click.pass_obj
 def monthly(state: State, inputs, preset, mapping, sheet, events_file, month, date_from, date_to,
             contacts_file, formats, out, templates_dir, docx_template, pdf_variant, email_to, dry_run,
-            split_by, jobs, narratives_dir, strict, allow_empty) -> None:
+            no_provenance, split_by, jobs, shard, narratives_dir, strict, allow_empty) -> None:
     """Monthly incident-management report for leadership (PDF, Word, HTML, Markdown).
 
     \b
@@ -320,10 +358,13 @@ def monthly(state: State, inputs, preset, mapping, sheet, events_file, month, da
 
     settings = _output(state, formats, out, templates_dir, docx_template, pdf_variant)
     check_period_options(month, date_from, date_to)
+    if shard is not None and not split_by:
+        raise click.UsageError("--shard K/N divides the groups of --split-by: give --split-by too.")
     app.monthly(state.config, _inputs(inputs, preset, mapping, sheet, events_file), settings, month=month,
                 date_from=date_from, date_to=date_to, contacts_file=contacts_file,
                 email=app.Email(tuple(email_to), dry_run), split_by=split_by, jobs=jobs, strict=strict,
-                narratives_dir=narratives_dir, allow_empty=allow_empty)
+                narratives_dir=narratives_dir, allow_empty=allow_empty,
+                run=run_request(state, not no_provenance, has_period=True), shard=shard)
 
 
 @cli.command()
@@ -369,7 +410,7 @@ def send(state: State, files, to, cc, subject, dry_run, out) -> None:
 @click.pass_obj
 def pir(state: State, inputs, preset, mapping, sheet, events_file, incidents, all_major, month, date_from, date_to,
         narrative, contacts_file, comms_rule, formats, out, templates_dir, docx_template, pdf_variant, email_to,
-        dry_run, allow_empty) -> None:
+        dry_run, no_provenance, allow_empty) -> None:
     """Post-incident review (PIR) of a major incident: blameless, structured, ready to circulate.
 
     Without --narrative the review is still produced from the data, with the sections to
@@ -393,7 +434,7 @@ def pir(state: State, inputs, preset, mapping, sheet, events_file, incidents, al
     request = app.PirRequest(tuple(incidents), all_major, month, date_from, date_to, narrative, contacts_file,
                              comms_rule, allow_empty)
     app.pir(state.config, _inputs(inputs, preset, mapping, sheet, events_file), settings, request,
-            app.Email(tuple(email_to), dry_run))
+            app.Email(tuple(email_to), dry_run), run=run_request(state, not no_provenance, has_period=all_major))
 
 
 @cli.command()
@@ -406,7 +447,7 @@ def pir(state: State, inputs, preset, mapping, sheet, events_file, incidents, al
 @document_options
 @click.pass_obj
 def strategy(state: State, strategy_file, data_inputs, preset, coverage, formats, out, templates_dir,
-             docx_template, pdf_variant, email_to, dry_run) -> None:
+             docx_template, pdf_variant, email_to, dry_run, no_provenance) -> None:
     """Incident-management strategy document from a strategy YAML file.
 
     \b
@@ -419,7 +460,7 @@ def strategy(state: State, strategy_file, data_inputs, preset, coverage, formats
 
     settings = _output(state, formats, out, templates_dir, docx_template, pdf_variant)
     app.strategy(state.config, strategy_file, settings, data_inputs=list(data_inputs) or None, coverage=coverage,
-                 preset=preset, email=app.Email(tuple(email_to), dry_run))
+                 preset=preset, email=app.Email(tuple(email_to), dry_run), run=run_request(state, not no_provenance))
 
 
 @cli.command()
@@ -577,7 +618,7 @@ def demo(state: State, out: str, sample: str | None) -> None:
 
     click.echo("")
     click.echo(format_table(ms))
-    app.demo_documents(data, Path(out))
+    app.demo_documents(data, Path(out), run=run_request(state))
 
 
 class Terminated(KeyboardInterrupt):

@@ -27,6 +27,8 @@ class IngestResult:
     fields: frozenset[str] = frozenset()
     #: Whether pause intervals are known (history/event-log input or --events state rows).
     pauses_known: bool = False
+    #: (file as given, rows read from it) for each incident export, in order (provenance).
+    sources: tuple[tuple[str, int], ...] = ()
 
     @classmethod
     def from_records(cls, records: list[dict], **kwargs) -> "IngestResult":
