@@ -23,6 +23,8 @@ The intended differences, undone before comparing (`as_old_code_printed`):
 - Contact-centre targets and sites (issue 15): `targets` echoes `service_level_pct`,
   `abandonment_pct` and `aht_seconds` (the sample config sets them), and `contacts` has
   `sl_threshold_seconds`, `site`, `by_site` and `by_queue`.
+- Provenance (issue 19): `--full` output has `provenance` (input files, settings, versions,
+  the command line, the time of the run).
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ OLD_EMPTY_MONTH = {"opened": 0, "resolved": 0, "mttr_hours": None, "resolution_s
 #: Keys added to --full output (issue 14's coverage, findings and problem rule, issue 15's breach
 #: list), removed before comparing.
 NEW_FULL_KEYS = ("coverage", "baseline", "findings", "known_problems", "problem_rules",
-                 "breaches", "sla_agreement")
+                 "breaches", "sla_agreement", "provenance")
 #: Canonical fields added since (issue 15: the export's own SLA flag; issue 14: the configuration
 #: item), removed from `fields`.
 NEW_FIELDS = ("tool_sla_met", "configuration_item")
