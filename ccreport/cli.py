@@ -251,6 +251,9 @@ def compute_metrics(state: State, result, month, date_from, date_to, contacts_fi
 @click.option("--by", type=click.Choice(["totals", "priority", *DIMENSIONS, "trend", "breaches"]), default="priority",
               show_default=True, help="Which breakdown to print (table and CSV); breaches: the SLA breach list.")
 @narratives_option
+@click.option("--schema", type=click.Choice(["core", "full"]), is_flag=False, flag_value="core", default=None,
+              is_eager=True, expose_value=False, callback=lambda ctx, param, value: _print_schema(ctx, value),
+              help="Print the JSON Schema of --format json (`--schema full`: of --format json --full) and exit.")
 @click.pass_obj
 def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, date_from, date_to,
             contacts_file, fmt, full, by, narratives_dir) -> None:
@@ -289,6 +292,16 @@ def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, da
         from .console import format_by_table, format_table
 
         click.echo(format_table(ms) if by == "priority" else format_by_table(ms, by))
+
+
+def _print_schema(ctx: click.Context, value: str | None) -> None:
+    """`metrics --schema [core|full]`: the shipped JSON Schema (ccreport/schemas), no input needed."""
+    if value is None or ctx.resilient_parsing:
+        return
+    from .schemas.build import shipped
+
+    click.echo(shipped(value == "full"), nl=False)
+    ctx.exit(0)
 
 
 document_options = add_options([
