@@ -596,33 +596,45 @@ def strategy_check(state: State, strategy_file: str, fmt: str) -> None:
         raise QualityError(f"{strategy_file}: the strategy has gaps marked as errors (see above).")
 
 
-def sample_dir() -> Path:
-    """sample_data/ in the working directory, else the one beside the package (dev checkout)."""
-    for candidate in (Path("sample_data"), Path(__file__).resolve().parents[1] / "sample_data"):
-        if (candidate / "incidents.csv").is_file():
-            return candidate
-    raise click.UsageError("no sample_data/ folder here; run `ccreport demo` from the ccreport checkout.")
+def sample_dir(directory: Path) -> Path:
+    """`DIR/sample_data`, generated there by the package's own generator (ccreport.sample) when
+    it has no incidents.csv yet, so the demo works from any folder after `pip install`."""
+    src = directory / "sample_data"
+    if not (src / "incidents.csv").is_file():
+        from .sample import generate
+
+        generate(src)
+        log.info("Wrote the sample data to %s", src)
+    return src
 
 
 @cli.command()
-@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
-              help="Folder for the documents.")
-@click.option("--sample", "sample", default=None, type=click.Path(file_okay=False),
-              help="Sample folder (default: ./sample_data).")
+@click.argument("directory", default=".", required=False, type=click.Path(file_okay=False))
+@click.option("--out", default=None, type=click.Path(file_okay=False),
+              help="Folder for the documents (default: DIR/output).")
+@click.option("--sample", "sample", default=None, type=click.Path(file_okay=False, exists=True),
+              help="Sample folder to read (default: DIR/sample_data, generated there when it is not).")
 @click.pass_obj
-def demo(state: State, out: str, sample: str | None) -> None:
-    """Render every document from sample_data/ into output/.
+def demo(state: State, directory: str, out: str | None, sample: str | None) -> None:
+    """Generate the sample data into DIR (default: here) and render every document from it.
+
+    Works from any folder: the sample (13 months of a fictional contact centre's incidents,
+    timeline events and contact-centre data) is written to DIR/sample_data unless it is
+    there already, and the documents to DIR/output.
 
     \b
     Example:
         ccreport demo
-        ccreport demo --out /tmp/ccreport-demo
+        ccreport demo /tmp/ccreport-demo
+        ccreport demo --out /tmp/ccreport-demo/output
     """
     from . import app
     from .config import load_config
 
-    src = Path(sample) if sample else sample_dir()
+    base = Path(directory)
+    src = Path(sample) if sample else sample_dir(base)
     state._config = load_config(src / "ccreport.yaml")
+    state.config_path = str(src / "ccreport.yaml")
     data = app.demo_load(state.config, src)
     from .console import format_quality, format_table
 
@@ -631,7 +643,29 @@ def demo(state: State, out: str, sample: str | None) -> None:
 
     click.echo("")
     click.echo(format_table(ms))
-    app.demo_documents(data, Path(out), run=run_request(state))
+    app.demo_documents(data, Path(out) if out else base / "output", run=run_request(state))
+
+
+@cli.command("docs")
+@click.argument("name", required=False)
+@click.option("--path", "show_path", is_flag=True, help="Print where the guide is instead of its text.")
+def docs_command(name: str | None, show_path: bool) -> None:
+    """Print one of the guides installed with ccreport (Markdown), or list them.
+
+    \b
+    Example:
+        ccreport docs
+        ccreport docs strategy
+        ccreport docs scheduling --path
+    """
+    from .guides import guide, guides
+
+    if name is None:
+        for key, path in guides().items():
+            click.echo(f"{key:<14} {path}" if show_path else key)
+        return
+    path = guide(name)
+    click.echo(str(path) if show_path else path.read_text(encoding="utf-8"), nl=show_path)
 
 
 class Terminated(KeyboardInterrupt):
