@@ -211,3 +211,12 @@ def test_untrusted_file_names_are_literal_in_the_appendix(isolated):
 
 def test_request_defaults_record_nothing_secret():
     assert Request().enabled and Request().command == ()
+
+
+def test_source_date_epoch_makes_the_json_byte_for_byte_reproducible(scenario):
+    export, config = scenario
+    args = ("--config", config, "metrics", export, "--month", "2026-10", "--format", "json", "--full")
+    env = {"SOURCE_DATE_EPOCH": "1793520000"}
+    first, second = run_cli(*args, env=env), run_cli(*args, env=env)
+    assert first.returncode == 0 and first.stdout == second.stdout
+    assert json.loads(first.stdout)["provenance"]["run_at"] == "2026-11-01T08:00:00Z"
