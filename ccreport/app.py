@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .period import Period
     from .pir.narrative import Narrative
     from .pir.register import Register
+    from .provenance import Provenance, Request
 
 log = logging.getLogger("ccreport")
 
@@ -96,12 +97,37 @@ def load(config: "Config", inputs: Inputs) -> "IngestResult":
     mapping = inputs.mapping or (str(config.resolve_path(config.mapping)) if config.mapping else None)
     result = ingest_load(list(inputs.paths), config, preset=preset, mapping=mapping, sheet=inputs.sheet)
     if inputs.events:
-        load_events(inputs.events, config, result)
+        events = load_events(inputs.events, config, result)
+        result.sources = (*result.sources, (str(inputs.events), len(events)))
     if inputs.where:
         from .ingest.scope import restrict
 
         result = restrict(result, inputs.where)
     return result
+
+
+def provenance(config: "Config", run: "Request | None", inputs: Inputs | None = None,
+               result: "IngestResult | None" = None, p: "Period | None" = None, contacts_file: str | None = None,
+               contact_data: Any = None, extra: Sequence[tuple[str, str | Path]] = ()) -> "Provenance | None":
+    """What this run's figures were made from (ccreport.provenance): every input file hashed,
+    with the rows read from it; None without a request or with --no-provenance."""
+    if run is None or not run.enabled:
+        return None
+    from .provenance import file_facts, gather
+
+    rows = dict(result.sources) if result is not None else {}
+    files = []
+    if inputs is not None:
+        files += [file_facts("incidents", path, rows.get(str(path))) for path in inputs.paths]
+        if inputs.events:
+            files.append(file_facts("events", inputs.events, rows.get(str(inputs.events))))
+        mapping = inputs.mapping or (str(config.resolve_path(config.mapping)) if config.mapping else None)
+        if mapping:
+            files.append(file_facts("mapping", mapping))
+    if contacts_file:
+        files.append(file_facts("contacts", contacts_file, len(contact_data) if contact_data is not None else None))
+    files += [file_facts(role, path) for role, path in extra]
+    return gather(config, run, files, p, preset=result.preset if result is not None else None)
 
 
 def period(config: "Config", month: str | None = None, date_from: str | None = None,
@@ -141,9 +167,11 @@ def findings(config: "Config", ms: "MetricSet", statuses: Mapping[str, str] | No
                 overdue_actions=overdue_actions)
 
 
-def metrics_json(config: "Config", ms: "MetricSet", full: bool = False, register: "Register | None" = None) -> str:
+def metrics_json(config: "Config", ms: "MetricSet", full: bool = False, register: "Register | None" = None,
+                 provenance: "Provenance | None" = None) -> str:
     """What `metrics --format json [--full]` prints: the metric set, and with `full` its findings
-    and, given a PIR register, its `reviews` and `actions` (docs/metrics.md)."""
+    and, given a PIR register, its `reviews` and `actions` (docs/metrics.md), and given the
+    run's provenance, `provenance`."""
     import json
 
     if not full:
@@ -153,6 +181,8 @@ def metrics_json(config: "Config", ms: "MetricSet", full: bool = False, register
     out["findings"] = [f.to_dict() for f in findings(config, ms, statuses, register)]
     if register is not None:
         out.update(register.to_dict())
+    if provenance is not None:
+        out["provenance"] = provenance.to_dict()
     return json.dumps(out, indent=2, default=str, allow_nan=False)
 
 
@@ -296,7 +326,8 @@ def register(config: "Config", stories: "Mapping[str, Narrative] | None", result
 
 def monthly_document(ms: "MetricSet", config: "Config", statuses: Mapping[str, str] | None = None,
                      group: tuple[str, str] | None = None, date: dt.date | None = None,
-                     register: "Register | None" = None) -> tuple["Document", dict]:
+                     register: "Register | None" = None,
+                     provenance: "Provenance | None" = None) -> tuple["Document", dict]:
     """The monthly report and its email summary from a typed metric set. With a PIR
     `register`, the report has its actions section, and the review statuses come from it
     unless `statuses` is given."""
@@ -307,7 +338,8 @@ def monthly_document(ms: "MetricSet", config: "Config", statuses: Mapping[str, s
     branding = Branding.from_config(config)
     options = MonthlyOptions(date=date, pir_statuses=statuses, group=group, min_base=config.report.min_base,
                              findings=tuple(findings(config, ms, statuses, register)), findings_settings=config.findings,
-                             problems_in_body=config.problems.in_body, register=register)
+                             problems_in_body=config.problems.in_body, register=register,
+                             provenance=provenance)
     return build_monthly(ms, branding, options), email_summary(ms, branding, options)
 
 
@@ -326,6 +358,7 @@ class GroupJob:
     statuses: Mapping[str, str] | None = None
     coverage: Any = None  # the whole export's: a group's quiet months are zeros, not gaps
     narratives: Mapping[str, Any] | None = None  # for the group's own PIR register
+    provenance: Any = None  # the run's: the same inputs and command
 
 
 def monthly_group(job: GroupJob) -> tuple[str, list[Path], dict]:
@@ -333,14 +366,16 @@ def monthly_group(job: GroupJob) -> tuple[str, list[Path], dict]:
     ms = compute(job.config, job.ingest, job.period, job.contacts, job.coverage)
     # The group's register: the reviews of the group's own incidents.
     reg = register(job.config, job.narratives, job.ingest, ms, only_in_export=True)
-    doc, summary = monthly_document(ms, job.config, job.statuses, group=(job.dimension, job.group), register=reg)
+    doc, summary = monthly_document(ms, job.config, job.statuses, group=(job.dimension, job.group), register=reg,
+                                    provenance=job.provenance)
     return job.group, write(doc, job.settings, job.basename, job.config), summary
 
 
 def monthly(config: "Config", inputs: Inputs, settings: Output, *, month: str | None = None,
             date_from: str | None = None, date_to: str | None = None, contacts_file: str | None = None,
             email: Email = Email(), split_by: str | None = None, jobs: int = 1, strict: bool = False,
-            narratives_dir: str | Path | None = None, allow_empty: bool = False) -> list[Path]:
+            narratives_dir: str | Path | None = None, allow_empty: bool = False,
+            run: "Request | None" = None, shard: tuple[int, int] | None = None) -> list[Path]:
     """`ccreport monthly`: the overview report, one per group with `split_by`, then email.
     A period the export does not cover at all fails before anything is written, unless
     `allow_empty` (check_coverage)."""
@@ -363,14 +398,19 @@ def monthly(config: "Config", inputs: Inputs, settings: Output, *, month: str | 
         scope = scope_label(result.scope)
         slug = f"{slug}-{group_slug(scope[1])}"
     out = settings.out
+    prov = provenance(config, run, inputs, result, ms.period, contacts_file, contact_data)
+    overview = shard is None or shard[0] == 1  # a shard run: the overview comes with shard 1
+    files: list[Path] = []
     with output_lock(out):
-        doc, summary = monthly_document(ms, config, statuses, group=scope, register=reg)
-        files = write(doc, settings, slug, config)
+        summary: dict = {}
+        if overview:
+            doc, summary = monthly_document(ms, config, statuses, group=scope, register=reg, provenance=prov)
+            files = write(doc, settings, slug, config)
         groups: dict[str, tuple[list[Path], dict]] = {}
         if split_by:
             groups = _monthly_groups(config, result, ms.period, contact_data, split_by, jobs, settings, slug,
-                                     statuses, ms.coverage, stories)
-        if email.to:
+                                     statuses, ms.coverage, stories, prov, shard)
+        if email.to and overview:
             deliver(config, files, email.to, summary=summary, dry_run=email.dry_run, out=out,
                     name=slug)
         recipients = config.email.groups
@@ -387,18 +427,22 @@ def monthly(config: "Config", inputs: Inputs, settings: Output, *, month: str | 
 def _monthly_groups(config: "Config", result: "IngestResult", p: "Period", contact_data: Any, split_by: str,
                     jobs: int, settings: Output, slug: str,
                     statuses: Mapping[str, str] | None, coverage: Any = None,
-                    stories: Mapping[str, Any] | None = None) -> dict[str, tuple[list[Path], dict]]:
-    """One monthly report per group, in parallel processes; returns {group: (paths, summary)}."""
+                    stories: Mapping[str, Any] | None = None, prov: "Provenance | None" = None,
+                    shard: tuple[int, int] | None = None) -> dict[str, tuple[list[Path], dict]]:
+    """One monthly report per group, in parallel processes; returns {group: (paths, summary)}.
+    With `shard` (K, N): only the groups of the K-th of N slices (`shard_groups`)."""
     from .batch import group_contacts, group_slug, run_jobs, split_ingest
 
     formats = settings.formats
     formats = formats if isinstance(formats, list) else [f.strip() for f in str(formats).split(",")]
     group_settings = Output(formats, Path(settings.out), settings.templates_dir, settings.docx_template,
                             settings.pdf_variant)
+    parts = split_ingest(result, split_by)
+    mine = set(shard_groups(list(parts), *shard)) if shard is not None else set(parts)
     job_list = [
         GroupJob(split_by, group, f"{slug}-{group_slug(group)}", part, config, p,
-                 group_contacts(contact_data, split_by, group), group_settings, statuses, coverage, stories)
-        for group, part in split_ingest(result, split_by).items()
+                 group_contacts(contact_data, split_by, group), group_settings, statuses, coverage, stories, prov)
+        for group, part in parts.items() if group in mine
     ]
     quiet = log.getEffectiveLevel() > logging.INFO
     results = run_jobs(job_list, jobs, progress=not quiet, worker=monthly_group)
@@ -406,6 +450,16 @@ def _monthly_groups(config: "Config", result: "IngestResult", p: "Period", conta
         for path in results[group][0]:
             log.info("Wrote %s", path)
     return results
+
+
+def shard_groups(groups: Iterable[str], k: int, n: int) -> list[str]:
+    """The groups of shard `k` of `n` (1-based): the groups sorted by their UTF-8 bytes (the
+    same order on every machine and locale), dealt round-robin, so every group is in exactly
+    one shard and the shards differ in size by at most one group."""
+    if not (1 <= k <= n):
+        raise UsageError(f"--shard {k}/{n}: K must be between 1 and N.")
+    ordered = sorted(set(groups), key=lambda g: str(g).encode("utf-8", "surrogatepass"))
+    return ordered[k - 1::n]
 
 
 # --------------------------------------------------------------------------- PIR
@@ -428,7 +482,8 @@ class PirRequest:
 
 def pir_document(result: "IngestResult", config: "Config", incident_id: str, narrative: Any = None,
                  contact_data: Any = None, *, comms_rule: str = "per audience", now: Any = None,
-                 date: dt.date | None = None, cadence: Mapping[str, float] | None = None) -> "Document":
+                 date: dt.date | None = None, cadence: Mapping[str, float] | None = None,
+                 provenance: "Provenance | None" = None) -> "Document":
     """Gather one incident's facts and build its review."""
     from .documents.pir import PirOptions, build_pir
     from .pir.facts import incident_facts
@@ -437,7 +492,7 @@ def pir_document(result: "IngestResult", config: "Config", incident_id: str, nar
                            cadence=cadence, comms_rule=comms_rule)
     published = date or (facts.now.tz_convert(config.timezone).date() if now is not None else None)
     options = PirOptions(date=published, pause_states=tuple(config.pause_states),
-                         sl_method=_sl_method(config), comms_rule=comms_rule)
+                         sl_method=_sl_method(config), comms_rule=comms_rule, provenance=provenance)
     return build_pir(facts, narrative, Branding.from_config(config), options)
 
 
@@ -447,7 +502,8 @@ def _sl_method(config: "Config") -> str:
     return sl_method(config)
 
 
-def pir(config: "Config", inputs: Inputs, settings: Output, request: PirRequest, email: Email = Email()) -> list[Path]:
+def pir(config: "Config", inputs: Inputs, settings: Output, request: PirRequest, email: Email = Email(),
+        run: "Request | None" = None) -> list[Path]:
     """`ccreport pir`: one review per incident named, or per major incident of the period."""
     from .lock import output_lock
     from .pir.narrative import load_narrative
@@ -456,6 +512,7 @@ def pir(config: "Config", inputs: Inputs, settings: Output, request: PirRequest,
     story = load_narrative(request.narrative) if request.narrative else None
     result = load(config, inputs)
     ids = list(request.incidents)
+    p = None
     if request.all_major:
         p = period(config, request.month, request.date_from, request.date_to)
         from .metrics.coverage import export_coverage
@@ -467,10 +524,13 @@ def pir(config: "Config", inputs: Inputs, settings: Output, request: PirRequest,
     for incident_id in ids:
         find_incident(result, incident_id)  # unknown IDs fail before anything is written
     contact_data = contacts(config, request.contacts_file)
+    extra = [("narrative", request.narrative)] if request.narrative else []
+    prov = provenance(config, run, inputs, result, p, request.contacts_file, contact_data, extra)
     written: list[Path] = []
     with output_lock(settings.out):
         for incident_id in ids:
-            doc = pir_document(result, config, incident_id, story, contact_data, comms_rule=request.comms_rule)
+            doc = pir_document(result, config, incident_id, story, contact_data, comms_rule=request.comms_rule,
+                               provenance=prov)
             files = write(doc, settings, pir_basename(doc.period_label), config)
             written += files
             if email.to:
@@ -482,7 +542,8 @@ def pir(config: "Config", inputs: Inputs, settings: Output, request: PirRequest,
 
 
 def strategy_document(strategy_path: str | Path, config: "Config", data_inputs: Sequence[str | Path] | None = None,
-                      coverage: bool = False, preset: str = "auto", today: dt.date | None = None) -> tuple["Document", Any]:
+                      coverage: bool = False, preset: str = "auto", today: dt.date | None = None,
+                      run: "Request | None" = None) -> tuple["Document", Any]:
     """Read the strategy, add evidence from the data when given, build the document.
     Returns (document, strategy)."""
     from .documents.strategy import Coverage, StrategyOptions, build_strategy
@@ -491,30 +552,35 @@ def strategy_document(strategy_path: str | Path, config: "Config", data_inputs: 
 
     strategy = load_strategy(strategy_path)
     evidence = None
+    result = None
     if data_inputs:
         from .ingest import load as ingest_load
 
         result = ingest_load([str(p) for p in data_inputs], config, preset=preset)
         evidence = strategy_evidence(strategy, result, config)
+    prov = provenance(config, run, Inputs(tuple(str(p) for p in data_inputs)) if data_inputs else None, result,
+                      extra=[("strategy", strategy_path)])
     cov = None
     if coverage:
         findings = check(strategy_path)  # from the file: findings carry line numbers
         from .strategy.substance import example_share
 
         cov = Coverage(coverage_rows(strategy, findings), findings, example_share(strategy))
-    doc = build_strategy(strategy, evidence, cov, Branding.from_config(config), StrategyOptions(today=today))
+    doc = build_strategy(strategy, evidence, cov, Branding.from_config(config),
+                         StrategyOptions(today=today, provenance=prov))
     return doc, strategy
 
 
 def strategy(config: "Config", strategy_path: str | Path, settings: Output, *,
              data_inputs: Sequence[str | Path] | None = None, coverage: bool = False, preset: str | None = None,
-             email: Email = Email(), today: dt.date | None = None) -> list[Path]:
+             email: Email = Email(), today: dt.date | None = None, run: "Request | None" = None) -> list[Path]:
     """`ccreport strategy`: the strategy document, with evidence and coverage when asked."""
     from .lock import output_lock
 
     with output_lock(settings.out):
         doc, strat = strategy_document(strategy_path, config, data_inputs=list(data_inputs or []) or None,
-                                       coverage=coverage, preset=preset or config.preset or "auto", today=today)
+                                       coverage=coverage, preset=preset or config.preset or "auto", today=today,
+                                       run=run)
         files = write(doc, settings, strategy_basename(strat, strategy_path), config)
         if email.to:
             deliver(config, files, email.to, dry_run=email.dry_run, out=settings.out, name=Path(files[0]).stem)
@@ -556,23 +622,28 @@ def last_month(result: "IngestResult", timezone: str) -> str:
     return result.incidents["opened_at"].max().tz_convert(timezone).strftime("%Y-%m")
 
 
-def demo_documents(data: DemoData, out: Path) -> None:
+def demo_documents(data: DemoData, out: Path, run: "Request | None" = None) -> None:
     """Every document kind from the sample, in every format."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     config = data.config
     settings = output(config, list(ALL_FORMATS), out)
+    inputs = Inputs((str(data.src / "incidents.csv"),), events=str(data.src / "events.csv"))
+    contacts_file = str(data.src / "contacts.csv")
+    prov = provenance(config, run, inputs, data.result, data.metrics.period, contacts_file, data.contact_data)
     # Monthly.
     ms = data.metrics
-    doc, _ = monthly_document(ms, config)
+    doc, _ = monthly_document(ms, config, provenance=prov)
     write(doc, settings, monthly_basename(ms.period), config)
     # The review of the biggest major incident in the sample (by customers affected).
     incidents = data.result.incidents
     majors = incidents[incidents["major"].fillna(False).astype(bool)]
     biggest = majors.sort_values("customers_affected", ascending=False).iloc[0]["incident_id"]
-    doc = pir_document(data.result, config, biggest, None, data.contact_data)
+    prov = provenance(config, run, inputs, data.result, None, contacts_file, data.contact_data)
+    doc = pir_document(data.result, config, biggest, None, data.contact_data, provenance=prov)
     write(doc, settings, pir_basename(doc.period_label), config)
     # The strategy, with evidence from the sample and the coverage appendix.
     example = Path(__file__).resolve().parent / "examples" / "strategy.yaml"
-    doc, strat = strategy_document(example, config, data_inputs=[str(data.src / "incidents.csv")], coverage=True)
+    doc, strat = strategy_document(example, config, data_inputs=[str(data.src / "incidents.csv")], coverage=True,
+                                   run=run)
     write(doc, settings, strategy_basename(strat, example), config)

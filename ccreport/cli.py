@@ -118,6 +118,24 @@ allow_empty_option = click.option(
     help="Write the document even for a period the export has no data for (it says so); without it that fails.")
 
 
+class ShardType(click.ParamType):
+    """`K/N`: shard K (1-based) of N, 1 <= K <= N."""
+
+    name = "K/N"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        text = str(value).strip()
+        k, sep, n = text.partition("/")
+        if not sep or not k.strip().isdigit() or not n.strip().isdigit():
+            self.fail(f"{text!r} is not K/N (for example 2/8: the second of eight shards).", param, ctx)
+        k_, n_ = int(k), int(n)
+        if n_ < 1 or not 1 <= k_ <= n_:
+            self.fail(f"{text!r}: K must be between 1 and N, and N at least 1 (for example 2/8).", param, ctx)
+        return k_, n_
+
+
 def check_period_options(month, date_from, date_to) -> None:
     """--month and --from/--to: one or the other, and --from with --to."""
     if (date_from is None) != (date_to is None):
@@ -237,13 +255,15 @@ def validate(state: State, inputs, preset, mapping, sheet, events_file, fmt, str
 
 
 def compute_metrics(state: State, result, month, date_from, date_to, contacts_file, extended=True):
-    """Resolve the period and compute the MetricSet (with contact-centre data if given)."""
+    """Resolve the period and compute the MetricSet (with contact-centre data if given).
+    Returns (metric set, contact data or None)."""
     from . import app
 
     check_period_options(month, date_from, date_to)
     cfg = state.config
     period = app.period(cfg, month, date_from, date_to)
-    return app.compute(cfg, result, period, app.contacts(cfg, contacts_file), extended=extended)
+    contact_data = app.contacts(cfg, contacts_file)
+    return app.compute(cfg, result, period, contact_data, extended=extended), contact_data
 
 
 @cli.command()
@@ -254,9 +274,12 @@ def compute_metrics(state: State, result, month, date_from, date_to, contacts_fi
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--full", is_flag=True, help="JSON: add the extended sections documents use (see docs/metrics.md).")
 @click.option("--by", default="priority", show_default=True, metavar="VIEW",
-              help=f"CSV: which breakdown to print: {'|'.join(['totals', 'priority', *DIMENSIONS, 'trend', 'breaches'])} "
+              help=f"Which breakdown (table and CSV) to print: {'|'.join(['totals', 'priority', *DIMENSIONS, 'trend', 'breaches'])} "
                    "or a custom field of the mapping file; breaches: the SLA breach list (also as a table).")
 @narratives_option
+@click.option("--schema", type=click.Choice(["core", "full"]), is_flag=False, flag_value="core", default=None,
+              is_eager=True, expose_value=False, callback=lambda ctx, param, value: _print_schema(ctx, value),
+              help="Print the JSON Schema of --format json (`--schema full`: of --format json --full) and exit.")
 @click.pass_obj
 def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, date_from, date_to,
             contacts_file, fmt, full, by, narratives_dir) -> None:
@@ -279,9 +302,13 @@ def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, da
         raise click.BadParameter(f"{by!r} is not one of {', '.join(views)}.", param_hint="'--by'")
     # The SPEC object and the table need no breach list, baseline or problem candidates.
     extended = full or fmt == "csv" or by == "breaches"
-    ms = compute_metrics(state, result, month, date_from, date_to, contacts_file, extended=extended)
+    ms, contact_data = compute_metrics(state, result, month, date_from, date_to, contacts_file, extended=extended)
     if fmt == "json":
-        click.echo(app.metrics_json(state.config, ms, full=full, register=app.register(state.config, stories, result, ms)))
+        prov = app.provenance(state.config, run_request(state, has_period=True),
+                              _inputs(inputs, preset, mapping, sheet, events_file), result, ms.period,
+                              contacts_file, contact_data) if full else None
+        click.echo(app.metrics_json(state.config, ms, full=full, register=app.register(state.config, stories, result, ms),
+                                    provenance=prov))
     elif fmt == "csv":
         from .console import format_csv
 
@@ -291,9 +318,19 @@ def metrics(state: State, inputs, preset, mapping, sheet, events_file, month, da
 
         click.echo(format_breaches_table(ms), nl=False)
     else:
-        from .console import format_table
+        from .console import format_by_table, format_table
 
-        click.echo(format_table(ms))
+        click.echo(format_table(ms) if by == "priority" else format_by_table(ms, by))
+
+
+def _print_schema(ctx: click.Context, value: str | None) -> None:
+    """`metrics --schema [core|full]`: the shipped JSON Schema (ccreport/schemas), no input needed."""
+    if value is None or ctx.resilient_parsing:
+        return
+    from .schemas.build import shipped
+
+    click.echo(shipped(value == "full"), nl=False)
+    ctx.exit(0)
 
 
 document_options = add_options([
@@ -309,7 +346,18 @@ document_options = add_options([
                  help="PDF variant WeasyPrint supports, e.g. pdf/ua-1 or pdf/a-3b."),
     click.option("--email-to", multiple=True, help="Email the documents to this address after rendering (repeatable)."),
     click.option("--dry-run", is_flag=True, help="With --email-to: write the .eml to --out instead of sending."),
+    click.option("--no-provenance", is_flag=True,
+                 help="Leave out the closing provenance appendix (input files, fingerprints, settings, command "
+                      "line): for documents that leave the organisation."),
 ])
+
+
+def run_request(state: State, enabled: bool = True, has_period: bool = False):
+    """What the provenance records of this command line (ccreport.provenance)."""
+    from .provenance import Request, command_from_context
+
+    ctx = click.get_current_context()
+    return Request(command_from_context(ctx, state.config_path), state.config_path, enabled, has_period)
 
 
 def _output(state: State, formats, out, templates_dir, docx_template, pdf_variant):
@@ -330,13 +378,16 @@ def _output(state: State, formats, out, templates_dir, docx_template, pdf_varian
                    "file (recipients per group from email.groups).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="With --split-by: render this many groups in parallel processes.")
+@click.option("--shard", type=ShardType(), default=None, envvar="CCREPORT_SHARD", metavar="K/N",
+              help="With --split-by: render only the K-th of N stable slices of the groups (the overview "
+                   "with shard 1), to share one run across N workers (docs/scheduling.md).")
 @narratives_option
 @click.option("--strict", is_flag=True, help="Exit 3 (after writing) when the data has quality problems.")
 @allow_empty_option
 @click.pass_obj
 def monthly(state: State, inputs, preset, mapping, sheet, events_file, month, date_from, date_to,
             contacts_file, formats, out, templates_dir, docx_template, pdf_variant, email_to, dry_run,
-            split_by, jobs, narratives_dir, strict, allow_empty) -> None:
+            no_provenance, split_by, jobs, shard, narratives_dir, strict, allow_empty) -> None:
     """Monthly incident-management report for leadership (PDF, Word, HTML, Markdown).
 
     \b
@@ -350,10 +401,13 @@ def monthly(state: State, inputs, preset, mapping, sheet, events_file, month, da
 
     settings = _output(state, formats, out, templates_dir, docx_template, pdf_variant)
     check_period_options(month, date_from, date_to)
+    if shard is not None and not split_by:
+        raise click.UsageError("--shard K/N divides the groups of --split-by: give --split-by too.")
     app.monthly(state.config, _inputs(inputs, preset, mapping, sheet, events_file), settings, month=month,
                 date_from=date_from, date_to=date_to, contacts_file=contacts_file,
                 email=app.Email(tuple(email_to), dry_run), split_by=split_by, jobs=jobs, strict=strict,
-                narratives_dir=narratives_dir, allow_empty=allow_empty)
+                narratives_dir=narratives_dir, allow_empty=allow_empty,
+                run=run_request(state, not no_provenance, has_period=True), shard=shard)
 
 
 @cli.command()
@@ -399,7 +453,7 @@ def send(state: State, files, to, cc, subject, dry_run, out) -> None:
 @click.pass_obj
 def pir(state: State, inputs, preset, mapping, sheet, events_file, incidents, all_major, month, date_from, date_to,
         narrative, contacts_file, comms_rule, formats, out, templates_dir, docx_template, pdf_variant, email_to,
-        dry_run, allow_empty) -> None:
+        dry_run, no_provenance, allow_empty) -> None:
     """Post-incident review (PIR) of a major incident: blameless, structured, ready to circulate.
 
     Without --narrative the review is still produced from the data, with the sections to
@@ -423,7 +477,7 @@ def pir(state: State, inputs, preset, mapping, sheet, events_file, incidents, al
     request = app.PirRequest(tuple(incidents), all_major, month, date_from, date_to, narrative, contacts_file,
                              comms_rule, allow_empty)
     app.pir(state.config, _inputs(inputs, preset, mapping, sheet, events_file), settings, request,
-            app.Email(tuple(email_to), dry_run))
+            app.Email(tuple(email_to), dry_run), run=run_request(state, not no_provenance, has_period=all_major))
 
 
 @cli.command()
@@ -436,7 +490,7 @@ def pir(state: State, inputs, preset, mapping, sheet, events_file, incidents, al
 @document_options
 @click.pass_obj
 def strategy(state: State, strategy_file, data_inputs, preset, coverage, formats, out, templates_dir,
-             docx_template, pdf_variant, email_to, dry_run) -> None:
+             docx_template, pdf_variant, email_to, dry_run, no_provenance) -> None:
     """Incident-management strategy document from a strategy YAML file.
 
     \b
@@ -449,7 +503,7 @@ def strategy(state: State, strategy_file, data_inputs, preset, coverage, formats
 
     settings = _output(state, formats, out, templates_dir, docx_template, pdf_variant)
     app.strategy(state.config, strategy_file, settings, data_inputs=list(data_inputs) or None, coverage=coverage,
-                 preset=preset, email=app.Email(tuple(email_to), dry_run))
+                 preset=preset, email=app.Email(tuple(email_to), dry_run), run=run_request(state, not no_provenance))
 
 
 @cli.command()
@@ -572,33 +626,45 @@ def strategy_check(state: State, strategy_file: str, fmt: str) -> None:
         raise QualityError(f"{strategy_file}: the strategy has gaps marked as errors (see above).")
 
 
-def sample_dir() -> Path:
-    """sample_data/ in the working directory, else the one beside the package (dev checkout)."""
-    for candidate in (Path("sample_data"), Path(__file__).resolve().parents[1] / "sample_data"):
-        if (candidate / "incidents.csv").is_file():
-            return candidate
-    raise click.UsageError("no sample_data/ folder here; run `ccreport demo` from the ccreport checkout.")
+def sample_dir(directory: Path) -> Path:
+    """`DIR/sample_data`, generated there by the package's own generator (ccreport.sample) when
+    it has no incidents.csv yet, so the demo works from any folder after `pip install`."""
+    src = directory / "sample_data"
+    if not (src / "incidents.csv").is_file():
+        from .sample import generate
+
+        generate(src)
+        log.info("Wrote the sample data to %s", src)
+    return src
 
 
 @cli.command()
-@click.option("--out", default="output", show_default=True, type=click.Path(file_okay=False),
-              help="Folder for the documents.")
-@click.option("--sample", "sample", default=None, type=click.Path(file_okay=False),
-              help="Sample folder (default: ./sample_data).")
+@click.argument("directory", default=".", required=False, type=click.Path(file_okay=False))
+@click.option("--out", default=None, type=click.Path(file_okay=False),
+              help="Folder for the documents (default: DIR/output).")
+@click.option("--sample", "sample", default=None, type=click.Path(file_okay=False, exists=True),
+              help="Sample folder to read (default: DIR/sample_data, generated there when it is not).")
 @click.pass_obj
-def demo(state: State, out: str, sample: str | None) -> None:
-    """Render every document from sample_data/ into output/.
+def demo(state: State, directory: str, out: str | None, sample: str | None) -> None:
+    """Generate the sample data into DIR (default: here) and render every document from it.
+
+    Works from any folder: the sample (13 months of a fictional contact centre's incidents,
+    timeline events and contact-centre data) is written to DIR/sample_data unless it is
+    there already, and the documents to DIR/output.
 
     \b
     Example:
         ccreport demo
-        ccreport demo --out /tmp/ccreport-demo
+        ccreport demo /tmp/ccreport-demo
+        ccreport demo --out /tmp/ccreport-demo/output
     """
     from . import app
     from .config import load_config
 
-    src = Path(sample) if sample else sample_dir()
+    base = Path(directory)
+    src = Path(sample) if sample else sample_dir(base)
     state._config = load_config(src / "ccreport.yaml")
+    state.config_path = str(src / "ccreport.yaml")
     data = app.demo_load(state.config, src)
     from .console import format_quality, format_table
 
@@ -607,7 +673,29 @@ def demo(state: State, out: str, sample: str | None) -> None:
 
     click.echo("")
     click.echo(format_table(ms))
-    app.demo_documents(data, Path(out))
+    app.demo_documents(data, Path(out) if out else base / "output", run=run_request(state))
+
+
+@cli.command("docs")
+@click.argument("name", required=False)
+@click.option("--path", "show_path", is_flag=True, help="Print where the guide is instead of its text.")
+def docs_command(name: str | None, show_path: bool) -> None:
+    """Print one of the guides installed with ccreport (Markdown), or list them.
+
+    \b
+    Example:
+        ccreport docs
+        ccreport docs strategy
+        ccreport docs scheduling --path
+    """
+    from .guides import guide, guides
+
+    if name is None:
+        for key, path in guides().items():
+            click.echo(f"{key:<14} {path}" if show_path else key)
+        return
+    path = guide(name)
+    click.echo(str(path) if show_path else path.read_text(encoding="utf-8"), nl=show_path)
 
 
 class Terminated(KeyboardInterrupt):

@@ -192,6 +192,49 @@ def format_table(metric_set: model.MetricSet) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Extra columns of `--by service` (the service-only figures).
+SERVICE_COLUMNS = (("mtbf_hours", "MTBF"),)
+TREND_COLUMNS = (("opened", "Opened"), ("resolved", "Resolved"), ("backlog_end", "Backlog"),
+                 ("mttr_hours", "MTTR"), ("resolution_sla_pct", "Res. SLA"))
+
+
+def format_by_table(metric_set: model.MetricSet, by: str) -> str:
+    """`metrics --by X` as a terminal table: the totals, then every group of the breakdown
+    (`by` a dimension: largest first, as the JSON orders them), the 13-month trend (`trend`) or
+    the totals alone (`totals`); `priority` is `format_table`."""
+    if by == "priority":
+        return format_table(metric_set)
+    if by not in CSV_VIEWS or by == "breaches":
+        raise UsageError(f"--by {by}: choose one of {', '.join(v for v in CSV_VIEWS if v != 'breaches')}.")
+    ms = metric_set
+    p = ms.period
+    targets = ms.targets
+    lines = [f"Incident metrics: {p.label} ({p.first_day:%Y-%m-%d} to {p.last_day:%Y-%m-%d}, {p.timezone})",
+             "", "Totals"]
+    lines += _pairs([(BY_KEY[k].label, _plain(units.fmt_figure(k, getattr(ms.totals, k), targets=targets)))
+                     for k in keys("totals")])
+    if by == "trend":
+        lines += ["", "Trend (13 months)"]
+        months = list(ms.trend)
+        cols = [[_plain(v) for v in units.fmt_figure_column(k, [getattr(t, k) for t in months], targets=targets)]
+                for k, _ in TREND_COLUMNS]
+        rows = [[t.month, *(col[i] for col in cols)] for i, t in enumerate(months)]
+        lines += ["  " + s for s in _grid(["Month", *(h for _, h in TREND_COLUMNS)], rows)]
+    elif by != "totals":
+        title = by.replace("_", " ")
+        groups = ms.breakdown(by)
+        lines += ["", f"By {title}"]
+        if not groups:
+            lines.append("  (none in this period, or not in this export)")
+        else:
+            columns = GROUP_COLUMNS + (SERVICE_COLUMNS if by == "service" else ())
+            # Group names come from the export: control characters are shown escaped, not obeyed.
+            lines += _table(title.capitalize(), [printable(name) for name in groups], list(groups.values()),
+                            columns, targets)
+    lines += ["", "Times: durations in hours; – = none in the period or not in this export."]
+    return "\n".join(lines) + "\n"
+
+
 def format_breaches_table(metric_set: model.MetricSet) -> str:
     """`metrics --by breaches` as a terminal table: the first MAX_ROWS breaches (most time over
     target first), with every time in hours on the SLA clock."""

@@ -124,6 +124,10 @@ def test_command_has_help_with_an_example_and_is_in_the_readme(name):
     assert r.returncode == 0 and "Example:" in r.stdout and f"ccreport {name}" in r.stdout
 
 
+#: Commands a later issue asked for that SPEC §2's synopsis does not list yet.
+ADDED_SINCE_SPEC = {"docs": "issue 19, item 5: the guides, reachable from an installed package"}
+
+
 def test_the_commands_are_the_ones_spec_2_lists():
     """SPEC §2's synopsis and the CLI agree: no command missing, none undocumented."""
     spec = SHARED / "SPEC.md"
@@ -133,7 +137,7 @@ def test_the_commands_are_the_ones_spec_2_lists():
     section = text.split("## 2.", 1)[1].split("\n## ", 1)[0]
     synopsis = section.split("```", 2)[1]
     listed = {line.split()[0] for line in synopsis.splitlines() if line.startswith("  ") and line.strip()}
-    assert listed == set(cli.commands)
+    assert listed | set(ADDED_SINCE_SPEC) == set(cli.commands)
     for option in ("--config", "--verbose", "--quiet", "--debug", "--version"):
         assert option in synopsis and option in run_cli("--help").stdout, option
 
@@ -239,9 +243,16 @@ def _demo(tmp: Path) -> tuple[list, Callable[[Run], None]]:
     return ["demo", "--out", tmp / "out"], check
 
 
+def _docs(tmp: Path) -> tuple[list, Callable[[Run], None]]:
+    def check(r: Run) -> None:
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.startswith("# ") and "strategy" in r.stdout.lower()
+    return ["docs", "strategy"], check
+
+
 SMOKE: dict[str, Callable[[Path], tuple[list, Callable[[Run], None]]]] = {
     "validate": _validate, "metrics": _metrics, "monthly": _monthly, "pir": _pir, "strategy": _strategy,
-    "strategy-check": _strategy_check, "send": _send, "init": _init, "demo": _demo,
+    "strategy-check": _strategy_check, "send": _send, "init": _init, "demo": _demo, "docs": _docs,
 }
 # Commands whose output is cheap to produce twice: the in-process run must print the same.
 COMPARE = {"validate", "metrics", "strategy-check"}

@@ -25,6 +25,8 @@ The intended differences, undone before comparing (`as_old_code_printed`):
   `sl_threshold_seconds`, `site`, `by_site` and `by_queue`.
 - History exports (issue 17): `data_quality` has `resolved_from_history` (ServiceNow event logs:
   the resolution time taken from the state history) and `resolved_from_status_category` (Jira).
+- Provenance (issue 19): `--full` output has `provenance` (input files, settings, versions,
+  the command line, the time of the run).
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ OLD_EMPTY_MONTH = {"opened": 0, "resolved": 0, "mttr_hours": None, "resolution_s
 #: Keys added to --full output (issue 14's coverage, findings and problem rule, issue 15's breach
 #: list), removed before comparing.
 NEW_FULL_KEYS = ("coverage", "baseline", "findings", "known_problems", "problem_rules",
-                 "breaches", "sla_agreement", "by_extra")
+                 "breaches", "sla_agreement", "by_extra", "provenance")
 #: Canonical fields added since (issue 15: the export's own SLA flag; issue 14: the configuration
 #: item), removed from `fields`.
 NEW_FIELDS = ("tool_sla_met", "configuration_item")

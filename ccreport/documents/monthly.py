@@ -72,6 +72,9 @@ class MonthlyOptions:
     #: Problem candidates shown in the body; the rest go to their appendix.
     problems_in_body: int = 5
     register: Register | None = None
+    #: What the figures were made from (ccreport.provenance.Provenance): the closing
+    #: appendix; None leaves it out (--no-provenance).
+    provenance: Any = None
 
 
 # --------------------------------------------------------------------------- context
@@ -1414,6 +1417,8 @@ def build_monthly(ms: MetricSet, branding: Branding | None = None,
         _recommendations(x),
         *appendices,
     ]
+    if options.provenance is not None:
+        blocks.append(c.provenance_section(options.provenance))
     # A --from/--to period is not a month: its report is titled for its period (the cover and
     # the PDF title add the label: "Incident report, 1 July – 30 September 2026").
     title = _title(ms)

@@ -75,6 +75,8 @@ class PirOptions:
     pause_states: tuple[str, ...] = ()
     sl_method: str = "answered within threshold \u00f7 offered"
     comms_rule: str = PER_AUDIENCE
+    #: What the facts were made from (ccreport.provenance.Provenance): the closing appendix.
+    provenance: Any = None
 
 
 # --------------------------------------------------------------------------- context
@@ -924,6 +926,8 @@ def build_pir(
                       "can apply to other services."),
         _problem(x), _regulatory(x), _appendix(x),
     ]
+    if options.provenance is not None:
+        blocks.append(c.provenance_section(options.provenance))
     subject = (f"{title}. " if title else "") + f"Review status: {status}; owner: {owner}."
     return Document(
         kind="pir",

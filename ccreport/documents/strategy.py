@@ -961,6 +961,8 @@ class StrategyOptions:
     """`today`: the build date, the cover's date and the first day of the exercise calendar."""
 
     today: dt.date | None = None
+    #: What the document and its evidence were made from (ccreport.provenance.Provenance).
+    provenance: Any = None
 
 
 def build_strategy(
@@ -992,6 +994,8 @@ def build_strategy(
         blocks.append(_evidence(s, evidence))
     if coverage is not None:
         blocks.append(_coverage(s, coverage.rows, coverage.findings, coverage.example_share))
+    if options is not None and options.provenance is not None:
+        blocks.append(c.provenance_section(options.provenance))
 
     name = " ".join(s.organisation.name.split())
     label = " \u00b7 ".join(x for x in (

@@ -672,7 +672,11 @@ def load(
     if isinstance(mapping, (str, Path)):
         mapping = load_mapping(mapping)
     quality = DataQuality()
-    parts = [_map_file(str(p), config, preset, mapping, sheet, quality) for p in paths]
+    parts, sources = [], []
+    for p in paths:
+        before = quality.rows_read
+        parts.append(_map_file(str(p), config, preset, mapping, sheet, quality))
+        sources.append((str(p), quality.rows_read - before))
     names = sorted({m.preset.name for m in parts})
     fields = set().union(*(m.fields for m in parts))
     rows = pd.concat([m.rows for m in parts], ignore_index=True) if len(parts) > 1 else parts[0].rows.reset_index(drop=True)
@@ -720,7 +724,7 @@ def load(
     return IngestResult(
         incidents=incidents, events=events, pauses=pauses, quality=quality,
         preset=names[0] if len(names) == 1 else "+".join(names),
-        fields=frozenset(f for f in fields if f in FIELDS), pauses_known=is_history, extras=extras,
+        fields=frozenset(f for f in fields if f in FIELDS), pauses_known=is_history, extras=extras, sources=tuple(sources),
     )
 
 

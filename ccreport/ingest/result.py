@@ -44,6 +44,8 @@ class IngestResult:
         from ..schema import DIMENSIONS
 
         return (*DIMENSIONS, *self.extras)
+    #: (file as given, rows read from it) for each incident export, in order (provenance).
+    sources: tuple[tuple[str, int], ...] = ()
 
     @classmethod
     def from_records(cls, records: list[dict], **kwargs) -> "IngestResult":

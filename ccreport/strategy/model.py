@@ -784,7 +784,7 @@ def _practice(value: Any) -> str:
             if name.lower() == key:
                 return name
         near = difflib.get_close_matches(value.strip().capitalize(), list(ITIL4_PRACTICES), n=1, cutoff=0.6)
-        hint = f"; did you mean {near[0]!r}?" if near else "; see the list in docs/strategy.md"
+        hint = f"; did you mean {near[0]!r}?" if near else "; see the list in docs/strategy.md (`ccreport docs strategy`)"
         raise ValueError(f"{value!r} is not an ITIL 4 practice{hint}")
     raise ValueError("expected the name of an ITIL 4 practice, such as Incident management")
 
@@ -986,7 +986,7 @@ def _message(error: dict[str, Any], loc: tuple) -> str:
         near = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
         if near:
             return f"unknown key; did you mean {near[0]!r}?"
-        return "unknown key" + (f"; the keys here are {', '.join(known)}" if known else "; see docs/strategy.md")
+        return "unknown key" + (f"; the keys here are {', '.join(known)}" if known else "; see docs/strategy.md (`ccreport docs strategy`)")
     if kind == "missing":
         return "required key is missing"
     if kind in ("string_type",):
