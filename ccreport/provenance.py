@@ -259,7 +259,10 @@ def command_from_context(ctx: Any, config_path: str | None = None,
                 elif param.secondary_opts:
                     words.append(_long_name(param.secondary_opts))
                 continue
-            values = value if getattr(param, "multiple", False) else (value,)
+            if not param.expose_value:
+                # Kept on the context by its callback instead (--where: (field, value) pairs).
+                value = tuple("=".join(pair) for pair in c.meta.get(f"ccreport.{param.name}", ()))
+            values = (value or ()) if getattr(param, "multiple", False) else (value,)
             for v in values:
                 if v is None:
                     continue

@@ -7,6 +7,8 @@ rows, never against the tool's own output.
 
 from __future__ import annotations
 
+import re
+
 import csv
 import io
 import json
@@ -181,7 +183,10 @@ def test_a_restricted_monthly_report_says_whose_it_is(export, tmp_path):
     md = (out / "monthly-2026-10-North.md").read_text(encoding="utf-8")
     first_heading = next(line for line in md.splitlines() if line.startswith("# "))
     assert "North" in first_heading
-    assert "--where" not in md and "where" not in first_heading.lower()
+    # The provenance appendix records the command line (its purpose); the report itself does not.
+    body = re.split(r"(?m)^#+ Appendix [A-Z]: Provenance", md)[0]
+    assert body != md and "--where" in md
+    assert "--where" not in body and "where" not in first_heading.lower()
     from docx import Document
 
     doc = Document(str(out / "monthly-2026-10-North.docx"))

@@ -170,6 +170,8 @@ def build(full: bool) -> dict[str, Any]:
             "sla": _keyed(b.record(model.SlaTarget)),
             "previous": previous,
             **breakdowns,
+            # Custom fields of the mapping file (`extra:`): {field: {value: figures}}.
+            "by_extra": {"type": "object", "additionalProperties": _keyed(groups)},
             "weekly": {"type": "array", "items": b.record(model.Week)},
             "ageing": {"anyOf": [b.record(model.Ageing), {"type": "object", "maxProperties": 0}]},
             "major_incidents": {"type": "array", "items": b.record(model.MajorIncident)},
