@@ -13,12 +13,15 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import logging
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from docx import Document as open_docx
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
@@ -41,8 +44,11 @@ from ..document import (
 )
 from ..errors import RenderError
 from .blocks import BlockWriter
+from .renderer import FormatUnavailable
 from .files import atomic_write_bytes
 from .templates import templates_path
+
+log = logging.getLogger("ccreport")
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
@@ -54,6 +60,14 @@ if TYPE_CHECKING:
 KEEP_TOGETHER_ROWS = 8
 RAG_RGB = {Rag.GREEN: RGBColor(0x1E, 0x7B, 0x34), Rag.AMBER: RGBColor(0x9A, 0x5B, 0x00), Rag.RED: RGBColor(0xB3, 0x26, 0x1E)}
 RAG_HEX = {Rag.GREEN: "1E7B34", Rag.AMBER: "9A5B00", Rag.RED: "B3261E", None: "D5D8DC"}
+#: Light tints of the status colours for the background of a table cell with a status (the
+#: priority matrix, SLA attainment): dark text stays readable (contrast above 12:1) and the
+#: symbol and word still carry the status in greyscale.
+RAG_TINT = {Rag.GREEN: "E3F1E6", Rag.AMBER: "FBEFD9", Rag.RED: "F8E0DE"}
+#: The character style of a status word or symbol (its colour lives in the style).
+STATUS_STYLE = {Rag.GREEN: "Status Green", Rag.AMBER: "Status Amber", Rag.RED: "Status Red"}
+#: Levels of headings in the contents: the PDF's contents lists the first level only.
+TOC_DEPTH = 1
 ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "right": WD_ALIGN_PARAGRAPH.RIGHT, "center": WD_ALIGN_PARAGRAPH.CENTER}
 
 
@@ -86,11 +100,16 @@ def _open(template: Path | None) -> "DocxDocument":
         raise RenderError(f"{template or ref}: not a Word .docx file ({type(err).__name__}: {err})") from None
     if template is not None:
         _drop_external_parts(docx)
+        _clean_settings(docx)
         _import_missing_styles(docx, open_docx(str(ref)))
     body = docx.element.body
     for child in list(body):
         if child.tag != qn("w:sectPr"):  # keep page setup; drop the template's content
             body.remove(child)
+    _drop_unused_parts(docx)
+    if template is not None:
+        _strip_notes(docx)
+        _check_part_sizes(docx, template)
     return docx
 
 
@@ -137,13 +156,210 @@ def _drop_external_parts(docx: "DocxDocument") -> None:
                     del el.attrib[attr]
 
 
+#: Settings of a user template that must not reach the report: a locked or tracked document,
+#: a mail merge (Word would run its data-source query on open), the template's variables,
+#: and "update styles from the attached template".
+_UNWANTED_SETTINGS = ("w:attachedTemplate", "w:documentProtection", "w:writeProtection", "w:mailMerge",
+                      "w:trackRevisions", "w:docVars", "w:linkStyles", "w:attachedSchema")
+#: Parts of the main document that are in use without a reference from document.xml.
+_IMPLICIT_PARTS = ("/styles", "/stylesWithEffects", "/settings", "/webSettings", "/fontTable", "/theme",
+                   "/numbering", "/footnotes", "/endnotes")
+#: A part of a user template kept in the report (a header logo, an embedded font) may not be
+#: larger than this: the report would carry it on every copy.
+MAX_TEMPLATE_PART = 8 * 1024 * 1024
+_R_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _clean_settings(docx: "DocxDocument") -> None:
+    settings = docx.settings.element
+    for tag in _UNWANTED_SETTINGS:
+        for el in settings.findall(qn(tag)):
+            settings.remove(el)
+
+
+def _drop_unused_parts(docx: "DocxDocument") -> None:
+    """Keep only what the report uses: the styles, settings, theme, fonts, numbering, notes
+    and the headers and footers its page setup names. The template's thumbnail (a picture of
+    its first page), app.xml statistics and custom properties, glossary (building blocks),
+    macros, comments, custom XML and the images of its body are not carried over."""
+    package = docx.part.package
+    for rid, rel in list(package.rels.items()):
+        if not rel.reltype.endswith(("/officeDocument", "/core-properties")):
+            del package.rels[rid]
+    part = docx.part
+    used = {v for el in part.element.iter() for k, v in el.attrib.items() if k.startswith(_R_NS)}
+    for rid, rel in list(part.rels.items()):
+        if rid not in used and not rel.reltype.endswith(_IMPLICIT_PARTS):
+            del part.rels[rid]
+    core = docx.core_properties
+    for name in ("identifier", "content_status", "version", "category", "description"):
+        if hasattr(core, name):
+            setattr(core, name, "")
+    for el in list(core._element):
+        if el.tag.endswith("}lastPrinted"):
+            core._element.remove(el)
+
+
+def _strip_notes(docx: "DocxDocument") -> None:
+    """Footnotes and endnotes of the template's body (the separators, ids -1 and 0, stay)."""
+    for rel in docx.part.rels.values():
+        if rel.is_external or not rel.reltype.endswith(("/footnotes", "/endnotes")):
+            continue
+        target = rel.target_part
+        element = getattr(target, "element", None)
+        root = element if element is not None else parse_xml(target.blob)
+        for note in list(root):
+            try:
+                note_id = int(note.get(qn("w:id"), "0"))
+            except ValueError:
+                note_id = 1
+            if note_id > 0:
+                root.remove(note)
+        if element is None:
+            from lxml import etree
+
+            target._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _check_part_sizes(docx: "DocxDocument", template: Path) -> None:
+    for part in docx.part.package.iter_parts():
+        if getattr(part, "element", None) is not None:
+            continue  # XML parts python-docx parsed: styles, settings, headers (sizes bounded by the archive check)
+        size = len(part.blob or b"")
+        if size > MAX_TEMPLATE_PART:
+            raise RenderError(f"{template}: the Word template's part {part.partname} is {size // (1 << 20)} MB, over "
+                              f"the {MAX_TEMPLATE_PART // (1 << 20)} MB a report may carry; use a smaller image or font")
+
+
 def _import_missing_styles(target: "DocxDocument", ref: "DocxDocument") -> None:
+    """Copy every style the template lacks from the reference, so that nothing is dropped,
+    in the template's typeface: the copies name no font, and their base, next and linked
+    styles (and list numbering) are re-pointed at the template's own."""
+    styles = target.styles.element
     have = {s.name for s in target.styles}
+    ids = {el.get(qn("w:styleId")) for el in styles.findall(qn("w:style"))}
+    ref_names = {s.style_id: s.name for s in ref.styles}
+    imported = []
     for style in ref.styles:
-        if style.name not in have:
-            target.styles.element.append(copy.deepcopy(style.element))
-    # List Bullet/Number copied from the reference point at numbering the target may lack;
-    # Word then shows them as plain paragraphs, which is acceptable for a user template.
+        if style.name in have:
+            continue
+        el = copy.deepcopy(style.element)
+        sid = el.get(qn("w:styleId"))
+        while sid in ids:  # the template uses this id for a style of another name
+            sid = "Ccr" + sid
+        el.set(qn("w:styleId"), sid)
+        ids.add(sid)
+        el.attrib.pop(qn("w:default"), None)
+        for rpr in el.iter(qn("w:rPr")):
+            for fonts in rpr.findall(qn("w:rFonts")):
+                if style.name != "Verbatim Char":  # code keeps a monospaced face
+                    rpr.remove(fonts)
+        styles.append(el)
+        imported.append(el)
+    by_name = {s.name: s.style_id for s in target.styles}
+    default_table = next((s.style_id for s in target.styles
+                          if s.type == WD_STYLE_TYPE.TABLE and s.element.get(qn("w:default")) in ("1", "true")), None)
+    for el in imported:
+        for tag in ("w:basedOn", "w:next", "w:link"):
+            for ref_el in el.findall(qn(tag)):
+                name = ref_names.get(ref_el.get(qn("w:val")))
+                new = by_name.get(name) if name else None
+                if new is None and tag == "w:basedOn" and el.get(qn("w:type")) == "table":
+                    new = default_table
+                if new is None:
+                    el.remove(ref_el)
+                else:
+                    ref_el.set(qn("w:val"), new)
+        num_pr = el.find(qn("w:pPr") + "/" + qn("w:numPr"))
+        if num_pr is not None:
+            _import_numbering(target, ref, num_pr, el.get(qn("w:styleId")))
+
+
+def _import_numbering(target: "DocxDocument", ref: "DocxDocument", num_pr, style_id: str) -> None:
+    """Give an imported list style (List Bullet, List Number) its own copy of the reference's
+    list definition in the template's numbering part."""
+    num_id_el = num_pr.find(qn("w:numId"))
+    if num_id_el is None:
+        return
+    try:
+        ref_numbering = ref.part.numbering_part.element
+        num = ref_numbering.num_having_numId(int(num_id_el.get(qn("w:val"))))
+    except (KeyError, ValueError, NotImplementedError):
+        num_pr.getparent().remove(num_pr)
+        return
+    abstract_id = num.find(qn("w:abstractNumId")).get(qn("w:val"))
+    abstract = next((a for a in ref_numbering.findall(qn("w:abstractNum"))
+                     if a.get(qn("w:abstractNumId")) == abstract_id), None)
+    numbering = target.part.numbering_part.element
+    if abstract is None:
+        num_pr.getparent().remove(num_pr)
+        return
+    existing = [int(a.get(qn("w:abstractNumId"))) for a in numbering.findall(qn("w:abstractNum"))
+                if (a.get(qn("w:abstractNumId")) or "").isdigit()]
+    new_abstract = copy.deepcopy(abstract)
+    new_id = max(existing, default=-1) + 1
+    new_abstract.set(qn("w:abstractNumId"), str(new_id))
+    for tag in ("w:nsid", "w:numStyleLink", "w:styleLink"):
+        for el in new_abstract.findall(qn(tag)):
+            new_abstract.remove(el)
+    for p_style in new_abstract.iter(qn("w:pStyle")):
+        p_style.set(qn("w:val"), style_id)
+    first_num = numbering.find(qn("w:num"))
+    if first_num is not None:
+        first_num.addprevious(new_abstract)
+    else:
+        numbering.append(new_abstract)
+    num_id_el.set(qn("w:val"), str(numbering.add_num(new_id).numId))
+
+
+def _set_language(docx: "DocxDocument", lang: str) -> None:
+    """The document's language (en-GB) for spelling, hyphenation and screen readers: the
+    document defaults, every style that names a language, and the theme's font language."""
+    styles = docx.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    if defaults is None:
+        defaults = OxmlElement("w:docDefaults")
+        styles.insert(0, defaults)
+    rpr_default = defaults.find(qn("w:rPrDefault"))
+    if rpr_default is None:
+        rpr_default = OxmlElement("w:rPrDefault")
+        defaults.insert(0, rpr_default)
+    rpr = rpr_default.find(qn("w:rPr"))
+    if rpr is None:
+        rpr = OxmlElement("w:rPr")
+        rpr_default.append(rpr)
+    _lang(rpr, lang)
+    for style_rpr in styles.iter(qn("w:rPr")):
+        if style_rpr is not rpr and style_rpr.find(qn("w:lang")) is not None:
+            _lang(style_rpr, lang)
+    settings = docx.settings.element
+    theme = settings.find(qn("w:themeFontLang"))
+    if theme is None:
+        theme = OxmlElement("w:themeFontLang")
+        later = [settings.find(qn(t)) for t in ("w:clrSchemeMapping", "w:doNotIncludeSubdocsInStats",
+                                                "w:doNotAutoCompressPictures", "w:shapeDefaults", "w:decimalSymbol",
+                                                "w:listSeparator")]
+        later = [e for e in later if e is not None]
+        if later:
+            later[0].addprevious(theme)
+        else:
+            settings.append(theme)
+    theme.set(qn("w:val"), lang)
+    theme.attrib.pop(qn("w:eastAsia"), None)
+
+
+def _lang(rpr, lang: str) -> None:
+    el = rpr.find(qn("w:lang"))
+    if el is None:
+        el = OxmlElement("w:lang")
+        later = [rpr.find(qn(t)) for t in ("w:eastAsianLayout", "w:specVanish", "w:oMath")]
+        later = [e for e in later if e is not None]
+        if later:
+            later[0].addprevious(el)
+        else:
+            rpr.append(el)
+    el.set(qn("w:val"), lang)
+    el.set(qn("w:eastAsia"), lang)
 
 
 def _style(docx: "DocxDocument", name: str):
@@ -189,18 +405,97 @@ def _update_fields_on_open(docx: "DocxDocument") -> None:
         settings.append(el)
 
 
+def bookmark_name(anchor: str) -> str:
+    """The Word bookmark of a section anchor ("sec-2-1" -> "_sec_2_1"): letters, digits and
+    underscores only, at most 40 characters; the leading underscore hides it from Word's
+    bookmark list, as Word does for its own _Toc bookmarks."""
+    return ("_" + re.sub(r"[^A-Za-z0-9_]", "_", anchor))[:40]
+
+
+def _bookmark(paragraph, name: str, bookmark_id: int) -> None:
+    """Wrap the paragraph's runs in a bookmark named `name`."""
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), str(bookmark_id))
+    start.set(qn("w:name"), name)
+    end = OxmlElement("w:bookmarkEnd")
+    end.set(qn("w:id"), str(bookmark_id))
+    p = paragraph._p
+    ppr = p.pPr
+    if ppr is not None:
+        ppr.addnext(start)
+    else:
+        p.insert(0, start)
+    p.append(end)
+
+
+def _fld_char(kind: str, *, dirty: bool = False):
+    r = OxmlElement("w:r")
+    fc = OxmlElement("w:fldChar")
+    fc.set(qn("w:fldCharType"), kind)
+    if dirty:
+        fc.set(qn("w:dirty"), "true")
+    r.append(fc)
+    return r
+
+
+def _instr(text: str):
+    r = OxmlElement("w:r")
+    it = OxmlElement("w:instrText")
+    it.set(qn("xml:space"), "preserve")
+    it.text = f" {text} "
+    r.append(it)
+    return r
+
+
+def _text_run(text: str, style_id: str | None = None):
+    r = OxmlElement("w:r")
+    if style_id:
+        rpr = OxmlElement("w:rPr")
+        rs = OxmlElement("w:rStyle")
+        rs.set(qn("w:val"), style_id)
+        rpr.append(rs)
+        r.append(rpr)
+    t = OxmlElement("w:t")
+    t.set(qn("xml:space"), "preserve")
+    t.text = _t(text)
+    r.append(t)
+    return r
+
+
+def _tab_run():
+    r = OxmlElement("w:r")
+    r.append(OxmlElement("w:tab"))
+    return r
+
+
+def pageref(anchor: str, page: str = "") -> list:
+    """The runs of a `PAGEREF <bookmark> \\h` field whose cached result is `page` (what Word,
+    LibreOffice and previews show before any update)."""
+    return [_fld_char("begin"), _instr(f"PAGEREF {bookmark_name(anchor)} \\h"), _fld_char("separate"),
+            _text_run(page or " "), _fld_char("end")]
+
+
 # --------------------------------------------------------------------------- writer
 
 
 class _Writer(BlockWriter):
     format_name = "DOCX"
 
-    def __init__(self, docx: "DocxDocument", doc: Document, assets: Mapping[str, "ChartImage"]):
+    def __init__(self, docx: "DocxDocument", doc: Document, assets: Mapping[str, "ChartImage"],
+                 pages: Mapping[str, int] | None = None):
         self.docx = docx
         self.doc = doc
         self.assets = assets
+        self.pages = pages or {}
         self.body_width = self._text_width()
         self._ids: dict[str, str] = {}
+        self._bookmarks = 0
+
+    def page_of(self, anchor: str) -> str:
+        """The page the PDF prints `anchor` on, as text ("" when not laid out): the cached
+        result of a PAGEREF or contents entry, which Word refreshes on update."""
+        page = self.pages.get(anchor)
+        return str(page) if page else ""
 
     # ---- styles: looked up by name once, then set by id (python-docx's name lookup scans
     # every style on each call, which dominated the render time)
@@ -271,6 +566,12 @@ class _Writer(BlockWriter):
     def section(self, s: Section) -> None:
         level = min(s.level, 3)
         p = self.par(f"Heading {level}", s.heading)
+        # Whatever the template's heading styles say, a heading is never left alone at the
+        # foot of a page.
+        p.paragraph_format.keep_with_next = True
+        if s.anchor:
+            self._bookmarks += 1
+            _bookmark(p, bookmark_name(s.anchor), self._bookmarks)
         if s.appendix and s.level == 1:
             p.paragraph_format.page_break_before = True
         for child in s.children:
@@ -289,18 +590,14 @@ class _Writer(BlockWriter):
     def figure(self, b: Figure) -> None:
         image = self.assets.get(b.id)
         if image is not None and image.png:
-            p = self.par("Normal")
-            p.paragraph_format.keep_with_next = True
-            p.paragraph_format.space_after = Pt(2)
+            p = self.par("Figure")  # keeps with its caption
             shape = p.add_run().add_picture(io.BytesIO(image.png), width=min(self.body_width, Cm(17)))
             doc_pr = shape._inline.docPr
             doc_pr.set("descr", _t(b.alt))
             doc_pr.set("title", _t(b.chart.title))
             doc_pr.set("name", _t(f"Figure {b.number}"))
         cap = self.par("Caption")
-        cap.paragraph_format.space_before = Pt(2)
-        cap.paragraph_format.space_after = Pt(10)
-        cap.add_run(_t(f"Figure {b.number}. ")).bold = True
+        self.run_style(cap.add_run(_t(f"Figure {b.number}. ")), "Caption Label")
         cap.add_run(_t(b.caption))
 
     def key_figures(self, b: KeyFigures) -> None:
@@ -316,16 +613,14 @@ class _Writer(BlockWriter):
             p = cell.paragraphs[0]
             self.restyle(p, "Key Figure Label")
             p.add_run(_t(f.label))
-            value = self.docx_par(cell, "Key Figure Value", f.value)
-            if len(f.value) > 10:  # words ("not in this export"), not a figure: smaller
-                for run in value.runs:
-                    run.font.size = Pt(11)
+            # A value in words ("not in this export") rather than a figure is set smaller.
+            self.docx_par(cell, "Key Figure Words" if len(f.value) > 10 else "Key Figure Value", f.value)
             self.docx_par(cell, "Key Figure Change", f.change or " ")
             status = self.par("Key Figure Change", container=cell)
             if f.rag is not None:
-                r = status.add_run(_t(f.rag.label + ("  " if f.note else "")))
-                r.bold = True
-                r.font.color.rgb = RAG_RGB[f.rag]
+                self.run_style(status.add_run(_t(f.rag.label)), STATUS_STYLE[f.rag])
+                if f.note:
+                    status.add_run("  ")
             elif not f.note:
                 status.add_run(_t("No target"))
             if f.note:
@@ -341,9 +636,8 @@ class _Writer(BlockWriter):
 
     def table(self, b: Table) -> None:
         if b.caption:
-            cap = self.par("Caption")
-            cap.paragraph_format.keep_with_next = True
-            cap.add_run(_t(f"Table {b.number}. ")).bold = True
+            cap = self.par("Table Caption")  # keeps with the table
+            self.run_style(cap.add_run(_t(f"Table {b.number}. ")), "Caption Label")
             cap.add_run(_t(b.caption))
         ncols = len(b.columns)
         nrows = 1 + len(b.rows) + (1 if b.more else 0)
@@ -368,30 +662,25 @@ class _Writer(BlockWriter):
                 p = cells[j].paragraphs[0]
                 self.restyle(p, "Table Text")
                 p.alignment = ALIGN[b.columns[j].align]
-                run = p.add_run(_t(text))
-                if b.total_row and i == len(b.rows):
-                    run.bold = True
+                p.add_run(_t(text))  # a total row is bold by the table style's last-row format
                 rag = b.cell_rag(i - 1, j)
-                if rag is not None:
-                    mark = p.add_run(_t(f" {rag.symbol}"))
-                    mark.font.color.rgb = RAG_RGB[rag]
-                    mark.font.size = Pt(7.5)
+                if rag is not None:  # the status is a word-bearing symbol and a tint, never colour alone
+                    self.run_style(p.add_run(_t(f" {rag.symbol}")), STATUS_STYLE[rag])
+                    _shade(cells[j], RAG_TINT[rag])
         if b.more:
             tr = table.rows[-1]
             _cant_split(tr)
             merged = tr.cells[0].merge(tr.cells[-1]) if ncols > 1 else tr.cells[0]
             p = merged.paragraphs[0]
-            self.restyle(p, "Table Text")
-            run = p.add_run(_t(b.more))
-            run.italic = True
+            self.restyle(p, "Table More")
+            p.add_run(_t(b.more))
         _fixed_widths(table, widths)
         if len(b.rows) <= KEEP_TOGETHER_ROWS:
             _keep_together(table)
         for note in b.notes:
             self.par("Table Note", note)
         if not b.notes:
-            spacer = self.par("Table Note")
-            spacer.paragraph_format.space_after = Pt(4)
+            self.par("Table Note")  # an empty note: space between a table and what follows
 
     # ---- whole document
 
@@ -409,36 +698,75 @@ class _Writer(BlockWriter):
         if d.subject:
             self.par("Cover Meta", d.subject)
         self.par("Cover Meta", f"Published {d.date.day} {d.date:%B %Y}")
-        if d.toc and any(True for _ in d.sections(1)):
-            self.par("TOC Heading", "Contents")
-            p = self.par("Normal")
-            entries = "\n".join(s.heading for s in d.sections(1))
-            _field(p, 'TOC \\o "1-2" \\h \\z \\u', entries or "Update this field to see the contents.")
+        if d.toc and any(True for _ in d.sections(TOC_DEPTH)):
+            self.par("TOC Heading", "Contents").paragraph_format.keep_with_next = True
+            self.contents()
             _update_fields_on_open(docx)
         docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
+    def contents(self) -> None:
+        """A TOC field whose cached result is the contents itself: one paragraph per entry
+        (TOC 1, TOC 2 ...), linked to the heading's bookmark, with the page the PDF prints the
+        section on (a PAGEREF field), so that the page numbers show before any update and in
+        viewers that never update fields. Word refreshes the whole field on opening."""
+        sections = list(self.doc.sections(TOC_DEPTH))
+        width = self.body_width
+        paragraphs = []
+        for s in sections:
+            p = self.par(f"TOC {min(s.level, 3)}")
+            p.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+            link = OxmlElement("w:hyperlink")
+            link.set(qn("w:anchor"), bookmark_name(s.anchor))
+            link.set(qn("w:history"), "1")
+            link.append(_text_run(s.heading))
+            page = self.page_of(s.anchor)
+            if page:
+                link.append(_tab_run())
+                for r in pageref(s.anchor, page):
+                    link.append(r)
+            p._p.append(link)
+            paragraphs.append(p)
+        first, last = paragraphs[0]._p, paragraphs[-1]._p
+        ppr = first.pPr
+        begin = [_fld_char("begin", dirty=not self.pages), _instr(f'TOC \\o "1-{TOC_DEPTH}" \\h \\z \\u'),
+                 _fld_char("separate")]
+        for r in reversed(begin):
+            ppr.addnext(r)
+        last.append(_fld_char("end"))
+
     def header_footer(self) -> None:
+        """The running header (title and period) and the footer (organisation, "Page X of Y")
+        on every page but the cover, which keeps the footer. A template's own header or
+        footer is kept; ours is added to it when it has no text (a header) or no page number
+        (a footer), so that no template loses the page numbers or the running title."""
         d = self.doc
+        even_odd = self.docx.settings.odd_and_even_pages_header_footer
         for section in self.docx.sections:
             section.different_first_page_header_footer = True
             width = section.page_width - section.left_margin - section.right_margin
-            header = section.header
-            if not header.is_linked_to_previous and _has_text(header):
-                continue  # a user template's own header wins
-            hp = header.paragraphs[0]
-            self.restyle(hp, "Header")
-            hp.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
-            hp.add_run(_t(f"{d.title} \u2014 {d.period_label}" if d.period_label else d.title))
-            for footer in (section.footer, section.first_page_footer):
-                if _has_text(footer):
-                    continue
-                fp = footer.paragraphs[0]
-                self.restyle(fp, "Footer")
-                fp.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
-                fp.add_run(_t(d.organisation) + "\t" + "Page ")
-                _field(fp, "PAGE", "1")
-                fp.add_run(" of ")
-                _field(fp, "NUMPAGES", "1")
+            kinds = [(section.header, section.footer)]
+            if even_odd:
+                kinds.append((section.even_page_header, section.even_page_footer))
+            for header, footer in kinds:
+                if not _has_text(header):
+                    hp = _free_paragraph(header)
+                    self.restyle(hp, "Header")
+                    hp.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+                    hp.add_run(_t(f"{d.title} \u2014 {d.period_label}" if d.period_label else d.title))
+                if not (_has_page_field(header) or _has_page_field(footer)):
+                    self._page_footer(footer, width)
+            first_header, first_footer = section.first_page_header, section.first_page_footer
+            if not (_has_page_field(first_header) or _has_page_field(first_footer)):
+                self._page_footer(first_footer, width)
+
+    def _page_footer(self, footer, width) -> None:
+        fp = _free_paragraph(footer)
+        self.restyle(fp, "Footer")
+        fp.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+        fp.add_run(_t(self.doc.organisation) + "\t" + "Page ")
+        _field(fp, "PAGE", "1")
+        fp.add_run(" of ")
+        _field(fp, "NUMPAGES", "1")
 
     def core_properties(self) -> None:
         d = self.doc
@@ -455,6 +783,7 @@ class _Writer(BlockWriter):
         cp.modified = created
         cp.revision = 1
         cp.language = d.lang
+        _set_language(self.docx, d.lang)
 
     def write(self) -> None:
         if self.doc.primary_colour and not self._user_template:
@@ -475,7 +804,47 @@ class _Writer(BlockWriter):
 
 
 def _has_text(part) -> bool:
-    return any(p.text.strip() for p in part.paragraphs)
+    """Whether a header or footer shows any text (a logo alone does not count)."""
+    if part.is_linked_to_previous:
+        return False
+    return any(p.text.strip() for p in part.paragraphs) or any(
+        p.text.strip() for t in part.tables for row in t.rows for c in row.cells for p in c.paragraphs)
+
+
+def _has_page_field(part) -> bool:
+    """Whether a header or footer prints the page number (a PAGE field, complex or simple)."""
+    if part.is_linked_to_previous:
+        return False
+    el = part._element
+    instr = [t.text or "" for t in el.iter(qn("w:instrText"))]
+    instr += [f.get(qn("w:instr"), "") for f in el.iter(qn("w:fldSimple"))]
+    return any(re.match(r"\s*PAGE\b", i) for i in instr)
+
+
+def _free_paragraph(part):
+    """The part's paragraph to write into: its only paragraph when that is empty, else a new one."""
+    paragraphs = part.paragraphs
+    if len(paragraphs) == 1 and not paragraphs[0].text.strip() and not paragraphs[0]._p.xpath(".//w:drawing"):
+        return paragraphs[0]
+    return part.add_paragraph()
+
+
+def _shade(cell, fill: str) -> None:
+    tc_pr = cell._tc.get_or_add_tcPr()
+    for old in tc_pr.findall(qn("w:shd")):
+        tc_pr.remove(old)
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    # Schema order of tcPr: ... tcBorders, shd, noWrap, tcMar, textDirection, tcFitText, vAlign, hideMark
+    later = [tc_pr.find(qn(t)) for t in ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign",
+                                          "w:hideMark")]
+    later = [e for e in later if e is not None]
+    if later:
+        later[0].addprevious(shd)
+    else:
+        tc_pr.append(shd)
 
 
 def _repeat_header(row) -> None:
@@ -583,12 +952,14 @@ def _column_widths(b: Table, total) -> list:
     return [Emu(int(w * scale)) for w in widths]
 
 
-def render_docx(doc: Document, assets: Mapping[str, "ChartImage"] | None = None, *, template: Path | None = None) -> bytes:
-    """The document as .docx bytes."""
+def render_docx(doc: Document, assets: Mapping[str, "ChartImage"] | None = None, *, template: Path | None = None,
+                pages: Mapping[str, int] | None = None) -> bytes:
+    """The document as .docx bytes. `pages` (section anchor -> page, from the PDF's layout)
+    gives the contents its page numbers before Word updates the fields."""
     if template is not None and not Path(template).is_file():
         raise RenderError(f"{template}: the Word template does not exist")
     docx = _open(Path(template) if template else None)
-    writer = _Writer(docx, doc, assets or {})
+    writer = _Writer(docx, doc, assets or {}, pages)
     writer._user_template = template is not None
     writer.write()
     buf = io.BytesIO()
@@ -602,10 +973,28 @@ class DocxRenderer:
     name = "docx"
     extension = ".docx"
     charts = "png"
+    #: The contents' page numbers come from the PDF's layout of the same document.
+    uses_print_layout = True
 
     def render(self, document: Document, charts: Mapping[str, "ChartImage"], path: Path,
                options: "RenderOptions") -> None:
-        atomic_write_bytes(path, render_docx(document, charts, template=options.docx_template))
+        atomic_write_bytes(path, render_docx(document, charts, template=options.docx_template,
+                                             pages=self.page_map(document, charts, options)))
+
+    @staticmethod
+    def page_map(document: Document, charts: Mapping[str, "ChartImage"], options: "RenderOptions") -> dict[str, int]:
+        """Section anchor -> page in the PDF of this document (shared with the PDF when both
+        are written); empty, with the contents left for Word to fill, when the PDF cannot be
+        laid out here (no Pango) or the layout fails."""
+        if not document.toc:
+            return {}
+        from .pdf import RENDERER as PDF
+
+        try:
+            return PDF.page_map(document, charts, options)
+        except (FormatUnavailable, RenderError) as err:
+            log.warning("Word contents without page numbers (Word fills them in on opening): %s", err)
+            return {}
 
 
 RENDERER = DocxRenderer()
