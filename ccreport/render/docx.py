@@ -349,6 +349,8 @@ def _set_language(docx: "DocxDocument", lang: str) -> None:
 
 
 def _lang(rpr, lang: str) -> None:
+    for extra in rpr.findall(qn("w:lang"))[1:]:
+        rpr.remove(extra)
     el = rpr.find(qn("w:lang"))
     if el is None:
         el = OxmlElement("w:lang")
