@@ -914,30 +914,57 @@ def _cell_top_border(cell, colour: str) -> None:
     ))
 
 
-#: Average advance of a table character at 8.5 pt, in EMU (about 5 pt), plus cell padding.
-_CHAR = Pt(5.0)
+#: Advance widths in em of DejaVu Sans (the reference typeface) by kind of character, for
+#: estimating column widths: digits are wider than in Arial, so identifiers and figures
+#: measured by a flat count of characters wrapped.
+_EM_DIGIT, _EM_UPPER, _EM_LOWER, _EM_SPACE, _EM_NARROW, _EM_OTHER = 0.636, 0.70, 0.58, 0.318, 0.32, 0.62
+_NARROW = set(".,:;'!|()[]ijlrtf-")
+_BODY_PT, _HEAD_PT, _BOLD = 8.5, 8.0, 1.10
 _PAD = Pt(7)
 
 
+def _width_pt(text: str, size: float = _BODY_PT, bold: bool = False) -> float:
+    """Estimated printed width of `text` in points (5 % to spare)."""
+    em = 0.0
+    for ch in text:
+        if ch.isdigit():
+            em += _EM_DIGIT
+        elif ch == " ":
+            em += _EM_SPACE
+        elif ch in _NARROW:
+            em += _EM_NARROW
+        elif ch.isupper():
+            em += _EM_UPPER
+        elif ch.islower():
+            em += _EM_LOWER
+        else:
+            em += _EM_OTHER
+    return em * size * (_BOLD if bold else 1.0) * 1.05
+
+
 def _column_widths(b: Table, total) -> list:
-    """Column widths like a browser's auto table layout, computed from character counts.
+    """Column widths like a browser's auto table layout, from estimated text widths.
 
     Every column first gets its natural width (its longest cell on one line). If they all
     fit, the spare width is shared in proportion. If not, numbers and identifiers keep their
     natural width and the text columns share what is left, never narrower than their longest
-    word.
+    word (the header's included).
     """
     natural: list[int] = []
     floor: list[int] = []
     fixed: list[bool] = []
     for j, col in enumerate(b.columns):
-        cells = [len(r[j]) + (2 if b.cell_rag(i, j) else 0) for i, r in enumerate(b.rows)] or [0]
-        header = len(col.header) if len(col.header) <= 14 else max(len(w) for w in col.header.split())
+        mark = _width_pt(" \u2714")
+        cells = [_width_pt(r[j]) + (mark if b.cell_rag(i, j) else 0) for i, r in enumerate(b.rows)] or [0.0]
+        head_words = col.header.split() or [""]
+        header = _width_pt(col.header, _HEAD_PT, True) if len(col.header) <= 14 else \
+            max(_width_pt(w, _HEAD_PT, True) for w in head_words)
         is_fixed = col.numeric or col.nowrap or col.align == "center"
-        longest = max(cells) if is_fixed else min(max(cells), 70)
-        natural.append(max(longest, header, 2) * _CHAR + _PAD)
-        words = [len(w) for r in b.rows for w in r[j].split()] or [0]
-        floor.append(max(max(words), 4) * _CHAR + _PAD)
+        longest = max(cells) if is_fixed else min(max(cells), _width_pt("x" * 70))
+        natural.append(Pt(max(longest, header, 10)) + _PAD)
+        words = [_width_pt(w) for r in b.rows for w in r[j].split()] or [0.0]
+        head_word = max(_width_pt(w, _HEAD_PT, True) for w in head_words)
+        floor.append(Pt(max(max(words), head_word, 20)) + _PAD)
         fixed.append(is_fixed)
     if sum(natural) <= total:
         scale = total / sum(natural)
@@ -990,10 +1017,10 @@ class DocxRenderer:
         laid out here (no Pango) or the layout fails."""
         if not document.toc:
             return {}
-        from .pdf import RENDERER as PDF
+        from .registry import renderer  # through the registry: renderers do not import renderers
 
         try:
-            return PDF.page_map(document, charts, options)
+            return renderer("pdf").page_map(document, charts, options)
         except (FormatUnavailable, RenderError) as err:
             log.warning("Word contents without page numbers (Word fills them in on opening): %s", err)
             return {}

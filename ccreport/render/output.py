@@ -67,9 +67,7 @@ def write_document(
             raise RenderError(f"{target}: cannot write ({err.strerror or err})") from None
         written.append(target)
     if layout or any(r.name == "pdf" for r in renderers):
-        from .pdf import forget_layout
-
-        forget_layout()
+        renderer("pdf").forget_layout()  # the print layout kept for this call's formats
     if unavailable is not None:
         raise unavailable
     return written

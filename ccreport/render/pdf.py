@@ -237,6 +237,10 @@ class PdfRenderer:
         return html_page_map(HTML.text(document, charts, options), templates_dir=options.templates_dir,
                              pdf_variant=options.pdf_variant)
 
+    @staticmethod
+    def forget_layout() -> None:
+        forget_layout()
+
     def render(self, document: "Document", charts: Mapping[str, "ChartImage"], path: Path,
                options: "RenderOptions") -> None:
         data = html_to_pdf(HTML.text(document, charts, options), templates_dir=options.templates_dir,
