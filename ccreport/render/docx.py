@@ -917,14 +917,14 @@ def _cell_top_border(cell, colour: str) -> None:
 #: Advance widths in em of DejaVu Sans (the reference typeface) by kind of character, for
 #: estimating column widths: digits are wider than in Arial, so identifiers and figures
 #: measured by a flat count of characters wrapped.
-_EM_DIGIT, _EM_UPPER, _EM_LOWER, _EM_SPACE, _EM_NARROW, _EM_OTHER = 0.636, 0.70, 0.58, 0.318, 0.32, 0.62
+_EM_DIGIT, _EM_UPPER, _EM_LOWER, _EM_SPACE, _EM_NARROW, _EM_OTHER = 0.636, 0.70, 0.60, 0.318, 0.32, 0.62
 _NARROW = set(".,:;'!|()[]ijlrtf-")
 _BODY_PT, _HEAD_PT, _BOLD = 8.5, 8.0, 1.10
-_PAD = Pt(7)
+_PAD = Pt(8)  # the cell's right margin (5.7 pt) and a little air
 
 
 def _width_pt(text: str, size: float = _BODY_PT, bold: bool = False) -> float:
-    """Estimated printed width of `text` in points (5 % to spare)."""
+    """Estimated printed width of `text` in points (8 % to spare)."""
     em = 0.0
     for ch in text:
         if ch.isdigit():
@@ -939,7 +939,7 @@ def _width_pt(text: str, size: float = _BODY_PT, bold: bool = False) -> float:
             em += _EM_LOWER
         else:
             em += _EM_OTHER
-    return em * size * (_BOLD if bold else 1.0) * 1.05
+    return em * size * (_BOLD if bold else 1.0) * 1.08
 
 
 def _column_widths(b: Table, total) -> list:
@@ -969,16 +969,28 @@ def _column_widths(b: Table, total) -> list:
     if sum(natural) <= total:
         scale = total / sum(natural)
         return [Emu(int(w * scale)) for w in natural]
-    fixed_need = sum(w for w, f in zip(natural, fixed) if f)
-    text_floor = sum(w for w, f in zip(floor, fixed) if not f)
-    if fixed_need + text_floor > total:  # even the numbers must squeeze: scale everything
-        scale = total / (fixed_need + text_floor)
-        return [Emu(int((n if f else fl) * scale)) for n, fl, f in zip(natural, floor, fixed)]
-    rest = total - fixed_need
-    text_natural = sum(w for w, f in zip(natural, fixed) if not f)
-    widths = [n if f else max(fl, int(rest * n / text_natural)) for n, fl, f in zip(natural, floor, fixed)]
-    scale = total / sum(widths)
-    return [Emu(int(w * scale)) for w in widths]
+    hard = [n if f else fl for n, fl, f in zip(natural, floor, fixed)]  # no identifier or word broken
+    if sum(hard) <= total:
+        rest = total - sum(n for n, f in zip(natural, fixed) if f)
+        text_natural = sum(w for w, f in zip(natural, fixed) if not f) or 1
+        widths = [n if f else max(fl, int(rest * n / text_natural)) for n, fl, f in zip(natural, floor, fixed)]
+        return _fit(widths, hard, total)
+    if sum(floor) <= total:  # identifiers and figures may wrap at spaces, words still whole
+        return _fit(hard, floor, total)
+    scale = total / sum(floor)
+    return [Emu(int(w * scale)) for w in floor]
+
+
+def _fit(widths: list, floors: list, total) -> list:
+    """Narrow the columns wider than their floor, each in proportion to its slack, until the
+    widths add up to `total` (which the floors fit in)."""
+    excess = sum(widths) - total
+    slack = [max(w - f, 0) for w, f in zip(widths, floors)]
+    if excess > 0 and sum(slack):
+        widths = [w - s * excess / sum(slack) for w, s in zip(widths, slack)]
+    elif excess < 0:
+        widths = [w * total / sum(widths) for w in widths]
+    return [Emu(int(w)) for w in widths]
 
 
 def render_docx(doc: Document, assets: Mapping[str, "ChartImage"] | None = None, *, template: Path | None = None,
