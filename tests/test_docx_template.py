@@ -192,6 +192,20 @@ def test_house_template_gives_its_fonts_everywhere_and_keeps_page_numbers(tmp_pa
     assert any(f.startswith("NUMPAGES") for f in page_fields(section.footer))
     assert any(f.startswith("PAGE") for f in page_fields(section.first_page_footer))  # the cover too
     assert "Monthly incident report" in section.header.paragraphs[0].text
+    # The template's Header/Footer styles carry Letter-size centre and right tabs: cleared, so
+    # "Page X of Y" sits at the right edge of the text column.
+    width = section.page_width - section.left_margin - section.right_margin
+    for part in (section.header, section.footer):
+        p = next(p for p in part.paragraphs if p.text.strip())
+        tabs = {}
+        for el in reversed(style_chain(word, p.style.style_id)):
+            for tab in el.iter(qn("w:tab")):
+                tabs[int(tab.get(qn("w:pos")))] = tab.get(qn("w:val"))
+        for tab in p._p.iter(qn("w:tab")):
+            if tab.getparent().tag == qn("w:tabs"):
+                tabs[int(tab.get(qn("w:pos")))] = tab.get(qn("w:val"))
+        live = {pos: val for pos, val in tabs.items() if val != "clear"}
+        assert list(live.values()) == ["right"] and abs(list(live)[0] - width // 635) <= 20, live
     # No run sets a font of its own; every paragraph (tables, notes, key figures, captions,
     # callouts) shows the template's typefaces: Garamond headings, Georgia for the rest.
     assert not body.xpath(".//w:r/w:rPr/w:rFonts")

@@ -753,7 +753,7 @@ class _Writer(BlockWriter):
                 if not _has_text(header):
                     hp = _free_paragraph(header)
                     self.restyle(hp, "Header")
-                    hp.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+                    _right_tab_only(hp, self.docx.styles["Header"], width)
                     hp.add_run(_t(f"{d.title} \u2014 {d.period_label}" if d.period_label else d.title))
                 if not (_has_page_field(header) or _has_page_field(footer)):
                     self._page_footer(footer, width)
@@ -764,7 +764,7 @@ class _Writer(BlockWriter):
     def _page_footer(self, footer, width) -> None:
         fp = _free_paragraph(footer)
         self.restyle(fp, "Footer")
-        fp.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+        _right_tab_only(fp, self.docx.styles["Footer"], width)
         fp.add_run(_t(self.doc.organisation) + "\t" + "Page ")
         _field(fp, "PAGE", "1")
         fp.add_run(" of ")
@@ -821,6 +821,21 @@ def _has_page_field(part) -> bool:
     instr = [t.text or "" for t in el.iter(qn("w:instrText"))]
     instr += [f.get(qn("w:instr"), "") for f in el.iter(qn("w:fldSimple"))]
     return any(re.match(r"\s*PAGE\b", i) for i in instr)
+
+
+def _right_tab_only(paragraph, style, width) -> None:
+    """One right-aligned tab at the text column's right edge: the tabs a style (a template's
+    Header/Footer, often a centre tab and a right tab for another page size) would put first
+    are cleared on this paragraph."""
+    stops = paragraph.paragraph_format.tab_stops
+    seen = set()
+    while style is not None:
+        for tab in style.paragraph_format.tab_stops:
+            if tab.position not in seen and abs(tab.position - width) > Pt(1):
+                stops.add_tab_stop(tab.position, WD_TAB_ALIGNMENT.CLEAR)
+            seen.add(tab.position)
+        style = style.base_style
+    stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
 
 
 def _free_paragraph(part):
