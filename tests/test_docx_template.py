@@ -483,3 +483,41 @@ def test_contents_pages_are_the_pdfs(tmp_path):
     # A DOCX written alone gets the same numbers.
     alone = write_document(doc, ["docx"], tmp_path / "alone", "m")
     assert toc_entries(open_docx(str(alone[0]))) == entries
+
+
+def test_a_dotx_or_dotm_template_is_accepted_and_the_report_is_a_plain_docx(tmp_path):
+    plain = tmp_path / "plain.docx"
+    t = open_docx()
+    t.styles["Heading 1"].font.color.rgb = RGBColor(0x65, 0x43, 0x21)
+    t.save(plain)
+    for suffix, kind in ((".dotx", "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"),
+                         (".dotm", "application/vnd.ms-word.template.macroEnabledTemplate.main+xml")):
+        path = tmp_path / f"corp{suffix}"
+        with zipfile.ZipFile(plain) as z, zipfile.ZipFile(path, "w") as out:
+            for item in z.infolist():
+                data = z.read(item)
+                if item.filename == "[Content_Types].xml":
+                    data = data.replace(b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+                                        kind.encode())
+                out.writestr(item, data)
+            out.writestr("word/vbaProject.bin", b"macro" * 100)
+        data = render_docx(sample_doc(), {}, template=path)
+        word = open_docx(io.BytesIO(data))
+        assert word.styles["Heading 1"].font.color.rgb == RGBColor(0x65, 0x43, 0x21)
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            types = z.read("[Content_Types].xml").decode()
+            assert "document.main+xml" in types and "template" not in types.lower() and "macroEnabled" not in types
+            assert not any("vba" in n.lower() for n in z.namelist())
+
+
+def test_a_bad_template_stops_the_run_before_any_format_is_written(tmp_path):
+    from ccreport.errors import RenderError
+    from ccreport.render.output import write_document
+    from ccreport.render.options import RenderOptions
+
+    bad = tmp_path / "corp.docx"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    out = tmp_path / "out"
+    with pytest.raises(RenderError, match="corp.docx"):
+        write_document(sample_doc(), ["md", "html", "docx"], out, "m", RenderOptions(docx_template=bad))
+    assert not out.exists() or not any(out.iterdir())

@@ -95,7 +95,7 @@ def _open(template: Path | None) -> "DocxDocument":
     if template is not None:
         _check_template_archive(template)
     try:
-        docx = open_docx(str(template or ref))
+        docx = open_docx(_as_document(template) if template is not None else str(ref))
     except Exception as err:  # python-docx raises assorted errors on a bad file
         raise RenderError(f"{template or ref}: not a Word .docx file ({type(err).__name__}: {err})") from None
     if template is not None:
@@ -111,6 +111,35 @@ def _open(template: Path | None) -> "DocxDocument":
         _strip_notes(docx)
         _check_part_sizes(docx, template)
     return docx
+
+
+#: Main-part content types of a Word template (.dotx), a macro-enabled document or template
+#: (.docm, .dotm): read as a plain document (the macros are not carried over).
+_MAIN_TYPES = (
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+    "application/vnd.ms-word.document.macroEnabled.main+xml",
+    "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+)
+_DOCUMENT_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+
+
+def _as_document(template: Path) -> "io.BytesIO | str":
+    """The template as python-docx can open it: a .dotx/.docm/.dotm's main part is declared
+    a document's (python-docx opens only .docx)."""
+    import zipfile
+
+    with zipfile.ZipFile(template) as z:
+        types = z.read("[Content_Types].xml").decode("utf-8")
+        if not any(t in types for t in _MAIN_TYPES):
+            return str(template)
+        for t in _MAIN_TYPES:
+            types = types.replace(t, _DOCUMENT_MAIN)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+            for item in z.infolist():
+                out.writestr(item.filename, types if item.filename == "[Content_Types].xml" else z.read(item))
+    buf.seek(0)
+    return buf
 
 
 def _check_template_archive(template: Path) -> None:
@@ -1031,6 +1060,14 @@ class DocxRenderer:
     charts = "png"
     #: The contents' page numbers come from the PDF's layout of the same document.
     uses_print_layout = True
+
+    def prepare(self, document: Document, charts: Mapping[str, "ChartImage"], options: "RenderOptions") -> None:
+        """Check the user's Word template before any format is written (no partial output)."""
+        template = options.docx_template
+        if template is not None:
+            if not Path(template).is_file():
+                raise RenderError(f"{template}: the Word template does not exist")
+            _open(Path(template))
 
     def render(self, document: Document, charts: Mapping[str, "ChartImage"], path: Path,
                options: "RenderOptions") -> None:
