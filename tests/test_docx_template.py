@@ -521,3 +521,74 @@ def test_a_bad_template_stops_the_run_before_any_format_is_written(tmp_path):
     with pytest.raises(RenderError, match="corp.docx"):
         write_document(sample_doc(), ["md", "html", "docx"], out, "m", RenderOptions(docx_template=bad))
     assert not out.exists() or not any(out.iterdir())
+
+
+# --------------------------------------------------------------------------- printed pages
+
+
+def _soffice():
+    import shutil
+
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def _heading_story(n: int = 40) -> Document:
+    """Sections of varied length, so that some heading would fall at a page foot."""
+    sentence = "The queue grew while the platform was down and callers were asked to wait. "
+    blocks = []
+    for i in range(n):
+        length = 2 + (i * 7) % 11
+        blocks.append(Section(f"Part {i}", [Paragraph(sentence * length),
+                                            Section(f"Detail {i}", [Paragraph(sentence * (1 + i % 4))])]))
+    return Document(kind="monthly", title="Keep test", organisation="O", author="O", date=dt.date(2026, 1, 2),
+                    blocks=blocks, toc=False)  # no contents, whose entries repeat the headings
+
+
+def headings_at_page_foot(docx_bytes: bytes, tmp_path: Path) -> tuple[list[str], int]:
+    """Convert with LibreOffice and read the PDF back: headings that end a page."""
+    import subprocess
+
+    pypdf = pytest.importorskip("pypdf")
+    src = tmp_path / "k.docx"
+    src.write_bytes(docx_bytes)
+    subprocess.run([_soffice(), "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)],
+                   check=True, capture_output=True, timeout=240)
+    reader = pypdf.PdfReader(str(tmp_path / "k.pdf"))
+    word = open_docx(io.BytesIO(docx_bytes))
+    heads = {p.text.strip() for p in word.paragraphs if p.style.name.startswith("Heading")}
+    bad = []
+    for page in reader.pages:
+        lines = [ln.strip() for ln in page.extract_text().splitlines() if ln.strip()]
+        lines = [ln for ln in lines if not re.search(r"Page \d+ of \d+", ln)]
+        if lines and lines[-1] in heads:
+            bad.append(lines[-1])
+    return bad, len(reader.pages)
+
+
+@pytest.mark.skipif(_soffice() is None, reason="LibreOffice is not installed")
+def test_no_heading_ends_a_printed_page(tmp_path, monkeypatch):
+    doc = _heading_story()
+    bad, pages = headings_at_page_foot(render_docx(doc, {}), tmp_path)
+    assert pages > 5 and bad == []
+    # The same story with keep-with-next switched off does strand headings: the check can fail.
+    from ccreport.render import docx as docx_mod
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    ref = plain / "ref.docx"
+    t = open_docx(str(docx_mod.reference_docx()))
+    for name in ("Heading 1", "Heading 2"):
+        t.styles[name].paragraph_format.keep_with_next = False
+    t.save(ref)
+    monkeypatch.setattr(docx_mod, "reference_docx", lambda: ref)
+    real_section = docx_mod._Writer.section
+
+    def loose(self, s):
+        real_section(self, s)
+        for p in self.docx.paragraphs:
+            if p.style.name.startswith("Heading"):
+                p.paragraph_format.keep_with_next = False
+
+    monkeypatch.setattr(docx_mod._Writer, "section", loose)
+    stranded, _ = headings_at_page_foot(render_docx(doc, {}), plain)
+    assert stranded
