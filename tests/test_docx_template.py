@@ -417,7 +417,7 @@ def toc_entries(word):
     """(heading text, cached page) per contents paragraph."""
     out = []
     for p in word.paragraphs:
-        if not p.style.name.startswith("TOC ") or p.style.name == "TOC Heading":
+        if not p.style.name.lower().startswith("toc ") or p.style.name == "TOC Heading":
             continue
         link = p._p.find(qn("w:hyperlink"))
         texts = [t.text for t in link.iter(qn("w:t"))]

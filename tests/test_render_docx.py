@@ -133,7 +133,7 @@ def test_reference_docx_defines_every_style_the_renderer_uses(word):
         sys.path.pop(0)
         sys.dont_write_bytecode = saved
     ref = open_docx(str(templates_path() / "word" / "reference.docx"))
-    assert set(STYLES_USED) <= {s.name for s in ref.styles}
+    assert {n.lower() for n in STYLES_USED} <= {s.name.lower() for s in ref.styles}  # Word: "toc 1" is "TOC 1"
     # Every style the rendered report refers to is defined in the reference document.
     import re
 

@@ -265,12 +265,12 @@ def _import_missing_styles(target: "DocxDocument", ref: "DocxDocument") -> None:
     in the template's typeface: the copies name no font, and their base, next and linked
     styles (and list numbering) are re-pointed at the template's own."""
     styles = target.styles.element
-    have = {s.name for s in target.styles}
+    have = {(s.name or "").lower() for s in target.styles}
     ids = {el.get(qn("w:styleId")) for el in styles.findall(qn("w:style"))}
     ref_names = {s.style_id: s.name for s in ref.styles}
     imported = []
     for style in ref.styles:
-        if style.name in have:
+        if (style.name or "").lower() in have:
             continue
         el = copy.deepcopy(style.element)
         sid = el.get(qn("w:styleId"))
@@ -285,14 +285,14 @@ def _import_missing_styles(target: "DocxDocument", ref: "DocxDocument") -> None:
                     rpr.remove(fonts)
         styles.append(el)
         imported.append(el)
-    by_name = {s.name: s.style_id for s in target.styles}
+    by_name = {(s.name or "").lower(): s.style_id for s in target.styles}
     default_table = next((s.style_id for s in target.styles
                           if s.type == WD_STYLE_TYPE.TABLE and s.element.get(qn("w:default")) in ("1", "true")), None)
     for el in imported:
         for tag in ("w:basedOn", "w:next", "w:link"):
             for ref_el in el.findall(qn(tag)):
                 name = ref_names.get(ref_el.get(qn("w:val")))
-                new = by_name.get(name) if name else None
+                new = by_name.get(name.lower()) if name else None
                 if new is None and tag == "w:basedOn" and el.get(qn("w:type")) == "table":
                     new = default_table
                 if new is None:
@@ -394,9 +394,13 @@ def _lang(rpr, lang: str) -> None:
 
 
 def _style(docx: "DocxDocument", name: str):
+    """A style by name; Word's names are case-insensitive ("toc 1" is "TOC 1")."""
     try:
         return docx.styles[name]
     except KeyError:
+        for style in docx.styles:
+            if (style.name or "").lower() == name.lower():
+                return style
         raise RenderError(f"the Word template has no style {name!r}") from None
 
 

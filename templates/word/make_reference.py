@@ -277,6 +277,8 @@ def build(path: Path = OUT) -> Path:
         _para(styles, f"TOC {level}", size=9.5, colour=INK, before=3 if level == 1 else 0, after=3,
               line=1.0)
         styles[f"TOC {level}"].paragraph_format.left_indent = Cm(0.6 * (level - 1))
+        # Word's own name for its built-in contents styles, so a TOC update uses these.
+        styles[f"TOC {level}"].element.find(qn("w:name")).set(qn("w:val"), f"toc {level}")
     _para(styles, "List Bullet", size=9.5, after=2)
     _para(styles, "List Number", size=9.5, after=2)
     _para(styles, "TOC Heading", base="Heading 1", size=11, bold=True, colour=INK, before=24, after=6)
@@ -334,6 +336,7 @@ def build(path: Path = OUT) -> Path:
         style="Normal",
     ).alignment = WD_ALIGN_PARAGRAPH.LEFT
     for name in STYLES_USED:
+        name = name.lower() if name[:4] == "TOC " and name[4:].isdigit() else name
         kind = styles[name].type
         if kind == WD_STYLE_TYPE.PARAGRAPH:
             doc.add_paragraph(f"{name} style", style=name)
