@@ -432,12 +432,24 @@ def _field(paragraph, instr: str, placeholder: str = "1") -> None:
     run_with(end)
 
 
+#: Settings elements that come after w:updateFields in the schema's fixed order.
+_AFTER_UPDATE_FIELDS = ("w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:compat", "w:docVars", "w:rsids",
+                        "m:mathPr", "w:attachedSchema", "w:themeFontLang", "w:clrSchemeMapping",
+                        "w:doNotIncludeSubdocsInStats", "w:doNotAutoCompressPictures", "w:forceUpgrade",
+                        "w:captions", "w:readModeInkLockDown", "w:smartTagType", "w:shapeDefaults",
+                        "w:doNotEmbedSmartTags", "w:decimalSymbol", "w:listSeparator")
+
+
 def _update_fields_on_open(docx: "DocxDocument") -> None:
     settings = docx.settings.element
     if settings.find(qn("w:updateFields")) is None:
         el = OxmlElement("w:updateFields")
         el.set(qn("w:val"), "true")
-        settings.append(el)
+        later = [e for e in (settings.find(qn(t)) for t in _AFTER_UPDATE_FIELDS) if e is not None]
+        if later:  # in its schema place: Word rejects a settings part out of order
+            later[0].addprevious(el)
+        else:
+            settings.append(el)
 
 
 def bookmark_name(anchor: str) -> str:
