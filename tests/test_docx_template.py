@@ -592,3 +592,15 @@ def test_no_heading_ends_a_printed_page(tmp_path, monkeypatch):
     monkeypatch.setattr(docx_mod._Writer, "section", loose)
     stranded, _ = headings_at_page_foot(render_docx(doc, {}), plain)
     assert stranded
+
+
+def test_a_link_to_a_section_is_an_internal_hyperlink_to_its_bookmark():
+    doc = sample_doc()
+    doc.blocks[1].children.append(Paragraph("See [the rules](#sec-a) and [the detail](#sec-1-1)."))
+    doc.number_sections()
+    word = open_docx(io.BytesIO(render_docx(doc, {})))
+    bookmarks = {b.get(qn("w:name")) for b in word.element.body.iter(qn("w:bookmarkStart"))}
+    links = [(h.get(qn("w:anchor")), "".join(t.text for t in h.iter(qn("w:t"))))
+             for p in word.paragraphs if p.text.startswith("See ") for h in p._p.iter(qn("w:hyperlink"))]
+    assert links == [(bookmark_name("sec-a"), "the rules"), (bookmark_name("sec-1-1"), "the detail")]
+    assert {a for a, _ in links} <= bookmarks

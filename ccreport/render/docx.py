@@ -582,16 +582,21 @@ class _Writer(BlockWriter):
             if s.href and s.href.lower().startswith(("http://", "https://", "mailto:")):
                 self._hyperlink(paragraph, s)
                 continue
+            if s.href and s.href.startswith("#") and len(s.href) > 1:  # a cross-reference to a section
+                self._hyperlink(paragraph, s, anchor=bookmark_name(s.href[1:]))
+                continue
             run = paragraph.add_run(_t(s.text))
             run.bold = s.bold or None
             run.italic = s.italic or None
             if s.code:
                 self.run_style(run, "Verbatim Char")
 
-    def _hyperlink(self, paragraph, s: Span) -> None:
-        r_id = paragraph.part.relate_to(s.href, RT.HYPERLINK, is_external=True)
+    def _hyperlink(self, paragraph, s: Span, anchor: str | None = None) -> None:
         link = OxmlElement("w:hyperlink")
-        link.set(qn("r:id"), r_id)
+        if anchor is not None:  # to a bookmark in this document
+            link.set(qn("w:anchor"), anchor)
+        else:
+            link.set(qn("r:id"), paragraph.part.relate_to(s.href, RT.HYPERLINK, is_external=True))
         run = paragraph.add_run(_t(s.text))
         self.run_style(run, "Hyperlink")
         run.bold = s.bold or None
