@@ -604,3 +604,23 @@ def test_a_link_to_a_section_is_an_internal_hyperlink_to_its_bookmark():
              for p in word.paragraphs if p.text.startswith("See ") for h in p._p.iter(qn("w:hyperlink"))]
     assert links == [(bookmark_name("sec-a"), "the rules"), (bookmark_name("sec-1-1"), "the detail")]
     assert {a for a, _ in links} <= bookmarks
+
+
+def test_a_bare_template_without_page_setup_defaults_or_normal_style(tmp_path):
+    t = open_docx()
+    body = t.element.body
+    for child in list(body):
+        body.remove(child)
+    styles = t.styles.element
+    styles.remove(styles.find(qn("w:docDefaults")))
+    for el in styles.findall(qn("w:style")):
+        if el.get(qn("w:styleId")) in ("Normal", "Caption", "Title"):
+            styles.remove(el)
+    path = tmp_path / "bare.docx"
+    t.save(path)
+    word, _ = render_with(path)
+    section = word.sections[0]
+    assert abs(section.page_width.cm - 21.0) < 0.01  # the reference's A4
+    assert any(f.startswith("PAGE") for f in page_fields(section.footer))
+    assert [p.text for p in word.paragraphs if p.style.name == "Title"] == ["Monthly incident report"]
+    assert word.styles.element.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}lang").get(qn("w:val")) == "en-GB"

@@ -106,6 +106,11 @@ def _open(template: Path | None) -> "DocxDocument":
     for child in list(body):
         if child.tag != qn("w:sectPr"):  # keep page setup; drop the template's content
             body.remove(child)
+    if body.find(qn("w:sectPr")) is None:  # a template without page setup gets the reference's (A4)
+        ref_sect = open_docx(str(ref)).element.body.find(qn("w:sectPr"))
+        for link in ref_sect.findall(qn("w:headerReference")) + ref_sect.findall(qn("w:footerReference")):
+            ref_sect.remove(link)
+        body.append(copy.deepcopy(ref_sect))
     _drop_unused_parts(docx)
     if template is not None:
         _strip_notes(docx)
@@ -278,7 +283,10 @@ def _import_missing_styles(target: "DocxDocument", ref: "DocxDocument") -> None:
             sid = "Ccr" + sid
         el.set(qn("w:styleId"), sid)
         ids.add(sid)
-        el.attrib.pop(qn("w:default"), None)
+        kind = el.get(qn("w:type"))
+        if any(e.get(qn("w:type")) == kind and e.get(qn("w:default")) in ("1", "true")
+               for e in styles.findall(qn("w:style"))):
+            el.attrib.pop(qn("w:default"), None)  # the template's default style stays the default
         for rpr in el.iter(qn("w:rPr")):
             for fonts in rpr.findall(qn("w:rFonts")):
                 if style.name != "Verbatim Char":  # code keeps a monospaced face
