@@ -624,3 +624,27 @@ def test_a_bare_template_without_page_setup_defaults_or_normal_style(tmp_path):
     assert any(f.startswith("PAGE") for f in page_fields(section.footer))
     assert [p.text for p in word.paragraphs if p.style.name == "Title"] == ["Monthly incident report"]
     assert word.styles.element.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}lang").get(qn("w:val")) == "en-GB"
+
+
+def test_template_header_fields_that_fetch_or_run_are_defused(tmp_path):
+    t = open_docx()
+    header = t.sections[0].header.paragraphs[0]
+    header.text = "ACME plc "
+    header._p.append(parse_xml(
+        f'<w:fldSimple {nsdecls("w")} w:instr=\' INCLUDEPICTURE "http://evil.example/x.png" \\d \'>'
+        '<w:r><w:t>logo</w:t></w:r></w:fldSimple>'))
+    # A complex field whose code is split over runs, as Word writes long codes.
+    for xml in ('<w:r><w:fldChar w:fldCharType="begin"/></w:r>',
+                '<w:r><w:instrText xml:space="preserve"> DDE</w:instrText></w:r>',
+                '<w:r><w:instrText xml:space="preserve">AUTO cmd "/c calc" </w:instrText></w:r>',
+                '<w:r><w:fldChar w:fldCharType="separate"/></w:r>', '<w:r><w:t>x</w:t></w:r>',
+                '<w:r><w:fldChar w:fldCharType="end"/></w:r>'):
+        header._p.append(parse_xml(xml.replace("<w:r>", f'<w:r {nsdecls("w")}>', 1)))
+    path = tmp_path / "fields.docx"
+    t.save(path)
+    word, data = render_with(path)
+    xml = word.sections[0].header._element.xml
+    assert "ACME plc" in "".join(p.text for p in word.sections[0].header.paragraphs)
+    assert "evil.example" not in xml and "INCLUDEPICTURE" not in xml
+    assert "DDE" not in xml and "calc" not in xml
+    assert any(f.startswith("PAGE") for f in page_fields(word.sections[0].footer))

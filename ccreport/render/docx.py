@@ -114,8 +114,51 @@ def _open(template: Path | None) -> "DocxDocument":
     _drop_unused_parts(docx)
     if template is not None:
         _strip_notes(docx)
+        _defuse_fields(docx)
         _check_part_sizes(docx, template)
     return docx
+
+
+#: Field codes that fetch a file or URL, or run another program, when Word updates fields
+#: (and this report asks Word to update fields on opening): removed from a template's headers
+#: and footers, which are the only parts of the template the report keeps with content.
+_UNSAFE_FIELDS = ("INCLUDETEXT", "INCLUDEPICTURE", "INCLUDE", "IMPORT", "LINK", "DDE", "DDEAUTO",
+                  "DATABASE", "AUTOTEXT", "AUTOTEXTLIST", "GLOSSARY", "MACROBUTTON", "PRINT")
+
+
+def _defuse_fields(docx: "DocxDocument") -> None:
+    """A template's header or footer fields that would fetch or run something lose their code
+    (Word then shows the cached text); alternative-format chunks (altChunk) are removed."""
+    for rel in list(docx.part.rels.values()):
+        if rel.is_external or not rel.reltype.endswith(("/header", "/footer")):
+            continue
+        root = rel.target_part.element
+        for chunk in list(root.iter(qn("w:altChunk"))):
+            chunk.getparent().remove(chunk)
+        for simple in list(root.iter(qn("w:fldSimple"))):
+            if _unsafe(simple.get(qn("w:instr"), "")):
+                for child in list(simple):  # keep the result runs, drop the field
+                    simple.addprevious(child)
+                simple.getparent().remove(simple)
+        stack: list[list] = []  # per open field: its instrText elements
+        for el in list(root.iter(qn("w:fldChar"), qn("w:instrText"))):
+            if el.tag == qn("w:instrText"):
+                if stack:
+                    stack[-1].append(el)
+                continue
+            kind = el.get(qn("w:fldCharType"))
+            if kind == "begin":
+                stack.append([])
+            elif kind == "end" and stack:
+                parts = stack.pop()
+                if _unsafe("".join(p.text or "" for p in parts)):
+                    for p in parts:
+                        p.text = ""
+
+
+def _unsafe(instruction: str) -> bool:
+    word = re.match(r"\s*([A-Za-z]+)", instruction)
+    return bool(word) and word.group(1).upper() in _UNSAFE_FIELDS
 
 
 #: Main-part content types of a Word template (.dotx), a macro-enabled document or template
