@@ -3,9 +3,13 @@
 Like pandoc's `--reference-doc`, the styles come from `templates/word/reference.docx` or from
 the user's `docx_template`; this module only picks styles by name ("Heading 1", "Caption",
 "Report Table", ...). A style the user's template lacks is copied from the built-in reference
-so that nothing is silently dropped. Built-in heading styles make the navigation pane and the
-TOC field work; header rows repeat (`w:tblHeader`); charts are PNGs with alt text; the
-footer carries PAGE / NUMPAGES fields. Every string passes through `xml_safe()` once, in `_t`.
+(without a typeface, so it takes the template's) so that nothing is silently dropped; of the
+template only its styles, page setup, header and footer are kept. Built-in heading styles
+make the navigation pane and the TOC field work; each heading carries a bookmark named from
+its section anchor (`bookmark_name`), and the contents is a TOC field whose cached entries
+hold the PDF's page numbers (`pages`, from `pdf.page_map`); header rows repeat
+(`w:tblHeader`); charts are PNGs with alt text; the footer carries PAGE / NUMPAGES fields.
+Every string passes through `xml_safe()` once, in `_t`.
 """
 
 from __future__ import annotations
