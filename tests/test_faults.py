@@ -141,6 +141,7 @@ def test_interrupted_pdf_leaves_no_partial_file(tmp_path, monkeypatch, fault, ex
         raise fault
 
     monkeypatch.setattr(weasyprint.HTML, "write_pdf", boom)
+    monkeypatch.setattr(weasyprint.document.Document, "write_pdf", boom)  # after HTML.render()
     out = tmp_path / "out"
     out.mkdir()
     (out / "monthly-2026-10.pdf").write_bytes(OLD)
@@ -165,6 +166,7 @@ def test_a_pdf_that_never_finishes_is_stopped(tmp_path, monkeypatch):
         return b"%PDF-1.7 late"
 
     monkeypatch.setattr(weasyprint.HTML, "write_pdf", hang)
+    monkeypatch.setattr(weasyprint.document.Document, "write_pdf", hang)  # after HTML.render()
     monkeypatch.setenv("CCREPORT_PDF_TIMEOUT", "0.5")
     out = tmp_path / "out"
     start = time.monotonic()

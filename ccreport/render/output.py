@@ -44,7 +44,10 @@ def write_document(
         raise RenderError(f"{options.templates_dir}: the templates folder does not exist")
 
     needed = {r.charts for r in renderers}
-    charts = draw_charts(doc, svg="svg" in needed, png="png" in needed)
+    # A renderer that takes its page numbers from the print layout (DOCX) needs the SVG
+    # charts the PDF is laid out with, whatever else is written.
+    layout = any(getattr(r, "uses_print_layout", False) for r in renderers)
+    charts = draw_charts(doc, svg="svg" in needed or layout, png="png" in needed)
     for r in renderers:  # what can fail on the content fails before anything is written
         prepare = getattr(r, "prepare", None)
         if prepare is not None:
@@ -63,6 +66,8 @@ def write_document(
         except OSError as err:
             raise RenderError(f"{target}: cannot write ({err.strerror or err})") from None
         written.append(target)
+    if layout or any(r.name == "pdf" for r in renderers):
+        renderer("pdf").forget_layout()  # the print layout kept for this call's formats
     if unavailable is not None:
         raise unavailable
     return written

@@ -144,6 +144,22 @@ def html_to_pdf(
     builtin = templates_path()
     roots = [builtin] + ([Path(templates_dir)] if templates_dir else [])
     fetcher = make_url_fetcher(roots)
+    options = _pdf_options(pdf_variant)
+    # base_url: relative URLs in a user's template resolve inside their folder (or ours).
+    base = Path(templates_dir or builtin).resolve().as_uri() + "/"
+    try:
+        return _within(
+            pdf_timeout(timeout),
+            lambda: _layout(weasyprint, html, base, fetcher, options).write_pdf(**options),
+        )
+    except (RenderError, MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as err:  # WeasyPrint raises assorted errors on bad CSS/HTML
+        raise RenderError(f"PDF rendering failed: {type(err).__name__}: {err}") from err
+
+
+def _pdf_options(pdf_variant: str | None) -> dict:
+    """WeasyPrint's options for layout and for writing (the same for both)."""
     options = {}
     if pdf_variant:
         from weasyprint.pdf import VARIANTS
@@ -151,18 +167,58 @@ def html_to_pdf(
         if pdf_variant not in VARIANTS:
             raise RenderError(f"unknown PDF variant {pdf_variant!r}: choose from {', '.join(sorted(VARIANTS))}")
         options["pdf_variant"] = pdf_variant
-    # base_url: relative URLs in a user's template resolve inside their folder (or ours).
+    return options
+
+
+#: The last layout (WeasyPrint's paginated document) and what it was made from, so that the
+#: DOCX renderer's page numbers and the PDF of one write_document call cost one layout.
+_LAST_LAYOUT: list = []
+
+
+def _layout(weasyprint, html: str, base: str, fetcher, options: dict):
+    key = (base, tuple(sorted(options.items())), tuple(map(str, fetcher.roots)))
+    if _LAST_LAYOUT and _LAST_LAYOUT[0] is html and _LAST_LAYOUT[1] == key:
+        return _LAST_LAYOUT[2]
+    document = weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher, media_type="print").render(**options)
+    _LAST_LAYOUT[:] = [html, key, document]
+    return document
+
+
+def forget_layout() -> None:
+    """Drop the kept layout (write_document calls this when its formats are written)."""
+    _LAST_LAYOUT.clear()
+
+
+def html_page_map(
+    html: str,
+    *,
+    templates_dir: str | Path | None = None,
+    pdf_variant: str | None = None,
+    timeout: float | None = None,
+) -> dict[str, int]:
+    """The page (1 = the cover, as the PDF counts) on which each element id of `html` starts
+    when printed: the PDF's own page numbers, for the DOCX contents. Shares its layout with
+    `html_to_pdf` of the same text."""
+    weasyprint = _weasyprint()
+    builtin = templates_path()
+    roots = [builtin] + ([Path(templates_dir)] if templates_dir else [])
+    fetcher = make_url_fetcher(roots)
+    options = _pdf_options(pdf_variant)
     base = Path(templates_dir or builtin).resolve().as_uri() + "/"
+
+    def pages() -> dict[str, int]:
+        found: dict[str, int] = {}
+        for number, page in enumerate(_layout(weasyprint, html, base, fetcher, options).pages, start=1):
+            for anchor in page.anchors:
+                found.setdefault(anchor, number)
+        return found
+
     try:
-        return _within(
-            pdf_timeout(timeout),
-            lambda: weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher,
-                                    media_type="print").write_pdf(**options),
-        )
+        return _within(pdf_timeout(timeout), pages)  # type: ignore[arg-type]
     except (RenderError, MemoryError, KeyboardInterrupt):
         raise
     except Exception as err:  # WeasyPrint raises assorted errors on bad CSS/HTML
-        raise RenderError(f"PDF rendering failed: {type(err).__name__}: {err}") from err
+        raise RenderError(f"PDF layout failed: {type(err).__name__}: {err}") from err
 
 
 class PdfRenderer:
@@ -174,6 +230,16 @@ class PdfRenderer:
 
     def prepare(self, document: "Document", charts: Mapping[str, "ChartImage"], options: "RenderOptions") -> None:
         HTML.prepare(document, charts, options)
+
+    def page_map(self, document: "Document", charts: Mapping[str, "ChartImage"],
+                 options: "RenderOptions") -> dict[str, int]:
+        """Anchor -> page number in this document's PDF (laid out once for PDF and DOCX)."""
+        return html_page_map(HTML.text(document, charts, options), templates_dir=options.templates_dir,
+                             pdf_variant=options.pdf_variant)
+
+    @staticmethod
+    def forget_layout() -> None:
+        forget_layout()
 
     def render(self, document: "Document", charts: Mapping[str, "ChartImage"], path: Path,
                options: "RenderOptions") -> None:

@@ -27,8 +27,18 @@ from docx.shared import Cm, Pt, RGBColor
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "reference.docx"
 
-FONT = "Arial"  # on every Windows and Mac; LibreOffice maps it to the metric-compatible Liberation Sans
-MONO = "Consolas"
+#: The PDF's typeface (templates/print.css), so that both formats look alike. DejaVu Sans ships
+#: with LibreOffice and most Linux systems; on Windows and macOS without it, Word substitutes
+#: from the font table below (altName Verdana, which shares its wide, open design, then the
+#: "swiss" family and the PANOSE class of a humanist sans).
+FONT = "DejaVu Sans"
+MONO = "DejaVu Sans Mono"
+#: (name, substitute Word uses when the font is not installed, family, PANOSE-1, pitch)
+FONT_TABLE = (
+    (FONT, "Verdana", "swiss", "020B0603030804020204", "variable"),
+    (MONO, "Consolas", "modern", "020B0609030804020204", "fixed"),
+)
+LANG = "en-GB"
 INK = RGBColor(0x1D, 0x23, 0x29)
 MUTED = RGBColor(0x5F, 0x66, 0x70)
 BRAND = RGBColor(0x1F, 0x4E, 0x79)
@@ -40,6 +50,8 @@ STYLES_USED = (
     "Cover Meta", "Table Text", "Table Heading", "Table Note", "Key Figure Label",
     "Key Figure Value", "Key Figure Change", "Callout", "Callout Title",
     "Hyperlink", "Verbatim Char", "Report Table", "Key Figures Table",
+    "Table Caption", "Caption Label", "Figure", "Table More", "Key Figure Words",
+    "Status Green", "Status Amber", "Status Red", "TOC 1", "TOC 2", "TOC 3",
 )
 
 
@@ -62,8 +74,14 @@ def _para(styles, name, *, base="Normal", size=None, bold=None, italic=None, col
         style.base_style = styles[base]
         style.quick_style = True
     f = style.font
-    f.name = font or FONT
     _drop_theme_fonts(style)
+    if font or name == "Normal":
+        f.name = font or FONT
+    else:  # every other style inherits the typeface from Normal (and the document defaults)
+        rpr = style.element.find(qn("w:rPr"))
+        if rpr is not None:
+            for fonts in rpr.findall(qn("w:rFonts")):
+                rpr.remove(fonts)
     if size is not None:
         f.size = Pt(size)
     if bold is not None:
@@ -86,11 +104,14 @@ def _para(styles, name, *, base="Normal", size=None, bold=None, italic=None, col
     return style
 
 
-def _char(styles, name, *, font=None, colour=None, underline=None, size=None):
+def _char(styles, name, *, font=None, colour=None, underline=None, size=None, bold=None):
     try:
         style = styles[name]
     except KeyError:
         style = styles.add_style(name, WD_STYLE_TYPE.CHARACTER)
+        style.quick_style = True
+    if bold is not None:
+        style.font.bold = bold
     if font:
         style.font.name = font
     if colour is not None:
@@ -100,6 +121,36 @@ def _char(styles, name, *, font=None, colour=None, underline=None, size=None):
     if size is not None:
         style.font.size = Pt(size)
     return style
+
+
+def _set_lang(rpr, lang: str) -> None:
+    """w:lang in its schema place (after w:sz/w:u..., before w:eastAsianLayout)."""
+    for old in rpr.findall(qn("w:lang")):
+        rpr.remove(old)
+    el = parse_xml(f'<w:lang {nsdecls("w")} w:val="{lang}" w:eastAsia="{lang}" w:bidi="ar-SA"/>')
+    later = [rpr.find(qn(t)) for t in ("w:eastAsianLayout", "w:specVanish", "w:oMath")]
+    later = [e for e in later if e is not None]
+    if later:
+        later[0].addprevious(el)
+    else:
+        rpr.append(el)
+
+
+def _font_table(doc) -> None:
+    """Replace the default template's font table by the fonts the styles name, each with the
+    substitute Word should use where it is not installed."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    part = doc.part.part_related_by(RT.FONT_TABLE)
+    fonts = "".join(
+        f'<w:font w:name="{name}"><w:altName w:val="{alt}"/><w:panose1 w:val="{panose}"/>'
+        f'<w:charset w:val="00"/><w:family w:val="{family}"/><w:pitch w:val="{pitch}"/></w:font>'
+        for name, alt, family, panose, pitch in FONT_TABLE
+    )
+    part._blob = (
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+        f'<w:fonts {nsdecls("w")}>{fonts}</w:fonts>'
+    ).encode("utf-8")
 
 
 RULE = "D5D8DC"
@@ -112,7 +163,7 @@ REPORT_TABLE = f"""
   <w:uiPriority w:val="59"/>
   <w:qFormat/>
   <w:pPr><w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/></w:pPr>
-  <w:rPr><w:rFonts w:ascii="{FONT}" w:hAnsi="{FONT}" w:cs="{FONT}"/><w:sz w:val="17"/><w:szCs w:val="17"/></w:rPr>
+  <w:rPr><w:sz w:val="17"/><w:szCs w:val="17"/></w:rPr>
   <w:tblPr>
     <w:tblBorders>
       <w:top w:val="nil"/>
@@ -184,6 +235,28 @@ def build(path: Path = OUT) -> Path:
         del fonts.attrib[attr]
     for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
         fonts.set(qn(attr), FONT)
+    _set_lang(rpr_default, LANG)
+    for style in styles:  # no theme typefaces (Calibri, Cambria) in the styles we do not set
+        _drop_theme_fonts(style)
+        rpr = style.element.find(qn("w:rPr"))
+        fonts = rpr.find(qn("w:rFonts")) if rpr is not None else None
+        if fonts is not None and not fonts.attrib:
+            rpr.remove(fonts)
+    for style in styles:  # the default template's styles say en-US here and there
+        rpr = style.element.find(qn("w:rPr"))
+        if rpr is not None and rpr.find(qn("w:lang")) is not None:
+            _set_lang(rpr, LANG)
+    settings = doc.settings.element
+    for old in settings.findall(qn("w:themeFontLang")):
+        settings.remove(old)
+    theme_lang = parse_xml(f'<w:themeFontLang {nsdecls("w")} w:val="{LANG}"/>')
+    anchor = next((settings.find(qn(t)) for t in ("w:clrSchemeMapping", "w:doNotIncludeSubdocsInStats",
+                   "w:shapeDefaults", "w:decimalSymbol") if settings.find(qn(t)) is not None), None)
+    if anchor is not None:
+        anchor.addprevious(theme_lang)
+    else:
+        settings.append(theme_lang)
+    _font_table(doc)
 
     _para(styles, "Normal", size=9.5, colour=INK, after=5, line=1.15)
     _para(styles, "Title", size=28, bold=True, colour=BRAND, before=120, after=4)
@@ -195,7 +268,17 @@ def build(path: Path = OUT) -> Path:
     _para(styles, "Heading 1", size=15, bold=True, colour=BRAND, before=18, after=6, keep_next=True)
     _para(styles, "Heading 2", size=11.5, bold=True, colour=INK, before=12, after=4, keep_next=True)
     _para(styles, "Heading 3", size=10, bold=True, colour=INK, before=10, after=3, keep_next=True)
-    _para(styles, "Caption", size=8, bold=False, colour=MUTED, before=8, after=4)
+    _para(styles, "Caption", size=8, bold=False, colour=MUTED, before=2, after=10)
+    # A table's caption sits above it and keeps with it; a figure's sits below its picture,
+    # whose paragraph ("Figure") keeps with the caption.
+    _para(styles, "Table Caption", base="Caption", size=8, colour=MUTED, before=8, after=4, keep_next=True)
+    _para(styles, "Figure", size=9.5, after=2, keep_next=True)
+    for level in (1, 2, 3):
+        _para(styles, f"TOC {level}", size=9.5, colour=INK, before=3 if level == 1 else 0, after=3,
+              line=1.0)
+        styles[f"TOC {level}"].paragraph_format.left_indent = Cm(0.6 * (level - 1))
+        # Word's own name for its built-in contents styles, so a TOC update uses these.
+        styles[f"TOC {level}"].element.find(qn("w:name")).set(qn("w:val"), f"toc {level}")
     _para(styles, "List Bullet", size=9.5, after=2)
     _para(styles, "List Number", size=9.5, after=2)
     _para(styles, "TOC Heading", base="Heading 1", size=11, bold=True, colour=INK, before=24, after=6)
@@ -211,6 +294,9 @@ def build(path: Path = OUT) -> Path:
     _para(styles, "Table Note", size=7.5, colour=MUTED, before=2, after=2, line=1.0)
     _para(styles, "Key Figure Label", size=8, colour=MUTED, after=0, line=1.0)
     _para(styles, "Key Figure Value", size=17, bold=True, colour=INK, after=0, line=1.0)
+    # A value in words ("not in this export") rather than a figure: smaller.
+    _para(styles, "Key Figure Words", base="Key Figure Value", size=11, bold=True, colour=INK, after=0, line=1.0)
+    _para(styles, "Table More", base="Table Text", size=8.5, italic=True, colour=MUTED, after=0, line=1.0)
     _para(styles, "Key Figure Change", size=8, colour=INK, after=0, line=1.0)
     callout = _para(styles, "Callout", size=9.5, before=4, after=4)
     _para(styles, "Callout Title", base="Callout", size=9.5, bold=True, after=0, keep_next=True)
@@ -222,6 +308,9 @@ def build(path: Path = OUT) -> Path:
     callout.paragraph_format.left_indent = Cm(0.3)
     _char(styles, "Hyperlink", colour=BRAND, underline=True)
     _char(styles, "Verbatim Char", font=MONO, size=9)
+    _char(styles, "Caption Label", bold=True)
+    for name, colour in (("Status Green", "1E7B34"), ("Status Amber", "9A5B00"), ("Status Red", "B3261E")):
+        _char(styles, name, colour=RGBColor.from_string(colour), bold=True)
 
     for xml in (REPORT_TABLE, KEY_FIGURES_TABLE):
         el = parse_xml(xml)
@@ -247,11 +336,19 @@ def build(path: Path = OUT) -> Path:
         style="Normal",
     ).alignment = WD_ALIGN_PARAGRAPH.LEFT
     for name in STYLES_USED:
+        name = name.lower() if name[:4] == "TOC " and name[4:].isdigit() else name
         kind = styles[name].type
         if kind == WD_STYLE_TYPE.PARAGRAPH:
             doc.add_paragraph(f"{name} style", style=name)
 
+    # No thumbnail of python-docx's own default document, no app.xml statistics of it.
+    package = doc.part.package
+    for rid, rel in list(package.rels.items()):
+        if rel.reltype.endswith(("/thumbnail", "/extended-properties")):
+            del package.rels[rid]
+
     cp = doc.core_properties
+    cp.language = LANG
     cp.title = "ccreport reference document"
     cp.author = "ccreport"
     cp.last_modified_by = "ccreport"
