@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 from ..document import Chart, series
 from ..document import Block, Callout, Column, Document, Figure, Paragraph, Rag, Section, Table, md_escape
 from ..schema import PRIORITIES, UNCATEGORISED
+from ..units import fmt_unit
 from ..strategy import (
     ASSESSMENT_POINTS,
     LIFECYCLE_STAGES,
@@ -739,7 +740,246 @@ def _defined(s: Strategy) -> set[str]:
     return {cat.name.casefold() for cat in s.categories}
 
 
-def _evidence(s: Strategy, ev: "Evidence") -> Section:
+_DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
+              "sat": "Saturday", "sun": "Sunday"}
+_DAY_ORDER = list(_DAY_NAMES)
+
+
+def _days_words(days: Sequence[str]) -> str:
+    """("mon", ..., "sat") -> "Monday to Saturday"; ("mon", "wed") -> "Monday and Wednesday"."""
+    idx = sorted(_DAY_ORDER.index(d) for d in days)
+    if len(idx) == 7:
+        return "every day"
+    if len(idx) > 2 and idx == list(range(idx[0], idx[-1] + 1)):
+        return f"{_DAY_NAMES[_DAY_ORDER[idx[0]]]} to {_DAY_NAMES[_DAY_ORDER[idx[-1]]]}"
+    return c.join_words([_DAY_NAMES[_DAY_ORDER[i]] for i in idx])
+
+
+def _calendar_words(cal: Any) -> str:
+    """A clock (config.Calendar) in words: "Monday to Saturday, 08:00–20:00, not on public holidays (GB-ENG)"."""
+    if cal is None:
+        return "24 hours a day, every day"
+    text = f"{_days_words(cal.days)}, {cal.hours.replace('-', chr(0x2013))}"
+    hol = cal.holidays
+    if hol.country:
+        text += f", not on public holidays ({hol.country}{'-' + hol.subdivision if hol.subdivision else ''})"
+    if hol.dates:
+        text += f", nor on {c.plural(len(hol.dates), 'closure day')}"
+    return text
+
+
+def _clocks(s: Strategy) -> list[Block]:
+    """The strategy's named clocks and which priorities and categories run on each."""
+    if not s.clocks and not any(t.clock for t in s.priorities.values()) and not any(x.clock for x in s.categories):
+        return []
+    rows = []
+    names = ["24x7", *s.clocks]
+    for name in names:
+        prios = [p for p, t in s.priorities.items() if t.clock and t.clock.casefold() == name.casefold()]
+        cats = [x.name for x in s.categories if x.clock and x.clock.casefold() == name.casefold()]
+        if name == "24x7" and not (prios or cats):
+            continue
+        cal = s.clocks.get(name)
+        rows.append([_t(name), _calendar_words(cal), ", ".join(prios) or DASH, _names(cats) if cats else DASH])
+    unset = [p for p, t in s.priorities.items() if not t.clock and (t.respond or t.resolve)]
+    return [Table([Column("Clock"), Column("Runs"), Column("Priorities"), Column("Categories with their own clock")],
+                  rows, caption="Clocks the targets run on",
+                  notes=["A category with its own clock keeps it whatever its priority; every other incident runs on "
+                         "its priority's clock."]
+                  + ([f"{c.join_words(unset)} name{'s' if len(unset) == 1 else ''} no clock."] if unset else []))]
+
+
+def _clock_sentence(ev: "Evidence") -> str:
+    """Which clock the attainment figures ran on, per priority, and where each came from."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    cals: dict[tuple[str, str], Any] = {}
+    for p, use in ev.clocks.items():
+        groups.setdefault((use.name, use.source), []).append(p)
+        cals[(use.name, use.source)] = use.calendar
+    parts = []
+    for (name, source), prios in groups.items():
+        who = c.join_words(prios)
+        if source == "strategy":
+            what = ("on the 24-hour clock" if cals[(name, source)] is None
+                    else f"on this strategy's {_e(name)} clock ({_e(_calendar_words(cals[(name, source)]))})")
+            parts.append(f"{who} {what}")
+        elif source == "config":
+            parts.append(f"{who} on the {_e(name)} calendar of the centre's reporting configuration "
+                         f"({_e(_calendar_words(cals[(name, source)]))}), because this strategy names no clock "
+                         f"for {'it' if len(prios) == 1 else 'them'}")
+        else:
+            parts.append(f"{who} on the 24-hour clock, because this strategy names no clock for "
+                         f"{'it' if len(prios) == 1 else 'them'}")
+    return "The clock: " + "; ".join(parts) + "." if parts else ""
+
+
+_OBJECTIVE_UNITS = {"resolution_sla_pct": "pct", "response_sla_pct": "pct", "reopen_rate_pct": "pct",
+                    "escalation_rate_pct": "pct", "mttr_hours": "hours", "mtta_hours": "hours", "csat_mean": "score"}
+_OBJECTIVE_LABELS = {"resolution_sla_pct": "resolved within target", "response_sla_pct": "responded to within target",
+                     "reopen_rate_pct": "reopen rate", "escalation_rate_pct": "escalation rate",
+                     "mttr_hours": "mean time to resolve", "mtta_hours": "mean time to acknowledge",
+                     "csat_mean": "mean CSAT"}
+
+
+def _objective_results(ev: "Evidence", label: str) -> Section:
+    sec = Section("This strategy's objectives")
+    results = ev.objectives
+    if not results:
+        sec.add(Paragraph("No objective names a figure the incident data can measure (a share resolved or "
+                          "responded to within target, a mean time, a reopen rate or a CSAT score), so none is "
+                          "marked met or missed here; each is measured as its own row in the objectives table says."))
+        return sec
+    fields = ev.metrics.fields or None
+    rows, rags = [], []
+    for r in results:
+        unit = _OBJECTIVE_UNITS[r.metric]
+        bound = ("at least " if r.at_least else "at most ") + fmt_unit(r.bound, unit)
+        figure = _OBJECTIVE_LABELS[r.metric] + (f", {r.priority}" if r.priority else "")
+        value = c.fmt_metric(r.value, unit, r.metric, fields)
+        status = {True: "Met", False: "Missed", None: "Not measurable"}[r.met]
+        rows.append([_t(r.id), _t(r.text), figure, bound, value, status])
+        rags.append([None] * 5 + [{True: Rag.GREEN, False: Rag.RED, None: None}[r.met]])
+    sec.add(Table(
+        [Column("Objective", nowrap=True), Column("What it says"), Column("Measured by"), Column("Target"),
+         Column("Actual", numeric=True),
+         Column("Status", nowrap=True)],
+        rows, rag=rags, caption=f"Objectives with a measurable figure, {label}",
+        notes=["Actual: over the whole window, on the clocks named above."]
+              + (["Where an objective names no figure of its own, the figure is read from its wording."]
+                 if any(r.inferred for r in results) else [])))
+    missed = [r for r in results if r.met is False]
+    met = [r for r in results if r.met is True]
+    if missed:
+        sec.add(Paragraph(
+            f"{c.join_words([_e(r.id) for r in missed])} {'was' if len(missed) == 1 else 'were'} missed"
+            + (f" and {c.join_words([_e(r.id) for r in met])} met" if met else "")
+            + ". A missed objective is either out of reach with today's resources or a sign that the process "
+              "needs to change; the review of this strategy decides which."))
+    elif met:
+        sec.add(Paragraph(f"Every objective with a measurable figure was met over {_e(label)}."))
+    return sec
+
+
+def _trend(ev: "Evidence", label: str) -> Section:
+    sec = Section("Month by month")
+    m = ev.metrics
+    fields = m.fields or None
+    months = [t for t in m.trend if t.covered]
+    if not months:
+        return sec.add(Paragraph(f"The data covers no whole month of {_e(label)}."))
+    sec.add(Table(
+        [Column("Month", nowrap=True), Column("Opened", numeric=True), Column("Resolved", numeric=True),
+         Column("Resolution SLA", numeric=True), Column("MTTR", numeric=True)],
+        [[c.month_label(t.month), c.fmt_int(t.opened), c.fmt_int(t.resolved),
+          c.fmt_metric(t.resolution_sla_pct, "pct", "resolution_sla_pct", fields),
+          c.fmt_metric(t.mttr_hours, "hours", "mttr_hours", fields)] for t in months],
+        caption=f"Incidents month by month, {label}",
+        notes=["Resolution SLA on this strategy's targets and clocks; MTTR in calendar hours."]))
+    sla = [(t.month, t.resolution_sla_pct) for t in months if t.resolution_sla_pct is not None]
+    if len(sla) >= 2:
+        best = max(sla, key=lambda x: x[1])
+        worst = min(sla, key=lambda x: x[1])
+        if best[1] != worst[1]:
+            sec.add(Paragraph(f"Resolution within target ranged from {c.fmt_pct(worst[1])} in "
+                              f"{c.month_label(worst[0])} to {c.fmt_pct(best[1])} in {c.month_label(best[0])}."))
+    return sec
+
+
+def _customers(ev: "Evidence", label: str) -> Section:
+    sec = Section("Customers affected and satisfaction after incidents")
+    m = ev.metrics
+    fields = set(m.fields or ())
+    t = m.totals
+    parts = []
+    if "customers_affected" in fields and t.customers_affected is not None:
+        mi = [x.customers_affected for x in m.major_incidents if x.customers_affected is not None]
+        text = f"Incidents opened from {_e(label)} affected {c.fmt_int(t.customers_affected)} customers in all"
+        if mi:
+            text += f", {c.fmt_int(sum(mi))} of them in the {c.plural(len(m.major_incidents), 'major incident')}"
+        parts.append(text + ".")
+    else:
+        parts.append("The incident data does not record how many customers each incident affected, so the "
+                     "strategy's impact levels cannot be checked against it.")
+    if "csat" in fields and t.csat_mean is not None:
+        parts.append(f"Customers who rated the handling of a resolved incident gave it {c.fmt_score(t.csat_mean)} "
+                     "on average.")
+    else:
+        parts.append("The incident data has no satisfaction score after incidents; the effect on CSAT needs "
+                     "the contact centre's own survey results.")
+    return sec.add(Paragraph(" ".join(parts)))
+
+
+_GENERIC = {"outage", "failure", "incident", "incidents", "system", "systems", "service", "services", "down",
+            "loss", "lost", "problem", "fault", "faults", "error", "errors", "unavailable", "degraded", "major",
+            "minor", "other", "general", "issue", "issues"}
+
+
+def _rehearsed_by(s: Strategy, category: str) -> list[Any]:
+    """The exercises whose name or scenario names the category's own words (not "outage", "failure")."""
+    def stems(text: str) -> set[str]:
+        return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in re.findall(r"[a-z0-9]+", text.casefold())}
+
+    words = {w for w in stems(category) if len(w) >= 3 and w not in _GENERIC}
+    if not words:
+        return []
+    out = []
+    for ex in s.exercises:
+        text = stems(f"{ex.name} {ex.scenario or ''}")
+        if words & text and len(words & text) * 2 >= len(words):
+            out.append(ex)
+    return out
+
+
+def _focus(s: Strategy, ev: "Evidence", label: str, issued: dt.date) -> Section:
+    focus = Section("Where exercises should focus")
+    majors = ev.major_by_category
+    fields = ev.metrics.fields or None
+    defined = _defined(s)
+    if not majors:
+        if fields is not None and "major" not in fields:
+            return focus.add(Paragraph(f"The major-incident flag is {c.NOT_IN_EXPORT}; the categories with the most "
+                                       "incidents are the best guide to exercise scenarios (table above)."))
+        return focus.add(Paragraph(f"No major incident was opened in {_e(label)}; the categories with the most "
+                                   "incidents are the best guide to exercise scenarios (table above)."))
+    top = list(majors.items())[:5]
+    entries = exercise_calendar(s, start=issued, months=MONTHS)
+    rehearsed = {name: _rehearsed_by(s, name) for name, _ in top}
+
+    def by(name: str) -> str:
+        exs = rehearsed[name]
+        return "; ".join(_t(e.name) for e in exs) if exs else "Not rehearsed"
+
+    focus.add(Table(
+        [Column("Category"), Column("Major incidents", numeric=True), Column("In strategy", align="center"),
+         Column("Rehearsed by")],
+        [[_t(name), c.fmt_int(n), "Yes" if name.casefold() in defined else "No", by(name)] for name, n in top],
+        caption=f"Categories with the most major incidents, {label}",
+        more=f"and {len(majors) - len(top)} more categories" if len(majors) > len(top) else None,
+    ))
+    most = max(majors.values())
+    leaders = [name for name, n in majors.items() if n == most]
+    covered = [n for n in leaders if rehearsed.get(n)]
+    open_ = [n for n in leaders if not rehearsed.get(n)]
+    text = (f"{_e(c.join_words(leaders))} had the most major incidents ({c.fmt_int(most)}"
+            f"{'' if len(leaders) == 1 else ' each'}).")
+    for name in covered:
+        dates = [x.date for x in entries if x.exercise in rehearsed[name]]
+        when = f", next on {c.fmt_date(min(dates))}" if dates else ""
+        text += (f" The exercise programme already rehearses {_e(name)} "
+                 f"({_e(c.join_words([' '.join(e.name.split()) for e in rehearsed[name]]))}{when}).")
+    if open_:
+        text += (f" No exercise yet rehearses {_e(c.join_words(open_))}: "
+                 f"{'it is' if len(open_) == 1 else 'they are'} the scenario{'' if len(open_) == 1 else 's'} "
+                 "to add to the programme first.")
+    else:
+        others = [name for name, _ in top if not rehearsed[name]]
+        if others:
+            text += (f" Of the other categories with major incidents, {_e(c.join_words(others))} "
+                     f"{'is' if len(others) == 1 else 'are'} not rehearsed yet.")
+    return focus.add(Paragraph(text))
+
+
+def _evidence(s: Strategy, ev: "Evidence", issued: dt.date) -> Section:
     sec = Section(EVIDENCE_TITLE)
     m = ev.metrics
     label = ev.label
@@ -750,20 +990,31 @@ def _evidence(s: Strategy, ev: "Evidence") -> Section:
     sec.add(Paragraph(
         f"What {c.plural(totals.opened or 0, 'incident')} opened from {_e(label)} say about this strategy "
         f"(the {MONTHS} full months up to the newest incident in the data). The figures come from the same "
-        "metrics as the monthly incident report, measured against this strategy's own targets."))
+        "metrics as the monthly incident report, measured against this strategy's own targets and on its own "
+        "clocks. " + _clock_sentence(ev)))
 
+    own = {k.casefold(): v for k, v in ev.by_category_own_clock.items()}
     vol = Section("Volume and time to resolve by category")
     if by_cat:
+        def sla_cell(name: str, v: Any) -> str:
+            key = name.casefold()
+            if key in own:
+                return c.fmt_metric(own[key].resolution_sla_pct, "pct", "resolution_sla_pct", fields) + "*"
+            return c.fmt_metric(v.resolution_sla_pct, "pct", "resolution_sla_pct", fields)
+
         vol.add(Table.capped(
             [Column("Category"), Column("In strategy", align="center"), Column("Opened", numeric=True),
              Column("Resolved", numeric=True), Column("MTTR", numeric=True), Column("Resolution SLA", numeric=True)],
             [[_t(name), "Yes" if name.casefold() in defined else "No", c.fmt_int(v.opened),
-              c.fmt_int(v.resolved), c.fmt_metric(v.mttr_hours, "hours", "mttr_hours", fields),
-              c.fmt_metric(v.resolution_sla_pct, "pct", "resolution_sla_pct", fields)]
+              c.fmt_int(v.resolved), c.fmt_metric(v.mttr_hours, "hours", "mttr_hours", fields), sla_cell(name, v)]
              for name, v in by_cat.items()],
             limit=20, noun="categories", caption=f"Incidents by category, {label}",
             notes=["Largest first by incidents opened. MTTR: mean time to resolve, in calendar hours. Resolution "
-                   "SLA: the share resolved within this strategy's resolution target for the priority."],
+                   "SLA: the share resolved within this strategy's resolution target for the priority."]
+                  + (["*: on the category's own clock (" + "; ".join(
+                      f"{_t(k)} {_t(u.name)}" for k, u in ev.category_clocks.items()
+                      if k.casefold() in own) + ")."] if any(k in own for k in (n.casefold() for n in by_cat))
+                     else []),
         ))
     else:
         vol.add(Paragraph(f"No incident was opened or resolved in {_e(label)}."))
@@ -788,9 +1039,8 @@ def _evidence(s: Strategy, ev: "Evidence") -> Section:
 
     att = Section("Attainment against this strategy's targets")
     by_p = m.by_priority
-    sla = m.sla
-    res_goal = m.targets.get("resolution_sla_pct")
-    resp_goal = m.targets.get("response_sla_pct")
+    res_goal = m.targets.get("resolution_sla_pct") if ev.config_loaded else None
+    resp_goal = m.targets.get("response_sla_pct") if ev.config_loaded else None
     prios = [p for p in PRIORITIES if p in s.priorities]
     if prios:
         rows, rags = [], []
@@ -799,26 +1049,24 @@ def _evidence(s: Strategy, ev: "Evidence") -> Section:
             opened, resolved = (v.opened, v.resolved) if v is not None else (None, None)
             resp, res, mttr = ((v.response_sla_pct, v.resolution_sla_pct, v.mttr_hours) if v is not None
                                else (None, None, None))
-            rows.append([p, _dur(s.priorities[p].respond), _dur(s.priorities[p].resolve), c.fmt_int(opened),
-                         c.fmt_int(resolved),
+            use = ev.clocks.get(p)
+            rows.append([p, _dur(s.priorities[p].respond), _dur(s.priorities[p].resolve),
+                         _t(use.name) if use else DASH, c.fmt_int(opened), c.fmt_int(resolved),
                          c.fmt_metric(resp, "pct", "response_sla_pct", fields),
                          c.fmt_metric(res, "pct", "resolution_sla_pct", fields),
                          c.fmt_metric(mttr, "hours", "mttr_hours", fields)])
-            rags.append([None] * 5 + [c.rag_status(resp, resp_goal), c.rag_status(res, res_goal), None])
-        calendars = sorted({str(t.calendar) for t in sla.values() if t.calendar})
+            rags.append([None] * 6 + [c.rag_status(resp, resp_goal), c.rag_status(res, res_goal), None])
         notes = ["Response and resolution SLA: the share of incidents acknowledged / resolved within this strategy's "
-                 "targets for their priority."]
-        if calendars and calendars != ["24x7"]:
-            notes.append("The clock for each priority is the business calendar of the centre's reporting: "
-                         + "; ".join(f"{p} {sla[p].calendar}" for p in prios if p in sla) + ".")
+                 "targets for their priority, counting time only while the priority's clock runs."]
         if res_goal is not None or resp_goal is not None:
             notes.append(f"Status against the centre's attainment targets: response "
                          f"{c.fmt_target(resp_goal, 'pct')}, resolution {c.fmt_target(res_goal, 'pct')} "
                          f"({Rag.GREEN.label} meets it, {Rag.AMBER.label} within 10 % of it, {Rag.RED.label} further off).")
         att.add(Table(
             [Column("Priority", nowrap=True), Column("Respond within", numeric=True),
-             Column("Resolve within", numeric=True), Column("Opened", numeric=True), Column("Resolved", numeric=True),
-             Column("Response SLA", numeric=True), Column("Resolution SLA", numeric=True), Column("MTTR", numeric=True)],
+             Column("Resolve within", numeric=True), Column("Clock"), Column("Opened", numeric=True),
+             Column("Resolved", numeric=True), Column("Response SLA", numeric=True),
+             Column("Resolution SLA", numeric=True), Column("MTTR", numeric=True)],
             rows, rag=rags, caption=f"Attainment against this strategy's targets, {label}", notes=notes,
         ))
         attained = [(p, by_p[p].resolution_sla_pct if p in by_p else None) for p in prios]
@@ -835,30 +1083,10 @@ def _evidence(s: Strategy, ev: "Evidence") -> Section:
     else:
         att.add(_todo("priorities", "Without targets per priority there is nothing to measure attainment against."))
     sec.add(att)
-
-    focus = Section("Where exercises should focus")
-    majors = ev.major_by_category
-    if majors:
-        top = list(majors.items())[:5]
-        focus.add(Table(
-            [Column("Category"), Column("Major incidents", numeric=True), Column("In strategy", align="center")],
-            [[_t(name), c.fmt_int(n), "Yes" if name.casefold() in defined else "No"] for name, n in top],
-            caption=f"Categories with the most major incidents, {label}",
-            more=f"and {len(majors) - len(top)} more categories" if len(majors) > len(top) else None,
-        ))
-        most = max(majors.values())
-        leaders = [name for name, n in majors.items() if n == most]
-        focus.add(Paragraph(
-            f"{_e(c.join_words(leaders))} had the most major incidents ({c.fmt_int(most)}"
-            f"{'' if len(leaders) == 1 else ' each'}). Exercises should rehearse "
-            f"{'this scenario' if len(leaders) == 1 else 'these scenarios'} first."))
-    elif fields is not None and "major" not in fields:
-        focus.add(Paragraph(f"The major-incident flag is {c.NOT_IN_EXPORT}; the categories with the most "
-                            "incidents are the best guide to exercise scenarios (table above)."))
-    else:
-        focus.add(Paragraph(f"No major incident was opened in {_e(label)}; the categories with the most incidents "
-                            "are the best guide to exercise scenarios (table above)."))
-    sec.add(focus)
+    sec.add(_objective_results(ev, label))
+    sec.add(_trend(ev, label))
+    sec.add(_customers(ev, label))
+    sec.add(_focus(s, ev, label, issued))
     return sec
 
 
@@ -958,7 +1186,8 @@ class Coverage:
 
 @dataclass(frozen=True)
 class StrategyOptions:
-    """`today`: the build date, the cover's date and the first day of the exercise calendar."""
+    """`today`: the build date; the cover's date and the first day of the exercise calendar when the
+    strategy has no `document_control.issued` date."""
 
     today: dt.date | None = None
 
@@ -977,11 +1206,14 @@ def build_strategy(
     branding = branding or Branding()
     today = options.today or dt.date.today()
     dc = s.document_control
+    # The exercise calendar (and the document's date) run from the strategy's own issue date, so the
+    # same file renders the same calendar whatever the day; a draft without one starts today.
+    issued = dc.issued if dc is not None and dc.issued is not None else today
     builders = {
         "organisation": _organisation, "scope": _scope, "objectives": _objectives, "categories": _categories,
         "priorities": _priorities, "major_incidents": _major, "escalation": _escalation, "roles": _roles,
         "procedures": _procedures, "communication": _communication, "regulatory": _regulatory,
-        "business_continuity": _continuity, "exercises": lambda st: _exercises(st, today),
+        "business_continuity": _continuity, "exercises": lambda st: _exercises(st, issued),
         "training": _training, "continuous_improvement": _improvement, "consultation": _consultation,
         "frameworks": _frameworks,
     }
@@ -989,7 +1221,7 @@ def build_strategy(
     blocks += [_learner(s, key.removeprefix("learner.")) if key.startswith("learner.") else builders[key](s)
                for key in DOCUMENT_ORDER]
     if evidence is not None:
-        blocks.append(_evidence(s, evidence))
+        blocks.append(_evidence(s, evidence, issued))
     if coverage is not None:
         blocks.append(_coverage(s, coverage.rows, coverage.findings, coverage.example_share))
 
@@ -1009,7 +1241,7 @@ def build_strategy(
         period_label=label,
         organisation=name,
         author=" ".join(dc.author.split()) if dc and dc.author and not is_prompt(dc.author) else name,
-        date=today,
+        date=issued,
         blocks=blocks,
         subject="; ".join(subject_bits),
         keywords=["incident management", "strategy", name],
