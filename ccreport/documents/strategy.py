@@ -38,6 +38,7 @@ from ..strategy import (
     escalation_matrix,
     exercise_calendar,
     framework_alignment,
+    not_applicable,
     priority_for,
     raci_table,
     regulatory_requirements,
@@ -76,15 +77,23 @@ _LINE_MARKER = re.compile(r"^(\s*)([-*+]|\d+[.)])(\s)")
 
 
 def _e(text: Any) -> str:
-    """Untrusted text for a Paragraph: one line, Markdown-literal (no list, no emphasis)."""
-    flat = " ".join(str(text).split())
+    """Untrusted text for a Paragraph: one line, Markdown-literal (no list, no emphasis), durations in words."""
+    flat = _durations_in_words(" ".join(str(text).split()))
     return _LINE_MARKER.sub(lambda m: m.group(1) + "\\" + m.group(2) + m.group(3), md_escape(flat))
 
 
+#: How a prompt still to write reads inside a table cell (a paragraph shows it as a "To write" box).
+CELL_GAP = "Not written yet"
+
+
 def _t(text: Any) -> str:
-    """Untrusted text for a table cell, heading or caption (plain text): one line, or "–"."""
+    """Untrusted text for a table cell, heading or caption (plain text): one line, durations in words,
+    or "–"; a prompt still to write reads as a gap ("Not written yet: the team that resolves it")."""
     flat = " ".join(str(text).split()) if text is not None else ""
-    return flat or DASH
+    if is_prompt(flat):
+        what = flat[len(PROMPT):].strip()
+        return f"{CELL_GAP}: {what}" if what else CELL_GAP
+    return _durations_in_words(flat) or DASH
 
 
 def _bullets(items: Iterable[Any]) -> str:
@@ -125,7 +134,10 @@ def _dur(d: Duration | None) -> str:
     return c.fmt_target(d.hours, "hours")
 
 
-_SHORT_DURATION = re.compile(r"\b(\d+(?:\.\d+)?)\s?(m|min|h|hr|d)\b", re.I)
+#: Config shorthand for a duration: "15m", "4h", "2d" (not "1.1m customers" or "£5m": millions).
+_SHORT_DURATION = re.compile(
+    r"(?<![£$€\d.,])\b(\d+(?:\.\d+)?)\s?(min|h|hr|d|m(?!\s+(?:customers?|contacts?|calls?|people|users?|"
+    r"members?|households?|patients?|accounts?|records?|pounds?|euros?|dollars?|a year|per)\b))\b", re.I)
 _DURATION_WORDS = {"m": "min", "min": "min", "h": "h", "hr": "h", "d": "day"}
 
 
@@ -208,7 +220,7 @@ def _scope(s: Strategy) -> Section:
     sec = Section(SECTION_TITLES["scope"])
     sec.add(Paragraph("An incident is an unplanned interruption to a service, or a fall in its quality. Incident "
                       "management restores normal service as quickly as possible; complaints, service requests "
-                      "and root-cause work have their own processes."))
+                      "and root-cause work have their own processes.", generated=True))
     if s.scope is None or not (s.scope.in_ or s.scope.out):
         return sec.add(_todo("scope", "The scope is not defined."))
     if s.scope.in_:
@@ -241,7 +253,7 @@ def _categories(s: Strategy) -> Section:
     sec.add(Paragraph(
         f"Every incident is logged in one of {c.plural(len(s.categories), 'category', 'categories')}. The default "
         "priority is where an incident starts; the impact and urgency matrix (section "
-        f"{_number_of('priorities')}) sets its actual priority."))
+        f"{_number_of('priorities')}) sets its actual priority.", generated=True))
     sec.add(Table(
         [Column("Category"), Column("Default priority", align="center"), Column("Resolver group"),
          Column("Escalation path")],
@@ -266,7 +278,8 @@ def _categories(s: Strategy) -> Section:
 def _priorities(s: Strategy) -> Section:
     sec = Section(SECTION_TITLES["priorities"])
     sec.add(Paragraph("Priority is set from two judgements: **impact** (how much of the service and how many "
-                      "customers are affected) and **urgency** (how quickly the effect grows or a deadline runs)."))
+                      "customers are affected) and **urgency** (how quickly the effect grows or a deadline runs).",
+                      generated=True))
     level_cols = [Column("Level", align="center"), Column("Name"), Column("What it means")]
     if s.impact:
         sec.add(Table(level_cols, [[str(lv.level), _t(lv.name), _t(lv.description)] for lv in s.impact],
@@ -310,6 +323,7 @@ def _priorities(s: Strategy) -> Section:
             notes=["Update every: how often stakeholders hear while the incident is open (the communication "
                    f"plan in section {_number_of('communication')} sets who hears it)."],
         ))
+        sec.add(*_clocks(s))
         why = [f"- **{p}:** {_e(t.rationale)}" for p, t in s.priorities.items() if t.rationale]
         if why:
             sec.add(Paragraph("**Why these targets:**\n\n" + "\n".join(why)))
@@ -337,6 +351,14 @@ def _major(s: Strategy) -> Section:
         sec.add(Paragraph("\n\n".join(who)))
     if is_prompt(mi.declaration):
         sec.add(_gap(mi.declaration, "To write: how a major incident is declared"))  # type: ignore[arg-type]
+    if mi.levels:
+        sec.add(Table(
+            [Column("Level"), Column("Declared when"), Column("Declared by"), Column("What changes")],
+            [[_t(lv.name), "; ".join(_t(x) for x in lv.criteria) or DASH, _names([_t(x) for x in lv.declared_by]),
+              _t(lv.response)] for lv in mi.levels],
+            caption="Levels of major incident, least severe first",
+            notes=["An incident is declared at the highest level whose criteria it meets, and moved up or down "
+                   "as its effect changes."]))
     sec.add(*_why(mi.rationale))
     return sec
 
@@ -347,7 +369,8 @@ def _escalation(s: Strategy) -> Section:
     if esc is None or not (esc.functional or esc.hierarchical):
         return sec.add(_todo("escalation", "Neither functional nor hierarchical escalation is defined."))
     sec.add(Paragraph("**Functional** escalation passes the incident to a team with more skill; **hierarchical** "
-                      "escalation tells managers with more authority, at set times for each priority."))
+                      "escalation tells managers with more authority, at set times for each priority.",
+                      generated=True))
     fn = Section("Functional escalation")
     if esc.functional:
         fn.add(Table(
@@ -426,7 +449,7 @@ def _procedures(s: Strategy) -> Section:
         return sec.add(_todo("procedures", "No procedures are written for the lifecycle stages."))
     stages = [(st, pr.stage(st)) for st in LIFECYCLE_STAGES]
     sec.add(Paragraph("Each incident passes through the same stages, from identification to closure; the owner "
-                      "of each stage makes sure its steps are followed."))
+                      "of each stage makes sure its steps are followed.", generated=True))
     sec.add(Table(
         [Column("Stage"), Column("Owner"), Column("Target")],
         [[STAGE_TITLES[st], _t(p.owner) if p else "not written yet", _t(p.target) if p else DASH]
@@ -447,7 +470,7 @@ def _procedures(s: Strategy) -> Section:
     pm = Section("Hand-off to problem management")
     pm.add(Paragraph("Incident management restores service; problem management finds and removes the root cause. "
                      "Looking for the root cause during an outage delays recovery, so it is handed over once "
-                     "service is back."))
+                     "service is back.", generated=True))
     handoff = pr.problem_management
     if handoff is None:
         pm.add(_todo("procedures.problem_management", "The hand-off to problem management is not described."))
@@ -460,6 +483,9 @@ def _procedures(s: Strategy) -> Section:
             pm.add(_steps(handoff.steps))
         pm.add(*_why(handoff.rationale))
     sec.add(pm)
+    welfare = _welfare(s)
+    if welfare is not None:
+        sec.add(welfare)
     return sec
 
 
@@ -496,7 +522,7 @@ def _communication(s: Strategy) -> Section:
              if templates is not None and getattr(templates, key)]
     sub = Section("Message templates")
     if texts:
-        sub.add(Paragraph("Words in square brackets are filled in for each incident."))
+        sub.add(Paragraph("Words in square brackets are filled in for each incident.", generated=True))
         for name, text in texts:
             sub.add(Callout("info", _e(text), title=name))
     else:
@@ -513,8 +539,10 @@ def _regulatory(s: Strategy) -> Section:
     if s.regulatory is None:
         return sec.add(_todo("regulatory", "Regulatory and legal requirements are not listed."))
     if not reqs:
-        return sec.add(Paragraph("The strategy records that none of the built-in obligations applies and lists no "
-                                 "other requirement."))
+        sec.add(Paragraph("The strategy records that none of the built-in obligations applies and lists no "
+                          "other requirement."))
+        _not_applicable(s, sec)
+        return sec
     sec.add(Table(
         [Column("Requirement"), Column("What must be done"), Column("Deadline"), Column("Owner")],
         [[_t(r.title), _t(r.obligation) + (f" Note: {_t(r.notes)}" if r.notes else ""), _t(r.deadline), _t(r.owner)]
@@ -523,8 +551,17 @@ def _regulatory(s: Strategy) -> Section:
     ))
     if any(r.key for r in reqs):
         sec.add(Paragraph("The wording of the built-in obligations is a starting point, not legal advice; the "
-                          "owner of each checks it for the organisation."))
+                          "owner of each checks it for the organisation.", generated=True))
+    _not_applicable(s, sec)
     return sec
+
+
+def _not_applicable(s: Strategy, sec: Section) -> None:
+    rows = not_applicable(s)
+    if rows:
+        sec.add(Table([Column("Requirement considered"), Column("Why it does not apply here")],
+                      [[_t(title), _t(why)] for title, why in rows],
+                      caption="Requirements considered and recorded as not applying"))
 
 
 def _continuity(s: Strategy) -> Section:
@@ -532,8 +569,12 @@ def _continuity(s: Strategy) -> Section:
     bc = s.business_continuity
     if bc is None or not (bc.plan or bc.services):
         return sec.add(_todo("business_continuity", "There is no link to business continuity."))
-    sec.add(Paragraph("When an incident threatens to last longer than a service can be without, the Duty Manager "
-                      "invokes the business continuity plan" + (f": {_e(bc.plan)}." if bc.plan else ".")))
+    who = _invoker(s)
+    sec.add(Paragraph(f"When an incident threatens to last longer than a service can be without, {_e(who)} "
+                      "invokes the business continuity plan" + (f": {_e(bc.plan)}." if bc.plan and not is_prompt(bc.plan)
+                                                                else ".")))
+    if is_prompt(bc.plan):
+        sec.add(_gap(bc.plan, "To write: the business continuity plan"))  # type: ignore[arg-type]
     if bc.services:
         sec.add(Table(
             [Column("Service"), Column("RTO", numeric=True), Column("RPO", numeric=True),
@@ -543,6 +584,53 @@ def _continuity(s: Strategy) -> Section:
             notes=["RTO: recovery time objective, how soon the service must be back. RPO: recovery point "
                    "objective, how much data may be lost. MTPD: maximum tolerable period of disruption."],
         ))
+    if bc.failover:
+        sub = Section("Partner-site failover and mutual aid")
+        sub.add(Table(
+            [Column("Work goes to"), Column("Type", nowrap=True), Column("Invoked when"), Column("Capacity"),
+             Column("Notice", numeric=True), Column("Invoked by")],
+            [[_t(f.to), f.type.capitalize(), _t(f.trigger), _t(f.capacity), _dur(f.notice),
+              _names([_t(x) for x in f.invoked_by])] for f in bc.failover],
+            caption="Where the work goes when a site or the centre cannot carry it",
+            notes=["Notice: how long the receiving site or partner needs from the call to taking contacts."]))
+        why = [f"- **{_e(f.to)}:** {_e(f.rationale)}" for f in bc.failover if f.rationale and not is_prompt(f.rationale)]
+        if why:
+            sub.add(Paragraph("**Why:**\n\n" + "\n".join(why)))
+        sec.add(sub)
+    return sec
+
+
+def _invoker(s: Strategy) -> str:
+    """Who invokes the business continuity plan, from the strategy's own answers: the role that
+    invokes a failover, else a role whose responsibilities name continuity, else whoever declares
+    a major incident; never a role name the strategy does not use."""
+    bc = s.business_continuity
+    for f in (bc.failover if bc else ()):
+        names = [x for x in f.invoked_by if not is_prompt(x)]
+        if names:
+            return "the " + " or the ".join(" ".join(n.split()) for n in names)
+    for r in s.roles:
+        if not is_prompt(r.name) and any(re.search(r"continuity|\bBCP\b", x, re.I) for x in r.responsibilities):
+            return "the " + " ".join(r.name.split())
+    mi = s.major_incidents
+    names = [x for x in (mi.declared_by if mi else ()) if not is_prompt(x)]
+    if names:
+        return "the " + " or the ".join(" ".join(n.split()) for n in names)
+    return "the person leading the incident"
+
+
+def _welfare(s: Strategy) -> Section | None:
+    """Vulnerable customers or patients during an incident (the `welfare:` block)."""
+    w = s.welfare
+    if w is None:
+        return None
+    sec = Section("Vulnerable customers during an incident")
+    rows = [["How they are identified", _t(w.how_identified)],
+            ["What changes for them", "; ".join(_t(x) for x in w.what_changes) or DASH],
+            ["Owner", _t(w.owner)]]
+    sec.add(Table([Column("Question"), Column("This centre's answer")], rows,
+                  caption="Vulnerable customers and welfare during an incident"))
+    sec.add(*_why(w.rationale))
     return sec
 
 
@@ -606,7 +694,7 @@ def _exercises(s: Strategy, today: dt.date) -> Section:
     if entries:
         cal.add(Paragraph(
             f"Every exercise date from {c.fmt_date(today)} to {c.fmt_date(end)}, counted from each exercise's first "
-            "date at its frequency."))
+            "date at its frequency.", generated=True))
         cal.add(Table(
             [Column("Date", nowrap=True), Column("Exercise"), Column("Type"), Column("Owner")],
             [[c.fmt_date(x.date), _t(x.exercise.name), _t(x.exercise.type), _t(x.exercise.owner)] for x in entries],
@@ -1145,11 +1233,22 @@ def _coverage(s: Strategy, rows: "list[CoverageRow]", findings: "list[Finding]",
                 ([c.plural(r.warnings, "warning")] if r.warnings else [])
         return ", ".join(parts) or DASH
 
+    anchor = {SECTION_TITLES[k]: "sec-" + _number_of(k) for k in MAIN_KEYS}
+    anchor.update({t: "sec-" + _number_of("learner." + k) for k, t in LEARNER_TITLES.items()})
+
+    def places(r: "CoverageRow") -> tuple[str, str | None]:
+        """The cell naming the sections, and its references (one anchor per section, "-" for none)."""
+        if not r.sections:
+            return "No section yet", None
+        names = [_t(where.get(t, t)).replace("; ", ", ") for t in r.sections]
+        return "; ".join(names), " ".join(anchor.get(t, "-") for t in r.sections)
+
+    cells = [places(r) for r in rows]
     sec.add(Table(
         [Column("Point", numeric=True), Column("Criterion"), Column("Evidence", nowrap=True),
          Column("Where it is"), Column("Check found"), Column("Assessor's judgement")],
-        [[str(r.point), r.title, r.status, "; ".join(where.get(t, t) for t in r.sections) or "No section yet",
-          found(r), ""] for r in rows],
+        [[str(r.point), r.title, r.status, cell[0], found(r), ""] for r, cell in zip(rows, cells)],
+        refs=[[None, None, None, cell[1], None, None] for cell in cells],
         rag=[[None, None, Rag.GREEN if r.status == PRESENT else Rag.AMBER if r.status == PRESENT_WITH_WARNINGS
               else Rag.RED, None, None, None] for r in rows],
         caption="Assessment points and where the evidence is",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping
 
@@ -23,6 +24,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Emu, Pt, RGBColor
+from docx.text.run import Run
 
 from .. import __version__
 from ..document import (
@@ -181,6 +183,72 @@ def _field(paragraph, instr: str, placeholder: str = "1") -> None:
     run_with(end)
 
 
+def bookmark_name(anchor: str) -> str:
+    """A section anchor as a Word bookmark name: "sec-3-1" -> "_Ref_sec_3_1" (hidden, as Word's own
+    cross-reference bookmarks are; letters, digits and underscores only, at most 40 characters)."""
+    return ("_Ref_" + re.sub(r"[^A-Za-z0-9_]", "_", anchor))[:40]
+
+
+def _bookmark(paragraph, anchor: str, number: int) -> None:
+    """Wrap a paragraph's content in bookmark `number`, named after the section anchor."""
+    p = paragraph._p
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), str(number))
+    start.set(qn("w:name"), bookmark_name(anchor))
+    end = OxmlElement("w:bookmarkEnd")
+    end.set(qn("w:id"), str(number))
+    ppr = p.find(qn("w:pPr"))
+    if ppr is not None:
+        ppr.addnext(start)
+    else:
+        p.insert(0, start)
+    p.append(end)
+
+
+def _xref_runs(paragraph, parts: list[tuple[str, str | None]]):
+    """Cross-reference parts in a table cell: each an internal link to the section's bookmark,
+    followed by its page number as a PAGEREF field (Word fills it in when fields are updated).
+    Returns the last run (the caller may make it bold)."""
+    run = None
+    for k, (text, anchor) in enumerate(parts):
+        if k:
+            paragraph.add_run("; ")
+        if anchor is None:
+            run = paragraph.add_run(_t(text))
+            continue
+        name = bookmark_name(anchor)
+        link = OxmlElement("w:hyperlink")
+        link.set(qn("w:anchor"), name)
+        run = paragraph.add_run(_t(text))
+        link.append(run._r)
+        paragraph._p.append(link)
+        paragraph.add_run(", page\u00a0")
+        _field(paragraph, f"PAGEREF {name} \\h", placeholder="\u2013")
+    return run
+
+
+#: The grey of standard text (the CSS --muted).
+MUTED = RGBColor(0x5F, 0x66, 0x70)
+
+
+def _generated(writer: "_Writer", b: Paragraph) -> None:
+    """Standard text the tool wrote: a small label, then the text in grey, apart from the author's words."""
+    label = writer.par("Normal")
+    label.paragraph_format.keep_with_next = True
+    label.paragraph_format.space_after = Pt(0)
+    r = label.add_run(_t(b.label.upper()))
+    r.font.size = Pt(7)
+    r.font.color.rgb = MUTED
+    body = writer.docx.element.body
+    before = len(body)
+    writer.parts(b.parts())
+    added = len(body) - before
+    paragraphs = [e for e in body if e.tag == qn("w:p")][-added:] if added else []
+    for p in paragraphs:
+        for run in p.iter(qn("w:r")):
+            Run(run, None).font.color.rgb = MUTED
+
+
 def _update_fields_on_open(docx: "DocxDocument") -> None:
     settings = docx.settings.element
     if settings.find(qn("w:updateFields")) is None:
@@ -271,12 +339,18 @@ class _Writer(BlockWriter):
     def section(self, s: Section) -> None:
         level = min(s.level, 3)
         p = self.par(f"Heading {level}", s.heading)
+        if s.anchor:
+            self.bookmarks = getattr(self, "bookmarks", 0) + 1
+            _bookmark(p, s.anchor, self.bookmarks)
         if s.appendix and s.level == 1:
             p.paragraph_format.page_break_before = True
         for child in s.children:
             self.block(child)
 
     def paragraph(self, b: Paragraph) -> None:
+        if b.generated:
+            _generated(self, b)
+            return
         self.parts(b.parts())
 
     def callout(self, b: Callout) -> None:
@@ -368,7 +442,8 @@ class _Writer(BlockWriter):
                 p = cells[j].paragraphs[0]
                 self.restyle(p, "Table Text")
                 p.alignment = ALIGN[b.columns[j].align]
-                run = p.add_run(_t(text))
+                xrefs = b.cell_refs(i - 1, j)
+                run = _xref_runs(p, xrefs) if xrefs[0][1] is not None else p.add_run(_t(text))
                 if b.total_row and i == len(b.rows):
                     run.bold = True
                 rag = b.cell_rag(i - 1, j)

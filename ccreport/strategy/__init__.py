@@ -41,6 +41,7 @@ from .model import (
     load_strategy,
     loads_strategy,
     clock_of,
+    not_applicable,
     priority_for,
     raci_table,
     regulatory_requirements,
@@ -53,5 +54,5 @@ __all__ = [
     "Frequency", "RaciRow", "RaciTable", "Requirement", "Strategy",
     "add_months", "check", "communication_matrix", "coverage", "escalation_matrix", "exercise_calendar",
     "format_findings", "framework_alignment", "has_errors", "load_document", "load_strategy",
-    "loads_strategy", "clock_of", "priority_for", "raci_table", "regulatory_requirements",
+    "loads_strategy", "clock_of", "not_applicable", "priority_for", "raci_table", "regulatory_requirements",
 ]

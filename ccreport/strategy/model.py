@@ -1278,6 +1278,21 @@ class Requirement(NamedTuple):
     notes: str | None
 
 
+def not_applicable(strategy: Strategy) -> list[tuple[str, str]]:
+    """The duties the strategy records as not applying here, with its reason: (title, reason)."""
+    reg = strategy.regulatory
+    if reg is None:
+        return []
+    out = []
+    for key, builtin in REGULATORY_OBLIGATIONS.items():
+        flag = reg.flag(key)
+        reason = (flag.not_applicable or flag.notes) if flag is not None and not flag.applies else None
+        if reason:
+            out.append((builtin.title, reason))
+    out += [(x.title or x.source or "Additional requirement", x.not_applicable) for x in reg.extra if x.not_applicable]
+    return out
+
+
 def regulatory_requirements(strategy: Strategy) -> list[Requirement]:
     """The obligations that apply: each flag set to apply, expanded with its overrides, then extras."""
     reg = strategy.regulatory
@@ -1288,9 +1303,14 @@ def regulatory_requirements(strategy: Strategy) -> list[Requirement]:
         flag = reg.flag(key)
         if flag is None or not flag.applies:
             continue
+        # The built-in owner is only a suggestion: it is shown when the strategy has that role.
+        roles = {r.name.casefold() for r in strategy.roles}
+        owner = flag.owner or (builtin.owner if builtin.owner.casefold() in roles else None)
         out.append(Requirement(key, builtin.title, flag.obligation or builtin.obligation,
-                               flag.deadline or builtin.deadline, flag.owner or builtin.owner, flag.notes))
+                               flag.deadline or builtin.deadline, owner, flag.notes))
     for extra in reg.extra:
+        if extra.not_applicable:
+            continue
         out.append(Requirement(None, extra.title or extra.source or "Additional requirement", extra.obligation,
                                extra.deadline, extra.owner, extra.source if extra.title else None))
     return out
