@@ -173,7 +173,8 @@ def test_every_section_is_a_word_heading(rendered):
     for sub in (f"{n('escalation')}.1 Functional escalation", f"{n('escalation')}.2 Hierarchical escalation",
                 f"{n('procedures')}.8 Hand-off to problem management", f"{n('communication')}.1 Message templates",
                 f"{n('exercises')}.1 Exercise calendar", f"{ev}.3 Attainment against this strategy's targets",
-                f"{ev}.4 Where exercises should focus"):
+                f"{ev}.4 This strategy's objectives", f"{ev}.5 Month by month",
+                f"{ev}.6 Customers affected and satisfaction after incidents", f"{ev}.7 Where exercises should focus"):
         assert sub in h2, sub
     assert f"{n('categories')}.1 Telephony outage" in h2
 
@@ -260,11 +261,15 @@ def test_calendar_chart_has_a_mark_per_date(strategy, config):
 
 @pytest.fixture(scope="module")
 def expected_metrics(strategy, config):
-    """The metrics layer over Nov 2025 - Oct 2026 with the strategy's targets as the SLA."""
+    """The metrics layer over Nov 2025 - Oct 2026 with the strategy's targets as the SLA, each on the
+    clock the strategy names for its priority (not the config's calendars)."""
     result = ingest_mod.load([str(INCIDENTS)], config)
-    sla = {p: SlaTarget(respond=t.respond.hours, resolve=t.resolve.hours, calendar=config.sla[p].calendar)
+    assert {p: t.clock for p, t in strategy.priorities.items()} == {
+        "P1": "24x7", "P2": "24x7", "P3": "opening hours", "P4": "opening hours", "P5": "opening hours"}
+    sla = {p: SlaTarget(respond=t.respond.hours, resolve=t.resolve.hours,
+                        calendar="24x7" if t.clock == "24x7" else "own")
            for p, t in strategy.priorities.items()}
-    cfg = config.model_copy(update={"sla": sla})
+    cfg = config.model_copy(update={"sla": sla, "calendars": {"own": strategy.clocks["opening hours"]}})
     period = range_period(dt.date(2025, 11, 1), dt.date(2026, 11, 1), config.timezone)
     return {"metrics": compute(result, cfg, period).to_dict(full=True), "ingest": result}
 
@@ -275,12 +280,13 @@ def test_evidence_figures_equal_the_metrics_layer(rendered, expected_metrics):
     rows = docx_table(word, ["Category", "In strategy", "Opened", "Resolved", "MTTR", "Resolution SLA"])
     assert rows == [[name, "Yes", c.fmt_int(v["opened"]), c.fmt_int(v["resolved"]), norm(c.fmt_hours(v["mttr_hours"])),
                      norm(c.fmt_pct(v["resolution_sla_pct"]))] for name, v in m["by_category"].items()]
-    att = docx_table(word, ["Priority", "Respond within", "Resolve within", "Opened", "Resolved", "Response SLA",
-                            "Resolution SLA", "MTTR"])
+    att = docx_table(word, ["Priority", "Respond within", "Resolve within", "Clock", "Opened", "Resolved",
+                            "Response SLA", "Resolution SLA", "MTTR"])
     assert [r[0] for r in att] == ["P1", "P2", "P3", "P4", "P5"]
+    assert [r[3] for r in att] == ["24x7", "24x7", "opening hours", "opening hours", "opening hours"]
     for row in att:
         v = m["by_priority"][row[0]]
-        assert row[3:] == [c.fmt_int(v["opened"]), c.fmt_int(v["resolved"]), norm(c.fmt_pct(v["response_sla_pct"])),
+        assert row[4:] == [c.fmt_int(v["opened"]), c.fmt_int(v["resolved"]), norm(c.fmt_pct(v["response_sla_pct"])),
                            norm(c.fmt_pct(v["resolution_sla_pct"])), norm(c.fmt_hours(v["mttr_hours"]))]
     pdf = " ".join(rendered["pdf_pages"])
     assert f"What {c.fmt_int(m['totals']['opened'])} incidents opened from November 2025 to October 2026" in pdf
@@ -294,7 +300,7 @@ def test_exercise_focus_is_the_categories_with_most_major_incidents(rendered, ex
     for mi in majors:
         counts[mi["category"]] = counts.get(mi["category"], 0) + 1
     top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
-    rows = docx_table(rendered["docx"], ["Category", "Major incidents", "In strategy"])
+    rows = docx_table(rendered["docx"], ["Category", "Major incidents", "In strategy", "Rehearsed by"])
     assert [(r[0], r[1]) for r in rows[:-1]] == [(k, str(v)) for k, v in top]
     assert rows[-1][0] == f"and {len(counts) - len(top)} more categories"
     leader = top[0][0]
@@ -327,7 +333,8 @@ def test_coverage_appendix_lists_all_16_points(rendered):
     assert [r[0] for r in rows if r[2] == "Missing"] == ["5"]
     assert {r[2] for r in rows} <= {"Present", "Present with warnings", "Missing"}
     assert all(r[5] == "" for r in rows)  # the assessor's column is left for the assessor
-    assert rows[7][3] == f"{n('consultation')} Stakeholder consultation"
+    # Each section named carries its page: a PAGEREF field in Word (filled in when fields update).
+    assert re.fullmatch(rf"{n('consultation')} Stakeholder consultation, page \S+", rows[7][3])
     pdf = " ".join(rendered["pdf_pages"])
     assert "Appendix A: Criteria coverage" in pdf and "1 missing" in pdf
     # The share of the example's own text is shown (the example is all example).
