@@ -737,11 +737,18 @@ Flag = Annotated[RegulatoryFlag | None, BeforeValidator(_flag)]
 class ExtraRequirement(_Strict):
     title: Text = None
     source: Text = None
-    obligation: Name
+    obligation: Text = None
     deadline: Text = None
     owner: Text = None
     #: Why this requirement does not apply here (it is then listed as considered, not as a duty).
     not_applicable: Text = None
+
+    @model_validator(mode="after")
+    def _obligation_unless_not_applicable(self) -> ExtraRequirement:
+        if self.obligation is None and self.not_applicable is None:
+            raise _ref_error("say what the requirement obliges the centre to do (obligation:), or why it does not "
+                             "apply here (not_applicable:)", "obligation")
+        return self
 
 
 class Regulatory(_Strict):
@@ -1311,6 +1318,6 @@ def regulatory_requirements(strategy: Strategy) -> list[Requirement]:
     for extra in reg.extra:
         if extra.not_applicable:
             continue
-        out.append(Requirement(None, extra.title or extra.source or "Additional requirement", extra.obligation,
+        out.append(Requirement(None, extra.title or extra.source or "Additional requirement", extra.obligation or "",
                                extra.deadline, extra.owner, extra.source if extra.title else None))
     return out
