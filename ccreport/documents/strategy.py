@@ -1063,7 +1063,8 @@ def _focus(s: Strategy, ev: "Evidence", label: str, issued: dt.date) -> Section:
         others = [name for name, _ in top if not rehearsed[name]]
         if others:
             text += (f" Of the other categories with major incidents, {_e(c.join_words(others))} "
-                     f"{'is' if len(others) == 1 else 'are'} not rehearsed yet.")
+                     f"{'is' if len(others) == 1 else 'are'} not rehearsed yet: add "
+                     f"{'it' if len(others) == 1 else 'them'} to the programme next.")
     return focus.add(Paragraph(text))
 
 
