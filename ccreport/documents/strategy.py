@@ -154,7 +154,7 @@ def _durations_in_words(text: str) -> str:
 
 
 def _names(items: Sequence[str]) -> str:
-    return c.join_words([" ".join(i.split()) for i in items]) if items else DASH
+    return c.join_words([_t(i) for i in items]) if items else DASH
 
 
 def _date(day: dt.date | None) -> str:

@@ -988,7 +988,7 @@ def _owner_role(s: Strategy) -> Iterator[_Hit]:
 # ---- schema gaps a real strategy hits (issue 16 item 7) ------------------------------------
 
 #: Words in the centre's own description that show it serves people who need more care in an incident.
-_VULNERABLE = re.compile(r"vulnerab|patient|safeguard|elderly|older (?:people|customers)|disabilit|carer|"
+_VULNERABLE = re.compile(r"vulnerab|\bpatients?\b|safeguard|elderly|older (?:people|customers)|disabilit|carer|"
                          r"priority services register|\bPSR\b|medical(?:ly)? dependen|life[- ]support", re.I)
 
 
