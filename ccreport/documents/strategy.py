@@ -77,8 +77,13 @@ _LINE_MARKER = re.compile(r"^(\s*)([-*+]|\d+[.)])(\s)")
 
 
 def _e(text: Any) -> str:
-    """Untrusted text for a Paragraph: one line, Markdown-literal (no list, no emphasis), durations in words."""
-    flat = _durations_in_words(" ".join(str(text).split()))
+    """Untrusted text for a Paragraph: one line, Markdown-literal (no list, no emphasis), durations in words;
+    a prompt still to write reads as an italic gap ("*Not written yet: the scenario rehearsed*")."""
+    flat = " ".join(str(text).split())
+    if is_prompt(flat):
+        what = flat[len(PROMPT):].strip()
+        return "*" + md_escape(f"{CELL_GAP}: {what}" if what else CELL_GAP) + "*"
+    flat = _durations_in_words(flat)
     return _LINE_MARKER.sub(lambda m: m.group(1) + "\\" + m.group(2) + m.group(3), md_escape(flat))
 
 
