@@ -131,3 +131,52 @@ def test_a_clock_must_exist():
     s = loads_strategy(strategy(extra="clocks:\n  office: {days: [mon, tue], hours: '09:00-17:00'}\n"
                                       "priorities:\n  P3: {respond: 1h, resolve: 4h, clock: Office}\n"))
     assert s.priorities["P3"].clock == "Office"
+
+
+# ---- the Table.refs contract (document.py) -----------------------------------------------
+
+
+def test_table_refs_are_validated_like_rag():
+    from ccreport.document import Column
+
+    cols = [Column("Point"), Column("Where")]
+    t = Table(cols, [["1", "3 Scope; Cover: document control"]], refs=[[None, "sec-3 -"]])
+    assert t.cell_refs(0, 1) == [("3 Scope", "sec-3"), ("Cover: document control", None)]
+    assert t.cell_refs(0, 0) == [("1", None)]
+    with pytest.raises(ValueError, match="one entry per row"):
+        Table(cols, [["1", "3 Scope"]], refs=[])
+    with pytest.raises(ValueError, match="not a section anchor"):
+        Table(cols, [["1", "3 Scope"]], refs=[[None, "javascript:alert(1)"]])
+    with pytest.raises(ValueError, match="one anchor per"):
+        Table(cols, [["1", "3 Scope; 4 Objectives"]], refs=[[None, "sec-3"]])
+    capped = Table.capped(cols, [["1", "3 Scope"]] * 3, limit=2, refs=[[None, "sec-3"]] * 3)
+    assert len(capped.refs) == 2
+
+
+def test_refs_render_in_every_format(tmp_path):
+    from ccreport.document import Column, Document, Paragraph, Section
+    from ccreport.render.docx import bookmark_name, render_docx
+    from ccreport.render.html import render_html
+    from ccreport.render.markdown import render_markdown
+
+    doc = Document("strategy", "T", blocks=[
+        Section("Scope", [Paragraph("In scope.")]),
+        Section("Where <evidence> is", [Table([Column("Point"), Column("Where")], [["1", "1 Scope"]],
+                                             refs=[[None, "sec-1"]]),
+                                       Paragraph("Standard words.", generated=True)]),
+    ])
+    html = render_html(doc, {})
+    assert '<a class="xref" href="#sec-1">1 Scope</a>' in html and 'id="sec-1"' in html
+    assert 'class="text generated"' in html and "Where &lt;evidence&gt; is" in html
+    md, _ = render_markdown(doc, None, "files")
+    assert "[1 Scope](#1-scope)" in md and "> *Standard text*" in md
+    from docx import Document as open_docx
+    import io
+
+    word = open_docx(io.BytesIO(render_docx(doc)))
+    from docx.oxml.ns import qn
+
+    body = word.element.body
+    assert bookmark_name("sec-1") in {b.get(qn("w:name")) for b in body.iter(qn("w:bookmarkStart"))}
+    assert any(f"PAGEREF {bookmark_name('sec-1')}" in (t.text or "") for t in body.iter(qn("w:instrText")))
+    assert [h.get(qn("w:anchor")) for h in body.iter(qn("w:hyperlink"))] == [bookmark_name("sec-1")]
