@@ -226,6 +226,17 @@ objectives:
     assert got["C"] == ("reopen_rate_pct", None, 5.0, False)
     assert got["D"] is None  # a change over time, not a level
     assert got["E"] == ("csat_mean", None, 4.2, True)
+    # Not the incident SLA, or not the strategy's own target: left for a `kpi:` key.
+    s2 = loads_strategy("""\
+organisation: {name: X}
+priorities: {P1: {respond: 15m, resolve: 4h}}
+objectives:
+  - {id: A, text: Resolve 90 % of complaints within 8 weeks.}
+  - {id: B, text: Restore P1 incidents within 2 hours in 95 % of cases.}
+  - {id: C, text: Restore P1 incidents within 4 hours in 95 % of cases.}
+""")
+    got = {o.id: infer_kpi(o, s2) for o in s2.objectives}
+    assert got == {"A": None, "B": None, "C": ("resolution_sla_pct", "P1", 95.0, True)}
 
 
 def test_trend_customers_and_csat(files):

@@ -145,12 +145,26 @@ _REOPEN = re.compile(r"\breopen", re.I)
 _CSAT = re.compile(r"\b(csat|satisfaction)\b[^.]*?\b(\d(?:\.\d+)?)\b(?!\s?%)", re.I)
 
 
-def infer_kpi(objective: "Objective") -> tuple[str, str | None, float, bool] | None:
+_WITHIN = re.compile(r"\bwithin\s+(\d+(?:\.\d+)?)\s*(minutes?|mins?|hours?|hrs?|h|days?|working days?)\b", re.I)
+_INCIDENT = re.compile(r"\b(incidents?|P[1-5]|restor\w*|outages?)\b", re.I)
+
+
+def _stated_hours(text: str) -> float | None:
+    m = _WITHIN.search(text)
+    if not m:
+        return None
+    n, unit = float(m.group(1)), m.group(2).lower()
+    return n / 60 if unit.startswith("min") else n * 24 if unit.startswith(("day", "working")) else n
+
+
+def infer_kpi(objective: "Objective", strategy: "Strategy | None" = None) -> tuple[str, str | None, float, bool] | None:
     """(metric, priority, bound, at_least) read from an objective's wording, or None.
 
     Only plain, measurable forms are read: "resolve/restore P1 ... in at least 95 % of cases",
     "respond to P2 ... 90 %", "reopen rate below 5 %", "CSAT of at least 4.2"; anything else
-    needs a `kpi:` key.
+    needs a `kpi:` key. An SLA objective must be about incidents (a priority, "incident",
+    "restore", "outage"), and when it states a time limit that differs from the strategy's own
+    target for the priority, it is not read (the figure would measure something else).
     """
     text = f"{objective.text} {objective.measure or ''}"
     prio = _PRIORITY.search(text)
@@ -163,11 +177,22 @@ def infer_kpi(objective: "Objective") -> tuple[str, str | None, float, bool] | N
         if re.search(r"\b(cut|reduce|fewer|down)\b", objective.text, re.I):
             return None  # a change over time, not a level this window can show
         at_least = not _AT_MOST.search(text[: text.find(pct.group(0))] if pct.group(0) in text else text)
+        if not _INCIDENT.search(text):
+            return None  # "resolve 90 % of complaints": not the incident SLA
         if _RESPONSE.search(objective.text) and not _RESOLUTION.search(objective.text):
-            return "response_sla_pct", priority, value, at_least
-        if _RESOLUTION.search(objective.text):
-            return "resolution_sla_pct", priority, value, at_least
-        return None
+            metric, key = "response_sla_pct", "respond"
+        elif _RESOLUTION.search(objective.text):
+            metric, key = "resolution_sla_pct", "resolve"
+        else:
+            return None
+        # The SLA figure measures the strategy's own target: an objective with another time limit
+        # ("within 2 hours" against a 4-hour target) is not what the figure shows.
+        stated = _stated_hours(objective.text)
+        target = strategy.priorities.get(priority) if strategy is not None and priority else None
+        own = getattr(target, key, None) if target is not None else None
+        if stated is not None and own is not None and abs(stated - own.hours) > 1e-9:
+            return None
+        return metric, priority, value, at_least
     m = _CSAT.search(text)
     if m and 1 <= float(m.group(2)) <= 5:
         return "csat_mean", priority, float(m.group(2)), not _AT_MOST.search(text)
@@ -183,7 +208,7 @@ def _measure_objectives(strategy: "Strategy", ms: MetricSet) -> list[ObjectiveRe
             bound = o.kpi.at_least if at_least else o.kpi.at_most
             inferred = False
         else:
-            found = infer_kpi(o)
+            found = infer_kpi(o, strategy)
             if found is None:
                 continue
             metric, priority, bound, at_least = found
