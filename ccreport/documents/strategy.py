@@ -1085,7 +1085,8 @@ def _evidence(s: Strategy, ev: "Evidence", issued: dt.date) -> Section:
         f"What {c.plural(totals.opened or 0, 'incident')} opened from {_e(label)} say about this strategy "
         f"(the {MONTHS} full months up to the newest incident in the data). The figures come from the same "
         "metrics as the monthly incident report, measured against this strategy's own targets and on its own "
-        "clocks. " + _clock_sentence(ev)))
+        "clocks. " + (_clock_sentence(ev) or "This strategy sets no response or resolution target yet, so no "
+                      "share within target is measured.")))
 
     own = {k.casefold(): v for k, v in ev.by_category_own_clock.items()}
     vol = Section("Volume and time to resolve by category")
@@ -1144,8 +1145,8 @@ def _evidence(s: Strategy, ev: "Evidence", issued: dt.date) -> Section:
             resp, res, mttr = ((v.response_sla_pct, v.resolution_sla_pct, v.mttr_hours) if v is not None
                                else (None, None, None))
             use = ev.clocks.get(p)
-            rows.append([p, _dur(s.priorities[p].respond), _dur(s.priorities[p].resolve),
-                         _t(use.name) if use else DASH, c.fmt_int(opened), c.fmt_int(resolved),
+            rows.append([p, _t(use.name) if use else DASH, _dur(s.priorities[p].respond),
+                         _dur(s.priorities[p].resolve), c.fmt_int(opened), c.fmt_int(resolved),
                          c.fmt_metric(resp, "pct", "response_sla_pct", fields),
                          c.fmt_metric(res, "pct", "resolution_sla_pct", fields),
                          c.fmt_metric(mttr, "hours", "mttr_hours", fields)])
@@ -1157,8 +1158,8 @@ def _evidence(s: Strategy, ev: "Evidence", issued: dt.date) -> Section:
                          f"{c.fmt_target(resp_goal, 'pct')}, resolution {c.fmt_target(res_goal, 'pct')} "
                          f"({Rag.GREEN.label} meets it, {Rag.AMBER.label} within 10 % of it, {Rag.RED.label} further off).")
         att.add(Table(
-            [Column("Priority", nowrap=True), Column("Respond within", numeric=True),
-             Column("Resolve within", numeric=True), Column("Clock"), Column("Opened", numeric=True),
+            [Column("Priority", nowrap=True), Column("Clock"), Column("Respond within", numeric=True),
+             Column("Resolve within", numeric=True), Column("Opened", numeric=True),
              Column("Resolved", numeric=True), Column("Response SLA", numeric=True),
              Column("Resolution SLA", numeric=True), Column("MTTR", numeric=True)],
             rows, rag=rags, caption=f"Attainment against this strategy's targets, {label}", notes=notes,
