@@ -503,7 +503,7 @@ def _communication(s: Strategy) -> Section:
         internal = sum(r.type == "internal" for r in rows)
         sec.add(Paragraph(f"The plan names {c.plural(internal, 'internal audience')} and "
                           f"{c.plural(len(rows) - internal, 'external audience')}; for each, the channel, the "
-                          "owner who sends the message and how often it is sent at each priority."))
+                          "owner who sends the message and how often it is sent at each priority.", generated=True))
         sec.add(Table(
             [Column("Audience"), Column("Type"), Column("Channel"), Column("Owner")],
             [[_t(r.audience), r.type.capitalize(), _t(r.channel), _t(r.owner)] for r in rows],
