@@ -180,3 +180,14 @@ def test_refs_render_in_every_format(tmp_path):
     assert bookmark_name("sec-1") in {b.get(qn("w:name")) for b in body.iter(qn("w:bookmarkStart"))}
     assert any(f"PAGEREF {bookmark_name('sec-1')}" in (t.text or "") for t in body.iter(qn("w:instrText")))
     assert [h.get(qn("w:anchor")) for h in body.iter(qn("w:hyperlink"))] == [bookmark_name("sec-1")]
+
+
+def test_the_health_skeleton_offers_the_eprr_levels():
+    from ccreport.strategy.prompts import is_prompt
+    from ccreport.strategy.skeleton import Answers, skeleton_text
+
+    s = loads_strategy(skeleton_text(Answers.from_mapping({"name": "Moorside", "sector": "health"})))
+    levels = s.major_incidents.levels
+    assert [lv.name for lv in levels] == ["Business continuity incident", "Critical incident", "Major incident"]
+    assert all(is_prompt(c) for lv in levels for c in lv.criteria + lv.declared_by)
+    assert not loads_strategy(skeleton_text(Answers.from_mapping({"name": "R", "sector": "retail"}))).major_incidents.levels

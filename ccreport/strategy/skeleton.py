@@ -89,6 +89,8 @@ class SectorPack:
     flags: tuple[str, ...]
     card_flags: tuple[str, ...]
     aliases: tuple[str, ...] = ()
+    #: Levels of major incident the sector declares, least severe first (e.g. NHS EPRR).
+    levels: tuple[str, ...] = ()
 
 
 def _duties(items: Any) -> tuple[Duty, ...]:
@@ -113,6 +115,7 @@ def sector_pack(key: str) -> SectorPack:
         categories=tuple(Category(c["name"], c["example"], c["default_priority"]) for c in data["categories"]),
         regulators=_duties(data.get("regulators")), vulnerable=_duties(data.get("vulnerable")),
         flags=flags, card_flags=card, aliases=tuple(data.get("aliases") or ()),
+        levels=tuple(data.get("levels") or ()),
     )
 
 
@@ -362,6 +365,12 @@ def skeleton(a: Answers) -> dict[str, Any]:
         "declaration": prompt("how a major incident is declared and who is told"),
         "rationale": prompt("why these criteria fit this centre"),
     }
+    if pack.levels:
+        s["major_incidents"]["levels"] = [
+            {"name": name, "criteria": [prompt(f"when this centre declares a {name.lower()}")],
+             "declared_by": [prompt(f"the role that declares a {name.lower()}")],
+             "response": prompt(f"what changes once a {name.lower()} is declared")}
+            for name in pack.levels]
     functional = [{"tier": "1", "team": prompt("the first-line team"), "scope": prompt("what it handles"),
                    "hand_off": prompt("when it passes the incident on")}]
     functional += [{"tier": "Supplier", "team": supplier, "scope": prompt(f"what {supplier} resolves"),
