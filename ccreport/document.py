@@ -94,6 +94,7 @@ class TextPart:
     items: tuple[tuple[Span, ...], ...]
 
 
+_ANCHOR = re.compile(r"^sec-[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SAFE_HREF = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
 _LINK = re.compile(r"\[((?:\\.|[^\]\\])*)\]\(([^)\s]+)\)")
 
@@ -267,12 +268,27 @@ class LifecycleChart(Chart):
 # --------------------------------------------------------------------------- blocks
 
 
+#: The label every renderer puts on a block the tool wrote (standard explanation), so that a
+#: reader can tell it from the author's own words.
+GENERATED_LABEL = "Standard text"
+
+
 @dataclass
 class Paragraph:
-    """Markdown-subset text: bold, italics, links, bullet and numbered lists."""
+    """Markdown-subset text: bold, italics, links, bullet and numbered lists.
+
+    `generated`: standard explanatory text written by the tool, not the author; every renderer
+    shows it muted and labelled `GENERATED_LABEL`.
+    """
 
     block_type: ClassVar[str] = "paragraph"
     text: str
+    generated: bool = False
+
+    @property
+    def label(self) -> str:
+        """The label a renderer shows above the text: `GENERATED_LABEL` for generated text, else ""."""
+        return GENERATED_LABEL if self.generated else ""
 
     def parts(self) -> tuple[TextPart, ...]:
         return parse_text(self.text)
@@ -330,7 +346,12 @@ class Table:
     total_row: bool = False
     #: Set by Document numbering when the table has a caption: "Table 3".
     number: int = 0
-
+    #: Optional cross-references, the same shape as rows: per cell the anchor of the section it
+    #: points at (`Section.anchor`, "sec-3-1"), or None. A cell that names several sections
+    #: separates them with "; " in its text and gives one anchor each, separated by spaces, in
+    #: the same order ("-" for a part that points nowhere). Renderers link each part and add its
+    #: page number where they have pages.
+    refs: list[list[str | None]] | None = None
     def __post_init__(self) -> None:
         width = len(self.columns)
         for row in self.rows:
@@ -338,6 +359,17 @@ class Table:
                 raise ValueError(f"table row has {len(row)} cells, expected {width}: {row!r}")
         if self.rag is not None and len(self.rag) != len(self.rows):
             raise ValueError("rag must have one entry per row")
+        if self.refs is not None:
+            if len(self.refs) != len(self.rows):
+                raise ValueError("refs must have one entry per row")
+            for r, (row, refs) in enumerate(zip(self.rows, self.refs)):
+                for c, ref in enumerate(refs):
+                    if ref is None:
+                        continue
+                    if c >= width or not all(a == "-" or _ANCHOR.match(a) for a in ref.split(" ")):
+                        raise ValueError(f"refs[{r}][{c}]: {ref!r} is not a section anchor like sec-3-1")
+                    if len(ref.split(" ")) != len(row[c].split("; ")):
+                        raise ValueError(f"refs[{r}][{c}]: one anchor per '; '-separated part of {row[c]!r}")
 
     @classmethod
     def capped(
@@ -356,7 +388,17 @@ class Table:
             more = f"and {len(rows) - limit:,} more {noun}"
             rows = rows[:limit]
             rag = rag[:limit] if rag is not None else None
+            if kwargs.get("refs") is not None:
+                kwargs["refs"] = kwargs["refs"][:limit]
         return cls(columns, rows, more=more, rag=rag, **kwargs)
+
+    def cell_refs(self, r: int, c: int) -> list[tuple[str, str | None]]:
+        """The cell as (text, anchor) parts: one part with None when the cell has no reference."""
+        text = self.rows[r][c]
+        ref = self.refs[r][c] if self.refs is not None and c < len(self.refs[r]) else None
+        if ref is None:
+            return [(text, None)]
+        return [(t, None if a == "-" else a) for t, a in zip(text.split("; "), ref.split(" "))]
 
     def cell_rag(self, r: int, c: int) -> Rag | None:
         if self.rag is None:

@@ -249,6 +249,27 @@ CASES: list[tuple[str, Callable[[dict], Any], str, int, str, str, str]] = [
      "message-templates", 16, "communication.templates.update", "warning", "no update message template"),
     ("no accessible formats", lambda d: d["communication"].pop("accessible_formats"),
      "message-templates", 16, "communication.accessible_formats", "warning", "No accessible formats"),
+    # issue 16 item 7: schema gaps a real strategy hits
+    ("no welfare plan where the Equality Act applies", lambda d: d.pop("welfare"),
+     "welfare", 10, "welfare", "warning", "no plan for vulnerable customers"),
+    ("welfare without an owner", lambda d: d["welfare"].pop("owner"),
+     "welfare", 10, "welfare.owner", "warning", "the role that owns"),
+    ("two sites and no failover", lambda d: d["business_continuity"].pop("failover"),
+     "failover", 6, "business_continuity.failover", "warning", "2 sites"),
+    ("failover without capacity", lambda d: d["business_continuity"]["failover"][0].pop("capacity"),
+     "failover", 6, "business_continuity.failover[0]", "warning", "capacity"),
+    ("major-incident level nobody declares",
+     lambda d: d["major_incidents"].update(levels=[{"name": "Critical incident", "criteria": ["A site is closed"]}]),
+     "major-levels", 12, "major_incidents.levels[0].declared_by", "warning", "who declares it"),
+    ("major-incident levels with the same criteria",
+     lambda d: d["major_incidents"].update(levels=[
+         {"name": "Critical", "criteria": ["A site is closed"], "declared_by": ["Duty Manager"]},
+         {"name": "Major", "criteria": ["A site is closed"], "declared_by": ["Head of Operations"]}]),
+     "major-levels", 12, "major_incidents.levels[1].criteria", "warning", "same criteria"),
+    ("priority without a clock", lambda d: d["priorities"]["P4"].pop("clock"),
+     "clocks", 1, "priorities.P4.clock", "warning", "does not name the clock"),
+    ("sector pack's regulator missing", lambda d: d["regulatory"]["extra"].pop(1),
+     "sector-regulators", 10, "regulatory.extra", "error", "Consumer law"),
 ]
 
 

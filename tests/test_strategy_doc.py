@@ -173,7 +173,8 @@ def test_every_section_is_a_word_heading(rendered):
     for sub in (f"{n('escalation')}.1 Functional escalation", f"{n('escalation')}.2 Hierarchical escalation",
                 f"{n('procedures')}.8 Hand-off to problem management", f"{n('communication')}.1 Message templates",
                 f"{n('exercises')}.1 Exercise calendar", f"{ev}.3 Attainment against this strategy's targets",
-                f"{ev}.4 Where exercises should focus"):
+                f"{ev}.4 This strategy's objectives", f"{ev}.5 Month by month",
+                f"{ev}.6 Customers affected and satisfaction after incidents", f"{ev}.7 Where exercises should focus"):
         assert sub in h2, sub
     assert f"{n('categories')}.1 Telephony outage" in h2
 
@@ -260,11 +261,15 @@ def test_calendar_chart_has_a_mark_per_date(strategy, config):
 
 @pytest.fixture(scope="module")
 def expected_metrics(strategy, config):
-    """The metrics layer over Nov 2025 - Oct 2026 with the strategy's targets as the SLA."""
+    """The metrics layer over Nov 2025 - Oct 2026 with the strategy's targets as the SLA, each on the
+    clock the strategy names for its priority (not the config's calendars)."""
     result = ingest_mod.load([str(INCIDENTS)], config)
-    sla = {p: SlaTarget(respond=t.respond.hours, resolve=t.resolve.hours, calendar=config.sla[p].calendar)
+    assert {p: t.clock for p, t in strategy.priorities.items()} == {
+        "P1": "24x7", "P2": "24x7", "P3": "opening hours", "P4": "opening hours", "P5": "opening hours"}
+    sla = {p: SlaTarget(respond=t.respond.hours, resolve=t.resolve.hours,
+                        calendar="24x7" if t.clock == "24x7" else "own")
            for p, t in strategy.priorities.items()}
-    cfg = config.model_copy(update={"sla": sla})
+    cfg = config.model_copy(update={"sla": sla, "calendars": {"own": strategy.clocks["opening hours"]}})
     period = range_period(dt.date(2025, 11, 1), dt.date(2026, 11, 1), config.timezone)
     return {"metrics": compute(result, cfg, period).to_dict(full=True), "ingest": result}
 
@@ -275,12 +280,13 @@ def test_evidence_figures_equal_the_metrics_layer(rendered, expected_metrics):
     rows = docx_table(word, ["Category", "In strategy", "Opened", "Resolved", "MTTR", "Resolution SLA"])
     assert rows == [[name, "Yes", c.fmt_int(v["opened"]), c.fmt_int(v["resolved"]), norm(c.fmt_hours(v["mttr_hours"])),
                      norm(c.fmt_pct(v["resolution_sla_pct"]))] for name, v in m["by_category"].items()]
-    att = docx_table(word, ["Priority", "Respond within", "Resolve within", "Opened", "Resolved", "Response SLA",
-                            "Resolution SLA", "MTTR"])
+    att = docx_table(word, ["Priority", "Clock", "Respond within", "Resolve within", "Opened", "Resolved",
+                            "Response SLA", "Resolution SLA", "MTTR"])
     assert [r[0] for r in att] == ["P1", "P2", "P3", "P4", "P5"]
+    assert [r[1] for r in att] == ["24x7", "24x7", "opening hours", "opening hours", "opening hours"]
     for row in att:
         v = m["by_priority"][row[0]]
-        assert row[3:] == [c.fmt_int(v["opened"]), c.fmt_int(v["resolved"]), norm(c.fmt_pct(v["response_sla_pct"])),
+        assert row[4:] == [c.fmt_int(v["opened"]), c.fmt_int(v["resolved"]), norm(c.fmt_pct(v["response_sla_pct"])),
                            norm(c.fmt_pct(v["resolution_sla_pct"])), norm(c.fmt_hours(v["mttr_hours"]))]
     pdf = " ".join(rendered["pdf_pages"])
     assert f"What {c.fmt_int(m['totals']['opened'])} incidents opened from November 2025 to October 2026" in pdf
@@ -294,7 +300,7 @@ def test_exercise_focus_is_the_categories_with_most_major_incidents(rendered, ex
     for mi in majors:
         counts[mi["category"]] = counts.get(mi["category"], 0) + 1
     top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
-    rows = docx_table(rendered["docx"], ["Category", "Major incidents", "In strategy"])
+    rows = docx_table(rendered["docx"], ["Category", "Major incidents", "In strategy", "Rehearsed by"])
     assert [(r[0], r[1]) for r in rows[:-1]] == [(k, str(v)) for k, v in top]
     assert rows[-1][0] == f"and {len(counts) - len(top)} more categories"
     leader = top[0][0]
@@ -327,7 +333,8 @@ def test_coverage_appendix_lists_all_16_points(rendered):
     assert [r[0] for r in rows if r[2] == "Missing"] == ["5"]
     assert {r[2] for r in rows} <= {"Present", "Present with warnings", "Missing"}
     assert all(r[5] == "" for r in rows)  # the assessor's column is left for the assessor
-    assert rows[7][3] == f"{n('consultation')} Stakeholder consultation"
+    # Each section named carries its page: a PAGEREF field in Word (filled in when fields update).
+    assert re.fullmatch(rf"{n('consultation')} Stakeholder consultation, page \S+", rows[7][3])
     pdf = " ".join(rendered["pdf_pages"])
     assert "Appendix A: Criteria coverage" in pdf and "1 missing" in pdf
     # The share of the example's own text is shown (the example is all example).
@@ -428,3 +435,168 @@ def test_update_cadences_read_as_words_not_config_shorthand(strategy, config):
     cells = " ".join(" ".join(r) for r in table.rows)
     assert re.search(r"\b\d+m\b", cells) is None, cells
     assert "30\u00a0min" in cells
+
+
+# --------------------------------------------------------------------------- cross-references and standard text
+# (issue 16, items 5 and 8)
+
+XREF = re.compile(r"(\d+) ([A-Z][^;,]*?), page (\d+)")
+
+
+def _coverage_pdf_text(rendered) -> str:
+    pages = rendered["pdf_pages"]
+    start = next(i for i, p in enumerate(pages) if "Assessment points and where the evidence is" in p)
+    return " ".join(pages[start:start + 2])
+
+
+def test_coverage_page_numbers_are_the_pages_of_the_sections(rendered):
+    reader = rendered["pdf_reader"]
+    # Where each top-level heading really is, from the PDF's own outline.
+    page_of = {}
+    for item in reader.outline:
+        if not isinstance(item, list):
+            page_of[item.title] = reader.get_destination_page_number(item) + 1
+    refs = XREF.findall(_coverage_pdf_text(rendered))
+    assert len(refs) >= 16
+    checked = 0
+    for number, title, page in refs:
+        heading = f"{number} {title}"
+        if heading in page_of:
+            assert int(page) == page_of[heading], heading
+            checked += 1
+    assert checked >= 10
+
+
+def test_coverage_links_in_html_markdown_and_word(rendered):
+    html = rendered["html"]
+    links = re.findall(r'<a class="xref" href="#(sec-[a-z0-9-]+)">', html)
+    assert len(links) >= 16
+    for anchor in set(links):
+        assert f'id="{anchor}"' in html, anchor
+    md = rendered["md"]
+    md_links = re.findall(r"\[(\d+ [^\]]+)\]\(#([a-z0-9-]+)\)", md[md.index("Appendix A: Criteria coverage"):])
+    assert len(md_links) >= 16
+    headings = {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in re.findall(r"^#+ (.+)$", md, re.M)}
+    assert all(slug in headings for _text, slug in md_links)
+    # Word: a bookmark on every top-level heading, and PAGEREF fields to those bookmarks in the table.
+    body = rendered["docx"].element.body
+    from docx.oxml.ns import qn
+
+    marks = {b.get(qn("w:name")) for b in body.iter(qn("w:bookmarkStart"))}
+    fields = [t.text for t in body.iter(qn("w:instrText")) if "PAGEREF" in (t.text or "")]
+    assert len(fields) >= 16
+    targets = {f.split()[1] for f in fields}
+    assert targets <= marks
+
+
+def test_standard_text_is_labelled_and_the_writers_is_not(rendered):
+    boiler = "An incident is an unplanned interruption to a service"
+    own = "Northwind Contact Centre handles customer service"  # the organisation's own description
+    # PDF: the label sits right before the standard text, not before the writer's.
+    pdf = " ".join(rendered["pdf_pages"])
+    assert re.search(r"standard text\s+" + re.escape(boiler), pdf, re.I)
+    assert not re.search(r"standard text\s+" + re.escape(own), pdf, re.I)
+    # HTML: the standard text is in a block marked generated; the writer's is not.
+    html = rendered["html"]
+    i = html.index(boiler)
+    assert 'class="text generated"' in html[html.rindex("<div", 0, i) - 1:i]
+    j = html.index(own)
+    assert "generated" not in html[html.rindex("<div", 0, j):j]
+    # Markdown: a labelled quote.
+    md = rendered["md"]
+    k = md.index(boiler)
+    assert md[max(0, k - 40):k].count("Standard text") == 1 and md[k - 2:k] == "> "
+    # Word: a label paragraph before it, and the text in grey; the writer's text is not grey.
+    paras = rendered["docx"].paragraphs
+    idx = next(n for n, p in enumerate(paras) if p.text.startswith(boiler))
+    assert paras[idx - 1].text.lower() == "standard text"
+    assert all(r.font.color.rgb is not None for r in paras[idx].runs)
+    mine = next(p for p in paras if p.text.startswith(own))
+    assert all(r.font.color.rgb is None for r in mine.runs)
+
+
+def test_new_sections_render(rendered, strategy):
+    word = rendered["docx"]
+    failover = docx_table(word, ["Work goes to", "Type", "Invoked when", "Capacity", "Notice", "Invoked by"])
+    assert [r[0] for r in failover] == [f.to for f in strategy.business_continuity.failover]
+    assert [r[4] for r in failover] == ["30 min", "4 h"]
+    welfare = docx_table(word, ["Question", "This centre's answer"])
+    assert any(strategy.welfare.owner in r[1] for r in welfare)
+    clocks = docx_table(word, ["Clock", "Runs", "Priorities", "Categories with their own clock"])
+    assert ["opening hours", "P3, P4, P5"] == [clocks[-1][0], clocks[-1][2]]
+    assert "Saturday" in clocks[-1][1] and "20:00" in clocks[-1][1]
+
+
+def _doc_text(doc) -> str:
+    out = []
+    for b in doc.walk():
+        if isinstance(b, Paragraph):
+            out.append(b.text)
+        elif isinstance(b, Table):
+            out += [b.caption, *b.notes, *(" ".join(r) for r in b.rows)]
+        elif hasattr(b, "title"):
+            out.append(getattr(b, "title") or "")
+        if hasattr(b, "text") and not isinstance(b, Paragraph):
+            out.append(b.text)
+    return " ".join(out)
+
+
+def test_no_built_in_role_name_in_generated_sentences(config):
+    # The same strategy with its roles renamed: no sentence may still name the old roles.
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for old, new in (("Duty Manager", "Shift Lead"), ("Incident Manager", "Incident Coordinator"),
+                     ("Information Security Manager", "Security Lead"), ("Data Protection Officer", "Privacy Lead")):
+        text = text.replace(old, new)
+    text = text.replace("  failover:", "  failover_unused:", 1)
+    text = text[:text.index("  failover_unused:")] + text[text.index("\nwelfare:"):]
+    s = loads_strategy(text)
+    doc = build(s, config)
+    words = _doc_text(doc)
+    for old in ("Duty Manager", "Incident Manager", "Information Security Manager", "Data Protection Officer",
+                "Customer Experience Manager", "Chief Operating Officer"):
+        assert old not in words, old
+    (bc,) = [sec for sec in doc.sections(1) if sec.title == SECTION_TITLES["business_continuity"]]
+    first = next(b for b in bc.children if isinstance(b, Paragraph))
+    assert "Shift Lead" in first.text  # who declares a major incident invokes the plan
+
+
+def test_calendar_runs_from_the_issue_date_not_the_render_day(strategy, config):
+    issued = strategy.document_control.issued
+    a = build_strategy(strategy, options=StrategyOptions(today=dt.date(2027, 5, 20)))
+    b = build_strategy(strategy, options=StrategyOptions(today=dt.date(2026, 11, 3)))
+
+    def calendar(doc):
+        return next(t for t in doc.walk() if isinstance(t, Table) and t.caption.startswith("Exercise calendar"))
+
+    assert calendar(a).rows == calendar(b).rows
+    assert calendar(a).caption == f"Exercise calendar, {c.fmt_date(issued)} to {c.fmt_date(add_months(issued, 12) - dt.timedelta(days=1))}"
+    assert a.date == issued
+
+
+def test_durations_are_in_words_everywhere(config):
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        "pir_deadline: 5 working days", "pir_deadline: 5 working days", 1).replace(
+        "method: Phone call,", "method: Phone call within 15m,", 1)
+    doc = build(loads_strategy(text), config)
+    words = _doc_text(doc).replace("\\", "")
+    assert not re.search(r"\b\d+(?:\.\d+)?(m|h|d)\b", words), re.findall(r"\S*\b\d+(?:m|h|d)\b\S*", words)
+
+
+def test_not_applicable_duties_are_rendered(config):
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        "  pecr_reg5a: false            # Northwind is not a communications provider",
+        "  pecr_reg5a: {not_applicable: Northwind is a retailer and provides no public communications service}", 1)
+    doc = build(loads_strategy(text), config)
+    table = next(t for t in doc.walk() if isinstance(t, Table) and "not applying" in t.caption)
+    assert any("PECR" in r[0] and "provides no public communications service" in r[1] for r in table.rows)
+
+
+def test_prompts_in_table_cells_read_as_gaps(config):
+    from ccreport.strategy.skeleton import Answers, skeleton_text
+
+    answers = Answers.from_mapping({"name": "Fenland Energy", "sector": "energy", "sites": ["Ely", "March"],
+                                    "hours": "Mon-Fri 08:00-18:00", "systems": ["SAP IS-U"]})
+    doc = build(loads_strategy(skeleton_text(answers)), config)
+    cells = [cell for t in doc.walk() if isinstance(t, Table) for row in t.rows for cell in row]
+    assert cells and not any(cell.lower().startswith("to write") for cell in cells)
+    assert sum("not written yet" in cell.lower() for cell in cells) >= 5

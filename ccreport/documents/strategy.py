@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 from ..document import Chart, series
 from ..document import Block, Callout, Column, Document, Figure, Paragraph, Rag, Section, Table, md_escape
 from ..schema import PRIORITIES, UNCATEGORISED
+from ..units import fmt_unit
 from ..strategy import (
     ASSESSMENT_POINTS,
     LIFECYCLE_STAGES,
@@ -37,6 +38,7 @@ from ..strategy import (
     escalation_matrix,
     exercise_calendar,
     framework_alignment,
+    not_applicable,
     priority_for,
     raci_table,
     regulatory_requirements,
@@ -75,15 +77,28 @@ _LINE_MARKER = re.compile(r"^(\s*)([-*+]|\d+[.)])(\s)")
 
 
 def _e(text: Any) -> str:
-    """Untrusted text for a Paragraph: one line, Markdown-literal (no list, no emphasis)."""
+    """Untrusted text for a Paragraph: one line, Markdown-literal (no list, no emphasis), durations in words;
+    a prompt still to write reads as an italic gap ("*Not written yet: the scenario rehearsed*")."""
     flat = " ".join(str(text).split())
+    if is_prompt(flat):
+        what = flat[len(PROMPT):].strip()
+        return "*" + md_escape(f"{CELL_GAP}: {what}" if what else CELL_GAP) + "*"
+    flat = _durations_in_words(flat)
     return _LINE_MARKER.sub(lambda m: m.group(1) + "\\" + m.group(2) + m.group(3), md_escape(flat))
 
 
+#: How a prompt still to write reads inside a table cell (a paragraph shows it as a "To write" box).
+CELL_GAP = "Not written yet"
+
+
 def _t(text: Any) -> str:
-    """Untrusted text for a table cell, heading or caption (plain text): one line, or "–"."""
+    """Untrusted text for a table cell, heading or caption (plain text): one line, durations in words,
+    or "–"; a prompt still to write reads as a gap ("Not written yet: the team that resolves it")."""
     flat = " ".join(str(text).split()) if text is not None else ""
-    return flat or DASH
+    if is_prompt(flat):
+        what = flat[len(PROMPT):].strip()
+        return f"{CELL_GAP}: {what}" if what else CELL_GAP
+    return _durations_in_words(flat) or DASH
 
 
 def _bullets(items: Iterable[Any]) -> str:
@@ -124,7 +139,10 @@ def _dur(d: Duration | None) -> str:
     return c.fmt_target(d.hours, "hours")
 
 
-_SHORT_DURATION = re.compile(r"\b(\d+(?:\.\d+)?)\s?(m|min|h|hr|d)\b", re.I)
+#: Config shorthand for a duration: "15m", "4h", "2d" (not "1.1m customers" or "£5m": millions).
+_SHORT_DURATION = re.compile(
+    r"(?<![£$€\d.,])\b(\d+(?:\.\d+)?)\s?(min|h|hr|d|m(?!\s+(?:customers?|contacts?|calls?|people|users?|"
+    r"members?|households?|patients?|accounts?|records?|pounds?|euros?|dollars?|a year|per)\b))\b", re.I)
 _DURATION_WORDS = {"m": "min", "min": "min", "h": "h", "hr": "h", "d": "day"}
 
 
@@ -141,7 +159,7 @@ def _durations_in_words(text: str) -> str:
 
 
 def _names(items: Sequence[str]) -> str:
-    return c.join_words([" ".join(i.split()) for i in items]) if items else DASH
+    return c.join_words([_t(i) for i in items]) if items else DASH
 
 
 def _date(day: dt.date | None) -> str:
@@ -207,7 +225,7 @@ def _scope(s: Strategy) -> Section:
     sec = Section(SECTION_TITLES["scope"])
     sec.add(Paragraph("An incident is an unplanned interruption to a service, or a fall in its quality. Incident "
                       "management restores normal service as quickly as possible; complaints, service requests "
-                      "and root-cause work have their own processes."))
+                      "and root-cause work have their own processes.", generated=True))
     if s.scope is None or not (s.scope.in_ or s.scope.out):
         return sec.add(_todo("scope", "The scope is not defined."))
     if s.scope.in_:
@@ -240,7 +258,7 @@ def _categories(s: Strategy) -> Section:
     sec.add(Paragraph(
         f"Every incident is logged in one of {c.plural(len(s.categories), 'category', 'categories')}. The default "
         "priority is where an incident starts; the impact and urgency matrix (section "
-        f"{_number_of('priorities')}) sets its actual priority."))
+        f"{_number_of('priorities')}) sets its actual priority.", generated=True))
     sec.add(Table(
         [Column("Category"), Column("Default priority", align="center"), Column("Resolver group"),
          Column("Escalation path")],
@@ -265,7 +283,8 @@ def _categories(s: Strategy) -> Section:
 def _priorities(s: Strategy) -> Section:
     sec = Section(SECTION_TITLES["priorities"])
     sec.add(Paragraph("Priority is set from two judgements: **impact** (how much of the service and how many "
-                      "customers are affected) and **urgency** (how quickly the effect grows or a deadline runs)."))
+                      "customers are affected) and **urgency** (how quickly the effect grows or a deadline runs).",
+                      generated=True))
     level_cols = [Column("Level", align="center"), Column("Name"), Column("What it means")]
     if s.impact:
         sec.add(Table(level_cols, [[str(lv.level), _t(lv.name), _t(lv.description)] for lv in s.impact],
@@ -309,6 +328,7 @@ def _priorities(s: Strategy) -> Section:
             notes=["Update every: how often stakeholders hear while the incident is open (the communication "
                    f"plan in section {_number_of('communication')} sets who hears it)."],
         ))
+        sec.add(*_clocks(s))
         why = [f"- **{p}:** {_e(t.rationale)}" for p, t in s.priorities.items() if t.rationale]
         if why:
             sec.add(Paragraph("**Why these targets:**\n\n" + "\n".join(why)))
@@ -336,6 +356,14 @@ def _major(s: Strategy) -> Section:
         sec.add(Paragraph("\n\n".join(who)))
     if is_prompt(mi.declaration):
         sec.add(_gap(mi.declaration, "To write: how a major incident is declared"))  # type: ignore[arg-type]
+    if mi.levels:
+        sec.add(Table(
+            [Column("Level"), Column("Declared when"), Column("Declared by"), Column("What changes")],
+            [[_t(lv.name), "; ".join(_t(x) for x in lv.criteria) or DASH, _names([_t(x) for x in lv.declared_by]),
+              _t(lv.response)] for lv in mi.levels],
+            caption="Levels of major incident, least severe first",
+            notes=["An incident is declared at the highest level whose criteria it meets, and moved up or down "
+                   "as its effect changes."]))
     sec.add(*_why(mi.rationale))
     return sec
 
@@ -346,7 +374,8 @@ def _escalation(s: Strategy) -> Section:
     if esc is None or not (esc.functional or esc.hierarchical):
         return sec.add(_todo("escalation", "Neither functional nor hierarchical escalation is defined."))
     sec.add(Paragraph("**Functional** escalation passes the incident to a team with more skill; **hierarchical** "
-                      "escalation tells managers with more authority, at set times for each priority."))
+                      "escalation tells managers with more authority, at set times for each priority.",
+                      generated=True))
     fn = Section("Functional escalation")
     if esc.functional:
         fn.add(Table(
@@ -425,7 +454,7 @@ def _procedures(s: Strategy) -> Section:
         return sec.add(_todo("procedures", "No procedures are written for the lifecycle stages."))
     stages = [(st, pr.stage(st)) for st in LIFECYCLE_STAGES]
     sec.add(Paragraph("Each incident passes through the same stages, from identification to closure; the owner "
-                      "of each stage makes sure its steps are followed."))
+                      "of each stage makes sure its steps are followed.", generated=True))
     sec.add(Table(
         [Column("Stage"), Column("Owner"), Column("Target")],
         [[STAGE_TITLES[st], _t(p.owner) if p else "not written yet", _t(p.target) if p else DASH]
@@ -446,7 +475,7 @@ def _procedures(s: Strategy) -> Section:
     pm = Section("Hand-off to problem management")
     pm.add(Paragraph("Incident management restores service; problem management finds and removes the root cause. "
                      "Looking for the root cause during an outage delays recovery, so it is handed over once "
-                     "service is back."))
+                     "service is back.", generated=True))
     handoff = pr.problem_management
     if handoff is None:
         pm.add(_todo("procedures.problem_management", "The hand-off to problem management is not described."))
@@ -459,6 +488,9 @@ def _procedures(s: Strategy) -> Section:
             pm.add(_steps(handoff.steps))
         pm.add(*_why(handoff.rationale))
     sec.add(pm)
+    welfare = _welfare(s)
+    if welfare is not None:
+        sec.add(welfare)
     return sec
 
 
@@ -471,7 +503,7 @@ def _communication(s: Strategy) -> Section:
         internal = sum(r.type == "internal" for r in rows)
         sec.add(Paragraph(f"The plan names {c.plural(internal, 'internal audience')} and "
                           f"{c.plural(len(rows) - internal, 'external audience')}; for each, the channel, the "
-                          "owner who sends the message and how often it is sent at each priority."))
+                          "owner who sends the message and how often it is sent at each priority.", generated=True))
         sec.add(Table(
             [Column("Audience"), Column("Type"), Column("Channel"), Column("Owner")],
             [[_t(r.audience), r.type.capitalize(), _t(r.channel), _t(r.owner)] for r in rows],
@@ -495,7 +527,7 @@ def _communication(s: Strategy) -> Section:
              if templates is not None and getattr(templates, key)]
     sub = Section("Message templates")
     if texts:
-        sub.add(Paragraph("Words in square brackets are filled in for each incident."))
+        sub.add(Paragraph("Words in square brackets are filled in for each incident.", generated=True))
         for name, text in texts:
             sub.add(Callout("info", _e(text), title=name))
     else:
@@ -512,8 +544,10 @@ def _regulatory(s: Strategy) -> Section:
     if s.regulatory is None:
         return sec.add(_todo("regulatory", "Regulatory and legal requirements are not listed."))
     if not reqs:
-        return sec.add(Paragraph("The strategy records that none of the built-in obligations applies and lists no "
-                                 "other requirement."))
+        sec.add(Paragraph("The strategy records that none of the built-in obligations applies and lists no "
+                          "other requirement."))
+        _not_applicable(s, sec)
+        return sec
     sec.add(Table(
         [Column("Requirement"), Column("What must be done"), Column("Deadline"), Column("Owner")],
         [[_t(r.title), _t(r.obligation) + (f" Note: {_t(r.notes)}" if r.notes else ""), _t(r.deadline), _t(r.owner)]
@@ -522,8 +556,17 @@ def _regulatory(s: Strategy) -> Section:
     ))
     if any(r.key for r in reqs):
         sec.add(Paragraph("The wording of the built-in obligations is a starting point, not legal advice; the "
-                          "owner of each checks it for the organisation."))
+                          "owner of each checks it for the organisation.", generated=True))
+    _not_applicable(s, sec)
     return sec
+
+
+def _not_applicable(s: Strategy, sec: Section) -> None:
+    rows = not_applicable(s)
+    if rows:
+        sec.add(Table([Column("Requirement considered"), Column("Why it does not apply here")],
+                      [[_t(title), _t(why)] for title, why in rows],
+                      caption="Requirements considered and recorded as not applying"))
 
 
 def _continuity(s: Strategy) -> Section:
@@ -531,8 +574,12 @@ def _continuity(s: Strategy) -> Section:
     bc = s.business_continuity
     if bc is None or not (bc.plan or bc.services):
         return sec.add(_todo("business_continuity", "There is no link to business continuity."))
-    sec.add(Paragraph("When an incident threatens to last longer than a service can be without, the Duty Manager "
-                      "invokes the business continuity plan" + (f": {_e(bc.plan)}." if bc.plan else ".")))
+    who = _invoker(s)
+    sec.add(Paragraph(f"When an incident threatens to last longer than a service can be without, {_e(who)} "
+                      "invokes the business continuity plan" + (f": {_e(bc.plan)}." if bc.plan and not is_prompt(bc.plan)
+                                                                else ".")))
+    if is_prompt(bc.plan):
+        sec.add(_gap(bc.plan, "To write: the business continuity plan"))  # type: ignore[arg-type]
     if bc.services:
         sec.add(Table(
             [Column("Service"), Column("RTO", numeric=True), Column("RPO", numeric=True),
@@ -542,6 +589,53 @@ def _continuity(s: Strategy) -> Section:
             notes=["RTO: recovery time objective, how soon the service must be back. RPO: recovery point "
                    "objective, how much data may be lost. MTPD: maximum tolerable period of disruption."],
         ))
+    if bc.failover:
+        sub = Section("Partner-site failover and mutual aid")
+        sub.add(Table(
+            [Column("Work goes to"), Column("Type", nowrap=True), Column("Invoked when"), Column("Capacity"),
+             Column("Notice", numeric=True), Column("Invoked by")],
+            [[_t(f.to), f.type.capitalize(), _t(f.trigger), _t(f.capacity), _dur(f.notice),
+              _names([_t(x) for x in f.invoked_by])] for f in bc.failover],
+            caption="Where the work goes when a site or the centre cannot carry it",
+            notes=["Notice: how long the receiving site or partner needs from the call to taking contacts."]))
+        why = [f"- **{_e(f.to)}:** {_e(f.rationale)}" for f in bc.failover if f.rationale and not is_prompt(f.rationale)]
+        if why:
+            sub.add(Paragraph("**Why:**\n\n" + "\n".join(why)))
+        sec.add(sub)
+    return sec
+
+
+def _invoker(s: Strategy) -> str:
+    """Who invokes the business continuity plan, from the strategy's own answers: the role that
+    invokes a failover, else a role whose responsibilities name continuity, else whoever declares
+    a major incident; never a role name the strategy does not use."""
+    bc = s.business_continuity
+    for f in (bc.failover if bc else ()):
+        names = [x for x in f.invoked_by if not is_prompt(x)]
+        if names:
+            return "the " + " or the ".join(" ".join(n.split()) for n in names)
+    for r in s.roles:
+        if not is_prompt(r.name) and any(re.search(r"continuity|\bBCP\b", x, re.I) for x in r.responsibilities):
+            return "the " + " ".join(r.name.split())
+    mi = s.major_incidents
+    names = [x for x in (mi.declared_by if mi else ()) if not is_prompt(x)]
+    if names:
+        return "the " + " or the ".join(" ".join(n.split()) for n in names)
+    return "the person leading the incident"
+
+
+def _welfare(s: Strategy) -> Section | None:
+    """Vulnerable customers or patients during an incident (the `welfare:` block)."""
+    w = s.welfare
+    if w is None:
+        return None
+    sec = Section("Vulnerable customers during an incident")
+    rows = [["How they are identified", _t(w.how_identified)],
+            ["What changes for them", "; ".join(_t(x) for x in w.what_changes) or DASH],
+            ["Owner", _t(w.owner)]]
+    sec.add(Table([Column("Question"), Column("This centre's answer")], rows,
+                  caption="Vulnerable customers and welfare during an incident"))
+    sec.add(*_why(w.rationale))
     return sec
 
 
@@ -605,7 +699,7 @@ def _exercises(s: Strategy, today: dt.date) -> Section:
     if entries:
         cal.add(Paragraph(
             f"Every exercise date from {c.fmt_date(today)} to {c.fmt_date(end)}, counted from each exercise's first "
-            "date at its frequency."))
+            "date at its frequency.", generated=True))
         cal.add(Table(
             [Column("Date", nowrap=True), Column("Exercise"), Column("Type"), Column("Owner")],
             [[c.fmt_date(x.date), _t(x.exercise.name), _t(x.exercise.type), _t(x.exercise.owner)] for x in entries],
@@ -739,7 +833,247 @@ def _defined(s: Strategy) -> set[str]:
     return {cat.name.casefold() for cat in s.categories}
 
 
-def _evidence(s: Strategy, ev: "Evidence") -> Section:
+_DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday", "fri": "Friday",
+              "sat": "Saturday", "sun": "Sunday"}
+_DAY_ORDER = list(_DAY_NAMES)
+
+
+def _days_words(days: Sequence[str]) -> str:
+    """("mon", ..., "sat") -> "Monday to Saturday"; ("mon", "wed") -> "Monday and Wednesday"."""
+    idx = sorted(_DAY_ORDER.index(d) for d in days)
+    if len(idx) == 7:
+        return "every day"
+    if len(idx) > 2 and idx == list(range(idx[0], idx[-1] + 1)):
+        return f"{_DAY_NAMES[_DAY_ORDER[idx[0]]]} to {_DAY_NAMES[_DAY_ORDER[idx[-1]]]}"
+    return c.join_words([_DAY_NAMES[_DAY_ORDER[i]] for i in idx])
+
+
+def _calendar_words(cal: Any) -> str:
+    """A clock (config.Calendar) in words: "Monday to Saturday, 08:00–20:00, not on public holidays (GB-ENG)"."""
+    if cal is None:
+        return "24 hours a day, every day"
+    text = f"{_days_words(cal.days)}, {cal.hours.replace('-', chr(0x2013))}"
+    hol = cal.holidays
+    if hol.country:
+        text += f", not on public holidays ({hol.country}{'-' + hol.subdivision if hol.subdivision else ''})"
+    if hol.dates:
+        text += f", nor on {c.plural(len(hol.dates), 'closure day')}"
+    return text
+
+
+def _clocks(s: Strategy) -> list[Block]:
+    """The strategy's named clocks and which priorities and categories run on each."""
+    if not s.clocks and not any(t.clock for t in s.priorities.values()) and not any(x.clock for x in s.categories):
+        return []
+    rows = []
+    names = ["24x7", *s.clocks]
+    for name in names:
+        prios = [p for p, t in s.priorities.items() if t.clock and t.clock.casefold() == name.casefold()]
+        cats = [x.name for x in s.categories if x.clock and x.clock.casefold() == name.casefold()]
+        if name == "24x7" and not (prios or cats):
+            continue
+        cal = s.clocks.get(name)
+        rows.append([_t(name), _calendar_words(cal), ", ".join(prios) or DASH, _names(cats) if cats else DASH])
+    unset = [p for p, t in s.priorities.items() if not t.clock and (t.respond or t.resolve)]
+    return [Table([Column("Clock"), Column("Runs"), Column("Priorities"), Column("Categories with their own clock")],
+                  rows, caption="Clocks the targets run on",
+                  notes=["A category with its own clock keeps it whatever its priority; every other incident runs on "
+                         "its priority's clock."]
+                  + ([f"{c.join_words(unset)} name{'s' if len(unset) == 1 else ''} no clock."] if unset else []))]
+
+
+def _clock_sentence(ev: "Evidence") -> str:
+    """Which clock the attainment figures ran on, per priority, and where each came from."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    cals: dict[tuple[str, str], Any] = {}
+    for p, use in ev.clocks.items():
+        groups.setdefault((use.name, use.source), []).append(p)
+        cals[(use.name, use.source)] = use.calendar
+    parts = []
+    for (name, source), prios in groups.items():
+        who = c.join_words(prios)
+        if source == "strategy":
+            what = ("on the 24-hour clock" if cals[(name, source)] is None
+                    else f"on this strategy's {_e(name)} clock ({_e(_calendar_words(cals[(name, source)]))})")
+            parts.append(f"{who} {what}")
+        elif source == "config":
+            parts.append(f"{who} on the {_e(name)} calendar of the centre's reporting configuration "
+                         f"({_e(_calendar_words(cals[(name, source)]))}), because this strategy names no clock "
+                         f"for {'it' if len(prios) == 1 else 'them'}")
+        else:
+            parts.append(f"{who} on the 24-hour clock, because this strategy names no clock for "
+                         f"{'it' if len(prios) == 1 else 'them'}")
+    return "The clock: " + "; ".join(parts) + "." if parts else ""
+
+
+_OBJECTIVE_UNITS = {"resolution_sla_pct": "pct", "response_sla_pct": "pct", "reopen_rate_pct": "pct",
+                    "escalation_rate_pct": "pct", "mttr_hours": "hours", "mtta_hours": "hours", "csat_mean": "score"}
+_OBJECTIVE_LABELS = {"resolution_sla_pct": "resolved within target", "response_sla_pct": "responded to within target",
+                     "reopen_rate_pct": "reopen rate", "escalation_rate_pct": "escalation rate",
+                     "mttr_hours": "mean time to resolve", "mtta_hours": "mean time to acknowledge",
+                     "csat_mean": "mean CSAT"}
+
+
+def _objective_results(ev: "Evidence", label: str) -> Section:
+    sec = Section("This strategy's objectives")
+    results = ev.objectives
+    if not results:
+        sec.add(Paragraph("No objective names a figure the incident data can measure (a share resolved or "
+                          "responded to within target, a mean time, a reopen rate or a CSAT score), so none is "
+                          "marked met or missed here; each is measured as its own row in the objectives table says."))
+        return sec
+    fields = ev.metrics.fields or None
+    rows, rags = [], []
+    for r in results:
+        unit = _OBJECTIVE_UNITS[r.metric]
+        bound = ("at least " if r.at_least else "at most ") + fmt_unit(r.bound, unit)
+        figure = _OBJECTIVE_LABELS[r.metric] + (f", {r.priority}" if r.priority else "")
+        value = c.fmt_metric(r.value, unit, r.metric, fields)
+        status = {True: "Met", False: "Missed", None: "Not measurable"}[r.met]
+        rows.append([_t(r.id), _t(r.text), figure, bound, value, status])
+        rags.append([None] * 5 + [{True: Rag.GREEN, False: Rag.RED, None: None}[r.met]])
+    sec.add(Table(
+        [Column("Objective", nowrap=True), Column("What it says"), Column("Measured by"), Column("Target"),
+         Column("Actual", numeric=True),
+         Column("Status", nowrap=True)],
+        rows, rag=rags, caption=f"Objectives with a measurable figure, {label}",
+        notes=["Actual: over the whole window, on the clocks named above."]
+              + (["Where an objective names no figure of its own, the figure is read from its wording."]
+                 if any(r.inferred for r in results) else [])))
+    missed = [r for r in results if r.met is False]
+    met = [r for r in results if r.met is True]
+    if missed:
+        sec.add(Paragraph(
+            f"{c.join_words([_e(r.id) for r in missed])} {'was' if len(missed) == 1 else 'were'} missed"
+            + (f" and {c.join_words([_e(r.id) for r in met])} met" if met else "")
+            + ". A missed objective is either out of reach with today's resources or a sign that the process "
+              "needs to change; the review of this strategy decides which."))
+    elif met:
+        sec.add(Paragraph(f"Every objective with a measurable figure was met over {_e(label)}."))
+    return sec
+
+
+def _trend(ev: "Evidence", label: str) -> Section:
+    sec = Section("Month by month")
+    m = ev.metrics
+    fields = m.fields or None
+    months = [t for t in m.trend if t.covered]
+    if not months:
+        return sec.add(Paragraph(f"The data covers no whole month of {_e(label)}."))
+    sec.add(Table(
+        [Column("Month", nowrap=True), Column("Opened", numeric=True), Column("Resolved", numeric=True),
+         Column("Resolution SLA", numeric=True), Column("MTTR", numeric=True)],
+        [[c.month_label(t.month), c.fmt_int(t.opened), c.fmt_int(t.resolved),
+          c.fmt_metric(t.resolution_sla_pct, "pct", "resolution_sla_pct", fields),
+          c.fmt_metric(t.mttr_hours, "hours", "mttr_hours", fields)] for t in months],
+        caption=f"Incidents month by month, {label}",
+        notes=["Resolution SLA on this strategy's targets and clocks; MTTR in calendar hours."]))
+    sla = [(t.month, t.resolution_sla_pct) for t in months if t.resolution_sla_pct is not None]
+    if len(sla) >= 2:
+        best = max(sla, key=lambda x: x[1])
+        worst = min(sla, key=lambda x: x[1])
+        if best[1] != worst[1]:
+            sec.add(Paragraph(f"Resolution within target ranged from {c.fmt_pct(worst[1])} in "
+                              f"{c.month_label(worst[0])} to {c.fmt_pct(best[1])} in {c.month_label(best[0])}."))
+    return sec
+
+
+def _customers(ev: "Evidence", label: str) -> Section:
+    sec = Section("Customers affected and satisfaction after incidents")
+    m = ev.metrics
+    fields = set(m.fields or ())
+    t = m.totals
+    parts = []
+    if "customers_affected" in fields and t.customers_affected is not None:
+        mi = [x.customers_affected for x in m.major_incidents if x.customers_affected is not None]
+        text = f"Incidents opened from {_e(label)} affected {c.fmt_int(t.customers_affected)} customers in all"
+        if mi:
+            text += f", {c.fmt_int(sum(mi))} of them in the {c.plural(len(m.major_incidents), 'major incident')}"
+        parts.append(text + ".")
+    else:
+        parts.append("The incident data does not record how many customers each incident affected, so the "
+                     "strategy's impact levels cannot be checked against it.")
+    if "csat" in fields and t.csat_mean is not None:
+        parts.append(f"Customers who rated the handling of a resolved incident gave it {c.fmt_score(t.csat_mean)} "
+                     "on average.")
+    else:
+        parts.append("The incident data has no satisfaction score after incidents; the effect on CSAT needs "
+                     "the contact centre's own survey results.")
+    return sec.add(Paragraph(" ".join(parts)))
+
+
+_GENERIC = {"outage", "failure", "incident", "incidents", "system", "systems", "service", "services", "down",
+            "loss", "lost", "problem", "fault", "faults", "error", "errors", "unavailable", "degraded", "major",
+            "minor", "other", "general", "issue", "issues"}
+
+
+def _rehearsed_by(s: Strategy, category: str) -> list[Any]:
+    """The exercises whose name or scenario names the category's own words (not "outage", "failure")."""
+    def stems(text: str) -> set[str]:
+        return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in re.findall(r"[a-z0-9]+", text.casefold())}
+
+    words = {w for w in stems(category) if len(w) >= 3 and w not in _GENERIC}
+    if not words:
+        return []
+    out = []
+    for ex in s.exercises:
+        text = stems(f"{ex.name} {ex.scenario or ''}")
+        if words & text and len(words & text) * 2 >= len(words):
+            out.append(ex)
+    return out
+
+
+def _focus(s: Strategy, ev: "Evidence", label: str, issued: dt.date) -> Section:
+    focus = Section("Where exercises should focus")
+    majors = ev.major_by_category
+    fields = ev.metrics.fields or None
+    defined = _defined(s)
+    if not majors:
+        if fields is not None and "major" not in fields:
+            return focus.add(Paragraph(f"The major-incident flag is {c.NOT_IN_EXPORT}; the categories with the most "
+                                       "incidents are the best guide to exercise scenarios (table above)."))
+        return focus.add(Paragraph(f"No major incident was opened in {_e(label)}; the categories with the most "
+                                   "incidents are the best guide to exercise scenarios (table above)."))
+    top = list(majors.items())[:5]
+    entries = exercise_calendar(s, start=issued, months=MONTHS)
+    rehearsed = {name: _rehearsed_by(s, name) for name, _ in top}
+
+    def by(name: str) -> str:
+        exs = rehearsed[name]
+        return "; ".join(_t(e.name) for e in exs) if exs else "Not rehearsed"
+
+    focus.add(Table(
+        [Column("Category"), Column("Major incidents", numeric=True), Column("In strategy", align="center"),
+         Column("Rehearsed by")],
+        [[_t(name), c.fmt_int(n), "Yes" if name.casefold() in defined else "No", by(name)] for name, n in top],
+        caption=f"Categories with the most major incidents, {label}",
+        more=f"and {len(majors) - len(top)} more categories" if len(majors) > len(top) else None,
+    ))
+    most = max(majors.values())
+    leaders = [name for name, n in majors.items() if n == most]
+    covered = [n for n in leaders if rehearsed.get(n)]
+    open_ = [n for n in leaders if not rehearsed.get(n)]
+    text = (f"{_e(c.join_words(leaders))} had the most major incidents ({c.fmt_int(most)}"
+            f"{'' if len(leaders) == 1 else ' each'}).")
+    for name in covered:
+        dates = [x.date for x in entries if x.exercise in rehearsed[name]]
+        when = f", next on {c.fmt_date(min(dates))}" if dates else ""
+        text += (f" The exercise programme already rehearses {_e(name)} "
+                 f"({_e(c.join_words([' '.join(e.name.split()) for e in rehearsed[name]]))}{when}).")
+    if open_:
+        text += (f" No exercise yet rehearses {_e(c.join_words(open_))}: "
+                 f"{'it is' if len(open_) == 1 else 'they are'} the scenario{'' if len(open_) == 1 else 's'} "
+                 "to add to the programme first.")
+    else:
+        others = [name for name, _ in top if not rehearsed[name]]
+        if others:
+            text += (f" Of the other categories with major incidents, {_e(c.join_words(others))} "
+                     f"{'is' if len(others) == 1 else 'are'} not rehearsed yet: add "
+                     f"{'it' if len(others) == 1 else 'them'} to the programme next.")
+    return focus.add(Paragraph(text))
+
+
+def _evidence(s: Strategy, ev: "Evidence", issued: dt.date) -> Section:
     sec = Section(EVIDENCE_TITLE)
     m = ev.metrics
     label = ev.label
@@ -750,20 +1084,32 @@ def _evidence(s: Strategy, ev: "Evidence") -> Section:
     sec.add(Paragraph(
         f"What {c.plural(totals.opened or 0, 'incident')} opened from {_e(label)} say about this strategy "
         f"(the {MONTHS} full months up to the newest incident in the data). The figures come from the same "
-        "metrics as the monthly incident report, measured against this strategy's own targets."))
+        "metrics as the monthly incident report, measured against this strategy's own targets and on its own "
+        "clocks. " + (_clock_sentence(ev) or "This strategy sets no response or resolution target yet, so no "
+                      "share within target is measured.")))
 
+    own = {k.casefold(): v for k, v in ev.by_category_own_clock.items()}
     vol = Section("Volume and time to resolve by category")
     if by_cat:
+        def sla_cell(name: str, v: Any) -> str:
+            key = name.casefold()
+            if key in own:
+                return c.fmt_metric(own[key].resolution_sla_pct, "pct", "resolution_sla_pct", fields) + "*"
+            return c.fmt_metric(v.resolution_sla_pct, "pct", "resolution_sla_pct", fields)
+
         vol.add(Table.capped(
             [Column("Category"), Column("In strategy", align="center"), Column("Opened", numeric=True),
              Column("Resolved", numeric=True), Column("MTTR", numeric=True), Column("Resolution SLA", numeric=True)],
             [[_t(name), "Yes" if name.casefold() in defined else "No", c.fmt_int(v.opened),
-              c.fmt_int(v.resolved), c.fmt_metric(v.mttr_hours, "hours", "mttr_hours", fields),
-              c.fmt_metric(v.resolution_sla_pct, "pct", "resolution_sla_pct", fields)]
+              c.fmt_int(v.resolved), c.fmt_metric(v.mttr_hours, "hours", "mttr_hours", fields), sla_cell(name, v)]
              for name, v in by_cat.items()],
             limit=20, noun="categories", caption=f"Incidents by category, {label}",
             notes=["Largest first by incidents opened. MTTR: mean time to resolve, in calendar hours. Resolution "
-                   "SLA: the share resolved within this strategy's resolution target for the priority."],
+                   "SLA: the share resolved within this strategy's resolution target for the priority."]
+                  + (["*: on the category's own clock (" + "; ".join(
+                      f"{_t(k)} {_t(u.name)}" for k, u in ev.category_clocks.items()
+                      if k.casefold() in own) + ")."] if any(k in own for k in (n.casefold() for n in by_cat))
+                     else []),
         ))
     else:
         vol.add(Paragraph(f"No incident was opened or resolved in {_e(label)}."))
@@ -788,9 +1134,8 @@ def _evidence(s: Strategy, ev: "Evidence") -> Section:
 
     att = Section("Attainment against this strategy's targets")
     by_p = m.by_priority
-    sla = m.sla
-    res_goal = m.targets.get("resolution_sla_pct")
-    resp_goal = m.targets.get("response_sla_pct")
+    res_goal = m.targets.get("resolution_sla_pct") if ev.config_loaded else None
+    resp_goal = m.targets.get("response_sla_pct") if ev.config_loaded else None
     prios = [p for p in PRIORITIES if p in s.priorities]
     if prios:
         rows, rags = [], []
@@ -799,26 +1144,24 @@ def _evidence(s: Strategy, ev: "Evidence") -> Section:
             opened, resolved = (v.opened, v.resolved) if v is not None else (None, None)
             resp, res, mttr = ((v.response_sla_pct, v.resolution_sla_pct, v.mttr_hours) if v is not None
                                else (None, None, None))
-            rows.append([p, _dur(s.priorities[p].respond), _dur(s.priorities[p].resolve), c.fmt_int(opened),
-                         c.fmt_int(resolved),
+            use = ev.clocks.get(p)
+            rows.append([p, _t(use.name) if use else DASH, _dur(s.priorities[p].respond),
+                         _dur(s.priorities[p].resolve), c.fmt_int(opened), c.fmt_int(resolved),
                          c.fmt_metric(resp, "pct", "response_sla_pct", fields),
                          c.fmt_metric(res, "pct", "resolution_sla_pct", fields),
                          c.fmt_metric(mttr, "hours", "mttr_hours", fields)])
-            rags.append([None] * 5 + [c.rag_status(resp, resp_goal), c.rag_status(res, res_goal), None])
-        calendars = sorted({str(t.calendar) for t in sla.values() if t.calendar})
+            rags.append([None] * 6 + [c.rag_status(resp, resp_goal), c.rag_status(res, res_goal), None])
         notes = ["Response and resolution SLA: the share of incidents acknowledged / resolved within this strategy's "
-                 "targets for their priority."]
-        if calendars and calendars != ["24x7"]:
-            notes.append("The clock for each priority is the business calendar of the centre's reporting: "
-                         + "; ".join(f"{p} {sla[p].calendar}" for p in prios if p in sla) + ".")
+                 "targets for their priority, counting time only while the priority's clock runs."]
         if res_goal is not None or resp_goal is not None:
             notes.append(f"Status against the centre's attainment targets: response "
                          f"{c.fmt_target(resp_goal, 'pct')}, resolution {c.fmt_target(res_goal, 'pct')} "
                          f"({Rag.GREEN.label} meets it, {Rag.AMBER.label} within 10 % of it, {Rag.RED.label} further off).")
         att.add(Table(
-            [Column("Priority", nowrap=True), Column("Respond within", numeric=True),
-             Column("Resolve within", numeric=True), Column("Opened", numeric=True), Column("Resolved", numeric=True),
-             Column("Response SLA", numeric=True), Column("Resolution SLA", numeric=True), Column("MTTR", numeric=True)],
+            [Column("Priority", nowrap=True), Column("Clock"), Column("Respond within", numeric=True),
+             Column("Resolve within", numeric=True), Column("Opened", numeric=True),
+             Column("Resolved", numeric=True), Column("Response SLA", numeric=True),
+             Column("Resolution SLA", numeric=True), Column("MTTR", numeric=True)],
             rows, rag=rags, caption=f"Attainment against this strategy's targets, {label}", notes=notes,
         ))
         attained = [(p, by_p[p].resolution_sla_pct if p in by_p else None) for p in prios]
@@ -835,30 +1178,10 @@ def _evidence(s: Strategy, ev: "Evidence") -> Section:
     else:
         att.add(_todo("priorities", "Without targets per priority there is nothing to measure attainment against."))
     sec.add(att)
-
-    focus = Section("Where exercises should focus")
-    majors = ev.major_by_category
-    if majors:
-        top = list(majors.items())[:5]
-        focus.add(Table(
-            [Column("Category"), Column("Major incidents", numeric=True), Column("In strategy", align="center")],
-            [[_t(name), c.fmt_int(n), "Yes" if name.casefold() in defined else "No"] for name, n in top],
-            caption=f"Categories with the most major incidents, {label}",
-            more=f"and {len(majors) - len(top)} more categories" if len(majors) > len(top) else None,
-        ))
-        most = max(majors.values())
-        leaders = [name for name, n in majors.items() if n == most]
-        focus.add(Paragraph(
-            f"{_e(c.join_words(leaders))} had the most major incidents ({c.fmt_int(most)}"
-            f"{'' if len(leaders) == 1 else ' each'}). Exercises should rehearse "
-            f"{'this scenario' if len(leaders) == 1 else 'these scenarios'} first."))
-    elif fields is not None and "major" not in fields:
-        focus.add(Paragraph(f"The major-incident flag is {c.NOT_IN_EXPORT}; the categories with the most "
-                            "incidents are the best guide to exercise scenarios (table above)."))
-    else:
-        focus.add(Paragraph(f"No major incident was opened in {_e(label)}; the categories with the most incidents "
-                            "are the best guide to exercise scenarios (table above)."))
-    sec.add(focus)
+    sec.add(_objective_results(ev, label))
+    sec.add(_trend(ev, label))
+    sec.add(_customers(ev, label))
+    sec.add(_focus(s, ev, label, issued))
     return sec
 
 
@@ -917,11 +1240,22 @@ def _coverage(s: Strategy, rows: "list[CoverageRow]", findings: "list[Finding]",
                 ([c.plural(r.warnings, "warning")] if r.warnings else [])
         return ", ".join(parts) or DASH
 
+    anchor = {SECTION_TITLES[k]: "sec-" + _number_of(k) for k in MAIN_KEYS}
+    anchor.update({t: "sec-" + _number_of("learner." + k) for k, t in LEARNER_TITLES.items()})
+
+    def places(r: "CoverageRow") -> tuple[str, str | None]:
+        """The cell naming the sections, and its references (one anchor per section, "-" for none)."""
+        if not r.sections:
+            return "No section yet", None
+        names = [_t(where.get(t, t)).replace("; ", ", ") for t in r.sections]
+        return "; ".join(names), " ".join(anchor.get(t, "-") for t in r.sections)
+
+    cells = [places(r) for r in rows]
     sec.add(Table(
         [Column("Point", numeric=True), Column("Criterion"), Column("Evidence", nowrap=True),
          Column("Where it is"), Column("Check found"), Column("Assessor's judgement")],
-        [[str(r.point), r.title, r.status, "; ".join(where.get(t, t) for t in r.sections) or "No section yet",
-          found(r), ""] for r in rows],
+        [[str(r.point), r.title, r.status, cell[0], found(r), ""] for r, cell in zip(rows, cells)],
+        refs=[[None, None, None, cell[1], None, None] for cell in cells],
         rag=[[None, None, Rag.GREEN if r.status == PRESENT else Rag.AMBER if r.status == PRESENT_WITH_WARNINGS
               else Rag.RED, None, None, None] for r in rows],
         caption="Assessment points and where the evidence is",
@@ -958,7 +1292,8 @@ class Coverage:
 
 @dataclass(frozen=True)
 class StrategyOptions:
-    """`today`: the build date, the cover's date and the first day of the exercise calendar."""
+    """`today`: the build date; the cover's date and the first day of the exercise calendar when the
+    strategy has no `document_control.issued` date."""
 
     today: dt.date | None = None
     #: What the document and its evidence were made from (ccreport.provenance.Provenance).
@@ -979,11 +1314,14 @@ def build_strategy(
     branding = branding or Branding()
     today = options.today or dt.date.today()
     dc = s.document_control
+    # The exercise calendar (and the document's date) run from the strategy's own issue date, so the
+    # same file renders the same calendar whatever the day; a draft without one starts today.
+    issued = dc.issued if dc is not None and dc.issued is not None else today
     builders = {
         "organisation": _organisation, "scope": _scope, "objectives": _objectives, "categories": _categories,
         "priorities": _priorities, "major_incidents": _major, "escalation": _escalation, "roles": _roles,
         "procedures": _procedures, "communication": _communication, "regulatory": _regulatory,
-        "business_continuity": _continuity, "exercises": lambda st: _exercises(st, today),
+        "business_continuity": _continuity, "exercises": lambda st: _exercises(st, issued),
         "training": _training, "continuous_improvement": _improvement, "consultation": _consultation,
         "frameworks": _frameworks,
     }
@@ -991,7 +1329,7 @@ def build_strategy(
     blocks += [_learner(s, key.removeprefix("learner.")) if key.startswith("learner.") else builders[key](s)
                for key in DOCUMENT_ORDER]
     if evidence is not None:
-        blocks.append(_evidence(s, evidence))
+        blocks.append(_evidence(s, evidence, issued))
     if coverage is not None:
         blocks.append(_coverage(s, coverage.rows, coverage.findings, coverage.example_share))
     if options is not None and options.provenance is not None:
@@ -1013,7 +1351,7 @@ def build_strategy(
         period_label=label,
         organisation=name,
         author=" ".join(dc.author.split()) if dc and dc.author and not is_prompt(dc.author) else name,
-        date=today,
+        date=issued,
         blocks=blocks,
         subject="; ".join(subject_bits),
         keywords=["incident management", "strategy", name],

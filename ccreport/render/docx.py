@@ -30,6 +30,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Emu, Pt, RGBColor
+from docx.text.run import Run
 
 from .. import __version__
 from ..document import (
@@ -495,6 +496,51 @@ _AFTER_UPDATE_FIELDS = ("w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:
                         "w:doNotEmbedSmartTags", "w:decimalSymbol", "w:listSeparator")
 
 
+def _xref_runs(paragraph, parts: list[tuple[str, str | None]], page_of):
+    """Cross-reference parts in a table cell: each an internal link to the section's bookmark,
+    followed by its page number as a PAGEREF field whose cached result is the PDF's page
+    (`page_of(anchor)`; Word refreshes it when fields are updated).
+    Returns the last run (the caller may make it bold)."""
+    run = None
+    for k, (text, anchor) in enumerate(parts):
+        if k:
+            paragraph.add_run("; ")
+        if anchor is None:
+            run = paragraph.add_run(_t(text))
+            continue
+        link = OxmlElement("w:hyperlink")
+        link.set(qn("w:anchor"), bookmark_name(anchor))
+        run = paragraph.add_run(_t(text))
+        link.append(run._r)
+        paragraph._p.append(link)
+        paragraph.add_run(", page\u00a0")
+        for el in pageref(anchor, page_of(anchor) or "\u2013"):
+            paragraph._p.append(el)
+    return run
+
+
+#: The grey of standard text (the CSS --muted).
+MUTED = RGBColor(0x5F, 0x66, 0x70)
+
+
+def _generated(writer: "_Writer", b: Paragraph) -> None:
+    """Standard text the tool wrote: a small label, then the text in grey, apart from the author's words."""
+    label = writer.par("Normal")
+    label.paragraph_format.keep_with_next = True
+    label.paragraph_format.space_after = Pt(0)
+    r = label.add_run(_t(b.label.upper()))
+    r.font.size = Pt(7)
+    r.font.color.rgb = MUTED
+    body = writer.docx.element.body
+    before = len(body)
+    writer.parts(b.parts())
+    added = len(body) - before
+    paragraphs = [e for e in body if e.tag == qn("w:p")][-added:] if added else []
+    for p in paragraphs:
+        for run in p.iter(qn("w:r")):
+            Run(run, None).font.color.rgb = MUTED
+
+
 def _update_fields_on_open(docx: "DocxDocument") -> None:
     settings = docx.settings.element
     if settings.find(qn("w:updateFields")) is None:
@@ -685,6 +731,9 @@ class _Writer(BlockWriter):
             self.block(child)
 
     def paragraph(self, b: Paragraph) -> None:
+        if b.generated:
+            _generated(self, b)
+            return
         self.parts(b.parts())
 
     def callout(self, b: Callout) -> None:
@@ -769,7 +818,8 @@ class _Writer(BlockWriter):
                 p = cells[j].paragraphs[0]
                 self.restyle(p, "Table Text")
                 p.alignment = ALIGN[b.columns[j].align]
-                p.add_run(_t(text))  # a total row is bold by the table style's last-row format
+                xrefs = b.cell_refs(i - 1, j)
+                run = _xref_runs(p, xrefs, self.page_of) if xrefs[0][1] is not None else p.add_run(_t(text))
                 rag = b.cell_rag(i - 1, j)
                 if rag is not None:  # the status is a word-bearing symbol and a tint, never colour alone
                     self.run_style(p.add_run(_t(f" {rag.symbol}")), STATUS_STYLE[rag])

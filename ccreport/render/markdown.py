@@ -116,7 +116,23 @@ class _Writer(BlockWriter):
             self.block(child)
 
     def paragraph(self, b: Paragraph) -> None:
+        if b.generated:  # standard text: a labelled quote, apart from the author's words
+            body = parts_md(b.parts(), prefix="> ")
+            while body and not body[-1].strip(" >"):
+                body.pop()
+            self.out(f"> *{escape(b.label)}*", ">", *body, "")
+            return
         self.out(*parts_md(b.parts()))
+
+    def _xref(self, b: Table, r: int, c: int) -> str | None:
+        """A cross-referenced cell as links to the sections' headings; None without references."""
+        parts = b.cell_refs(r, c)
+        if parts[0][1] is None:
+            return None
+        if not hasattr(self, "_anchors"):
+            self._anchors = {s.anchor: slug(s.heading) for s in self.doc.sections()}
+        return "; ".join(f"[{_cell(text)}](#{self._anchors[a]})" if a in self._anchors else _cell(text)
+                         for text, a in parts)
 
     def callout(self, b: Callout) -> None:
         self.out(f"> [!{ALERTS[b.kind]}]", f"> **{escape(b.default_title)}**", ">")
@@ -149,7 +165,7 @@ class _Writer(BlockWriter):
         for i, row in enumerate(b.rows):
             cells = []
             for j, text in enumerate(row):
-                cell = _cell(text)
+                cell = self._xref(b, i, j) or _cell(text)
                 rag = b.cell_rag(i, j)
                 if rag is not None:
                     cell += f" {rag.symbol}"

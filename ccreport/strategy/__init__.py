@@ -40,6 +40,8 @@ from .model import (
     load_document,
     load_strategy,
     loads_strategy,
+    clock_of,
+    not_applicable,
     priority_for,
     raci_table,
     regulatory_requirements,
@@ -52,5 +54,5 @@ __all__ = [
     "Frequency", "RaciRow", "RaciTable", "Requirement", "Strategy",
     "add_months", "check", "communication_matrix", "coverage", "escalation_matrix", "exercise_calendar",
     "format_findings", "framework_alignment", "has_errors", "load_document", "load_strategy",
-    "loads_strategy", "priority_for", "raci_table", "regulatory_requirements",
+    "loads_strategy", "clock_of", "not_applicable", "priority_for", "raci_table", "regulatory_requirements",
 ]

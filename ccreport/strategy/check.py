@@ -625,9 +625,11 @@ def _requirement_detail(s: Strategy) -> Iterator[_Hit]:
     if s.regulatory is None:
         return
     for i, extra in enumerate(s.regulatory.extra):
+        if extra.not_applicable:
+            continue  # recorded as not applying: nothing to own
         for key in ("deadline", "owner"):
             if getattr(extra, key) is None:
-                yield _warning(("regulatory", "extra", i, key), f"The requirement {extra.obligation[:50]!r} "
+                yield _warning(("regulatory", "extra", i, key), f"The requirement {(extra.obligation or '')[:50]!r} "
                                f"has no {key}.")
 
 
@@ -847,7 +849,7 @@ def _regulatory_inferred(s: Strategy) -> Iterator[_Hit]:
         flag = s.regulatory.flag(key) if s.regulatory else None
         if flag is not None and (flag.applies or flag.not_applicable):
             continue
-        extras = " ".join(f"{x.title or ''} {x.source or ''} {x.obligation}" for x in s.regulatory.extra) \
+        extras = " ".join(f"{x.title or ''} {x.source or ''} {x.obligation or ''}" for x in s.regulatory.extra) \
             if s.regulatory else ""
         if substance.DUTY_IN_EXTRA[key].search(extras):
             continue  # written out as an extra requirement instead of the flag
@@ -947,6 +949,15 @@ def _owners(s: Strategy) -> Iterator[tuple[tuple, str]]:
     if s.major_incidents:
         for i, who in enumerate(s.major_incidents.declared_by):
             yield ("major_incidents", "declared_by", i), who
+        for i, level in enumerate(s.major_incidents.levels):
+            for j, who in enumerate(level.declared_by):
+                yield ("major_incidents", "levels", i, "declared_by", j), who
+    if s.welfare and s.welfare.owner:
+        yield ("welfare", "owner"), s.welfare.owner
+    if s.business_continuity:
+        for i, f in enumerate(s.business_continuity.failover):
+            for j, who in enumerate(f.invoked_by):
+                yield ("business_continuity", "failover", i, "invoked_by", j), who
     ci = s.continuous_improvement
     if ci and ci.lessons_learned_register and ci.lessons_learned_register.owner:
         yield ("continuous_improvement", "lessons_learned_register", "owner"), ci.lessons_learned_register.owner
@@ -974,6 +985,132 @@ def _owner_role(s: Strategy) -> Iterator[_Hit]:
                      "Add the role, with its responsibilities, or name one of the roles.")
 
 
+# ---- schema gaps a real strategy hits (issue 16 item 7) ------------------------------------
+
+#: Words in the centre's own description that show it serves people who need more care in an incident.
+_VULNERABLE = re.compile(r"vulnerab|\bpatients?\b|safeguard|elderly|older (?:people|customers)|disabilit|carer|"
+                         r"priority services register|\bPSR\b|medical(?:ly)? dependen|life[- ]support", re.I)
+
+
+def _serves_vulnerable(s: Strategy) -> str | None:
+    """Why the strategy's own answers make welfare relevant, or None."""
+    if (s.organisation.sector or "").strip().lower() in ("health", "nhs", "healthcare"):
+        return "the centre is in the health sector"
+    flag = s.regulatory.flag("equality_act") if s.regulatory else None
+    if flag is not None and flag.applies:
+        return "the Equality Act duty applies"
+    text = " ".join([s.organisation.description or "", *(s.scope.in_ if s.scope else ()),
+                     *(c.name for c in s.categories)])
+    m = _VULNERABLE.search("" if prompts.is_prompt(s.organisation.description) else text)
+    return f"the strategy mentions {m.group(0)!r}" if m else None
+
+
+@_rule("welfare", 10)
+def _welfare(s: Strategy) -> Iterator[_Hit]:
+    why = _serves_vulnerable(s)
+    w = s.welfare
+    if w is None:
+        if why:
+            yield _warning(("welfare",), f"{why[0].upper() + why[1:]}, but there is no plan for vulnerable customers "
+                           "or patients during an incident. Add welfare: with how_identified (how they are found), "
+                           "what_changes (what is done differently for them) and owner (the role).")
+        return
+    for key, what in (("how_identified", "how vulnerable customers or patients are identified during an incident"),
+                      ("owner", "the role that owns their welfare during an incident")):
+        if not getattr(w, key):
+            yield _warning(("welfare", key), f"The welfare plan does not say {what}. Add {key}:.")
+    if not w.what_changes:
+        yield _warning(("welfare", "what_changes"), "The welfare plan does not say what changes for vulnerable "
+                       "customers or patients during an incident. Add what_changes: as a list.")
+
+
+@_rule("failover", 6)
+def _failover(s: Strategy) -> Iterator[_Hit]:
+    bc = s.business_continuity
+    sites = [x for x in s.organisation.sites if not prompts.is_prompt(x)]
+    failover = bc.failover if bc else ()
+    if len(sites) > 1 and not failover:
+        yield _warning(("business_continuity", "failover"), f"The centre has {len(sites)} sites but the strategy "
+                       "does not say where the work goes when one is lost. Add business_continuity.failover: with "
+                       "to, trigger, capacity, notice and invoked_by for each partner site (or mutual-aid partner).")
+    for i, f in enumerate(failover):
+        missing = [k for k in ("trigger", "capacity", "notice") if getattr(f, k) is None]
+        if not f.invoked_by:
+            missing.append("invoked_by")
+        if missing:
+            yield _warning(("business_continuity", "failover", i), f"The failover to {f.to!r} does not say "
+                           f"{', '.join(missing)}: when it is invoked, how much work it takes, how much notice it "
+                           "needs and who invokes it.")
+
+
+@_rule("major-levels", 12)
+def _major_levels(s: Strategy) -> Iterator[_Hit]:
+    levels = s.major_incidents.levels if s.major_incidents else ()
+    seen: dict[str, int] = {}
+    for i, lv in enumerate(levels):
+        if not lv.criteria:
+            yield _warning(("major_incidents", "levels", i, "criteria"), f"The level {lv.name!r} has no criteria: "
+                           "say when an incident is declared at this level (customers, duration, services or sites, "
+                           "regulatory exposure).")
+        if not lv.declared_by:
+            yield _warning(("major_incidents", "levels", i, "declared_by"), f"The level {lv.name!r} does not say "
+                           "who declares it. Add declared_by: with a role.")
+        key = " | ".join(sorted(c.casefold() for c in lv.criteria))
+        if key and key in seen:
+            yield _warning(("major_incidents", "levels", i, "criteria"), f"The level {lv.name!r} has the same "
+                           f"criteria as {levels[seen[key]].name!r}; levels must differ in what triggers them.")
+        seen.setdefault(key, i)
+
+
+@_rule("clocks", 1)
+def _clock_named(s: Strategy) -> Iterator[_Hit]:
+    hours = re.compile(r"opening hours|business hours|working hours|office hours|\b\d{1,2}:\d{2}\b", re.I)
+    for p, t in s.priorities.items():
+        if t.clock or not (t.respond or t.resolve):
+            continue
+        if s.clocks or (t.description and not prompts.is_prompt(t.description) and hours.search(t.description)):
+            names = ", ".join(["24x7", *s.clocks])
+            yield _warning(("priorities", p, "clock"), f"{p} does not name the clock its targets run on, so they "
+                           f"are measured around the clock. Add clock: ({names}), defining opening hours under "
+                           "clocks: (days, hours) if needed.")
+
+
+@_rule("sector-regulators", 10)
+def _sector_regulators(s: Strategy) -> Iterator[_Hit]:
+    from .skeleton import SECTORS, sector_key, sector_pack
+    from ..errors import ConfigError
+
+    sector = s.organisation.sector
+    if not sector or prompts.is_prompt(sector):
+        return
+    try:
+        pack = sector_pack(sector_key(sector))
+    except ConfigError:
+        yield _warning(("organisation", "sector"), f"{sector!r} is not a sector with a pack ({', '.join(SECTORS)}), "
+                       "so its regulators cannot be checked.")
+        return
+    reg = s.regulatory
+    text = ""
+    if reg is not None:
+        parts = [f"{x.title or ''} {x.source or ''} {x.obligation or ''} {x.not_applicable or ''}" for x in reg.extra]
+        for key in type(reg).model_fields:
+            flag = reg.flag(key) if key != "extra" else None
+            if flag is not None:
+                parts.append(f"{flag.obligation or ''} {flag.notes or ''} {flag.not_applicable or ''}")
+        text = " | ".join(parts)
+    for duty in pack.regulators:
+        if duty.pattern().search(text):
+            continue
+        if reg is not None and any((f := reg.flag(k)) is not None and (f.applies or f.not_applicable)
+                                   for k in duty.covered_by):
+            continue
+        hit = _error if duty.required else _warning
+        yield hit(("regulatory", "extra"), f"The centre is in the {pack.title.lower()} sector, whose pack lists "
+                  f"{duty.title!r} ({duty.source}), but the regulatory section does not mention it. Add it under "
+                  "regulatory.extra (title, obligation, deadline, owner), or record why it does not apply here "
+                  "with not_applicable: <the reason>.")
+
+
 # ---- learner sections, prompts, hollow and copied text (issue 16 items 2 and 4) ----------
 
 #: The assessment point a section's hollow text costs.
@@ -982,6 +1119,7 @@ SECTION_POINTS: dict[str, int] = {
     "major_incidents": 12, "escalation": 1, "roles": 1, "raci": 1, "procedures": 13, "communication": 16,
     "regulatory": 10, "business_continuity": 5, "exercises": 4, "training": 3, "continuous_improvement": 14,
     "consultation": 8, "frameworks": 7, "scope": 9, "document_control": 5, "learner": 5,
+    "welfare": 10, "clocks": 1,
 }
 
 

@@ -37,7 +37,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .. import yamlio
-from ..config import parse_duration
+from ..config import Calendar, parse_duration
 from ..errors import ConfigError
 from ..schema import PRIORITIES
 
@@ -459,6 +459,9 @@ class Goal(_Strict):
 
 class Organisation(_Strict):
     name: Name
+    #: The sector pack the centre belongs to (health, energy, financial, retail, public, telecoms,
+    #: general): its regulators are expected under `regulatory` (strategy-check).
+    sector: Text = None
     description: Text = None
     sites: TextList = ()
     channels: TextList = ()
@@ -499,11 +502,41 @@ class Scope(_Strict):
     out: TextList = ()
 
 
+#: The figures an objective can be measured by (metrics registry keys) and whether higher is better.
+OBJECTIVE_METRICS: dict[str, bool] = {
+    "resolution_sla_pct": True, "response_sla_pct": True, "mttr_hours": False, "mtta_hours": False,
+    "reopen_rate_pct": False, "escalation_rate_pct": False, "csat_mean": True,
+}
+
+
+def _objective_metric(value: Any) -> str:
+    key = str(value).strip().lower() if value is not None else ""
+    if key not in OBJECTIVE_METRICS:
+        raise ValueError(f"{value!r} is not a measurable figure; use one of {', '.join(OBJECTIVE_METRICS)}")
+    return key
+
+
+class ObjectiveKpi(_Strict):
+    """The figure an objective is measured by, so the evidence can say met or missed."""
+
+    metric: Annotated[str, PlainValidator(_objective_metric)]
+    priority: Priority | None = None
+    at_least: float | None = None
+    at_most: float | None = None
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> ObjectiveKpi:
+        if (self.at_least is None) == (self.at_most is None):
+            raise ValueError("give exactly one of at_least or at_most")
+        return self
+
+
 class Objective(_Strict):
     id: Text = None
     text: Name
     goals: TextList = ()
     measure: Text = None
+    kpi: ObjectiveKpi | None = None
 
 
 class Category(_Strict):
@@ -513,6 +546,9 @@ class Category(_Strict):
     default_priority: Priority | None = None
     resolver_group: Text = None
     escalation_path: TextList = ()
+    #: The clock this category's targets run on, when it differs from its priority's: a name
+    #: under `clocks`, or "24x7".
+    clock: Text = None
     rationale: Text = None
 
 
@@ -537,6 +573,8 @@ class PriorityTarget(_Strict):
     respond: DurationValue | None = None
     resolve: DurationValue | None = None
     update_every: DurationValue | None = None
+    #: The clock the targets run on: a name under `clocks`, or "24x7".
+    clock: Text = None
     rationale: Text = None
 
     @model_validator(mode="after")
@@ -550,11 +588,22 @@ class PriorityTarget(_Strict):
         return self
 
 
+class IncidentLevel(_Strict):
+    """One level of a tiered scheme (e.g. NHS EPRR: business continuity, critical, major incident)."""
+
+    name: Name
+    criteria: TextList = ()
+    declared_by: TextList = ()
+    response: Text = None
+
+
 class MajorIncidents(_Strict):
     major_criteria: TextList = ()
     minor_criteria: TextList = ()
     declared_by: TextList = ()
     declaration: Text = None
+    #: Several levels of major incident, least severe first (optional).
+    levels: Annotated[tuple[IncidentLevel, ...], BeforeValidator(_none_to_empty)] = ()
     rationale: Text = None
 
 
@@ -688,9 +737,18 @@ Flag = Annotated[RegulatoryFlag | None, BeforeValidator(_flag)]
 class ExtraRequirement(_Strict):
     title: Text = None
     source: Text = None
-    obligation: Name
+    obligation: Text = None
     deadline: Text = None
     owner: Text = None
+    #: Why this requirement does not apply here (it is then listed as considered, not as a duty).
+    not_applicable: Text = None
+
+    @model_validator(mode="after")
+    def _obligation_unless_not_applicable(self) -> ExtraRequirement:
+        if self.obligation is None and self.not_applicable is None:
+            raise _ref_error("say what the requirement obliges the centre to do (obligation:), or why it does not "
+                             "apply here (not_applicable:)", "obligation")
+        return self
 
 
 class Regulatory(_Strict):
@@ -726,9 +784,41 @@ class ContinuityService(_Strict):
         return self
 
 
+def _failover_type(value: Any) -> str:
+    text = " ".join(str(value).lower().replace("-", " ").split()) if value is not None else ""
+    if text in ("partner site", "site", "own site"):
+        return "partner site"
+    if text in ("mutual aid", "partner organisation", "partner organization"):
+        return "mutual aid"
+    raise ValueError(f"{value!r} is not a failover type; use 'partner site' or 'mutual aid'")
+
+
+class Failover(_Strict):
+    """Where the work goes when a site is lost: a partner site of the centre, or mutual aid from another
+    organisation."""
+
+    to: Name
+    type: Annotated[str, PlainValidator(_failover_type)] = "partner site"
+    trigger: Text = None
+    capacity: Text = None
+    notice: DurationValue | None = None
+    invoked_by: TextList = ()
+    rationale: Text = None
+
+
 class BusinessContinuity(_Strict):
     plan: Text = None
     services: Annotated[tuple[ContinuityService, ...], BeforeValidator(_none_to_empty)] = ()
+    failover: Annotated[tuple[Failover, ...], BeforeValidator(_none_to_empty)] = ()
+
+
+class Welfare(_Strict):
+    """Vulnerable customers or patients during an incident: how they are found, what changes, who owns it."""
+
+    how_identified: Text = None
+    what_changes: TextList = ()
+    owner: Text = None
+    rationale: Text = None
 
 
 class Exercise(_Strict):
@@ -880,6 +970,9 @@ class Strategy(_Strict):
     communication: Communication | None = None
     regulatory: Regulatory | None = None
     business_continuity: BusinessContinuity | None = None
+    #: Named clocks (opening hours) the priorities' and categories' targets run on; "24x7" is built in.
+    clocks: Annotated[dict[Name, Calendar], BeforeValidator(_none_to_dict)] = {}
+    welfare: Welfare | None = None
     exercises: Annotated[tuple[Exercise, ...], BeforeValidator(_none_to_empty)] = ()
     training: Annotated[tuple[Training, ...], BeforeValidator(_none_to_empty)] = ()
     continuous_improvement: ContinuousImprovement | None = None
@@ -913,6 +1006,15 @@ class Strategy(_Strict):
                 raise _ref_error(f"the category {category.name!r} is listed twice (also categories[{names[key]}])",
                                  "categories", i, "name")
             names[key] = i
+        clocks = {name.casefold() for name in self.clocks}
+        for name in self.clocks:
+            if name.casefold() == "24x7":
+                raise _ref_error("'24x7' is built in; give this clock another name", "clocks", name)
+        for where, owner in [(("priorities", p, "clock"), t.clock) for p, t in self.priorities.items()] + \
+                [(("categories", i, "clock"), c.clock) for i, c in enumerate(self.categories)]:
+            if owner is not None and owner.casefold() != "24x7" and owner.casefold() not in clocks:
+                known = ", ".join(["24x7", *self.clocks])
+                raise _ref_error(f"{owner!r} is not a clock under clocks (known: {known})", *where)
         role_names = {r.name.casefold() for r in self.roles}
         if role_names:
             for i, entry in enumerate(self.raci):
@@ -1072,6 +1174,13 @@ def loads_strategy(text: str, path: str = "strategy.yaml") -> Strategy:
 # --------------------------------------------------------------------------- computed tables
 
 
+def clock_of(strategy: Strategy, name: str | None) -> "Calendar | None":
+    """The named clock (case-insensitive); None for "24x7" or no name."""
+    if name is None or name.casefold() == "24x7":
+        return None
+    return next((c for n, c in strategy.clocks.items() if n.casefold() == name.casefold()), None)
+
+
 def priority_for(strategy: Strategy, impact: int, urgency: int) -> str | None:
     """The priority the matrix gives an impact and urgency (1-3), or None without a matrix."""
     if strategy.priority_matrix is None:
@@ -1176,6 +1285,21 @@ class Requirement(NamedTuple):
     notes: str | None
 
 
+def not_applicable(strategy: Strategy) -> list[tuple[str, str]]:
+    """The duties the strategy records as not applying here, with its reason: (title, reason)."""
+    reg = strategy.regulatory
+    if reg is None:
+        return []
+    out = []
+    for key, builtin in REGULATORY_OBLIGATIONS.items():
+        flag = reg.flag(key)
+        reason = (flag.not_applicable or flag.notes) if flag is not None and not flag.applies else None
+        if reason:
+            out.append((builtin.title, reason))
+    out += [(x.title or x.source or "Additional requirement", x.not_applicable) for x in reg.extra if x.not_applicable]
+    return out
+
+
 def regulatory_requirements(strategy: Strategy) -> list[Requirement]:
     """The obligations that apply: each flag set to apply, expanded with its overrides, then extras."""
     reg = strategy.regulatory
@@ -1186,9 +1310,14 @@ def regulatory_requirements(strategy: Strategy) -> list[Requirement]:
         flag = reg.flag(key)
         if flag is None or not flag.applies:
             continue
+        # The built-in owner is only a suggestion: it is shown when the strategy has that role.
+        roles = {r.name.casefold() for r in strategy.roles}
+        owner = flag.owner or (builtin.owner if builtin.owner.casefold() in roles else None)
         out.append(Requirement(key, builtin.title, flag.obligation or builtin.obligation,
-                               flag.deadline or builtin.deadline, flag.owner or builtin.owner, flag.notes))
+                               flag.deadline or builtin.deadline, owner, flag.notes))
     for extra in reg.extra:
-        out.append(Requirement(None, extra.title or extra.source or "Additional requirement", extra.obligation,
+        if extra.not_applicable:
+            continue
+        out.append(Requirement(None, extra.title or extra.source or "Additional requirement", extra.obligation or "",
                                extra.deadline, extra.owner, extra.source if extra.title else None))
     return out

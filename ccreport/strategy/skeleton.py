@@ -16,6 +16,7 @@ skeleton leaves them out with a comment showing the form.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -60,6 +61,19 @@ class Duty:
     source: str
     obligation: str
     deadline: str | None = None
+    #: How a strategy names this duty (a regular expression, case-insensitive); strategy-check
+    #: looks for it in the regulatory section. Default: the title up to its first ":" or "(".
+    match: str | None = None
+    #: Built-in regulatory flags that carry the same duty (set, or recorded not applicable).
+    covered_by: tuple[str, ...] = ()
+    #: False: the duty applies only where its title says (the check warns instead of failing).
+    required: bool = True
+
+    def pattern(self) -> "re.Pattern[str]":
+        if self.match:
+            return re.compile(self.match, re.I)
+        head = re.split(r"[:(]", self.title, maxsplit=1)[0].strip()
+        return re.compile(re.escape(head), re.I)
 
 
 @dataclass(frozen=True)
@@ -75,10 +89,14 @@ class SectorPack:
     flags: tuple[str, ...]
     card_flags: tuple[str, ...]
     aliases: tuple[str, ...] = ()
+    #: Levels of major incident the sector declares, least severe first (e.g. NHS EPRR).
+    levels: tuple[str, ...] = ()
 
 
 def _duties(items: Any) -> tuple[Duty, ...]:
-    return tuple(Duty(d["title"], d["source"], " ".join(d["obligation"].split()), d.get("deadline")) for d in items or ())
+    return tuple(Duty(d["title"], d["source"], " ".join(d["obligation"].split()), d.get("deadline"),
+                      d.get("match"), tuple(d.get("covered_by") or ()), bool(d.get("required", True)))
+                 for d in items or ())
 
 
 @lru_cache(maxsize=None)
@@ -97,6 +115,7 @@ def sector_pack(key: str) -> SectorPack:
         categories=tuple(Category(c["name"], c["example"], c["default_priority"]) for c in data["categories"]),
         regulators=_duties(data.get("regulators")), vulnerable=_duties(data.get("vulnerable")),
         flags=flags, card_flags=card, aliases=tuple(data.get("aliases") or ()),
+        levels=tuple(data.get("levels") or ()),
     )
 
 
@@ -251,6 +270,30 @@ def _regulatory(a: Answers, pack: SectorPack) -> dict[str, Any]:
     return out
 
 
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_OPENING = re.compile(r"^\s*([a-z]{3})[a-z]*\s*(?:-|–|to)\s*([a-z]{3})[a-z]*,?\s+(\d{1,2}[:.]?\d{2})\s*(?:-|–|to)\s*"
+                      r"(\d{1,2}[:.]?\d{2})\s*$", re.I)
+
+
+def opening_clock(hours: str | None) -> dict[str, Any] | None:
+    """An answer like "Mon-Sat 08:00-20:00" as a clock (days, hours); None when it does not read so."""
+    m = _OPENING.match(hours or "")
+    if not m:
+        return None
+    first, last = m.group(1).lower(), m.group(2).lower()
+    if first not in _DAYS or last not in _DAYS or _DAYS.index(first) > _DAYS.index(last):
+        return None
+
+    def hhmm(t: str) -> str:
+        digits = t.replace(":", "").replace(".", "")
+        return f"{int(digits[:-2]):02d}:{digits[-2:]}"
+
+    start, end = hhmm(m.group(3)), hhmm(m.group(4))
+    if not start < end:
+        return None
+    return {"days": list(_DAYS[_DAYS.index(first):_DAYS.index(last) + 1]), "hours": f"{start}-{end}"}
+
+
 def skeleton(a: Answers) -> dict[str, Any]:
     """The skeleton strategy as a mapping (section key -> content), in strategy.yaml order."""
     pack = sector_pack(a.sector)
@@ -258,6 +301,7 @@ def skeleton(a: Answers) -> dict[str, Any]:
     s: dict[str, Any] = {}
     s["organisation"] = {
         "name": a.name,
+        "sector": pack.key,
         "description": _description(a, pack),
         "sites": list(a.sites),
         "channels": list(a.channels),
@@ -301,9 +345,16 @@ def skeleton(a: Answers) -> dict[str, Any]:
                                                                   "(how fast the effect grows)")}
                     for i, n in enumerate(levels, start=1)]
     names = {"P1": "Critical", "P2": "High", "P3": "Medium", "P4": "Low"}
+    clock = opening_clock(a.hours)
+    if clock is not None:
+        s["clocks"] = {"opening hours": clock}
+    always = bool(re.search(r"24\s*[x/×]\s*7|24 hours", a.hours or "", re.I))
     s["priorities"] = {p: {"name": n,
-                           "description": prompt("the clock this priority runs on" + (f" (the centre is open "
-                                                 f"{a.hours})" if a.hours else "")),
+                           "description": prompt(("why this priority runs on its clock" if clock or always
+                                                  else "the clock this priority runs on")
+                                                 + (f" (the centre is open {a.hours})" if a.hours else "")),
+                           **({"clock": "24x7" if p in ("P1", "P2") or always else "opening hours"}
+                              if clock or always else {}),
                            "rationale": prompt(f"why these {p} targets suit this centre")}
                        for p, n in names.items()}
     s["major_incidents"] = {
@@ -314,6 +365,12 @@ def skeleton(a: Answers) -> dict[str, Any]:
         "declaration": prompt("how a major incident is declared and who is told"),
         "rationale": prompt("why these criteria fit this centre"),
     }
+    if pack.levels:
+        s["major_incidents"]["levels"] = [
+            {"name": name, "criteria": [prompt(f"when this centre declares a {name.lower()}")],
+             "declared_by": [prompt(f"the role that declares a {name.lower()}")],
+             "response": prompt(f"what changes once a {name.lower()} is declared")}
+            for name in pack.levels]
     functional = [{"tier": "1", "team": prompt("the first-line team"), "scope": prompt("what it handles"),
                    "hand_off": prompt("when it passes the incident on")}]
     functional += [{"tier": "Supplier", "team": supplier, "scope": prompt(f"what {supplier} resolves"),
@@ -350,6 +407,18 @@ def skeleton(a: Answers) -> dict[str, Any]:
         or [{"service": prompt("a service the centre cannot do without"),
              "workaround": prompt("how the centre works while it is down")}],
     }
+    if len(a.sites) > 1:
+        s["business_continuity"]["failover"] = [
+            {"to": site_b, "type": "partner site",
+             "trigger": prompt(f"when work moves from {site_a} to {site_b}"),
+             "capacity": prompt(f"how much of {site_a}'s work {site_b} can take"),
+             "invoked_by": [prompt("the role that invokes the failover")]}
+            for site_a, site_b in zip(a.sites, a.sites[1:] + a.sites[:1])]
+    if a.vulnerable_customers or pack.key == "health":
+        s["welfare"] = {"how_identified": prompt(f"how {pack.people} at risk are identified during an incident"),
+                        "what_changes": [prompt(f"what the centre does differently for them")],
+                        "owner": prompt("the role that owns their welfare during an incident"),
+                        "rationale": prompt("why this protects them")}
     s["exercises"] = [{"name": "Major incident tabletop", "scenario": prompt("the scenario rehearsed, from "
                                                                              "this centre's risks"),
                        "participants": [prompt("who takes part")],
@@ -392,7 +461,9 @@ _HEADERS = {
     "escalation": "Add hierarchical escalation: for each priority, after: 30m, notify: [a role].",
     "regulatory": "From the sector pack and your answers: keep what applies; a duty that does not apply can be\n"
                   "# recorded with applies: false and notes saying why.",
-    "business_continuity": "Add rto, rpo and mtpd (e.g. 4h) to each service.",
+    "business_continuity": "Add rto, rpo and mtpd (e.g. 4h) to each service, and notice (e.g. 30m) to each failover.",
+    "clocks": "The clocks the targets run on, from your opening hours; P1 and P2 run around the clock (24x7).",
+    "welfare": "Vulnerable customers or patients during an incident: how they are found, what changes, who owns it.",
     "exercises": "Add type, frequency and first_date (YYYY-MM-DD) to each exercise.",
     "continuous_improvement": "Add pir_deadline (e.g. 5 working days).",
     "learner": "Sections only you can write, in your own words.",
