@@ -535,30 +535,49 @@ def _entry_times(entries: list[TimelineEntry], opened: pd.Timestamp | None, tz: 
     return out
 
 
-def merge_timeline(events: list[TimelineEvent], entries: list[TimelineEntry], opened: pd.Timestamp | None,
-                   tz: str) -> list[TimelineRow]:
-    """Recorded events and the narrative's timeline entries as one list of moments in time order.
-
-    Items less than SAME_MOMENT after the first item of a moment belong to it. A moment keeps
-    every recorded event (its time is the first event's, as recorded); where the narrative
-    describes the moment its text is shown instead of the events' text."""
-    items: list[tuple[pd.Timestamp, int, Any]] = [(e.at, 0, e) for e in events]
-    items += [(at, 1, en) for at, en in zip(_entry_times(entries, opened, tz), entries)]
-    items.sort(key=lambda t: (t[0], t[1]))
-    groups: list[list[tuple[pd.Timestamp, int, Any]]] = []
-    for item in items:
+def _moments(items: list[tuple[pd.Timestamp, Any]]) -> list[list[tuple[pd.Timestamp, Any]]]:
+    """Time-sorted items grouped into moments: less than SAME_MOMENT after a moment's first item."""
+    groups: list[list[tuple[pd.Timestamp, Any]]] = []
+    for item in sorted(items, key=lambda t: t[0]):
         if groups and item[0] - groups[-1][0][0] < SAME_MOMENT:
             groups[-1].append(item)
         else:
             groups.append([item])
+    return groups
+
+
+def merge_timeline(events: list[TimelineEvent], entries: list[TimelineEntry], opened: pd.Timestamp | None,
+                   tz: str) -> list[TimelineRow]:
+    """Recorded events and the narrative's timeline entries as one list of moments in time order.
+
+    Recorded events less than SAME_MOMENT after the first event of a moment belong to it; a
+    narrative entry less than SAME_MOMENT from one of a moment's events describes that moment
+    (the nearest, when two are that close), and its text is shown instead of the events' text.
+    The other narrative entries are moments of their own, at the time the narrative gives."""
+    ev_groups = _moments([(e.at, e) for e in events])
+    told: dict[int, list[TimelineEntry]] = {}
+    alone: list[tuple[pd.Timestamp, Any]] = []
+    for at, entry in zip(_entry_times(entries, opened, tz), entries):
+        best, gap = None, None
+        for k, g in enumerate(ev_groups):
+            d = min(abs(e.at - at) for _, e in g)
+            if d < SAME_MOMENT and (gap is None or d < gap):
+                best, gap = k, d
+        if best is None:
+            alone.append((at, entry))
+        else:
+            told.setdefault(best, []).append(entry)
     rows: list[TimelineRow] = []
-    for g in groups:
-        evs = tuple(i[2] for i in g if i[1] == 0)
-        notes = tuple(i[2].text for i in g if i[1] == 1 and i[2].text)
-        told = any(i[1] == 1 for i in g)
-        at = evs[0].at if evs else g[0][0]
-        texts = notes if told else tuple(e.text for e in evs)
-        rows.append(TimelineRow(at, evs, texts, narrative=told))
+    for k, g in enumerate(ev_groups):
+        evs = tuple(e for _, e in g)
+        notes = told.get(k)
+        if notes:
+            rows.append(TimelineRow(evs[0].at, evs, tuple(n.text for n in notes if n.text), narrative=True))
+        else:
+            rows.append(TimelineRow(evs[0].at, evs, tuple(e.text for e in evs)))
+    for g in _moments(alone):
+        rows.append(TimelineRow(g[0][0], (), tuple(n.text for _, n in g if n.text), narrative=True))
+    rows.sort(key=lambda r: r.at)
     return rows
 
 
