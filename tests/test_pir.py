@@ -181,7 +181,7 @@ def test_facts_on_one_incident_equal_incident_sla_on_the_whole_export(sample):
 
 def test_pdf_has_title_bookmarks_page_numbers_and_a_vector_chart(rendered):
     reader = rendered["reader"]
-    assert reader.metadata.title == f"Post-incident review: {BIGGEST}"
+    assert reader.metadata.title == f"Post-incident review, {BIGGEST}"
     assert reader.metadata.author == "Incident Manager"
     assert "Review status: In Review" in reader.metadata.subject
     outline = [o.title for o in reader.outline if not isinstance(o, list)]

@@ -48,7 +48,7 @@ def test_html_is_self_contained(html):
 
 
 def test_html_metadata_for_pdf(html, doc):
-    assert "<title>Monthly incident report: October 2026</title>" in html
+    assert "<title>Monthly incident report, October 2026</title>" in html
     assert '<meta name="author" content="Northwind Contact Centre">' in html
     assert '<meta name="dcterms.created" content="2026-11-03">' in html
     assert '<html lang="en-GB">' in html

@@ -482,12 +482,17 @@ FIGURE_WORDS = {
     "duration_hours": "Duration",
 }
 MEASURED_FROM = {
-    "incident record": "incident record (as reported)",
-    "contact data": "contact-centre intervals during the incident (as measured)",
-    "incident times": "logging to resolution (as recorded)",
+    "incident record": "incident record, as reported",
+    "contact data": "contact-centre intervals during the incident, as measured",
+    "incident times": "logging to resolution, as recorded",
 }
-STATED_IN = {"front matter": "review narrative (impact figures)", "summary": "review narrative (summary)",
-             "body": "review narrative (text)"}
+MEASURED_IN = {
+    "incident record": "in the incident record (as reported)",
+    "contact data": "measured from the contact-centre intervals during the incident",
+    "incident times": "from the recorded times of logging and resolution",
+}
+STATED_IN = {"front matter": "review narrative, impact figures", "summary": "review narrative, summary",
+             "body": "review narrative, text"}
 
 
 def _figure(kind: str, value: float | None) -> str:
@@ -509,8 +514,8 @@ def _figure_checks(x: _X) -> list[Block]:
             result, rag = f"Differs by {_figure(ch.kind, abs(ch.stated - (ch.measured or 0)))}", Rag.AMBER
         else:
             result, rag = "Agrees", Rag.GREEN
-        rows.append([FIGURE_WORDS[ch.kind], f"{_figure(ch.kind, ch.stated)}: {STATED_IN[ch.where]}",
-                     _figure(ch.kind, ch.measured) + (f": {MEASURED_FROM[ch.source]}" if ch.source else ""), result])
+        rows.append([FIGURE_WORDS[ch.kind], f"{_figure(ch.kind, ch.stated)} ({STATED_IN[ch.where]})",
+                     _figure(ch.kind, ch.measured) + (f" ({MEASURED_FROM[ch.source]})" if ch.source else ""), result])
         rags.append([None, None, None, rag])
     out: list[Block] = []
     differ = [ch for ch in checks if ch.differs]
@@ -518,13 +523,13 @@ def _figure_checks(x: _X) -> list[Block]:
         lines = []
         for ch in differ:
             said = f"“{md_escape(ch.quote)}”" if ch.quote else md_escape(_figure(ch.kind, ch.stated))
-            lines.append(f"- {FIGURE_WORDS[ch.kind]}: the narrative states {said}; the "
-                         f"{md_escape(MEASURED_FROM[ch.source or ''])} gives {md_escape(_figure(ch.kind, ch.measured))}.")
+            lines.append(f"- {FIGURE_WORDS[ch.kind]}: {said} in the narrative, against "
+                         f"{md_escape(_figure(ch.kind, ch.measured))} {MEASURED_IN[ch.source or '']}.")
         out.append(Callout("warning", "\n".join(lines) + "\n\nBoth figures are shown. They may count different "
                            "things (customers are not contacts, and a caller may try several times); the review "
                            "should say which figure it stands by.", title="Figures that differ"))
     out.append(Table(
-        [Column("Figure"), Column("Stated"), Column("Measured"), Column("Result")], rows, rag=rags,
+        [Column("Figure"), Column("Stated"), Column("Measured"), Column("Result", nowrap=True)], rows, rag=rags,
         caption="Impact figures in the review narrative against the measured figures",
         notes=[f"A count agrees when it is within {COUNT_TOLERANCE * 100:g}{NBSP}% of the measured figure, a "
                f"duration when within {DURATION_TOLERANCE * 100:g}{NBSP}% or {_dur(DURATION_FLOOR_HOURS)} of it."],
