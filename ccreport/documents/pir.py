@@ -1100,7 +1100,7 @@ def _regulatory(x: _X) -> Section:
         return sec.add(_todo(
             "Record each notification owed to a regulator, with its deadline and when it was made — for "
             "example the ICO within 72 hours of becoming aware of a personal data breach (UK GDPR Art. 33) — "
-            "under `regulatory:` in the narrative, or write `regulatory: []` when none was due."))
+            "or record that the review found none was due."))
     if not checks:
         return sec.add(Paragraph("The review found that no regulatory notification was due."))
     rows, rags = [], []
