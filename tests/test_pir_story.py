@@ -313,3 +313,16 @@ def test_the_demo_reviews_the_incident_its_narrative_is_written_for():
         assert row.narrative, at
     # The problem record it names is the incident's.
     assert str(rec["problem_id"]) in story.body
+
+
+def test_the_demo_writes_the_finished_review_and_the_blank_draft(monkeypatch, tmp_path):
+    config = load_config(SAMPLE / "ccreport.yaml")
+    data = app.demo_load(config, SAMPLE)
+    app.demo_metrics(data)
+    written = {}
+    monkeypatch.setattr(app, "write", lambda doc, settings, basename, config: written.setdefault(basename, doc))
+    app.demo_documents(data, tmp_path)
+    finished, draft = written["pir-INC0012443"], written["pir-INC0012443-draft"]
+    todo = [lambda d: [b for b in d.walk() if isinstance(b, Callout) and b.kind == "todo"]][0]
+    assert not todo(finished) and len(todo(draft)) >= 5
+    assert "Reviewed" in finished.subject and "Draft" in draft.subject

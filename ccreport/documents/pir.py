@@ -288,7 +288,7 @@ def _fact_sentences(x: _X) -> list[str]:
             bits.append(c.plural(cust, "customer"))
         if cont is not None:
             bits.append(c.plural(cont, "contact"))
-        out.append(f"It affected {c.join_words(bits)}.")
+        out.append(f"The incident record reports {c.join_words(bits)} affected.")
     cm = f.comms
     if cm.updates_total and cm.cadence_hours is not None and cm.met is not None:
         cad = _target(cm.cadence_hours)
