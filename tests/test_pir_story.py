@@ -326,3 +326,45 @@ def test_the_demo_writes_the_finished_review_and_the_blank_draft(monkeypatch, tm
     todo = [lambda d: [b for b in d.walk() if isinstance(b, Callout) and b.kind == "todo"]][0]
     assert not todo(finished) and len(todo(draft)) >= 5
     assert "Reviewed" in finished.subject and "Draft" in draft.subject
+
+
+def test_narrative_times_are_read_on_the_incident_day_and_across_midnight():
+    from ccreport.pir.facts import TimelineEvent, merge_timeline
+    from ccreport.pir.narrative import TimelineEntry, parse_clock
+
+    assert parse_clock("09:12")[1:] == (dt.time(9, 12), False)
+    assert parse_clock("09:12:30 BST")[1:] == (dt.time(9, 12, 30), True)
+    assert parse_clock("2026-08-19 09:12")[0] == dt.date(2026, 8, 19)
+    assert parse_clock("19 Aug 2026 09:12")[0] == dt.date(2026, 8, 19)
+    for bad in ("Morning", "25:00", "09:61", "32 Aug 09:00", ""):
+        assert parse_clock(bad) is None, bad
+    opened = pd.Timestamp("2026-08-19 22:30", tz="Europe/London").tz_convert("UTC")
+    late = pd.Timestamp("2026-08-20 00:40:20", tz="Europe/London").tz_convert("UTC")
+    events = [TimelineEvent(opened, "logged", "Logged", None), TimelineEvent(late, "resolved", "Restored", None)]
+    entries = [TimelineEntry(dt.time(23, 50), "Cause found."), TimelineEntry(dt.time(0, 40), "Service back."),
+               TimelineEntry(dt.time(8, 0), "Review held.", dt.date(4, 8, 21))]
+    rows = merge_timeline(events, entries, opened, "Europe/London")
+    assert [r.at.tz_convert("Europe/London").strftime("%d %H:%M:%S") for r in rows] == [
+        "19 22:30:00", "19 23:50:00", "20 00:40:20", "21 08:00:00"]
+    assert rows[2].texts == ("Service back.",) and rows[2].events == (events[1],)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_every_event_lands_in_one_moment_whatever_the_times(seed):
+    import numpy as np
+
+    from ccreport.pir.facts import TimelineEvent, merge_timeline
+    from ccreport.pir.narrative import TimelineEntry
+
+    rng = np.random.default_rng(seed)
+    opened = pd.Timestamp("2026-08-19 09:00", tz="UTC")
+    events = [TimelineEvent(opened + pd.Timedelta(seconds=int(s)), "update", f"e{k}", None)
+              for k, s in enumerate(sorted(rng.integers(0, 3600, 15)))]
+    entries = [TimelineEntry((opened + pd.Timedelta(seconds=int(s))).time().replace(microsecond=0), f"n{k}")
+               for k, s in enumerate(sorted(rng.integers(0, 3600, 8)))]
+    rows = merge_timeline(events, entries, opened, "UTC")
+    assert sorted(e.text for r in rows for e in r.events) == sorted(e.text for e in events)
+    assert sum(1 for r in rows for t in r.texts if t.startswith("n")) == len(entries)
+    assert [r.at for r in rows] == sorted(r.at for r in rows)
+    for r in rows:
+        assert all(e.at - r.at < SAME_MOMENT for e in r.events)

@@ -29,7 +29,16 @@ from ..config import Config
 from ..errors import IngestError
 from ..ingest.result import IngestResult
 from ..schema import NS_PER_HOUR
-from .narrative import Action, Narrative, Regulatory, StatedFigure, TimelineEntry, split_timeline, stated_figures
+from .narrative import (
+    YEARLESS,
+    Action,
+    Narrative,
+    Regulatory,
+    StatedFigure,
+    TimelineEntry,
+    split_timeline,
+    stated_figures,
+)
 
 _NAT = np.iinfo(np.int64).min
 
@@ -523,7 +532,12 @@ def _entry_times(entries: list[TimelineEntry], opened: pd.Timestamp | None, tz: 
     day, last = base, None
     for e in entries:
         if e.date is not None:
-            day = e.date if e.date.year != 1 else e.date.replace(year=base.year)
+            day = e.date
+            if e.date.year == YEARLESS:
+                try:
+                    day = e.date.replace(year=base.year)
+                except ValueError:  # 29 Feb in a year without one
+                    day = base
             local = dt.datetime.combine(day, e.time)
         else:
             local = dt.datetime.combine(day, e.time)

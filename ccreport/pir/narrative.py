@@ -650,6 +650,10 @@ _ISO_CLOCK = re.compile(r"^(?:(\d{4})-(\d{2})-(\d{2})[ T])?(\d{1,2}):(\d{2})(?::
 _DAY_CLOCK = re.compile(r"^(\d{1,2}) ([A-Za-z]{3})[a-z]*(?: (\d{4}))?,? (\d{1,2}):(\d{2})(?::(\d{2}))?" + _ZONE + r"$")
 
 
+#: The year of a narrative date written without one ("19 Aug 09:12"): the incident's year.
+YEARLESS = 4
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     """One row of the narrative's own timeline: a wall-clock time (local, in the configured
@@ -676,9 +680,8 @@ def parse_clock(text: str) -> tuple[dt.date | None, dt.time, bool] | None:
             if not m or m.group(2).lower()[:3] not in _MONTHS:
                 return None
             d, mon, y, hh, mm, ss = m.groups()
-            day = dt.date(int(y) if y else 1900, _MONTHS[mon.lower()[:3]], int(d))
-            if not y:
-                day = day.replace(year=1)  # year 1: "the incident's year" (resolved by the caller)
+            # Without a year: YEARLESS (a leap year, so 29 Feb parses), read as the incident's year.
+            day = dt.date(int(y) if y else YEARLESS, _MONTHS[mon.lower()[:3]], int(d))
         return day, dt.time(int(hh), int(mm), int(ss or 0)), ss is not None
     except ValueError:
         return None
