@@ -560,7 +560,8 @@ def _contact_impact(x: _X) -> Block:
     return Table(
         [Column("Measure"), Column("During", numeric=True), Column("Baseline", numeric=True), Column("Change", numeric=True)],
         rows, caption="Contact-centre service during the incident against its baseline",
-        notes=[f"During: the intervals overlapping {x.when(start)} to {x.clock(end)}, all channels. "
+        notes=[f"As measured from the contact-centre interval data: contacts offered to the queues, answered "
+               f"and abandoned. During: the intervals overlapping {x.when(start)} to {x.clock(end)}, all channels. "
                f"Baseline: the same weekday and times in the previous {c.plural(weeks, 'week')} with data "
                "(offered is the average per week). Service level = "
                f"{x.options.sl_method}; change in percentage points (pp)."],
