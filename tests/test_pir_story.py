@@ -368,3 +368,22 @@ def test_every_event_lands_in_one_moment_whatever_the_times(seed):
     assert [r.at for r in rows] == sorted(r.at for r in rows)
     for r in rows:
         assert all(e.at - r.at < SAME_MOMENT for e in r.events)
+
+
+def test_times_recorded_to_the_minute_are_shown_to_the_minute(tmp_path):
+    strip = lambda text: re.sub(r"(T\d{2}:\d{2}):\d{2}", r"\1:00", text)  # noqa: E731
+    (tmp_path / "ccreport.yaml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "incidents.csv").write_text(strip(INCIDENTS), encoding="utf-8")
+    (tmp_path / "events.csv").write_text(strip(EVENTS), encoding="utf-8")
+    config = load_config(tmp_path / "ccreport.yaml")
+    ingest = load([tmp_path / "incidents.csv"], config)
+    load_events(tmp_path / "events.csv", config, ingest)
+    doc = app.pir_document(ingest, config, "INC1", None, None, now=NOW)
+    md = render_markdown(doc).replace(NBSP, " ")
+    clock = re.findall(r"\b\d{2}:\d{2}(?::\d{2})?(?=\s?(?:BST|GMT))", md)
+    assert clock and all(len(t) == 5 for t in clock)
+    # A narrative that gives seconds makes the whole review show seconds.
+    n = loads_narrative("---\nowner: IM\n---\n\n| Time | Event |\n|---|---|\n| 09:40:30 | Bridge opened. |\n")
+    md = render_markdown(app.pir_document(ingest, config, "INC1", n, None, now=NOW)).replace(NBSP, " ")
+    clock = re.findall(r"\b\d{2}:\d{2}(?::\d{2})?(?=\s?(?:BST|GMT))", md)
+    assert "09:40:30" in clock and all(len(t) == 8 for t in clock)

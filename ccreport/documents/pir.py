@@ -108,10 +108,10 @@ class _X:
 
     @functools.cached_property
     def hm(self) -> str:
-        """Times of day as recorded: with seconds when any of the incident's times has them,
-        else to the minute; one format for the whole review."""
+        """Times of day as recorded: with seconds when any of the incident's times (or the
+        narrative's timeline) has them, else to the minute; one format for the whole review."""
         stamps = [v for k, v in self.r.items() if k.endswith("_at") and isinstance(v, pd.Timestamp)]
-        stamps += [e.at for e in self.f.events]
+        stamps += [e.at for e in self.f.events] + [r.at for r in self.f.timeline]
         return "%H:%M:%S" if any(t.second or t.microsecond for t in stamps) else "%H:%M"
 
     @property
