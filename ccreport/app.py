@@ -639,9 +639,20 @@ def demo_documents(data: DemoData, out: Path, run: "Request | None" = None) -> N
     incidents = data.result.incidents
     majors = incidents[incidents["major"].fillna(False).astype(bool)]
     biggest = majors.sort_values("customers_affected", ascending=False).iloc[0]["incident_id"]
+    # With the sample's narrative for it (reviews/<id>.md) the review is a finished one, and the
+    # blank draft a reviewer starts from is written beside it as pir-<id>-draft.
+    review = data.src / "reviews" / f"{biggest}.md"
+    story = None
+    if review.is_file():
+        from .pir.narrative import load_narrative
+
+        story = load_narrative(review)
     prov = provenance(config, run, inputs, data.result, None, contacts_file, data.contact_data)
-    doc = pir_document(data.result, config, biggest, None, data.contact_data, provenance=prov)
+    doc = pir_document(data.result, config, biggest, story, data.contact_data, provenance=prov)
     write(doc, settings, pir_basename(doc.period_label), config)
+    if story is not None:
+        draft = pir_document(data.result, config, biggest, None, data.contact_data, provenance=prov)
+        write(draft, settings, pir_basename(draft.period_label) + "-draft", config)
     # The strategy, with evidence from the sample and the coverage appendix.
     example = Path(__file__).resolve().parent / "examples" / "strategy.yaml"
     doc, strat = strategy_document(example, config, data_inputs=[str(data.src / "incidents.csv")], coverage=True,

@@ -543,7 +543,10 @@ class Document:
 
     @property
     def full_title(self) -> str:
-        return f"{self.title}: {self.period_label}" if self.period_label else self.title
+        """The title as a person writes it in a file's properties: "Monthly incident report,
+        Glasgow, October 2026" (the cover's "title: group" read as a list, not colon upon colon)."""
+        title = self.title.replace(": ", ", ")
+        return f"{title}, {self.period_label}" if self.period_label else title
 
 
 def _number(section: Section, number: str, level: int) -> None:

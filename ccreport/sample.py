@@ -13,6 +13,10 @@ Social). For the 13 calendar months ending with ``--end-month`` (Europe/London) 
 - ``ccreport.yaml``: the config that goes with the data (SPEC §3.4).
 - ``servicenow_incidents.csv`` and ``jira_incidents.csv``: slices of the same incidents as
   those tools export them, for trying the presets.
+- ``reviews/<incident id>.md``: the post-incident review narrative of the major incident the
+  demo reviews (the call surge of 19 August 2026, the one that affected most customers): the
+  shipped example narrative, written for exactly that incident and its events. Written only
+  when the data has that incident on that day (the default ``--end-month`` and ``--seed``).
 
 How the incidents are made: a Poisson count per day (quieter weekends, a winter peak, slow
 growth) with opening times peaking in the day; each category has its own volume, priority mix
@@ -162,6 +166,10 @@ MAJORS = (
     (12, 6, 9, "Telephony outage", 1, 2.7, 6300, "Softphone login failures for all agents"),
     (12, 20, 13, "CRM failure", 1, 3.3, 4100, "CRM search timeouts: agents unable to find customers"),
 )
+#: The major incident the shipped example narrative (ccreport/examples/pir-narrative.md) reviews:
+#: index in MAJORS and the local day it was logged. The demo reviews the major incident that
+#: affected most customers, which is this one.
+REVIEWED_MAJOR, REVIEWED_DAY = 9, "2026-08-19"
 ON_HOLD_MAJOR = "Third-party supplier"  # its timeline waits on the carrier: an SLA pause
 COMMS_GAP_MAJOR = 11  # the major (index in MAJORS) whose updates fall silent for ~50 minutes
 
@@ -660,7 +668,22 @@ def generate(outdir: str | Path, end_month: str = "2026-10", seed: int = 7, inci
     spread[np.linspace(0, len(last) - 1, 58).astype(int)] = True  # the month's states, and its majors
     _write_csv(written[6], *_servicenow(last[spread | last["major"].to_numpy()], rng), quoting=csv.QUOTE_ALL)
     _write_csv(written[7], *_jira(last[last["assignment_group"] == "Service Desk"].tail(40), end, rng))
-    return written
+    review = _review(inc, out)
+    return written + ([review] if review is not None else [])
+
+
+def _review(inc: pd.DataFrame, out: Path) -> Path | None:
+    """reviews/<id>.md: the example narrative, for the incident it was written for (when present)."""
+    majors = inc[inc["major"]]
+    title = MAJORS[REVIEWED_MAJOR][7]
+    match = majors[(majors["title"] == title) & (majors["opened_at"].dt.strftime("%Y-%m-%d") == REVIEWED_DAY)]
+    if len(match) != 1:
+        return None
+    text = (Path(__file__).resolve().parent / "examples" / "pir-narrative.md").read_text(encoding="utf-8")
+    path = out / "reviews" / f"{match.iloc[0]['incident_id']}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="\n")
+    return path
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -52,9 +52,16 @@ def norm(text: str) -> str:
 
 
 def local(ts: pd.Timestamp) -> str:
-    """The test's own formatting of a UTC instant: "19 Aug 2026 09:08 BST"."""
+    """The test's own formatting of a UTC instant, as recorded: "19 Aug 2026 09:08:49 BST"."""
     d = ts.to_pydatetime().astimezone(LONDON)
-    return f"{d.day} {d:%b %Y %H:%M} {d.tzname()}"
+    return f"{d.day} {d:%b %Y %H:%M:%S} {d.tzname()}"
+
+
+def words(hours: float, nbsp: bool = False) -> str:
+    """The test's own duration in words, to the minute: "4 min", "8 h 30 min"."""
+    m = round(hours * 60)
+    text = f"{m} min" if m < 60 else f"{m // 60} h" + (f" {m % 60} min" if m % 60 else "")
+    return text.replace(" min", f"{NBSP}min").replace(" h", f"{NBSP}h") if nbsp else text
 
 
 def pir_doc(incident_id, ingest, config, narrative=None, contacts=None, *, now=None, date=None,
@@ -119,8 +126,8 @@ def test_lifecycle_and_impact_equal_incident_sla_in_pdf_and_docx(sample, rendere
     config, ingest, contacts = sample
     row = sla_row(ingest, config, BIGGEST)
     rec = ingest.incidents[ingest.incidents["incident_id"] == BIGGEST].iloc[0]
-    ack, ttr = c.fmt_duration(row["tta_hours"]), c.fmt_duration(row["ttr_hours"])
-    assert (ack, ttr) == (f"3.8{NBSP}min", f"8.5{NBSP}h")  # the sample's known values
+    ack, ttr = words(row["tta_hours"]), words(row["ttr_hours"])
+    assert (ack, ttr) == ("4 min", "8 h 30 min")  # the sample's known values (3 min 45 s, 8.5 h)
     assert bool(row["resolution_sla_met"]) is False and bool(row["response_sla_met"]) is True
 
     # Lifecycle table: stage times are the record's, durations are incident_sla's.
@@ -145,8 +152,8 @@ def test_lifecycle_and_impact_equal_incident_sla_in_pdf_and_docx(sample, rendere
     impact = {r[0]: r for r in docx_table(rendered["docx"], "Measure")[1:]}
     assert impact["Customers affected"][1] == f"{int(rec['customers_affected']):,}" == "9,800"
     assert impact["Contacts affected"][1] == f"{int(rec['contacts_affected']):,}"
-    assert impact["Resolution SLA"][1].startswith(norm(c.fmt_duration(row["resolve_clock_hours"])))
-    assert impact["Response SLA"][1].startswith(norm(c.fmt_duration(row["respond_clock_hours"])))
+    assert impact["Resolution SLA"][1].startswith(words(row["resolve_clock_hours"]))
+    assert impact["Response SLA"][1].startswith(words(row["respond_clock_hours"]))
     assert impact["Resolution SLA"][2].startswith("Missed") and impact["Response SLA"][2].startswith("Met")
     assert "Customers affected 9,800" in pdf and f"Resolution SLA {norm(ttr)}" in pdf
 
@@ -174,13 +181,13 @@ def test_facts_on_one_incident_equal_incident_sla_on_the_whole_export(sample):
 
 def test_pdf_has_title_bookmarks_page_numbers_and_a_vector_chart(rendered):
     reader = rendered["reader"]
-    assert reader.metadata.title == f"Post-incident review: {BIGGEST}"
+    assert reader.metadata.title == f"Post-incident review, {BIGGEST}"
     assert reader.metadata.author == "Incident Manager"
     assert "Review status: In Review" in reader.metadata.subject
     outline = [o.title for o in reader.outline if not isinstance(o, list)]
     assert "4 Lifecycle timings" in outline and "9 Communication review" in outline
     assert f"Page 1 of {len(reader.pages)}" in rendered["pdf"]
-    assert "Resolved 8.5 h after logging, beyond the 8 h P2 target" in rendered["pdf"]  # the chart's title (SVG text)
+    assert "Resolved 8 h 30 min after logging, beyond the 8 h P2 target" in rendered["pdf"]  # the chart's title (SVG text)
     assert "<svg" in rendered["html"] and f"Response target 30{NBSP}min" in rendered["html"]
 
 
@@ -204,7 +211,7 @@ def test_narrative_sections_and_overdue_actions(rendered):
     # Action 3 was due 16 Oct 2026 and is open on 3 Nov 2026: overdue, in words and a symbol.
     assert f"Open, overdue by 18 days {Rag.RED.symbol}" in norm(md)
     assert "Done ✔" in pdf
-    assert "ICO (UK GDPR Art. 33): within 72 h" in pdf and "Met: notified after 28.4 h" in pdf
+    assert "ICO (UK GDPR Art. 33): within 72 h" in pdf and f"Met: notified after {words(28 + 25 / 60)}" in pdf  # 11:40 to 16:05 the next day
 
 
 # --------------------------------------------------------------------------- timeline
@@ -222,8 +229,10 @@ def test_timeline_is_in_time_order_whatever_the_input_order(sample):
     doc = pir_doc("INC0011584", shuffled, config, now=NOW)
     table = next(b for b in doc.walk() if isinstance(b, Table) and b.caption.startswith("Timeline of"))
     shown = [r[0] for r in table.rows]
-    assert shown == [f"{t.tz_convert('Europe/London').day} {t.tz_convert('Europe/London'):%b %H:%M}{NBSP}"
-                     f"{t.tz_convert('Europe/London').tzname()}" for t in times]
+    # One row per moment (events under a minute apart are one), each at its first event's time, as recorded.
+    moments = [t for k, t in enumerate(times) if k == 0 or t - times[k - 1] >= pd.Timedelta(minutes=1)]
+    assert shown == [f"{t.tz_convert('Europe/London').day} {t.tz_convert('Europe/London'):%b %H:%M:%S}{NBSP}"
+                     f"{t.tz_convert('Europe/London').tzname()}" for t in moments]
     # The on-hold period is visible: the state change that starts it and the one that ends it.
     details = [r[3] for r in table.rows]
     assert "State: On Hold (on hold: SLA clock stops)" in details
@@ -245,7 +254,7 @@ def test_comms_gap_is_highlighted_and_the_rule_is_stated(sample):
     texts = [b.text for b in doc.walk() if isinstance(b, Paragraph)]
     assert any(t.startswith("Rule: per audience.") for t in texts)
     gaps = next(b for b in doc.walk() if isinstance(b, Table) and b.caption.startswith("Gaps longer than"))
-    assert any(r[2] == "External" and r[3] == c.fmt_duration(external.longest_gap_hours) for r in gaps.rows)
+    assert any(r[2] == "External" and r[3] == words(external.longest_gap_hours, nbsp=True) for r in gaps.rows)
     assert all(rag[3] is Rag.RED for rag in gaps.rag)
     doc_any = pir_doc("INC0012815", ingest, config, now=NOW, comms_rule=ANY_UPDATE)
     assert any(b.text.startswith("Rule: any update.") for b in doc_any.walk() if isinstance(b, Paragraph))
@@ -293,7 +302,7 @@ def test_pir_from_the_real_servicenow_event_log(servicenow_log, tmp_path):
     row = sla_row(ingest, config, iid)
     impact = next(b for b in doc.walk() if isinstance(b, Table) and b.caption.startswith("Impact and SLA"))
     on_hold = next(r for r in impact.rows if r[0] == "Time on hold")
-    assert on_hold[1] == c.fmt_duration(row["pause_hours"]) and row["pause_hours"] > 0
+    assert on_hold[1].replace(NBSP, " ") == words(row["pause_hours"]) and row["pause_hours"] > 0
     (md,) = write_pir(iid, ingest, config, "md", tmp_path, now=dt.datetime(2017, 1, 1))
     text = md.read_text(encoding="utf-8")
     assert "Awaiting" in text and "not in this export" in text  # ServiceNow has no customers_affected
@@ -420,7 +429,7 @@ def test_a_missed_regulatory_deadline_is_shown_as_missed_in_words(sample, tmp_pa
     assert warning.default_title == "Missed deadline" and "2 regulatory deadlines missed" in warning.text
     (md,) = write_pir("INC0012815", ingest, config, "md", tmp_path, narrative=narrative, now=NOW)
     text = norm(md.read_text(encoding="utf-8"))
-    assert "Missed: notified 23.8 h after the deadline" in text and Rag.RED.symbol in text
+    assert f"Missed: notified {words(ico.margin_hours)} after the deadline" in text and Rag.RED.symbol in text
 
 
 def test_no_notification_due_is_not_a_gap(sample):

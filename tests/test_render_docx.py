@@ -98,7 +98,7 @@ def test_charts_are_pictures_with_alt_text(word, doc):
 
 def test_core_properties(word):
     cp = word.core_properties
-    assert cp.title == "Monthly incident report: October 2026"
+    assert cp.title == "Monthly incident report, October 2026"
     assert cp.author == "Northwind Contact Centre"
     assert cp.subject == "Incident management performance, October 2026"
     assert cp.created == dt.datetime(2026, 11, 3, 0, 0, tzinfo=dt.timezone.utc)

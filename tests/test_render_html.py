@@ -48,7 +48,7 @@ def test_html_is_self_contained(html):
 
 
 def test_html_metadata_for_pdf(html, doc):
-    assert "<title>Monthly incident report: October 2026</title>" in html
+    assert "<title>Monthly incident report, October 2026</title>" in html
     assert '<meta name="author" content="Northwind Contact Centre">' in html
     assert '<meta name="dcterms.created" content="2026-11-03">' in html
     assert '<html lang="en-GB">' in html
@@ -130,7 +130,7 @@ def test_template_errors_are_render_errors(tmp_path):
 def test_control_characters_never_reach_the_html():
     html = render_html(_tiny_doc("Bad\x00title\x1b"), {})
     assert "\x00" not in html and "\x1b" not in html
-    assert "<title>Badtitle: P</title>" in html
+    assert "<title>Badtitle, P</title>" in html
 
 
 def test_long_words_in_cells_may_break():

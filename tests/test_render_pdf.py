@@ -73,7 +73,7 @@ def rendered(metrics, tmp_path_factory):
 def test_pdf_bytes_and_metadata(rendered):
     assert rendered["data"].startswith(b"%PDF-")
     meta = rendered["reader"].metadata
-    assert meta.title == "Monthly incident report: October 2026"
+    assert meta.title == "Monthly incident report, October 2026"
     assert meta.author == "Northwind Contact Centre"
     assert meta.subject == "Incident management performance, October 2026"
     assert meta["/CreationDate"].startswith("D:20261103")

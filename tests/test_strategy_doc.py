@@ -194,7 +194,7 @@ def test_document_control_is_on_the_cover(rendered):
         assert text in cover, text
     assert "Contents" not in cover and "1 Executive summary" in rendered["pdf_pages"][1]
     meta = rendered["pdf_reader"].metadata
-    assert meta.title == "Incident management strategy: Version 1.0 · Example"
+    assert meta.title == "Incident management strategy, Version 1.0 · Example"
 
 
 def test_no_weasyprint_warnings(rendered):

@@ -17,7 +17,9 @@ timeline leaves out event authors.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import functools
+import re
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 import pandas as pd
@@ -37,13 +39,26 @@ from ..document import (
     Table,
     md_escape,
 )
-from ..pir.narrative import Narrative, inline_markdown, markdown_blocks, plain_text, text_blocks
+from ..pir.narrative import (
+    Narrative,
+    inline_markdown,
+    markdown_blocks,
+    plain_text,
+    split_timeline,
+    text_blocks,
+)
 from ..pir.facts import (
     ANY_UPDATE,
+    COUNT_TOLERANCE,
+    DURATION_FLOOR_HOURS,
+    DURATION_TOLERANCE,
     PER_AUDIENCE,
     AudienceReview,
+    FigureCheck,
     PirFacts,
     Stage,
+    TimelineRow,
+    merge_timeline,
     zone_label,
 )
 from . import common as c
@@ -88,6 +103,18 @@ class _X:
     n: Narrative | None
     options: PirOptions
     tz: str
+    #: The narrative body's sections that belong to one of the review's own sections (impact,
+    #: actions, problem record ...), by that section's key, and what is left of the body.
+    parts: dict[str, list[Block]] = field(default_factory=dict)
+    rest: list[Block] = field(default_factory=list)
+
+    @functools.cached_property
+    def hm(self) -> str:
+        """Times of day as recorded: with seconds when any of the incident's times (or the
+        narrative's timeline) has them, else to the minute; one format for the whole review."""
+        stamps = [v for k, v in self.r.items() if k.endswith("_at") and isinstance(v, pd.Timestamp)]
+        stamps += [e.at for e in self.f.events] + [r.at for r in self.f.timeline]
+        return "%H:%M:%S" if any(t.second or t.microsecond for t in stamps) else "%H:%M"
 
     @property
     def r(self) -> Mapping[str, Any]:
@@ -109,7 +136,24 @@ class _X:
         if ts is None:
             return DASH
         local = ts.tz_convert(self.tz)
-        return f"{local.day} {local:%b %Y %H:%M}{NBSP}{zone_label(ts, self.tz)}"
+        return f"{local.day} {local:%b %Y} {local.strftime(self.hm)}{NBSP}{zone_label(ts, self.tz)}"
+
+    def on(self, ts: pd.Timestamp | None) -> str:
+        """"on 19 Aug 2026 at 09:08 BST", for sentences."""
+        if ts is None:
+            return "at an unrecorded time"
+        local = ts.tz_convert(self.tz)
+        return f"on {local.day} {local:%b %Y} at {local.strftime(self.hm)}{NBSP}{zone_label(ts, self.tz)}"
+
+    def at(self, ts: pd.Timestamp | None) -> str:
+        """"at 09:08 BST", or "on 20 Aug at 09:08 BST" when not the day of logging."""
+        if ts is None:
+            return "at an unrecorded time"
+        local = ts.tz_convert(self.tz)
+        opened = self.r.get("opened_at")
+        if opened is not None and opened.tz_convert(self.tz).date() == local.date():
+            return f"at {local.strftime(self.hm)}{NBSP}{zone_label(ts, self.tz)}"
+        return f"on {local.day} {local:%b} at {local.strftime(self.hm)}{NBSP}{zone_label(ts, self.tz)}"
 
     def short(self, ts: pd.Timestamp | None) -> str:
         """"19 Aug 09:08 BST": the year only when it differs from the year of logging."""
@@ -118,7 +162,7 @@ class _X:
         local = ts.tz_convert(self.tz)
         opened = self.r.get("opened_at")
         year = "" if opened is not None and opened.tz_convert(self.tz).year == local.year else f" {local.year}"
-        return f"{local.day} {local:%b}{year} {local:%H:%M}{NBSP}{zone_label(ts, self.tz)}"
+        return f"{local.day} {local:%b}{year} {local.strftime(self.hm)}{NBSP}{zone_label(ts, self.tz)}"
 
     def clock(self, ts: pd.Timestamp | None) -> str:
         """"09:08 BST" (with the date when it is not the day the incident was logged)."""
@@ -128,7 +172,7 @@ class _X:
         opened = self.r.get("opened_at")
         same_day = opened is not None and opened.tz_convert(self.tz).date() == local.date()
         day = "" if same_day else f"{local.day} {local:%b} "
-        return f"{day}{local:%H:%M}{NBSP}{zone_label(ts, self.tz)}"
+        return f"{day}{local.strftime(self.hm)}{NBSP}{zone_label(ts, self.tz)}"
 
     def value(self, field: str, kind: str = "text") -> str:
         v = self.r.get(field)
@@ -141,15 +185,36 @@ class _X:
         return str(v)
 
 
+def _words(hours: float) -> str:
+    """A positive duration in words, to the whole minute: "4 min", "8 h 30 min", "3 days 2 h";
+    "under 1 min" for less than a minute."""
+    minutes = round(hours * 60)
+    if minutes < 1:
+        return f"under 1{NBSP}min"
+    if minutes < 60:
+        return f"{minutes}{NBSP}min"
+    if minutes < 48 * 60:
+        h, m = divmod(minutes, 60)
+        return f"{h}{NBSP}h" + (f" {m}{NBSP}min" if m else "")
+    d, h = divmod(round(hours), 24)
+    return f"{d:,}{NBSP}days" + (f" {h}{NBSP}h" if h else "")
+
+
 def _dur(hours: float | None) -> str:
-    """A duration, signed with a real minus when negative (a stage recorded before the last)."""
+    """A duration in words, to the whole minute, signed with a real minus when negative (a stage
+    recorded before the last). One precision for every table of the review."""
     if hours is None:
         return DASH
     if abs(hours) < 1 / 7200:  # under half a second: none
         return f"0{NBSP}min"
     if hours < 0:
-        return MINUS + c.fmt_duration(-hours)
-    return c.fmt_duration(hours)
+        return MINUS + _words(-hours)
+    return _words(hours)
+
+
+def _cal(name: str) -> str:
+    """A calendar's name as readers write it: "24×7" for the round-the-clock calendar."""
+    return "24\u00d77" if name.lower() in ("24x7", "24/7", "24\u00d77") else name
 
 
 def _target(hours: float | None) -> str:
@@ -190,9 +255,9 @@ def _sla_sentence(x: _X) -> str:
     s = x.f.sla
     if x.r.get("resolved_at") is None:
         return "The incident is not resolved yet, so it has no resolution SLA result."
-    text = f"Service was restored at {x.when(x.r['resolved_at'])}, {_dur(s.ttr_hours)} after logging"
+    text = f"Service was restored {x.on(x.r['resolved_at'])}, {_dur(s.ttr_hours)} after logging"
     if s.resolution_sla_met is None:
-        return text + f"; {x.prio} has no resolution target in the config."
+        return text + f"; no resolution target is set for {x.prio}."
     verb = "within" if s.resolution_sla_met else "outside"
     text += f", {verb} the {_target(s.resolve_target_hours)} {x.prio} resolution target"
     if s.resolve_clock_hours is not None and s.ttr_hours is not None and abs(s.resolve_clock_hours - s.ttr_hours) > 1e-6:
@@ -200,7 +265,7 @@ def _sla_sentence(x: _X) -> str:
         if s.pause_hours:
             text += f" after {_dur(s.pause_hours)} on hold"
         if s.calendar != "24x7":
-            text += f", on the {s.calendar} calendar"
+            text += f", on the {_cal(s.calendar)} calendar"
         text += ")"
     elif not s.resolution_sla_met and s.resolve_target_hours is not None and s.resolve_clock_hours is not None:
         text += f" by {_dur(s.resolve_clock_hours - s.resolve_target_hours)}"
@@ -212,7 +277,7 @@ def _fact_sentences(x: _X) -> list[str]:
     out = []
     kind = f"{x.prio}, major incident" if r.get("major") else x.prio
     title = f": {md_escape(str(r['title']))}" if r.get("title") else ""
-    s = f"{md_escape(x.iid)} ({kind}){title}. It was logged at {x.when(r.get('opened_at'))}"
+    s = f"{md_escape(x.iid)} ({kind}){title}. It was logged {x.on(r.get('opened_at'))}"
     detected = next((st for st in f.stages if st.key == "identification"), None)
     if detected and detected.at is not None and detected.since_logged_hours is not None and detected.since_logged_hours < 0:
         s += f", {_dur(-detected.since_logged_hours)} after it was detected"
@@ -225,7 +290,7 @@ def _fact_sentences(x: _X) -> list[str]:
             bits.append(c.plural(cust, "customer"))
         if cont is not None:
             bits.append(c.plural(cont, "contact"))
-        out.append(f"It affected {c.join_words(bits)}.")
+        out.append(f"The incident record reports {c.join_words(bits)} affected.")
     cm = f.comms
     if cm.updates_total and cm.cadence_hours is not None and cm.met is not None:
         cad = _target(cm.cadence_hours)
@@ -261,8 +326,8 @@ def _summary(x: _X) -> Section:
         KeyFigure("Duration (logging to resolution)",
                   _dur(s.ttr_hours) if x.r.get("resolved_at") is not None else "Not resolved",
                   note="calendar time"),
-        KeyFigure("Customers affected", x.value("customers_affected", "int"), note="from the incident record"),
-        KeyFigure("Contacts affected", x.value("contacts_affected", "int"), note="from the incident record"),
+        KeyFigure("Customers affected", x.value("customers_affected", "int"), note="as reported in the incident record"),
+        KeyFigure("Contacts affected", x.value("contacts_affected", "int"), note="as reported in the incident record"),
         KeyFigure("Resolution SLA", res_word, rag=res_rag,
                   note=f"target {_target(s.resolve_target_hours)}" if s.resolve_target_hours is not None else "no target"),
         KeyFigure("Response SLA", resp_word if x.has("acknowledged_at") else NOT_IN_EXPORT, rag=resp_rag,
@@ -270,7 +335,7 @@ def _summary(x: _X) -> Section:
         KeyFigure("Review status", status, note=f"owner: {owner}"),
     ]
     if s.resolve_target_hours is None and s.respond_target_hours is None:
-        caption = f"The config has no SLA targets for priority {x.prio}."
+        caption = f"No SLA targets are set for priority {x.prio}."
     else:
         caption = (f"SLA results on the {x.prio} targets and calendar, less time on hold; "
                    f"{Rag.GREEN.symbol} met, {Rag.RED.symbol} missed.")
@@ -279,8 +344,9 @@ def _summary(x: _X) -> Section:
         Paragraph(f"**Review status:** {md_escape(status)}. **Review owner:** {md_escape(owner)}."),
         Paragraph("\n".join(f"- {t}" for t in _fact_sentences(x))),
     )
-    if x.n is not None and x.n.summary:
-        sec.add(Section("What happened, in brief").add(*text_blocks(x.n.summary)))
+    if x.n is not None and (x.n.summary or x.parts.get("summary")):
+        sec.add(Section("What happened, in brief").add(
+            *(text_blocks(x.n.summary) if x.n.summary else []), *x.parts.get("summary", [])))
     else:
         sec.add(_todo("Write the summary in three to five sentences a director can read aloud: what "
                       "happened, who was affected and for how long, how service was restored, and the "
@@ -319,7 +385,7 @@ def _details(x: _X) -> Section:
     add("Reassignments", "reassignment_count", "int")
     add("Times reopened", "reopen_count", "int")
     add("Problem record", "problem_id")
-    rows.append(["SLA calendar", x.f.sla.calendar])
+    rows.append(["SLA calendar", _cal(x.f.sla.calendar)])
     half = (len(rows) + 1) // 2
     left, right = rows[:half], rows[half:] + [["", ""]] * (2 * half - len(rows))
     paired = [a + b for a, b in zip(left, right)]
@@ -345,7 +411,7 @@ def _sla_row(x: _X, label: str, met: bool | None, clock: float | None, target: f
     if not have:
         return [label, NOT_IN_EXPORT, ""], [None, None, None]
     if target is None:
-        return [label, "No target", f"{x.prio} has no target in the config"], [None, None, None]
+        return [label, "No target", f"no target is set for {x.prio}"], [None, None, None]
     if met is None:
         return [label, "No result yet", f"target {_target(target)}"], [None, None, None]
     word, rag = _met_word(met)
@@ -355,7 +421,7 @@ def _sla_row(x: _X, label: str, met: bool | None, clock: float | None, target: f
         verdict = f"Missed: {_dur(clock - target)} over the {_target(target)} target"
     else:
         verdict = f"Missed the {_target(target)} target"
-    basis = f"{verdict}; SLA clock on the {s.calendar} calendar"
+    basis = f"{verdict}; SLA clock on the {_cal(s.calendar)} calendar"
     if pause:
         basis += f", less {_dur(pause)} on hold"
     if elapsed is not None and clock is not None and abs(elapsed - clock) > 1e-6:
@@ -375,13 +441,17 @@ def _impact(x: _X) -> Section:
     resolved = r.get("resolved_at")
     add(["Duration", _dur(s.ttr_hours) if resolved is not None else "Not resolved",
          f"logging ({x.clock(r.get('opened_at'))}) to resolution ({x.clock(resolved)})"
-         if resolved is not None else f"logged at {x.when(r.get('opened_at'))}"])
+         if resolved is not None else f"logged {x.on(r.get('opened_at'))}"])
     ident = next(st for st in f.stages if st.key == "identification")
     if ident.at is not None and resolved is not None:
         add(["Detection to resolution", _dur(f.detected_to_resolved_hours),
-             f"detected at {x.clock(ident.at)}; customers may have been affected before detection"])
-    add(["Customers affected", x.value("customers_affected", "int"), "from the incident record"])
-    add(["Contacts affected", x.value("contacts_affected", "int"), "from the incident record"])
+             f"detected {x.at(ident.at)}; customers may have been affected before detection"])
+    add(["Customers affected", x.value("customers_affected", "int"),
+         "as reported in the incident record: customers whose service was affected"])
+    measured = f.contact_impact is not None
+    add(["Contacts affected", x.value("contacts_affected", "int"),
+         "as reported in the incident record: contacts it attributes to the incident"
+         + ("; the contacts offered below are measured from the contact-centre intervals" if measured else "")])
     cells, rag = _sla_row(x, "Response SLA", s.response_sla_met, s.respond_clock_hours, s.respond_target_hours,
                           s.tta_hours, s.response_pause_hours, x.has("acknowledged_at"))
     add(cells, rag)
@@ -398,11 +468,75 @@ def _impact(x: _X) -> Section:
     sec = Section("Impact assessment").add(
         Table([Column("Measure"), Column("Value", numeric=True), Column("Basis")], rows, rag=rags,
               caption=f"Impact and SLA result, {x.iid}",
-              notes=[f"SLA results use the {x.prio} targets from the config, on the priority's calendar, "
+              notes=[f"SLA results use the {x.prio} targets, on the priority's calendar, "
                      "less time in pause states: the same figures as the monthly report."]),
     )
     sec.add(_contact_impact(x))
+    sec.add(*_figure_checks(x))
+    sec.add(*x.parts.get("impact", []))
     return sec
+
+
+FIGURE_WORDS = {
+    "customers_affected": "Customers affected",
+    "contacts_offered": "Contacts offered",
+    "contacts_abandoned": "Contacts abandoned or failed",
+    "duration_hours": "Duration",
+}
+MEASURED_FROM = {
+    "incident record": "incident record, as reported",
+    "contact data": "contact-centre intervals during the incident, as measured",
+    "incident times": "logging to resolution, as recorded",
+}
+MEASURED_IN = {
+    "incident record": "in the incident record (as reported)",
+    "contact data": "measured from the contact-centre intervals during the incident",
+    "incident times": "from the recorded times of logging and resolution",
+}
+STATED_IN = {"front matter": "review narrative, impact figures", "summary": "review narrative, summary",
+             "body": "review narrative, text"}
+
+
+def _figure(kind: str, value: float | None) -> str:
+    if value is None:
+        return DASH
+    return _dur(value) if kind == "duration_hours" else c.fmt_int(round(value))
+
+
+def _figure_checks(x: _X) -> list[Block]:
+    """The narrative's impact figures beside the measured ones, with their sources."""
+    checks: list[FigureCheck] = x.f.figure_checks
+    if not checks:
+        return []
+    rows, rags = [], []
+    for ch in checks:
+        if ch.differs is None:
+            result, rag = "Not measured for this review", None
+        elif ch.differs:
+            result, rag = f"Differs by {_figure(ch.kind, abs(ch.stated - (ch.measured or 0)))}", Rag.AMBER
+        else:
+            result, rag = "Agrees", Rag.GREEN
+        rows.append([FIGURE_WORDS[ch.kind], f"{_figure(ch.kind, ch.stated)} ({STATED_IN[ch.where]})",
+                     _figure(ch.kind, ch.measured) + (f" ({MEASURED_FROM[ch.source]})" if ch.source else ""), result])
+        rags.append([None, None, None, rag])
+    out: list[Block] = []
+    differ = [ch for ch in checks if ch.differs]
+    if differ:
+        lines = []
+        for ch in differ:
+            said = f"“{md_escape(ch.quote)}”" if ch.quote else md_escape(_figure(ch.kind, ch.stated))
+            lines.append(f"- {FIGURE_WORDS[ch.kind]}: {said} in the narrative, against "
+                         f"{md_escape(_figure(ch.kind, ch.measured))} {MEASURED_IN[ch.source or '']}.")
+        out.append(Callout("warning", "\n".join(lines) + "\n\nBoth figures are shown. They may count different "
+                           "things (customers are not contacts, and a caller may try several times); the review "
+                           "should say which figure it stands by.", title="Figures that differ"))
+    out.append(Table(
+        [Column("Figure"), Column("Stated"), Column("Measured"), Column("Result", nowrap=True)], rows, rag=rags,
+        caption="Impact figures in the review narrative against the measured figures",
+        notes=[f"A count agrees when it is within {COUNT_TOLERANCE * 100:g}{NBSP}% of the measured figure, a "
+               f"duration when within {DURATION_TOLERANCE * 100:g}{NBSP}% or {_dur(DURATION_FLOOR_HOURS)} of it."],
+    ))
+    return out
 
 
 def _contact_impact(x: _X) -> Block:
@@ -410,8 +544,8 @@ def _contact_impact(x: _X) -> Block:
     if f.contact_impact is None:
         if f.contact_note:
             return Paragraph(f"Contact-centre figures are not shown: {f.contact_note}.")
-        return Paragraph("Contact-centre service level, abandonment and handle time during the incident "
-                         "are compared with a baseline when the review is run with `--contacts`.")
+        return Paragraph("Contact-centre service level, abandonment and handle time during the incident are "
+                         "not shown: no contact-centre interval data was given for this review.")
     d, b = f.contact_impact.get("during") or {}, f.contact_impact.get("baseline") or {}
     weeks = f.contact_impact.get("baseline_weeks") or 0
     rows = [
@@ -428,7 +562,8 @@ def _contact_impact(x: _X) -> Block:
     return Table(
         [Column("Measure"), Column("During", numeric=True), Column("Baseline", numeric=True), Column("Change", numeric=True)],
         rows, caption="Contact-centre service during the incident against its baseline",
-        notes=[f"During: the intervals overlapping {x.when(start)} to {x.clock(end)}, all channels. "
+        notes=[f"As measured from the contact-centre interval data: contacts offered to the queues, answered "
+               f"and abandoned. During: the intervals overlapping {x.when(start)} to {x.clock(end)}, all channels. "
                f"Baseline: the same weekday and times in the previous {c.plural(weeks, 'week')} with data "
                "(offered is the average per week). Service level = "
                f"{x.options.sl_method}; change in percentage points (pp)."],
@@ -495,8 +630,8 @@ def _lifecycle(x: _X) -> Section:
         sec.add(fig)
     missing = [st.name.lower() for st in f.stages if st.at is None]
     if missing:
-        sec.add(Paragraph(f"Not recorded: {c.join_words(missing)}. Add the times to the export or to the "
-                          "`--events` file (types detected, prioritised, escalated ...) to complete the table."))
+        sec.add(Paragraph(f"Not recorded: {c.join_words(missing)}. Record these times in the incident record or "
+                          "its timeline of events to complete the table."))
     return sec
 
 
@@ -597,35 +732,81 @@ def _event_details(x: _X, e) -> str:
     return text or DASH
 
 
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if not text or text[-1] in ".!?" else text + "."
+
+
+def _row_details(x: _X, row: TimelineRow) -> str:
+    """The narrative's words for the moment, else the events' own; the SLA-clock notes of its
+    state changes either way."""
+    if row.narrative:
+        parts = [_sentence(t) for t in row.texts]
+    else:
+        parts = [_sentence(_event_details(x, e)) if len(row.events) > 1 else _event_details(x, e) for e in row.events]
+    if row.narrative:
+        for e in row.events:
+            if e.type == "state" and e.pause:
+                parts.append(_sentence(_event_details(x, e)))
+    return " ".join(p for p in parts if p and p != DASH) or DASH
+
+
+def _row_kinds(row: TimelineRow) -> str:
+    if not row.events:
+        return "Narrative"
+    words: list[str] = []
+    for e in row.events:
+        w = EVENT_WORDS.get(e.type, e.type.title())
+        if w not in words:
+            words.append(w)
+    return ", ".join([words[0]] + [w.lower() for w in words[1:]])
+
+
 def _timeline(x: _X) -> Section:
     f = x.f
     sec = Section("Detailed timeline")
-    if not f.events:
+    rows_in: list[TimelineRow] = f.timeline or merge_timeline(f.events, [], x.r.get("opened_at"), x.tz)
+    if not rows_in:
         return sec.add(_todo(
-            f"No timeline events were found for {md_escape(x.iid)}. Give them with `--events FILE` (columns "
-            "incident_id, timestamp, type, text, author, audience; type one of detected, logged, acknowledged, "
-            "prioritised, escalated, update, comms, workaround, resolved, closed, state), or export the "
-            "incident's history from the ITSM tool.", "To complete: timeline"))
+            f"No timeline events were found for {md_escape(x.iid)}. Add the incident's history from the ITSM "
+            "tool (each event's time, kind and text: detected, logged, acknowledged, prioritised, escalated, "
+            "updates, workaround, resolved, closed), or write the timeline into the review narrative as a table "
+            "with a Time column.", "To complete: timeline"))
     opened = x.r.get("opened_at")
     rows, rags = [], []
-    for e in f.events:
-        since = None if opened is None else (e.at - opened) / pd.Timedelta(hours=1)
-        rows.append([x.short(e.at), _dur(since), EVENT_WORDS.get(e.type, e.type.title()),
-                     _event_details(x, e), (e.audience or "").capitalize() if e.type in ("update", "comms") else ""])
+    for row in rows_in:
+        since = None if opened is None else (row.at - opened) / pd.Timedelta(hours=1)
+        audiences: list[str] = []
+        for e in row.events:
+            if e.type in ("update", "comms") and e.audience and e.audience.capitalize() not in audiences:
+                audiences.append(e.audience.capitalize())
+        rows.append([x.short(row.at), _dur(since), _row_kinds(row), _row_details(x, row), ", ".join(audiences)])
         rags.append([None] * 5)
     states = sum(1 for e in f.events if e.type == "state")
-    intro = (f"{c.plural(len(f.events), 'event')} in time order"
-             + (f", including {c.plural(states, 'state change')} from the incident's history" if states else "")
+    told = sum(1 for r in rows_in if r.narrative)
+    only_told = sum(1 for r in rows_in if not r.recorded)
+    intro = (f"{c.plural(len(rows_in), 'moment')} in time order, from {c.plural(len(f.events), 'recorded event')}"
+             + (f" (including {c.plural(states, 'state change')} from the incident's history)" if states else "")
+             + (f" and the review narrative's timeline" if told else "")
              + f". Times are in {x.tz} with the zone shown"
-             + (f", in {x.r['opened_at'].tz_convert(x.tz).year} unless a year is given" if x.r.get("opened_at") is not None else "")
+             + (f", in {opened.tz_convert(x.tz).year} unless a year is given" if opened is not None else "")
+             + ("; times are shown as recorded, to the second" if x.hm.endswith("%S") else "")
              + ".")
     sec.add(Paragraph(intro))
+    notes = []
+    if told:
+        notes.append("Where the review narrative describes a recorded moment (within a minute of it), the "
+                     "narrative's words are shown at the recorded time"
+                     + (f"; rows marked Narrative ({only_told}) come from the narrative alone, at the time it gives"
+                        if only_told else "") + ".")
+    notes.append("Events recorded less than a minute apart are one moment. Event authors are left out: the review "
+                 "is about systems and decisions, not people.")
     sec.add(Table.capped(
         [Column("Time", nowrap=True), Column("Since logged", numeric=True), Column("Event"), Column("Details"),
          Column("Audience")],
-        rows, limit=TIMELINE_LIMIT, noun="events", caption=f"Timeline of {x.iid}",
-        notes=["Event authors are left out: the review is about systems and decisions, not people."],
+        rows, limit=TIMELINE_LIMIT, noun="moments", caption=f"Timeline of {x.iid}", notes=notes,
     ))
+    sec.add(*x.parts.get("timeline", []))
     if f.pauses:
         prow = []
         for p in f.pauses:
@@ -636,10 +817,10 @@ def _timeline(x: _X) -> Section:
             [Column("On hold from", nowrap=True), Column("Until", nowrap=True), Column("Elapsed", numeric=True),
              Column("State")],
             prow, caption=f"On-hold periods of {x.iid}",
-            notes=[f"The SLA clock stops in the states the config's pause_states names ({', '.join(x.options.pause_states)}), "
+            notes=[f"The SLA clock stops while the incident is in {c.join_words(list(x.options.pause_states) or ['a pause state'])}, "
                    "after the tool's own states are normalised (ServiceNow's “Awaiting …” states are On Hold). "
                    f"SLA clock time on hold before resolution: {_dur(total)}"
-                   + (f" on the {f.sla.calendar} calendar" if f.sla.calendar != "24x7" else "") + "."],
+                   + (f" on the {_cal(f.sla.calendar)} calendar" if f.sla.calendar != "24x7" else "") + "."],
         ))
     elif f.pauses_known:
         sec.add(Paragraph("The incident was never on hold: the SLA clock ran throughout."))
@@ -649,20 +830,106 @@ def _timeline(x: _X) -> Section:
 # --------------------------------------------------------------------------- narrative sections
 
 
+#: Body headings that name one of the review's own sections (lower case, spaces collapsed):
+#: their content is shown in that section, once, not repeated in "Review narrative".
+SECTION_HEADINGS: dict[str, tuple[str, ...]] = {
+    "summary": ("summary", "executive summary", "what happened, in brief"),
+    "impact": ("impact", "customer impact", "business impact", "impact assessment"),
+    "timeline": ("timeline", "detailed timeline"),
+    "root_cause": ("root cause", "root cause analysis", "cause", "root cause and contributing factors"),
+    "comms": ("communication", "communications", "communication review"),
+    "actions": ("actions", "action items", "follow-up actions", "follow up actions", "agreed actions"),
+    "lucky": ("where we got lucky", "near misses", "lucky"),
+    "lessons": ("lessons", "lessons learned", "lessons learnt"),
+    "problem": ("problem record", "problem", "problem management", "link to the problem record"),
+    "regulatory": ("regulatory", "regulatory notifications"),
+}
+_HEADING_KEY = {h: k for k, hs in SECTION_HEADINGS.items() for h in hs}
+
+
+def split_body(n: Narrative | None) -> tuple[dict[str, list[Block]], list[Block]]:
+    """The narrative body's blocks: (content of the top-level sections named like one of the
+    review's own sections, by key; everything else). The body's timeline table is taken out
+    (it is merged into the detailed timeline)."""
+    if n is None or not n.body.strip():
+        return {}, []
+    _, blocks = split_timeline(markdown_blocks(n.body))
+    parts: dict[str, list[Block]] = {}
+    rest: list[Block] = []
+    for b in blocks:
+        key = _HEADING_KEY.get(" ".join(b.title.split()).lower().rstrip(":")) if isinstance(b, Section) else None
+        if key is not None:
+            parts.setdefault(key, []).extend(b.children)
+        else:
+            rest.append(b)
+    return parts, rest
+
+
 def _body(x: _X) -> Section | None:
-    if x.n is None or not x.n.body.strip():
+    if not x.rest:
         return None
-    blocks = markdown_blocks(x.n.body)
-    if not blocks:
-        return None
-    return Section("Review narrative").add(*blocks)
+    return Section("Review narrative").add(*x.rest)
+
+
+#: Names readers use for the review's sections in cross-references ("the actions below").
+_REF_NAMES = {
+    "impact": "impact|impact assessment", "timeline": "timeline|detailed timeline",
+    "root_cause": "root cause", "comms": "communication review", "actions": "actions|action items",
+    "lucky": "near misses", "lessons": "lessons|lessons learned", "problem": "problem record",
+    "regulatory": "regulatory notifications",
+}
+_REF = re.compile(r"\b(" + "|".join(f"(?P<{k}>{v})" for k, v in _REF_NAMES.items()) + r")(\s+)(above|below)\b",
+                  re.IGNORECASE)
+
+
+def fix_references(sections: list[Block], keys: list[str | None]) -> None:
+    """Make "the actions above/below" point the way the named section really lies from the
+    paragraph that says it (the narrative was written for another order)."""
+    where = {k: i for i, k in enumerate(keys) if k}
+
+    def fix(text: str, here: int) -> str:
+        def one(m: re.Match) -> str:
+            key = next(k for k in _REF_NAMES if m.group(k))
+            there = where.get(key)
+            if there is None or there == here:
+                return m.group(0)
+            word = "above" if there < here else "below"
+            if m.group(m.lastindex).isupper():
+                word = word.upper()
+            elif m.group(m.lastindex)[0].isupper():
+                word = word.capitalize()
+            return m.group(1) + m.group(m.lastindex - 1) + word
+        return _REF.sub(one, text)
+
+    def walk(blocks: list[Block], here: int) -> None:
+        for b in blocks:
+            if isinstance(b, Paragraph):
+                b.text = fix(b.text, here)
+            elif isinstance(b, Callout):
+                b.text = fix(b.text, here)
+            elif isinstance(b, Section):
+                walk(b.children, here)
+
+    for i, sec in enumerate(sections):
+        if isinstance(sec, Section):
+            walk(sec.children, i)
+
+
+def _with_parts(x: _X, key: str, sec: Section) -> Section:
+    """The narrative body's own text for this section, after the section's content; the "to
+    complete" prompt goes when the narrative has written the section."""
+    extra = x.parts.get(key)
+    if extra:
+        sec.children = [b for b in sec.children if not (isinstance(b, Callout) and b.kind == "todo")]
+        sec.add(*extra)
+    return sec
 
 
 def _root_cause(x: _X) -> Section:
     sec = Section("Root cause and contributing factors")
     rc = Section("Root cause")
-    if x.n is not None and x.n.root_cause:
-        rc.add(*text_blocks(x.n.root_cause))
+    if x.n is not None and (x.n.root_cause or x.parts.get("root_cause")):
+        rc.add(*(text_blocks(x.n.root_cause) if x.n.root_cause else []), *x.parts.get("root_cause", []))
     else:
         if x.r.get("root_cause"):
             rc.add(Paragraph(f"**In the incident record:** {md_escape(' '.join(str(x.r['root_cause']).split()))}"))
@@ -704,7 +971,7 @@ def _comms(x: _X) -> Section:
         rule = (f"{x.prio} has no update cadence (the defaults are P1 every 30 minutes, P2 every hour, P3 every "
                 "4 hours), so updates are listed but not judged.")
     else:
-        source = {"config": "from the config", "default": "the default for " + x.prio,
+        source = {"config": f"as set for {x.prio}", "default": f"the usual cadence for {x.prio}",
                   "given": "as given for this review"}.get(cm.cadence_source or "", "")
         if cm.rule == PER_AUDIENCE:
             rule = (f"Rule: per audience. Internal and external updates are each expected at least every "
@@ -720,9 +987,9 @@ def _comms(x: _X) -> Section:
     sec.add(Paragraph(rule))
     if not cm.updates_total:
         return sec.add(_todo(
-            "No internal or external updates are recorded for this incident. Add them to the `--events` file "
-            "(type update or comms, audience internal or external), or describe here who was told what, when, "
-            "and through which channel, and whether that matched the communication plan."))
+            "No internal or external updates are recorded for this incident. Record them with the incident's "
+            "timeline (each update's time and audience, internal or external), or describe here who was told "
+            "what, when, and through which channel, and whether that matched the communication plan."))
 
     def row(rv: AudienceReview, judged: bool) -> tuple[list[str], list[Rag | None]]:
         name = {"internal": "Internal", "external": "External", "any": "Any audience"}[rv.audience]
@@ -818,6 +1085,8 @@ def _actions(x: _X) -> Section:
 def _problem(x: _X) -> Section:
     sec = Section("Problem record")
     pid = x.r.get("problem_id")
+    if pid and x.parts.get("problem"):
+        return sec.add(Paragraph(f"Linked problem record: **{md_escape(str(pid))}**."))
     if pid:
         return sec.add(Paragraph(f"This incident is linked to problem record **{md_escape(str(pid))}**. Root-cause "
                                  "work and preventive actions that outlive this review belong there."))
@@ -834,7 +1103,7 @@ def _regulatory(x: _X) -> Section:
         return sec.add(_todo(
             "Record each notification owed to a regulator, with its deadline and when it was made — for "
             "example the ICO within 72 hours of becoming aware of a personal data breach (UK GDPR Art. 33) — "
-            "under `regulatory:` in the narrative, or write `regulatory: []` when none was due."))
+            "or record that the review found none was due."))
     if not checks:
         return sec.add(Paragraph("The review found that no regulatory notification was due."))
     rows, rags = [], []
@@ -875,8 +1144,9 @@ def _regulatory(x: _X) -> Section:
 
 def _appendix(x: _X) -> Section:
     rows = [
-        ["Duration", "Resolution time minus logging time, in calendar hours (ttr in the metrics)."],
-        ["SLA clock", f"Time on the priority's calendar ({x.f.sla.calendar} for {x.prio}) from logging to "
+        ["Duration", "Resolution time minus logging time, in elapsed time (the same figure as time to "
+                     "resolve in the monthly report)."],
+        ["SLA clock", f"Time on the priority's calendar ({_cal(x.f.sla.calendar)} for {x.prio}) from logging to "
                       "acknowledgement (response) or resolution, less time in pause states. Met when the clock "
                       "is within the target."],
         ["Stage took", "Time from the previous lifecycle stage that has a time to this one."],
@@ -907,25 +1177,28 @@ def build_pir(
     options = options or PirOptions()
     branding = branding or Branding()
     x = _X(facts, narrative, options, facts.timezone)
+    x.parts, x.rest = split_body(narrative)
     org_name = branding.organisation
     status, owner = _status_owner(x)
     title = " ".join(str(x.r.get("title") or "").split())
-    blocks: list[Block] = [
-        _summary(x), _details(x), _impact(x), _lifecycle(x), _timeline(x),
+    keyed: list[tuple[str | None, Section | None]] = [
+        ("summary", _summary(x)), (None, _details(x)), ("impact", _impact(x)), (None, _lifecycle(x)),
+        ("timeline", _timeline(x)), (None, _body(x)), ("root_cause", _root_cause(x)), (None, _well_improve(x)),
+        ("comms", _with_parts(x, "comms", _comms(x))), ("actions", _with_parts(x, "actions", _actions(x))),
+        ("lucky", _with_parts(x, "lucky", _list_section(
+            "Where we got lucky", narrative.lucky if narrative else None,
+            "Near misses: what could have made this incident worse, and what stopped it? Luck is "
+            "not a control; say what would make the good outcome deliberate."))),
+        ("lessons", _with_parts(x, "lessons", _list_section(
+            "Lessons learned", narrative.lessons if narrative else None,
+            "What does the organisation now know that it did not before? Write lessons others "
+            "can apply to other services."))),
+        ("problem", _with_parts(x, "problem", _problem(x))),
+        ("regulatory", _with_parts(x, "regulatory", _regulatory(x))), (None, _appendix(x)),
     ]
-    body = _body(x)
-    if body is not None:
-        blocks.append(body)
-    blocks += [
-        _root_cause(x), _well_improve(x), _comms(x), _actions(x),
-        _list_section("Where we got lucky", narrative.lucky if narrative else None,
-                      "Near misses: what could have made this incident worse, and what stopped it? Luck is "
-                      "not a control; say what would make the good outcome deliberate."),
-        _list_section("Lessons learned", narrative.lessons if narrative else None,
-                      "What does the organisation now know that it did not before? Write lessons others "
-                      "can apply to other services."),
-        _problem(x), _regulatory(x), _appendix(x),
-    ]
+    keyed = [(k, b) for k, b in keyed if b is not None]
+    blocks: list[Block] = [b for _, b in keyed]
+    fix_references(blocks, [k for k, _ in keyed])
     if options.provenance is not None:
         blocks.append(c.provenance_section(options.provenance))
     subject = (f"{title}. " if title else "") + f"Review status: {status}; owner: {owner}."

@@ -29,7 +29,16 @@ from ..config import Config
 from ..errors import IngestError
 from ..ingest.result import IngestResult
 from ..schema import NS_PER_HOUR
-from .narrative import Action, Narrative, Regulatory
+from .narrative import (
+    YEARLESS,
+    Action,
+    Narrative,
+    Regulatory,
+    StatedFigure,
+    TimelineEntry,
+    split_timeline,
+    stated_figures,
+)
 
 _NAT = np.iinfo(np.int64).min
 
@@ -272,6 +281,11 @@ class PirFacts:
     regulatory: list[RegulatoryCheck] | None = None
     actions: list[ActionStatus] = field(default_factory=list)
     now: pd.Timestamp | None = None
+    #: The one timeline of the review: recorded events and the narrative's own timeline
+    #: entries merged by moment (`merge_timeline`).
+    timeline: list["TimelineRow"] = field(default_factory=list)
+    #: The impact figures the narrative states, each against the measured one (`check_figures`).
+    figure_checks: list["FigureCheck"] = field(default_factory=list)
 
     def stage(self, key: str) -> Stage:
         return next(s for s in self.stages if s.key == key)
@@ -487,6 +501,151 @@ def _timeline(events: pd.DataFrame, pauses: pd.DataFrame) -> tuple[list[Timeline
     return out, plist
 
 
+# --------------------------------------------------------------------------- one timeline
+
+#: Times closer than this are one moment (a narrative's "09:12" and an event at 09:11:58).
+SAME_MOMENT = pd.Timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """One moment of the merged timeline. `at` is the earliest recorded event's time in the
+    moment (as recorded), else the narrative's time; `texts` are the narrative's words when it
+    describes the moment, else the events' own text; `events` are every recorded event of it."""
+
+    at: pd.Timestamp
+    events: tuple[TimelineEvent, ...]
+    texts: tuple[str, ...]
+    #: The narrative describes this moment (its text is the one shown).
+    narrative: bool = False
+
+    @property
+    def recorded(self) -> bool:
+        return bool(self.events)
+
+
+def _entry_times(entries: list[TimelineEntry], opened: pd.Timestamp | None, tz: str) -> list[pd.Timestamp]:
+    """Each narrative entry's instant: its own date, else the day of logging (the next day when
+    an undated time runs backwards, as a timeline past midnight does), local time in `tz`."""
+    base = (opened.tz_convert(tz).date() if opened is not None else dt.date(2000, 1, 1))
+    out: list[pd.Timestamp] = []
+    day, last = base, None
+    for e in entries:
+        if e.date is not None:
+            day = e.date
+            if e.date.year == YEARLESS:
+                try:
+                    day = e.date.replace(year=base.year)
+                except ValueError:  # 29 Feb in a year without one
+                    day = base
+            local = dt.datetime.combine(day, e.time)
+        else:
+            local = dt.datetime.combine(day, e.time)
+            if last is not None and local < last:
+                day = day + dt.timedelta(days=1)
+                local = dt.datetime.combine(day, e.time)
+        last = local
+        out.append(pd.Timestamp(local).tz_localize(tz, ambiguous=True, nonexistent="shift_forward").tz_convert("UTC"))
+    return out
+
+
+def _moments(items: list[tuple[pd.Timestamp, Any]]) -> list[list[tuple[pd.Timestamp, Any]]]:
+    """Time-sorted items grouped into moments: less than SAME_MOMENT after a moment's first item."""
+    groups: list[list[tuple[pd.Timestamp, Any]]] = []
+    for item in sorted(items, key=lambda t: t[0]):
+        if groups and item[0] - groups[-1][0][0] < SAME_MOMENT:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    return groups
+
+
+def merge_timeline(events: list[TimelineEvent], entries: list[TimelineEntry], opened: pd.Timestamp | None,
+                   tz: str) -> list[TimelineRow]:
+    """Recorded events and the narrative's timeline entries as one list of moments in time order.
+
+    Recorded events less than SAME_MOMENT after the first event of a moment belong to it; a
+    narrative entry less than SAME_MOMENT from one of a moment's events describes that moment
+    (the nearest, when two are that close), and its text is shown instead of the events' text.
+    The other narrative entries are moments of their own, at the time the narrative gives."""
+    ev_groups = _moments([(e.at, e) for e in events])
+    told: dict[int, list[TimelineEntry]] = {}
+    alone: list[tuple[pd.Timestamp, Any]] = []
+    for at, entry in zip(_entry_times(entries, opened, tz), entries):
+        best, gap = None, None
+        for k, g in enumerate(ev_groups):
+            d = min(abs(e.at - at) for _, e in g)
+            if d < SAME_MOMENT and (gap is None or d < gap):
+                best, gap = k, d
+        if best is None:
+            alone.append((at, entry))
+        else:
+            told.setdefault(best, []).append(entry)
+    rows: list[TimelineRow] = []
+    for k, g in enumerate(ev_groups):
+        evs = tuple(e for _, e in g)
+        notes = told.get(k)
+        if notes:
+            rows.append(TimelineRow(evs[0].at, evs, tuple(n.text for n in notes if n.text), narrative=True))
+        else:
+            rows.append(TimelineRow(evs[0].at, evs, tuple(e.text for e in evs)))
+    for g in _moments(alone):
+        rows.append(TimelineRow(g[0][0], (), tuple(n.text for _, n in g if n.text), narrative=True))
+    rows.sort(key=lambda r: r.at)
+    return rows
+
+
+# --------------------------------------------------------------------------- stated figures
+
+#: A stated count differs from the measured one when it is more than this share away from it
+#: (narratives round: "about 5,200"); a duration when more than this share and 15 minutes away.
+COUNT_TOLERANCE = 0.10
+DURATION_TOLERANCE = 0.10
+DURATION_FLOOR_HOURS = 0.25
+
+
+@dataclass(frozen=True)
+class FigureCheck:
+    """One impact figure the narrative states against the measured figure of the same kind."""
+
+    kind: str
+    stated: float
+    where: str
+    quote: str
+    #: The measured figure and its source ("incident record", "contact data", "incident times");
+    #: None when nothing of that kind is measured for this incident.
+    measured: float | None
+    source: str | None
+    differs: bool | None
+
+
+def check_figures(stated: Iterable[StatedFigure], record: Mapping[str, Any], ttr_hours: float | None,
+                  contact_impact: Mapping[str, Any] | None) -> list[FigureCheck]:
+    """Each stated figure against its measured counterpart: customers affected against the
+    incident record (as reported), contacts offered and abandoned against the contact-centre
+    intervals during the incident (as measured), the duration against logging to resolution."""
+    during = (contact_impact or {}).get("during") or {}
+    measured: dict[str, tuple[float | None, str | None]] = {
+        "customers_affected": (_float(record.get("customers_affected")), "incident record"),
+        "contacts_offered": (_float(during.get("offered")), "contact data"),
+        "contacts_abandoned": (_float(during.get("abandoned")), "contact data"),
+        "duration_hours": (ttr_hours, "incident times"),
+    }
+    out = []
+    for f in stated:
+        value, source = measured.get(f.kind, (None, None))
+        if value is None:
+            out.append(FigureCheck(f.kind, f.value, f.where, f.quote, None, None, None))
+            continue
+        gap = abs(f.value - value)
+        if f.kind == "duration_hours":
+            differs = gap > max(DURATION_TOLERANCE * value, DURATION_FLOOR_HOURS)
+        else:
+            differs = gap > max(COUNT_TOLERANCE * value, 1.0)
+        out.append(FigureCheck(f.kind, f.value, f.where, f.quote, value, source, differs))
+    return out
+
+
 # --------------------------------------------------------------------------- communication
 
 
@@ -680,6 +839,14 @@ def incident_facts(
             facts.regulatory = regulatory_checks(narrative.regulatory, record, tz, now_ts)
         today = now_ts.tz_convert(tz).date()
         facts.actions = action_statuses(narrative.actions, today)
+    entries: list[TimelineEntry] = []
+    if narrative is not None and narrative.body.strip():
+        from .narrative import markdown_blocks
+
+        entries, _ = split_timeline(markdown_blocks(narrative.body))
+    facts.timeline = merge_timeline(events, entries, record.get("opened_at"), tz)
+    if narrative is not None:
+        facts.figure_checks = check_figures(stated_figures(narrative), record, sla.ttr_hours, facts.contact_impact)
     return facts
 
 
@@ -700,5 +867,6 @@ __all__ = [
     "CommsReview", "RegulatoryCheck", "ActionStatus", "find_incident", "major_incident_ids",
     "incident_facts", "sla_deadline", "lifecycle_stages", "comms_review", "regulatory_checks",
     "action_statuses", "update_cadence", "localise", "zone_label", "DEFAULT_CADENCE_HOURS",
-    "PER_AUDIENCE", "ANY_UPDATE", "COMMS_RULES", "closest_ids",
+    "PER_AUDIENCE", "ANY_UPDATE", "COMMS_RULES", "closest_ids", "TimelineRow", "merge_timeline",
+    "FigureCheck", "check_figures", "SAME_MOMENT",
 ]

@@ -151,6 +151,24 @@ class Regulatory(_Strict):
         return _datetime(v)
 
 
+class Impact(_Strict):
+    """Impact figures the review states (optional): compared with the measured ones."""
+
+    customers_affected: float | None = None
+    contacts_offered: float | None = None
+    contacts_abandoned: float | None = None
+    duration_hours: float | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _number(cls, v: Any) -> Any:
+        if v is None:
+            return v
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 or v != v or v > 1e12:
+            raise ValueError(f"{v!r} is not a number of zero or more, such as 5200")
+        return float(v)
+
+
 class _FrontMatter(_Strict):
     status: str = "Draft"
     owner: str | None = None
@@ -164,6 +182,7 @@ class _FrontMatter(_Strict):
     lessons: list[str] = []
     #: None: not filled in; []: the review found no notification was due.
     regulatory: list[Regulatory] | None = None
+    impact: Impact | None = None
 
     @field_validator("status", mode="before")
     @classmethod
@@ -196,6 +215,7 @@ class Narrative:
     actions: tuple[Action, ...] = ()
     lessons: tuple[str, ...] = ()
     regulatory: tuple[Regulatory, ...] | None = None
+    impact: Impact | None = None
     body: str = ""
     path: Path | None = field(default=None, compare=False)
 
@@ -244,7 +264,7 @@ def loads_narrative(text: str, path: str = "<narrative>") -> Narrative:
         to_improve=tuple(fm.to_improve), lucky=tuple(fm.lucky), actions=tuple(fm.actions),
         lessons=tuple(fm.lessons),
         regulatory=None if fm.regulatory is None else tuple(fm.regulatory),
-        body=body, path=Path(path),
+        impact=fm.impact, body=body, path=Path(path),
     )
 
 
@@ -255,7 +275,8 @@ def load_narrative(path: str | Path) -> Narrative:
     contributing_factors, went_well, to_improve, lucky, lessons (lists), actions[] {action,
     owner, due, type: mitigate|prevent|process|other, status: open|in progress|done, with
     closed/complete/completed read as done},
-    regulatory[] {body, deadline_hours, notified_at, awareness_at}. Every key is optional;
+    regulatory[] {body, deadline_hours, notified_at, awareness_at}, impact {customers_affected,
+    contacts_offered, contacts_abandoned, duration_hours}. Every key is optional;
     unknown keys and wrong values raise ConfigError naming the file, line and key.
     """
     from ..yamlio import read_text
@@ -616,3 +637,160 @@ def text_blocks(text: str) -> list[Block]:
 def plain_text(text: str) -> str:
     """One free-text field as plain text (for table cells): tags removed, links as their text."""
     return _plain(_tree(markdown_html(text)))
+
+
+# --------------------------------------------------------------------------- timeline and figures
+
+#: A body table is the narrative's timeline when its first column is headed one of these.
+TIME_HEADINGS = ("time", "when", "at", "time (local)", "local time", "date and time", "date/time")
+_ZONE = r"(?:\s*(?:BST|GMT|UTC|Z|CET|CEST|IST))?"
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                        "nov", "dec"), start=1)}
+_ISO_CLOCK = re.compile(r"^(?:(\d{4})-(\d{2})-(\d{2})[ T])?(\d{1,2}):(\d{2})(?::(\d{2}))?" + _ZONE + r"$", re.I)
+_DAY_CLOCK = re.compile(r"^(\d{1,2}) ([A-Za-z]{3})[a-z]*(?: (\d{4}))?,? (\d{1,2}):(\d{2})(?::(\d{2}))?" + _ZONE + r"$")
+
+
+#: The year of a narrative date written without one ("19 Aug 09:12"): the incident's year.
+YEARLESS = 4
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One row of the narrative's own timeline: a wall-clock time (local, in the configured
+    timezone), with its date when the narrative gives one, and what happened (plain text)."""
+
+    time: dt.time
+    text: str
+    date: dt.date | None = None
+    #: The narrative wrote seconds (09:12:30), not only minutes.
+    seconds: bool = False
+
+
+def parse_clock(text: str) -> tuple[dt.date | None, dt.time, bool] | None:
+    """"09:12", "09:12:30", "2026-08-19 09:12", "19 Aug 09:12", "19 Aug 2026 09:12 BST" ->
+    (date or None, time, seconds given); None when the cell is not a time."""
+    t = " ".join(text.replace("\u00a0", " ").split())
+    m = _ISO_CLOCK.match(t)
+    try:
+        if m:
+            y, mo, d, hh, mm, ss = m.groups()
+            day = dt.date(int(y), int(mo), int(d)) if y else None
+        else:
+            m = _DAY_CLOCK.match(t)
+            if not m or m.group(2).lower()[:3] not in _MONTHS:
+                return None
+            d, mon, y, hh, mm, ss = m.groups()
+            # Without a year: YEARLESS (a leap year, so 29 Feb parses), read as the incident's year.
+            day = dt.date(int(y) if y else YEARLESS, _MONTHS[mon.lower()[:3]], int(d))
+        return day, dt.time(int(hh), int(mm), int(ss or 0)), ss is not None
+    except ValueError:
+        return None
+
+
+def _is_timeline(table: Table) -> bool:
+    if not table.columns or len(table.columns) < 2:
+        return False
+    head = " ".join(table.columns[0].header.split()).lower()
+    cells = [r[0] for r in table.rows if r and r[0].strip()]
+    return head in TIME_HEADINGS and bool(cells) and all(parse_clock(c) is not None for c in cells)
+
+
+def split_timeline(blocks: list[Block]) -> tuple[list[TimelineEntry], list[Block]]:
+    """The narrative's timeline tables (first column headed Time, every cell a time) taken out
+    of `blocks`: (their entries in table order, the blocks without them). A section left
+    empty by taking its table out is dropped."""
+    entries: list[TimelineEntry] = []
+
+    def walk(items: list[Block]) -> list[Block]:
+        out: list[Block] = []
+        for b in items:
+            if isinstance(b, Table) and _is_timeline(b):
+                for row in b.rows:
+                    if not row or not row[0].strip():
+                        continue
+                    day, clock, secs = parse_clock(row[0])  # type: ignore[misc]
+                    text = ". ".join(c.strip().rstrip(".") for c in row[1:] if c.strip())
+                    entries.append(TimelineEntry(clock, text + "." if text else "", day, secs))
+                continue
+            if isinstance(b, Section):
+                kids = walk(b.children)
+                if not kids:
+                    continue
+                b = Section(b.title, kids, level=b.level, appendix=b.appendix)
+            out.append(b)
+        return out
+
+    rest = walk(list(blocks))
+    return entries, rest
+
+
+#: What a stated figure counts, in the order the review lists them.
+FIGURE_KINDS = ("customers_affected", "contacts_offered", "contacts_abandoned", "duration_hours")
+
+_NUM = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(k|thousand)\b)?"
+_FIGURE_PATTERNS = (
+    ("customers_affected", re.compile(_NUM + r"\s+(?:customers|callers|customer accounts)\b", re.I)),
+    ("contacts_offered", re.compile(
+        _NUM + r"\s+(?:calls|contacts|chats)\s+(?:were\s+|had\s+been\s+)?(?:offered|received|made|came\s+in|arrived)\b",
+        re.I)),
+    ("contacts_abandoned", re.compile(
+        _NUM + r"\s+(?:calls|contacts|chats)\s+(?:were\s+|had\s+)?(?:abandoned|failed|dropped|lost|went\s+unanswered)\b",
+        re.I)),
+    ("duration_hours", re.compile(
+        r"\blasted\s+(?:about\s+|around\s+|nearly\s+|almost\s+|over\s+)?(\d+(?:\.\d+)?)\s*(hours?|hrs?|h|minutes?|mins?)\b"
+        r"(?:\s+(?:and\s+)?(\d+)\s*(?:minutes?|mins?)\b)?", re.I)),
+)
+
+
+@dataclass(frozen=True)
+class StatedFigure:
+    """An impact figure the narrative states: what it counts, the value, the words it was
+    stated in (plain text) and where ("front matter", "summary", "body")."""
+
+    kind: str
+    value: float
+    quote: str
+    where: str
+
+
+def _figures_in(text: str, where: str) -> list[StatedFigure]:
+    out: list[StatedFigure] = []
+    plain = _plain(_tree(markdown_html(text)))
+    for kind, pattern in _FIGURE_PATTERNS:
+        for m in pattern.finditer(plain):
+            if kind == "duration_hours":
+                n, unit, extra = float(m.group(1)), m.group(2).lower(), m.group(3)
+                hours = n if unit.startswith("h") else n / 60
+                if extra and unit.startswith("h"):
+                    hours += int(extra) / 60
+                value = hours
+            else:
+                value = float(m.group(1).replace(",", ""))
+                if m.group(2):
+                    value *= 1000
+            out.append(StatedFigure(kind, value, m.group(0), where))
+    return out
+
+
+def stated_figures(narrative: "Narrative") -> list[StatedFigure]:
+    """The impact figures a narrative states: its `impact:` front matter, then figures found in
+    its summary and body ("about 5,200 customers", "2,266 calls failed", "lasted 4 hours").
+    One figure per kind and value; the front matter's figure for a kind replaces the text's."""
+    found: list[StatedFigure] = []
+    if narrative.impact is not None:
+        for kind in FIGURE_KINDS:
+            v = getattr(narrative.impact, kind)
+            if v is not None:
+                found.append(StatedFigure(kind, v, "", "front matter"))
+    given = {f.kind for f in found}
+    if narrative.summary:
+        found += [f for f in _figures_in(narrative.summary, "summary") if f.kind not in given]
+    if narrative.body.strip():
+        found += [f for f in _figures_in(narrative.body, "body") if f.kind not in given]
+    seen: set[tuple[str, float]] = set()
+    out = []
+    for f in found:
+        if (f.kind, f.value) not in seen:
+            seen.add((f.kind, f.value))
+            out.append(f)
+    return out
