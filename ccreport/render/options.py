@@ -19,6 +19,8 @@ class RenderOptions:
     docx_template: Path | None = None
     #: A WeasyPrint PDF variant such as "pdf/ua-1" (PDF).
     pdf_variant: str | None = None
+    #: Write the PDF's structure tree (tagged PDF: headings, tables, figures with alt text).
+    pdf_tags: bool = True
 
     def __post_init__(self) -> None:
         # Accept str paths from callers; an empty value means "not given", as on the CLI.
