@@ -2,7 +2,8 @@
 last thing on a page, no page is left nearly empty in the middle of a chapter, and the
 running header names the chapter in force at the page's top.
 
-The sample documents are the three the demo renders (monthly report, PIR, strategy); a
+The sample documents are the three the demo renders (monthly report, PIR, strategy) and the
+PIR of the shipped example narrative; a
 synthetic document of many sections of varied length (tables, charts, callouts, long tables,
 sub-sections) lands headings at every height of a page. The checks themselves are shown to
 fail on a PDF made to break each rule.
@@ -22,6 +23,7 @@ from . import pdfpages
 from .util import SAMPLE, run_cli
 
 EXAMPLE_STRATEGY = SAMPLE.parent / "ccreport" / "examples" / "strategy.yaml"
+EXAMPLE_NARRATIVE = SAMPLE.parent / "ccreport" / "examples" / "pir-narrative.md"
 
 
 @pytest.fixture(scope="module")
@@ -32,13 +34,15 @@ def sample_pdfs(tmp_path_factory):
     runs = [
         [*config, "monthly", *data, "--contacts", SAMPLE / "contacts.csv", "--month", "2026-10"],
         [*config, "pir", *data, "--incident", "INC0012443", "--contacts", SAMPLE / "contacts.csv"],
+        # The shipped example narrative and its incident: a review with every section written.
+        [*config, "pir", *data, "--incident", "INC0010099", "--narrative", EXAMPLE_NARRATIVE],
         [*config, "strategy", EXAMPLE_STRATEGY, "--data", SAMPLE / "incidents.csv", "--coverage"],
     ]
     for args in runs:
         r = run_cli(*args, "--format", "pdf", "--out", out)
         assert r.returncode == 0, r.stderr
     pdfs = sorted(out.glob("*.pdf"))
-    assert [p.name.split("-")[0] for p in pdfs] == ["monthly", "pir", "strategy"]
+    assert [p.name.split("-")[0] for p in pdfs] == ["monthly", "pir", "pir", "strategy"]
     return {p.name: pdfpages.read(p) for p in pdfs}
 
 
