@@ -180,14 +180,16 @@ def html_to_pdf(
 ) -> bytes:
     """Print an HTML string to PDF bytes with WeasyPrint, within `timeout` seconds (default
     `pdf_timeout()`): a RenderError says so when the limit is reached. `tagged` (the default)
-    writes the structure tree screen readers and reflow need; a PDF/UA variant is always
-    tagged."""
+    writes the structure tree screen readers and reflow need; a variant that requires it
+    (PDF/UA, PDF/A level a) is always tagged."""
     weasyprint = _weasyprint()
     builtin = templates_path()
     roots = [builtin] + ([Path(templates_dir)] if templates_dir else [])
     fetcher = make_url_fetcher(roots)
     options: dict = {"pdf_tags": True} if tagged else {}
-    finisher = _add_header_scopes if tagged or (pdf_variant or "").startswith("pdf/ua") else None
+    # Variants that require tags (pdf/ua-*, pdf/a-*a) turn them on whatever `tagged` says; the
+    # finisher finds no header cell in an untagged PDF.
+    finisher = _add_header_scopes
     if pdf_variant:
         from weasyprint.pdf import VARIANTS
 
