@@ -63,10 +63,11 @@ class Output:
     templates_dir: Path | None = None
     docx_template: Path | None = None
     pdf_variant: str | None = None
+    markdown_flavour: str = "gfm"
 
 
 def output(config: "Config", formats: Any = None, out: Any = None, templates_dir: Any = None,
-           docx_template: Any = None, pdf_variant: str | None = None) -> Output:
+           docx_template: Any = None, pdf_variant: str | None = None, *, markdown_flavour: str = "gfm") -> Output:
     """Document options with config defaults for the ones not given."""
     return Output(
         formats=formats or config.format or "pdf,docx",
@@ -74,6 +75,7 @@ def output(config: "Config", formats: Any = None, out: Any = None, templates_dir
         templates_dir=templates_dir or (config.resolve_path(config.templates) if config.templates else None),
         docx_template=docx_template or (config.resolve_path(config.docx_template) if config.docx_template else None),
         pdf_variant=pdf_variant,
+        markdown_flavour=markdown_flavour,
     )
 
 
@@ -192,7 +194,7 @@ def write(doc: "Document", settings: Output, basename: str, config: "Config") ->
     from .render.output import write_document
 
     options = RenderOptions(templates_dir=settings.templates_dir, docx_template=settings.docx_template,
-                            pdf_variant=settings.pdf_variant)
+                            pdf_variant=settings.pdf_variant, markdown_flavour=settings.markdown_flavour)
     return write_document(doc, settings.formats, settings.out, basename, options)
 
 
@@ -436,7 +438,7 @@ def _monthly_groups(config: "Config", result: "IngestResult", p: "Period", conta
     formats = settings.formats
     formats = formats if isinstance(formats, list) else [f.strip() for f in str(formats).split(",")]
     group_settings = Output(formats, Path(settings.out), settings.templates_dir, settings.docx_template,
-                            settings.pdf_variant)
+                            settings.pdf_variant, settings.markdown_flavour)
     parts = split_ingest(result, split_by)
     mine = set(shard_groups(list(parts), *shard)) if shard is not None else set(parts)
     job_list = [

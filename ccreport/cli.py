@@ -344,6 +344,11 @@ document_options = add_options([
                  help="A Word file whose styles the DOCX uses (like pandoc's --reference-doc)."),
     click.option("--pdf-variant", default=None,
                  help="PDF variant WeasyPrint supports, e.g. pdf/ua-1 or pdf/a-3b."),
+    # Read by _output from the context, so the commands' signatures stay as they are.
+    click.option("--markdown-flavour", type=click.Choice(["gfm", "commonmark"]), default="gfm",
+                 show_default=True, envvar="CCREPORT_MARKDOWN_FLAVOUR", expose_value=False,
+                 callback=lambda ctx, _param, value: ctx.meta.__setitem__("markdown_flavour", value),
+                 help="Markdown: gfm (GitHub alerts, heading links) or commonmark (plain, for Confluence and wikis)."),
     click.option("--email-to", multiple=True, help="Email the documents to this address after rendering (repeatable)."),
     click.option("--dry-run", is_flag=True, help="With --email-to: write the .eml to --out instead of sending."),
     click.option("--no-provenance", is_flag=True,
@@ -364,7 +369,8 @@ def _output(state: State, formats, out, templates_dir, docx_template, pdf_varian
     """Document options with config defaults (CLI > env > file > built-in), resolved once."""
     from .app import output
 
-    return output(state.config, formats, out, templates_dir, docx_template, pdf_variant)
+    flavour = click.get_current_context().meta.get("markdown_flavour") or "gfm"
+    return output(state.config, formats, out, templates_dir, docx_template, pdf_variant, markdown_flavour=flavour)
 
 
 @cli.command()

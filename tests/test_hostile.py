@@ -349,7 +349,7 @@ SAFE_MARKUP = {
         'Markup("<li>%s</li>")': "Markup % escapes its argument",
         'Markup("<%s>%s</%s>")': "part.kind is 'ul' or 'ol' from our own parser",
         "Markup(env.get_template(name).render(": "output of an autoescaped template",
-        "Markup(image.svg)": "SVG written by matplotlib from our chart spec; its writer escapes text",
+        "Markup(svg_with_title(image.svg, fig.alt))": "matplotlib's SVG plus a <title> whose alt text is escape()d",
     },
 }
 

@@ -102,7 +102,8 @@ def test_html_is_laid_out_once_when_pdf_is_written_too(tmp_path, monkeypatch):
     options = RenderOptions(pdf_variant="pdf/ua-1")
     html_path, pdf_path = write_document(doc(), ["html", "pdf"], tmp_path, "r", options)
     assert len(texts) == 1
-    assert printed == [(html_path.read_text(encoding="utf-8"), {"templates_dir": None, "pdf_variant": "pdf/ua-1"})]
+    assert printed == [(html_path.read_text(encoding="utf-8"),
+                        {"templates_dir": None, "pdf_variant": "pdf/ua-1", "tagged": True})]
     write_document(doc(), ["pdf", "html"], tmp_path, "r", options)
     assert len(texts) == 2  # a new call lays the document out again
 

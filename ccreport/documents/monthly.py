@@ -553,7 +553,7 @@ def _priorities(x: _Ctx) -> Section:
             "fig-sla", Chart("sla_by_priority", title, tuple(prios), (series("Resolution SLA", values),),
                              unit="%", target=target,
                              target_label=f"Target {c.fmt_target(target, 'pct')}" if target is not None else "",
-                             subtitle="Incidents resolved within the SLA target (below target in colour)"),
+                             subtitle="Incidents resolved within the SLA target; status as in the tables"),
             caption=f"Resolution SLA attainment by priority, {x.label}.",
             alt=_alt_series("Bar chart of resolution SLA attainment by priority", prios,
                             [("Attainment", values)], c.fmt_pct)

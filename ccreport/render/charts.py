@@ -16,6 +16,7 @@ colour-blind readers and greyscale printers both see.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import io
 import os
 import re
@@ -48,6 +49,73 @@ class ChartImage:
     png: bytes | None = None
 
 
+def _linear(c: float) -> float:
+    c /= 255
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def lightness(colour: str) -> float:
+    """CIE L* (0 black .. 100 white) of a "#rrggbb" colour: what a greyscale printer keeps,
+    and what readers with any kind of colour blindness still see."""
+    r, g, b = (_linear(int(colour[i : i + 2], 16)) for i in (1, 3, 5))
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return 116 * y ** (1 / 3) - 16 if y > 216 / 24389 else y * 24389 / 27
+
+
+def _blend(colour: str, other: str, t: float) -> str:
+    a = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    b = [int(other[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#%02x%02x%02x" % tuple(round(x + (y - x) * t) for x, y in zip(a, b))
+
+
+def at_lightness(colour: str, target: float) -> str:
+    """`colour` mixed with white (lighter) or black (darker) until its L* is `target`."""
+    other = "#ffffff" if target > lightness(colour) else "#000000"
+    lo, hi = 0.0, 1.0
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        if (lightness(_blend(colour, other, mid)) < target) == (other == "#ffffff"):
+            lo = mid
+        else:
+            hi = mid
+    return _blend(colour, other, (lo + hi) / 2)
+
+
+#: The lightness range of a ramp (CIE L*): dark enough for white labels at one end, still
+#: visible on white paper at the other.
+RAMP_DARK, RAMP_LIGHT = 34.0, 88.0
+#: Least L* difference between two colours a chart tells apart (series, ramp steps of up to
+#: five priorities): 12 L* is several times what a reader can just tell apart.
+MIN_CONTRAST = 12.0
+
+
+def ramp(primary: str, n: int) -> list[str]:
+    """n shades of the brand colour, darkest (most severe) first, evenly spaced in L* from
+    the brand colour (or RAMP_DARK, if the brand is lighter) to RAMP_LIGHT: every pair differs
+    in lightness, so priorities stay apart in greyscale and for colour-blind readers."""
+    if n <= 1:
+        return [primary][:n]
+    dark = min(lightness(primary), RAMP_DARK)
+    step = (RAMP_LIGHT - dark) / (n - 1)
+    return [primary if k == 0 and lightness(primary) <= RAMP_DARK + 0.5 else at_lightness(primary, dark + k * step)
+            for k in range(n)]
+
+
+def second_colour(primary: str, grey: str = "#8a8f98") -> str:
+    """The grey that sits beside the brand colour (resolved next to opened, met next to
+    missed): the standard grey, or one moved in lightness when the brand is a mid tone."""
+    lp = lightness(primary)
+    if abs(lightness(grey) - lp) >= MIN_CONTRAST + 5:
+        return grey
+    return at_lightness(grey, lp + 30 if lp + 30 <= 82 else lp - 30)
+
+
+#: Status colours for chart marks (bars): the hues of the tables' RAG marks and tiles
+#: (print.css --green, --amber, --red), spread in lightness so that they stay apart in
+#: greyscale and for colour-blind readers: Red L* 30, Green L* 50, Amber L* 70.
+STATUS_FILL = {"Red": "#881d17", "Green": "#328746", "Amber": "#e0a030"}
+
+
 @dataclass
 class Palette:
     primary: str
@@ -58,12 +126,7 @@ class Palette:
     @classmethod
     def from_primary(cls, primary: str, steps: int = 5) -> "Palette":
         # A lightness ramp of the brand colour: dark = most severe / oldest.
-        r, g, b = (int(primary[i : i + 2], 16) for i in (1, 3, 5))
-        ramp = []
-        for k in range(steps):
-            t = 0.78 * k / max(steps - 1, 1)  # 0 = brand colour, 0.78 = nearly white
-            ramp.append("#%02x%02x%02x" % tuple(round(c + (255 - c) * t) for c in (r, g, b)))
-        return cls(primary=primary, ramp=ramp)
+        return cls(primary=primary, grey=second_colour(primary), ramp=ramp(primary, steps))
 
 
 def _rc(salt: str) -> dict:
@@ -117,6 +180,80 @@ def _fmt(v: float, unit: str, target: float | None = None) -> str:
 # --------------------------------------------------------------------------- drawing
 
 
+#: The gid of a reference line (a target, an SLA marker): no label may sit across one.
+REFERENCE = "reference"
+#: Clear space between a label and a reference line it was moved off, in points.
+LINE_GAP_PT = 2.5
+
+
+def _reference_lines(ax) -> list[tuple[str, float, float, float]]:
+    """(kind, at, start, end) in display pixels for each reference line of `ax`: "h" for a
+    horizontal line at y = at from x = start to end, "v" for a vertical one."""
+    renderer = ax.figure.canvas.get_renderer()
+    out = []
+    for line in ax.lines:
+        if line.get_gid() != REFERENCE:
+            continue
+        bb = line.get_window_extent(renderer)
+        if bb.width <= 2 and bb.height > 2:
+            out.append(("v", (bb.x0 + bb.x1) / 2, bb.y0, bb.y1))
+        elif bb.height <= 2 and bb.width > 2:
+            out.append(("h", (bb.y0 + bb.y1) / 2, bb.x0, bb.x1))
+    return out
+
+
+def _shift(text, dx: float, dy: float) -> None:
+    """Move a Text or an Annotation's text by (dx, dy) display pixels."""
+    from matplotlib.text import Annotation
+
+    fig = text.figure
+    if isinstance(text, Annotation) and text.anncoords == "offset points":
+        ox, oy = text.xyann
+        text.xyann = (ox + dx * 72 / fig.dpi, oy + dy * 72 / fig.dpi)
+        return
+    transform = text.get_transform()
+    px, py = transform.transform(text.get_position())
+    text.set_position(transform.inverted().transform((px + dx, py + dy)))
+
+
+def keep_labels_off_lines(ax) -> int:
+    """Move every label of `ax` that a reference line runs through off that line: above a
+    horizontal line (value labels of bars and points), to the right of a vertical one (the
+    lifecycle's stage labels) or, when there is no room there, to its left. Returns how many
+    labels were moved. Labels are measured as drawn (the renderer's extents), so this holds
+    for any text length, font or figure size."""
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    lines = _reference_lines(ax)
+    if not lines:
+        return 0
+    gap = LINE_GAP_PT * fig.dpi / 72
+    right_edge = ax.get_window_extent(renderer).x1 + 0.03 * fig.bbox.width
+    moved = 0
+    for text in list(ax.texts):
+        if not text.get_visible() or not text.get_text().strip():
+            continue
+        # A label printed on its bar (white) moves along the bar, to the line's left.
+        on_bar = text.get_color() in ("white", "#ffffff", (1, 1, 1, 1))
+        for _ in range(len(lines) + 1):
+            bb = text.get_window_extent(renderer)
+            crossing = next(((k, v) for k, v, a, b in lines
+                             if (k == "h" and bb.y0 - 0.5 < v < bb.y1 + 0.5 and bb.x1 > a and bb.x0 < b)
+                             or (k == "v" and bb.x0 - 0.5 < v < bb.x1 + 0.5 and bb.y1 > a and bb.y0 < b)),
+                            None)
+            if crossing is None:
+                break
+            kind, v = crossing
+            if kind == "h":
+                _shift(text, 0, v + gap - bb.y0)
+            elif not on_bar and v + gap + bb.width <= right_edge:
+                _shift(text, v + gap - bb.x0, 0)
+            else:
+                _shift(text, v - gap - bb.x1, 0)
+            moved += 1
+    return moved
+
+
 def _title(fig, ax, chart: Chart) -> None:
     # Left-aligned finding as the title, unit line below it (FT style), above the axes.
     fig.text(0.01, 0.985, xml_safe(chart.title), ha="left", va="top", fontsize=9,
@@ -129,7 +266,7 @@ def _title(fig, ax, chart: Chart) -> None:
 def _target_line(ax, chart: Chart) -> None:
     if chart.target is None:
         return
-    ax.axhline(chart.target, color=INK, linewidth=0.9, linestyle=(0, (4, 2)), zorder=3)
+    ax.axhline(chart.target, color=INK, linewidth=0.9, linestyle=(0, (4, 2)), zorder=3, gid=REFERENCE)
 
 
 def _target_label(chart: Chart) -> str:
@@ -210,22 +347,30 @@ def _grouped_bars(ax, chart: Chart, pal: Palette) -> None:
 
 
 def _sla_bars(ax, chart: Chart, pal: Palette) -> None:
-    """SLA attainment per priority against the target: below target in brand colour."""
+    """SLA attainment per priority against the target, each bar in its status colour: the
+    tables' RAG rule (met: Green; within a tenth of the target: Amber; else Red), so the chart
+    and the tables beside it never disagree. The status symbol is on the label too."""
+    from ..documents.common import rag_status
+
     s = chart.series[0]
     xs = list(range(len(chart.categories)))
     vals = [v if _ok(v) else 0.0 for v in s.values]
-    colours = [
-        pal.light if not _ok(v) else (pal.primary if chart.target is not None and v < chart.target else pal.grey)
-        for v in s.values
-    ]
+    status = [rag_status(v, chart.target) if _ok(v) and chart.target is not None else None for v in s.values]
+    colours = [pal.light if not _ok(v) else (STATUS_FILL[r.word] if r else pal.primary)
+               for v, r in zip(s.values, status)]
     bars = ax.bar(xs, vals, 0.6, color=colours, zorder=3)
-    labels = [_fmt(v, "%", chart.target) if _ok(v) else "no data" for v in s.values]
+    labels = [(_fmt(v, "%", chart.target) + (f" {r.symbol}" if r else "")) if _ok(v) else "no data"
+              for v, r in zip(s.values, status)]
     ax.bar_label(bars, labels=labels, padding=2, fontsize=7, color=INK)
     ax.set_xticks(xs, [xml_safe(c) for c in chart.categories])
     ax.set_ylim(0, 112)
     _target_line(ax, chart)
     if chart.target is not None:
         _right_labels(ax, [(chart.target, _target_label(chart), INK, False)])
+        shown = [r for r in dict.fromkeys(status) if r is not None]
+        order = {"Green": 0, "Amber": 1, "Red": 2}
+        _key(ax.figure, [(f"{r.symbol} {r.word}", STATUS_FILL[r.word])
+                         for r in sorted(shown, key=lambda r: order[r.word])])
 
 
 def _pareto(ax, chart: Chart, pal: Palette) -> None:
@@ -266,15 +411,18 @@ def _clip(text: str, n: int) -> str:
 
 
 def _key(fig, items: list[tuple[str, str]]) -> None:
-    """A one-line key on the subtitle line, right-aligned: a coloured square, then the name."""
+    """A one-line key on the subtitle line, right-aligned: a coloured square, a space, the
+    name; a wider gap before the next entry. Widths are measured, not guessed from the number
+    of characters, so "■ Opened   ■ Resolved" is spaced the same whatever the names."""
+    renderer = fig.canvas.get_renderer()
+    width = fig.bbox.width
     x = 0.99
     y = 1 - 0.22 / (fig.get_figheight() or 1)
     for name, colour in reversed(items):
-        label = xml_safe(name)
-        fig.text(x, y, label, ha="right", va="top", fontsize=7, color=INK)
-        x -= 0.0095 * len(label) + 0.004
-        fig.text(x, y, "\u25a0", ha="right", va="top", fontsize=8.5, color=colour)
-        x -= 0.03
+        label = fig.text(x, y, xml_safe(name), ha="right", va="top", fontsize=7, color=INK)
+        x -= label.get_window_extent(renderer).width / width + 3.5 / 72 * fig.dpi / width
+        mark = fig.text(x, y, "\u25a0", ha="right", va="top", fontsize=8.5, color=colour)
+        x -= mark.get_window_extent(renderer).width / width + 10 / 72 * fig.dpi / width
 
 
 def _ageing(ax, chart: Chart, pal: Palette) -> None:
@@ -302,8 +450,8 @@ def _ageing(ax, chart: Chart, pal: Palette) -> None:
 
 
 def _priority_ramp(primary: str, n: int) -> list[str]:
-    """Brand colour for P1, fading towards light grey-blue for the lowest priority."""
-    return Palette.from_primary(primary, max(n, 2)).ramp[:n] if n > 1 else [primary]
+    """Brand colour for P1, lighter for each lower priority, in even steps of lightness."""
+    return ramp(primary, n) if n > 1 else [primary]
 
 
 def _dark(colour: str) -> bool:
@@ -402,9 +550,11 @@ def _matplotlib_config_dir() -> None:
     os.environ["MPLCONFIGDIR"] = folder
 
 
-def draw(chart: Chart, primary: str = "#1f4e79", *, svg: bool = True, png: bool = True,
-         salt: str = "ccreport") -> ChartImage:
-    """Draw one chart; return SVG text (no XML prolog) and/or PNG bytes."""
+@contextlib.contextmanager
+def drawn(chart: Chart, primary: str = "#1f4e79", salt: str = "ccreport"):
+    """The matplotlib Figure of one chart, drawn and laid out, inside the rc context it was
+    drawn with (text extents depend on it); cleared afterwards. `draw` saves it; tests look
+    at where its marks and labels are."""
     _matplotlib_config_dir()
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -437,18 +587,26 @@ def draw(chart: Chart, primary: str = "#1f4e79", *, svg: bool = True, png: bool 
             else:
                 _unit_ticks(ax, chart.unit)
             _title(fig, ax, chart)
-            svg_text = png_bytes = None
-            if svg:
-                buf = io.StringIO()
-                fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-                svg_text = _clean_svg(buf.getvalue())
-            if png:
-                bbuf = io.BytesIO()
-                fig.savefig(bbuf, format="png", dpi=PNG_DPI,
-                            metadata={"Software": None}, pil_kwargs={"optimize": False})
-                png_bytes = bbuf.getvalue()
+            keep_labels_off_lines(ax)
+            yield fig
         finally:
             fig.clear()
+
+
+def draw(chart: Chart, primary: str = "#1f4e79", *, svg: bool = True, png: bool = True,
+         salt: str = "ccreport") -> ChartImage:
+    """Draw one chart; return SVG text (no XML prolog) and/or PNG bytes."""
+    svg_text = png_bytes = None
+    with drawn(chart, primary, salt) as fig:
+        if svg:
+            buf = io.StringIO()
+            fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+            svg_text = _clean_svg(buf.getvalue())
+        if png:
+            bbuf = io.BytesIO()
+            fig.savefig(bbuf, format="png", dpi=PNG_DPI,
+                        metadata={"Software": None}, pil_kwargs={"optimize": False})
+            png_bytes = bbuf.getvalue()
     return ChartImage(svg=svg_text, png=png_bytes)
 
 
@@ -596,7 +754,7 @@ def _lifecycle(ax, chart: Chart, pal: Palette) -> None:
     for m in sorted(markers, key=lambda m: m.at):
         if not (lo <= m.at <= hi):
             continue
-        ax.axvline(m.at, color=INK, linewidth=0.9, linestyle=(0, (4, 2)), zorder=2)
+        ax.axvline(m.at, color=INK, linewidth=0.9, linestyle=(0, (4, 2)), zorder=2, gid=REFERENCE)
         # Stagger labels that would collide with the previous one.
         level = 0
         if placed and m.at - placed[-1] < span * 0.28:

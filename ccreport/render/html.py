@@ -185,6 +185,23 @@ def parts_html(parts: Iterable[TextPart]) -> Markup:
     return Markup("\n").join(out)
 
 
+_SVG_OPEN = re.compile(r"<svg\b[^>]*>")
+
+
+def svg_with_title(svg: str, alt: str) -> str:
+    """The chart's SVG with the Figure's alt text as its first child `<title>` (escaped).
+
+    The PDF's structure tree takes a Figure's `/Alt` from the SVG's `<title>` (an HTML
+    `aria-label` around it does not reach WeasyPrint's tagging); in a browser it is the
+    tooltip. A chart with no alt text gets its title-less SVG back.
+    """
+    alt = " ".join(xml_safe(alt or "").split())
+    m = _SVG_OPEN.search(svg)
+    if not alt or m is None:
+        return svg
+    return f"{svg[:m.end()]}<title>{escape(alt)}</title>{svg[m.end():]}"
+
+
 def _data_uri(path: Path) -> str:
     try:
         data = path.read_bytes()
@@ -215,7 +232,9 @@ def render_html(
     def chart_svg(fig: Figure) -> Markup:
         image = assets.get(fig.id)
         # The SVG comes from our own matplotlib call (text escaped by its writer), not from input.
-        return Markup(image.svg) if image is not None and image.svg else Markup("")
+        if image is None or not image.svg:
+            return Markup("")
+        return Markup(svg_with_title(image.svg, fig.alt))
 
     ctx: dict[str, Any] = {
         "doc": doc,

@@ -1,4 +1,11 @@
-"""Markdown renderer: a Document -> GitHub-flavoured Markdown, charts as PNG files beside it.
+"""Markdown renderer: a Document -> Markdown, charts as PNG files beside it.
+
+Two flavours (`RenderOptions.markdown_flavour`). "gfm", the default: GitHub-flavoured
+Markdown, callouts as GitHub alerts (`> [!NOTE]`) and a contents list that links to GitHub's
+heading anchors. "commonmark": what pastes cleanly into Confluence and other wikis, whose
+importers know neither alerts nor GitHub's anchors: callouts are plain blockquotes with a
+bold title, the contents list is plain text. Neither writes raw HTML. Tables are pipe tables
+in both (the one extension every wiki importer and CommonMark renderer with tables reads).
 
 Plain text from the Document is escaped so that it stays literal: `<` becomes `&lt;` (no raw
 HTML ever reaches a Markdown viewer), and `|`, `*`, `_`, backticks, `[`, `]` and backslashes
@@ -93,6 +100,19 @@ def slug(heading: str) -> str:
     return s.replace(" ", "-")
 
 
+def slugs(headings: Iterable[str]) -> list[str]:
+    """GitHub's anchors for a document's headings in order: a repeated heading's anchor gets
+    "-1", "-2"... as GitHub numbers them."""
+    seen: dict[str, int] = {}
+    out = []
+    for heading in headings:
+        base = slug(heading)
+        n = seen.get(base, 0)
+        out.append(base if n == 0 else f"{base}-{n}")
+        seen[base] = n + 1
+    return out
+
+
 def _cell(text: str) -> str:
     return escape(text.strip()) or " "
 
@@ -100,8 +120,10 @@ def _cell(text: str) -> str:
 class _Writer(BlockWriter):
     format_name = "Markdown"
 
-    def __init__(self, doc: Document, assets: Mapping[str, "ChartImage"], files_dir: str):
+    def __init__(self, doc: Document, assets: Mapping[str, "ChartImage"], files_dir: str,
+                 flavour: str = "gfm"):
         self.doc = doc
+        self.gfm = flavour == "gfm"
         self.assets = assets
         self.files_dir = files_dir
         self.lines: list[str] = []
@@ -135,7 +157,9 @@ class _Writer(BlockWriter):
                          for text, a in parts)
 
     def callout(self, b: Callout) -> None:
-        self.out(f"> [!{ALERTS[b.kind]}]", f"> **{escape(b.default_title)}**", ">")
+        if self.gfm:
+            self.out(f"> [!{ALERTS[b.kind]}]")
+        self.out(f"> **{escape(b.default_title)}**", ">")
         body = parts_md(b.parts(), prefix="> ")
         while body and not body[-1].strip(" >"):
             body.pop()
@@ -199,8 +223,15 @@ class _Writer(BlockWriter):
         self.out(" · ".join(sub), "")
         if d.toc and any(True for _ in d.sections(1)):
             self.out("## Contents", "")
+            # GitHub numbers repeated headings across the whole page, so anchors come from
+            # every heading in order (the title and "Contents" included).
+            everything = [d.title.strip(), "Contents", *(s.heading for s in d.sections())]
+            anchors = dict(zip((id(s) for s in d.sections()), slugs(everything)[2:]))
             for s in d.sections(1):
-                self.out(f"- [{escape(s.heading)}](#{slug(s.heading)})")
+                if self.gfm:
+                    self.out(f"- [{escape(s.heading)}](#{anchors[id(s)]})")
+                else:
+                    self.out(f"- {escape(s.heading)}")
             self.out("")
         for block in d.blocks:
             self.block(block)
@@ -209,9 +240,10 @@ class _Writer(BlockWriter):
         return text
 
 
-def render_markdown(doc: Document, assets: Mapping[str, "ChartImage"] | None, files_dir: str) -> tuple[str, dict[str, bytes]]:
+def render_markdown(doc: Document, assets: Mapping[str, "ChartImage"] | None, files_dir: str,
+                    flavour: str = "gfm") -> tuple[str, dict[str, bytes]]:
     """Markdown text plus the image files ({name: PNG bytes}) to write into `files_dir`."""
-    w = _Writer(doc, assets or {}, files_dir)
+    w = _Writer(doc, assets or {}, files_dir, flavour)
     return w.write(), w.images
 
 
@@ -225,7 +257,7 @@ class MarkdownRenderer:
     def render(self, document: Document, charts: Mapping[str, "ChartImage"], path: Path,
                options: "RenderOptions") -> None:
         files_dir = f"{path.stem}_files"
-        text, images = render_markdown(document, charts, files_dir)
+        text, images = render_markdown(document, charts, files_dir, options.markdown_flavour)
         if images:
             atomic_write_dir(path.with_name(files_dir), images)
         atomic_write_bytes(path, text.encode("utf-8"))

@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+#: The Markdown dialects the Markdown renderer writes.
+MARKDOWN_FLAVOURS = ("gfm", "commonmark")
+
+
 @dataclass(frozen=True)
 class RenderOptions:
     #: A folder of templates searched before the built-in ones (HTML, PDF).
@@ -19,6 +23,11 @@ class RenderOptions:
     docx_template: Path | None = None
     #: A WeasyPrint PDF variant such as "pdf/ua-1" (PDF).
     pdf_variant: str | None = None
+    #: Write the PDF's structure tree (tagged PDF: headings, tables, figures with alt text).
+    pdf_tags: bool = True
+    #: Markdown dialect (Markdown): "gfm" (GitHub: alert callouts, links to heading anchors)
+    #: or "commonmark" (plain blockquotes, no anchors: for Confluence and other wikis).
+    markdown_flavour: str = "gfm"
 
     def __post_init__(self) -> None:
         # Accept str paths from callers; an empty value means "not given", as on the CLI.
@@ -26,3 +35,8 @@ class RenderOptions:
             value = getattr(self, name)
             object.__setattr__(self, name, Path(value) if value else None)
         object.__setattr__(self, "pdf_variant", self.pdf_variant or None)
+        flavour = (self.markdown_flavour or "gfm").strip().lower()
+        if flavour not in MARKDOWN_FLAVOURS:
+            raise ValueError(f"unknown Markdown flavour {self.markdown_flavour!r}: "
+                             f"choose from {', '.join(MARKDOWN_FLAVOURS)}")
+        object.__setattr__(self, "markdown_flavour", flavour)

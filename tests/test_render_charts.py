@@ -1,0 +1,127 @@
+"""Chart drawing as a reader sees it (issue 20, item 5): no reference line (a target, an
+SLA marker) runs through a label, the key is spaced by measured widths, every pair of colours
+a chart tells apart differs in lightness (greyscale printers, colour-blind readers), and the
+SLA chart's bars take the status colours the tables use for the same figures."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from ccreport.document import Chart, LifecycleChart, Marker, series
+from ccreport.documents.common import rag_status
+from ccreport.render import charts
+from ccreport.render.charts import MIN_CONTRAST, STATUS_FILL, drawn, lightness, ramp, second_colour
+
+
+def _crossings(fig) -> list[str]:
+    """Labels of the chart's axes that a reference line runs through."""
+    renderer = fig.canvas.get_renderer()
+    found = []
+    for ax in fig.axes:
+        lines = charts._reference_lines(ax)
+        assert lines, "the chart has no reference line to test against"
+        for text in ax.texts:
+            if not text.get_text().strip():
+                continue
+            bb = text.get_window_extent(renderer)
+            for kind, at, start, end in lines:
+                if kind == "v" and bb.x0 < at < bb.x1 and bb.y1 > start and bb.y0 < end:
+                    found.append(f"{text.get_text()!r} crossed by the line at x={at:.0f}")
+                if kind == "h" and bb.y0 < at < bb.y1 and bb.x1 > start and bb.x0 < end:
+                    found.append(f"{text.get_text()!r} crossed by the line at y={at:.0f}")
+    return found
+
+
+def _lifecycle(marker_at: float, ends: list[float]) -> LifecycleChart:
+    names = tuple(f"Stage {i}" for i in range(len(ends)))
+    starts = [0.0, *ends[:-1]]
+    labels = tuple(f"{(e - s) * 60:.0f} min since the stage before" for s, e in zip(starts, ends))
+    return LifecycleChart("lifecycle", "Stages", names, (series("start", starts), series("end", ends)),
+                          bar_labels=labels, markers=(Marker(marker_at, "Response target"),
+                                                      Marker(8.0, "Resolution target 8 h")),
+                          height_in=2.4)
+
+
+@pytest.mark.parametrize("marker_at", [0.25, 0.5, 1.0, 2.0])
+def test_no_sla_marker_runs_through_a_stage_label(marker_at):
+    chart = _lifecycle(marker_at, [0.1, 0.2, 0.35, 0.6, 1.1, 7.9, 8.6])
+    with drawn(chart) as fig:
+        assert _crossings(fig) == []
+        # Every stage label is still drawn inside the figure.
+        renderer = fig.canvas.get_renderer()
+        for text in fig.axes[0].texts:
+            bb = text.get_window_extent(renderer)
+            assert bb.x0 >= 0 and bb.x1 <= fig.bbox.width + 1, text.get_text()
+
+
+def test_without_the_fix_the_lifecycle_case_does_cross(monkeypatch):
+    """The planted case really puts a marker through labels when nothing moves them."""
+    monkeypatch.setattr(charts, "keep_labels_off_lines", lambda ax: 0)
+    with drawn(_lifecycle(0.5, [0.1, 0.2, 0.35, 0.6, 1.1, 7.9, 8.6])) as fig:
+        assert _crossings(fig)
+
+
+@pytest.mark.parametrize("values", [[94.9, 92.9, 100.0, 84.6], [95.2, 94.6, 96.0, 60.0]])
+def test_target_line_runs_through_no_bar_label(values):
+    chart = Chart("sla_by_priority", "SLA", ("P1", "P2", "P3", "P4"), (series("Resolution SLA", values),),
+                  unit="%", target=95.0, target_label="Target 95 %")
+    with drawn(chart) as fig:
+        assert _crossings(fig) == []
+
+
+def test_sla_bars_take_the_tables_status_colours():
+    from matplotlib.colors import to_hex
+    from matplotlib.patches import Rectangle
+
+    values = [100.0, 84.6, 94.9, 60.0]
+    chart = Chart("sla_by_priority", "SLA", ("P1", "P2", "P3", "P4"), (series("Resolution SLA", values),),
+                  unit="%", target=95.0)
+    with drawn(chart) as fig:
+        ax = fig.axes[0]
+        bars = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_height() > 0]
+        colours = [to_hex(b.get_facecolor()) for b in sorted(bars, key=lambda b: b.get_x())]
+        labels = [t.get_text() for t in ax.texts]
+    expected = [rag_status(v, 95.0) for v in values]
+    assert colours == [STATUS_FILL[r.word] for r in expected]
+    # The status symbol is on each bar's label too: colour is not the only carrier.
+    value_labels = [t for t in labels if "%" in t and "Target" not in t]
+    assert len(value_labels) == len(values)
+    for r in expected:
+        assert sum(r.symbol in t for t in value_labels) == expected.count(r)
+
+
+@pytest.mark.parametrize("primary", ["#1f4e79", "#00a19a", "#f0a000", "#8a8f98", "#111111", "#c8102e", "#e0e0ff"])
+def test_every_pair_of_colours_differs_in_lightness(primary):
+    for n in range(2, 6):
+        shades = ramp(primary, n)
+        assert len(shades) == len(set(shades)) == n
+        for a, b in itertools.combinations(shades, 2):
+            assert abs(lightness(a) - lightness(b)) >= MIN_CONTRAST, (primary, n, a, b)
+    assert abs(lightness(second_colour(primary)) - lightness(primary)) >= MIN_CONTRAST
+    for a, b in itertools.combinations(STATUS_FILL.values(), 2):
+        assert abs(lightness(a) - lightness(b)) >= MIN_CONTRAST
+
+
+def test_the_brand_colour_leads_the_ramp_when_it_is_dark():
+    assert ramp("#1f4e79", 4)[0] == "#1f4e79"
+    assert lightness(ramp("#f0a000", 4)[0]) < 40  # a light brand is darkened for P1
+
+
+@pytest.mark.parametrize("names", [("Opened", "Resolved"), ("P1", "P2", "P3", "P4", "P5"),
+                                   ("Incidents opened this week", "Resolved")])
+def test_key_entries_are_evenly_spaced(names):
+    chart = Chart("weekly", "Weekly", ("w1", "w2"), tuple(series(n, [3, 4]) for n in names))
+    with drawn(chart) as fig:
+        renderer = fig.canvas.get_renderer()
+        key = [t for t in fig.texts if t.get_text() in (*names, "\u25a0")]
+        boxes = sorted((b.x0, b.x1, t.get_text()) for t in key for b in [t.get_window_extent(renderer)])
+    assert len(boxes) == 2 * len(names)
+    pt = fig.dpi / 72
+    for (x0, x1, text), (nx0, _nx1, ntext) in zip(boxes, boxes[1:]):
+        gap = nx0 - x1
+        if text == "\u25a0":  # square, then its name: a space, not touching
+            assert ntext in names and 2 * pt <= gap <= 6 * pt, (text, ntext, gap)
+        else:  # a name, then the next entry's square: clearly wider
+            assert ntext == "\u25a0" and gap >= 7 * pt, (text, ntext, gap)
