@@ -9,7 +9,7 @@ list of named sections (SECTIONS); each is a function that returns Markdown line
 
 Every figure is a whole process started the way a user starts it (`python -m ccreport.cli
 ...`, imports included), its wall clock taken around the process and its peak RSS from
-os.wait4 (the rusage of exactly that child). Each comparison runs in rounds in the same run
+bench/child.py (os.wait4: the rusage of exactly that child). Each comparison runs in rounds in the same run
 (A B A B ...: ccreport, then the comparison, several times), after one untimed warm-up round,
 so both sides see the same machine load; the report gives the median of the per-round ratios
 and their spread (lowest–highest). The children get a bytecode cache (PYTHONPYCACHEPREFIX in
@@ -106,17 +106,17 @@ def _env() -> dict[str, str]:
 
 
 def run(cmd: list[str]) -> Run:
-    """One whole process: wall clock around it, its own peak RSS and CPU time."""
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=_env(), cwd=ROOT)
-    stderr = proc.stderr.read()  # type: ignore[union-attr]
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[1:6])} ... failed ({proc.returncode}):\n{stderr.decode()[-2000:]}")
-    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KB on Linux
-    return Run(wall, usage.ru_maxrss * scale / 1e6, usage.ru_utime + usage.ru_stime)
+    """One whole process, measured by bench/child.py (its wall clock, its own peak RSS and CPU
+    time; see child.py for why not here)."""
+    proc = subprocess.run([sys.executable, str(HERE / "child.py"), *cmd], capture_output=True,
+                          env=_env(), cwd=ROOT)
+    try:
+        m = json.loads(proc.stdout.decode().strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        m = {"rc": proc.returncode}
+    if proc.returncode != 0 or m["rc"] != 0:
+        raise RuntimeError(f"{' '.join(cmd[1:6])} ... failed ({m['rc']}):\n{proc.stderr.decode()[-2000:]}")
+    return Run(m["wall"], m["rss_mb"], m["cpu"])
 
 
 def rounds(cmds: dict[str, list[str]], n: int) -> dict[str, list[Run]]:
