@@ -19,8 +19,9 @@ demo: $(BIN)/ccreport
 test: $(BIN)/ccreport
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
+# `make bench BENCH_ARGS=--big` adds 5M incidents (timed) and 10M (peak memory).
 bench: $(BIN)/ccreport
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 sample: $(BIN)/ccreport
 	$(BIN)/python -m ccreport.sample sample_data

@@ -565,13 +565,20 @@ def main(argv: list[str] | None = None) -> int:
             continue
         t = time.perf_counter()
         lines += ["", *section.run(opts)]
-        print(f"[{section.name}: {time.perf_counter() - t:.0f} s]", file=sys.stderr)
+        print(f"[{section.name}: {time.perf_counter() - t:.0f} s, load average "
+              f"{os.getloadavg()[0]:.1f}]", file=sys.stderr)
+        _save(lines + ["", "(incomplete: the run is still going)"])
     lines += ["", f"Load average at the end: {os.getloadavg()[0]:.1f}."]
+    print(_save(lines))
+    return 0
+
+
+def _save(lines: list[str]) -> str:
+    """Write the report so far (a long run leaves its finished sections if stopped)."""
     text = "\n".join(lines) + "\n"
-    print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.md").write_text(text, encoding="utf-8")
-    return 0
+    return text
 
 
 if __name__ == "__main__":
