@@ -525,6 +525,8 @@ def load(
     frame = _finish(frame, quality)
     quality.incidents = len(frame)
     incidents = coerce(frame)
+    del frame, rows, parts
+    readers.release_memory()  # the raw columns just freed: back to the system before metrics
     fields |= {"incident_id", "opened_at", "status", "category"}
     return IngestResult(
         incidents=incidents, events=events, pauses=pauses, quality=quality,

@@ -476,6 +476,7 @@ def _parse_csv(p: Path, data: mmap.mmap | bytes, start: int,
     # about one table, not two. Text stays in Arrow (zero-copy). `table` is unusable after.
     frame = table.to_pandas(types_mapper=_PANDAS_TYPES.get, self_destruct=True, split_blocks=True)
     del table
+    release_memory()  # the parse buffers, before the pandas stages allocate their own
     rows = _blank_line_rows(data, start, delimiter, frame.index) if blank_lines else None
     return RawTable(str(p), headers, frame, row_numbers=rows)
 
@@ -494,6 +495,13 @@ def _has_blank_lines(data: mmap.mmap | bytes, start: int) -> bool:
 
 
 _BLANK_LINE = re.compile(rb"\n\r?\n")
+
+
+def release_memory() -> None:
+    """Hand the memory Arrow's allocator keeps for reuse (freed parse buffers, columns already
+    converted) back to the system, so it is not held beside what pandas allocates next."""
+    with contextlib.suppress(Exception):
+        pa.default_memory_pool().release_unused()
 
 
 def _blank_line_rows(data: mmap.mmap | bytes, start: int, delimiter: str, index: pd.Index) -> pd.Series | None:
