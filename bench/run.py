@@ -433,8 +433,8 @@ def section_documents(opts: Options) -> list[str]:
         "(ingest and metrics included; the strategy with `--data` and `--coverage`), against a "
         "process that only runs `weasyprint.HTML(filename=..., media_type='print').write_pdf()` "
         "on the HTML ccreport writes for the same document (bench/compare.py), in the same "
-        f"rounds ({opts.pairs} after a warm-up). The last column is the monthly report in all "
-        "four formats.",
+        f"rounds ({opts.pairs} after a warm-up). Below the table: the monthly report in all "
+        "four formats against the PDF alone.",
         "",
         "| document | ccreport PDF | WeasyPrint alone | ccreport ÷ WeasyPrint | pages |",
         "|---|---:|---:|---:|---:|",
