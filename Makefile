@@ -32,8 +32,9 @@ demo: $(VENV)/.demo
 test: $(VENV)/.test
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
+# `make bench BENCH_ARGS=--big` adds 5M incidents (timed) and 10M (peak memory).
 bench: $(VENV)/.bench
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 sample: $(VENV)/.demo
 	$(BIN)/python -m ccreport.sample sample_data

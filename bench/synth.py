@@ -90,17 +90,149 @@ def generate(n: int, seed: int = 20261101) -> pa.Table:
     )
 
 
+#: Incidents generated at a time for the large files (memory stays bounded while writing).
+CHUNK = 1_000_000
+TIMESTAMP_COLUMNS = ("opened_at", "acknowledged_at", "escalated_at", "resolved_at", "closed_at")
+
+
+def _chunks(n: int, seed: int):
+    """The n incidents as tables of at most CHUNK rows: one table (the same file as before)
+    up to CHUNK, else chunks with their own seeds and consecutive ids."""
+    if n <= CHUNK:
+        yield generate(n, seed)
+        return
+    done = 0
+    while done < n:
+        k = min(CHUNK, n - done)
+        t = generate(k, seed + done)
+        ids = np.char.add("INC", np.char.zfill(np.arange(done + 1, done + k + 1).astype(str), 9))
+        yield t.set_column(0, "incident_id", pa.array(ids))
+        done += k
+
+
+def _write_tables(tables, path: Path, quoted: bool) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    opts = pacsv.WriteOptions(quoting_style="all_valid" if quoted else "none")
+    writer = None
+    try:
+        for t in tables:
+            if writer is None:
+                writer = pacsv.CSVWriter(tmp, t.schema, write_options=opts)
+            writer.write_table(t)
+    finally:
+        if writer is not None:
+            writer.close()
+    tmp.replace(path)
+    return path
+
+
 def write(n: int, path: str | Path, seed: int = 20261101, quoted: bool = False) -> Path:
     """Write n incidents to path as CSV (created once; reused when it already exists). With
     `quoted`, every value is in double quotes, as ServiceNow and Excel write them."""
     path = Path(path)
     if path.exists():
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    pacsv.write_csv(generate(n, seed), tmp, pacsv.WriteOptions(quoting_style="all_valid" if quoted else "none"))
-    tmp.replace(path)
-    return path
+    return _write_tables(_chunks(n, seed), path, quoted)
+
+
+def _local_text(iso: pa.ChunkedArray | pa.Array, tz: str, fmt: str) -> pa.Array:
+    """ISO-Z strings -> naive local wall-clock text in `tz` with a strftime format."""
+    import pandas as pd
+
+    ts = pd.to_datetime(pd.Series(iso.to_pandas() if hasattr(iso, "to_pandas") else iso), utc=True, format="ISO8601")
+    local = ts.dt.tz_convert(tz).dt.tz_localize(None)
+    text = local.dt.strftime(fmt)
+    return pa.array(text.where(local.notna(), None), type=pa.string())
+
+
+def write_dayfirst(n: int, path: str | Path, tz: str = "Europe/London", seed: int = 20261101) -> Path:
+    """The same n incidents with naive day-first timestamps, `dd/mm/yyyy HH:MM` on the local
+    clock of `tz` (as an Excel export from a UK service desk writes them)."""
+    path = Path(path)
+    if path.exists():
+        return path
+
+    def tables():
+        for t in _chunks(n, seed):
+            for name in TIMESTAMP_COLUMNS:
+                i = t.schema.get_field_index(name)
+                t = t.set_column(i, name, _local_text(t.column(name), tz, "%d/%m/%Y %H:%M"))
+            yield t
+    return _write_tables(tables(), path, quoted=False)
+
+
+EVENT_STATES = ("New", "Active", "Awaiting User Info", "Resolved", "Closed")
+
+
+def event_log(n_incidents: int, seed: int = 20261102, dayfirst: bool = False,
+              tz: str = "Europe/London") -> pa.Table:
+    """A ServiceNow incident event log (one row per update, like the public UCI log): every
+    incident moves New -> Active (-> Awaiting User Info -> Active) -> Resolved (-> Closed), each
+    row repeating the incident's fields with its `sys_mod_count` and `sys_updated_at`.
+    Timestamps are ISO-Z, or with `dayfirst` naive local `d-m-yyyy H:MM` (no zero padding)."""
+    base = generate(n_incidents, seed)
+    rng = np.random.default_rng(seed)
+    def when(name: str) -> np.ndarray:
+        return np.array([v[:-1] if v else "NaT" for v in base.column(name).to_pylist()], dtype="datetime64[s]")
+
+    opened, resolved, closed = when("opened_at"), when("resolved_at"), when("closed_at")
+    hold = rng.random(n_incidents) < 0.2
+    has_res = ~np.isnat(resolved)
+    has_clo = ~np.isnat(closed)
+    # rows per incident: New, Active, [Hold, Active], [Resolved], [Closed]
+    steps = 2 + 2 * hold + has_res + has_clo
+    owner = np.repeat(np.arange(n_incidents), steps)
+    k = np.arange(len(owner)) - np.repeat(np.cumsum(steps) - steps, steps)
+    o = opened[owner]
+    end = np.where(has_res[owner], resolved[owner], o + np.timedelta64(3600, "s"))
+    span = (end - o).astype("int64")
+    state = np.empty(len(owner), dtype=object)
+    when = np.empty(len(owner), dtype="datetime64[s]")
+    h = hold[owner]
+    # position within the incident's own sequence
+    seq_hold = np.array(["New", "Active", "Awaiting User Info", "Active", "Resolved", "Closed"], dtype=object)
+    seq_plain = np.array(["New", "Active", "Resolved", "Closed"], dtype=object)
+    state = np.where(h, seq_hold[np.minimum(k, 5)], seq_plain[np.minimum(k, 3)])
+    frac = np.where(h, np.array([0, 0.05, 0.3, 0.5, 1.0, 1.0])[np.minimum(k, 5)],
+                    np.array([0, 0.05, 1.0, 1.0])[np.minimum(k, 3)])
+    when = o + (span * frac).astype("timedelta64[s]")
+    is_closed = state == "Closed"
+    when = np.where(is_closed, closed[owner], when)
+    take = pa.array(owner)
+    cols = {
+        "number": base.column("incident_id").take(take),
+        "incident_state": pa.array(state.astype(str)),
+        "sys_mod_count": pa.array(k),
+        "sys_updated_at": _iso(when),
+        "opened_at": base.column("opened_at").take(take),
+        "resolved_at": base.column("resolved_at").take(take),
+        "closed_at": base.column("closed_at").take(take),
+        "priority": pa.array(np.array(["1 - Critical", "2 - High", "3 - Moderate", "4 - Low", "5 - Planning"])[
+            np.array([int(p[1]) - 1 for p in base.column("priority").to_pylist()])[owner]]),
+        "category": base.column("category").take(take),
+        "assignment_group": base.column("assignment_group").take(take),
+        "location": base.column("site").take(take),
+        "contact_type": base.column("channel").take(take),
+    }
+    table = pa.table(cols)
+    if dayfirst:
+        for name in ("sys_updated_at", "opened_at", "resolved_at", "closed_at"):
+            i = table.schema.get_field_index(name)
+            text = _local_text(table.column(name), tz, "%d-%m-%Y %H:%M")
+            # d-m-yyyy H:MM: drop the zero padding of day, month and hour
+            import pyarrow.compute as pc
+
+            text = pc.replace_substring_regex(text, r"^0?(\d+)-0?(\d+)-(\d{4}) 0?(\d+):", r"\1-\2-\3 \4:")
+            table = table.set_column(i, name, text)
+    return table
+
+
+def write_event_log(n_incidents: int, path: str | Path, dayfirst: bool = False) -> Path:
+    path = Path(path)
+    if path.exists():
+        return path
+    return _write_tables([event_log(n_incidents, dayfirst=dayfirst)], path, quoted=False)
 
 
 def read_canonical(path: str | Path):

@@ -384,6 +384,10 @@ def monthly(config: "Config", inputs: Inputs, settings: Output, *, month: str | 
     from .batch import group_slug
     from .lock import output_lock
 
+    if split_by and jobs > 1:
+        from .batch import start_pool
+
+        start_pool()  # the workers' rendering stack imports while the export is read
     stories = narratives(config, narratives_dir)
     result = load(config, inputs)
     p = period(config, month, date_from, date_to)
@@ -405,13 +409,16 @@ def monthly(config: "Config", inputs: Inputs, settings: Output, *, month: str | 
     files: list[Path] = []
     with output_lock(out):
         summary: dict = {}
+        doc = None
         if overview:
             doc, summary = monthly_document(ms, config, statuses, group=scope, register=reg, provenance=prov)
-            files = write(doc, settings, slug, config)
         groups: dict[str, tuple[list[Path], dict]] = {}
-        if split_by:
-            groups = _monthly_groups(config, result, ms.period, contact_data, split_by, jobs, settings, slug,
-                                     statuses, ms.coverage, stories, prov, shard)
+        if split_by:  # the overview is written by the same pool as the groups
+            groups, files = _monthly_groups(config, result, ms.period, contact_data, split_by, jobs, settings,
+                                            slug, statuses, ms.coverage, stories, prov, shard,
+                                            overview=(doc, settings, slug, config) if doc is not None else None)
+        elif doc is not None:
+            files = write(doc, settings, slug, config)
         if email.to and overview:
             deliver(config, files, email.to, summary=summary, dry_run=email.dry_run, out=out,
                     name=slug)
@@ -430,10 +437,12 @@ def _monthly_groups(config: "Config", result: "IngestResult", p: "Period", conta
                     jobs: int, settings: Output, slug: str,
                     statuses: Mapping[str, str] | None, coverage: Any = None,
                     stories: Mapping[str, Any] | None = None, prov: "Provenance | None" = None,
-                    shard: tuple[int, int] | None = None) -> dict[str, tuple[list[Path], dict]]:
-    """One monthly report per group, in parallel processes; returns {group: (paths, summary)}.
+                    shard: tuple[int, int] | None = None, overview: tuple | None = None,
+                    ) -> tuple[dict[str, tuple[list[Path], dict]], list[Path]]:
+    """One monthly report per group, in parallel processes, and the `overview` (write()'s
+    arguments) as the pool's first job; returns ({group: (paths, summary)}, overview paths).
     With `shard` (K, N): only the groups of the K-th of N slices (`shard_groups`)."""
-    from .batch import group_contacts, group_slug, run_jobs, split_ingest
+    from .batch import effective_workers, group_contacts, group_slug, run_jobs, split_ingest
 
     formats = settings.formats
     formats = formats if isinstance(formats, list) else [f.strip() for f in str(formats).split(",")]
@@ -447,11 +456,23 @@ def _monthly_groups(config: "Config", result: "IngestResult", p: "Period", conta
         for group, part in parts.items() if group in mine
     ]
     quiet = log.getEffectiveLevel() > logging.INFO
-    results = run_jobs(job_list, jobs, progress=not quiet, worker=monthly_group)
-    for group in sorted(results):
-        for path in results[group][0]:
+    results, files = run_jobs(job_list, jobs, progress=not quiet, worker=monthly_group,
+                              lead=(write_args, overview) if overview is not None else None)
+    files = files or []
+    if effective_workers(jobs, len(job_list) + (overview is not None)) > 1:
+        # A worker's log goes nowhere: the files it wrote are named here (in this process
+        # the writer has named them already).
+        for path in files:
             log.info("Wrote %s", path)
-    return results
+        for group in sorted(results):
+            for path in results[group][0]:
+                log.info("Wrote %s", path)
+    return results, files
+
+
+def write_args(args: tuple) -> list[Path]:
+    """write(*args), as a pool job (module-level, so a worker process can import it)."""
+    return write(*args)
 
 
 def shard_groups(groups: Iterable[str], k: int, n: int) -> list[str]:

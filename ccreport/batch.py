@@ -1,20 +1,28 @@
 """`monthly --split-by`: splitting the ingest result (and the contact data) by group and running
 the per-group step in parallel processes.
 
-Workers are started with the "spawn" method: forking a process after pyarrow has started its
-thread pool is unsafe. Each worker runs the application's per-group monthly step
-(`ccreport.app.monthly_group`: compute the group's metrics, build, write); the parent only
-ingests once and collects file paths. This module does not import the application layer: the
-step is passed in, so there is no import circle.
+The pool: forking the parent after pyarrow has started its thread pool is unsafe, so workers
+come from a *forkserver* (a fresh process started by `start_pool` as soon as the command knows
+it will need one, so it overlaps the parent's ingest) that has already imported the rendering
+stack (`PRELOAD`: the application, the document builders, the renderers, WeasyPrint,
+matplotlib); each worker is a fork of it, starts in milliseconds and stays for all the groups.
+Where forkserver does not exist (Windows) the workers are spawned. The overview report is one
+job in the same pool (`lead`), so it renders alongside the groups instead of before them, and
+the parent never imports the rendering stack. With fewer than two documents to write, or
+`--jobs 1`, everything runs in this process (`effective_workers`).
+
+Each worker runs the application's per-group monthly step (`ccreport.app.monthly_group`:
+compute the group's metrics, build, write). This module does not import the application
+layer: the step is passed in, so there is no import circle.
 """
 
 from __future__ import annotations
 
 import hashlib
 import sys
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Callable
 
@@ -69,29 +77,82 @@ def group_contacts(contacts: Any, dimension: str, group: str) -> Any:
     return part
 
 
+#: What a forkserver imports once before forking workers: everything a group's report needs.
+PRELOAD = (
+    "ccreport.app", "ccreport.metrics.engine", "ccreport.findings.detect", "ccreport.documents.monthly",
+    "ccreport.render.output", "ccreport.render.registry", "ccreport.render.html", "ccreport.render.pdf",
+    "ccreport.render.docx", "ccreport.render.markdown", "ccreport.render.charts", "ccreport.ingest.pipeline",
+    "weasyprint", "matplotlib", "matplotlib.pyplot", "matplotlib.backends.backend_agg",
+    "matplotlib.backends.backend_svg", "docx", "jinja2",
+)
+
+
+def effective_workers(workers: int, documents: int) -> int:
+    """Processes worth starting for `documents` reports: none beyond the documents, and one
+    (this process) when there are not two documents to share."""
+    return max(1, min(workers, documents)) if documents >= 2 else 1
+
+
+def _context():
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(list(PRELOAD))
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def start_pool() -> None:
+    """Start the forkserver now (it imports PRELOAD while this process goes on reading the
+    export); a no-op where there is none. Calling it again is harmless."""
+    if _context().get_start_method() != "forkserver":
+        return
+    try:
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+    except (OSError, ValueError):  # the pool will start it itself, or run_jobs falls back
+        pass
+
+
 def run_jobs(jobs: list[Any], workers: int, progress: bool,
-             worker: Callable[[Any], tuple[str, list[Path], dict]]) -> dict[str, tuple[list[Path], dict]]:
-    """Run `worker` on every group's job, in `workers` processes (1 = in this process).
+             worker: Callable[[Any], tuple[str, list[Path], dict]],
+             lead: tuple[Callable[[Any], Any], Any] | None = None,
+             ) -> tuple[dict[str, tuple[list[Path], dict]], Any]:
+    """Run `worker` on every group's job, and `lead` (a module-level function and its
+    argument: the overview) as the first job, in up to `workers` processes (one = in this
+    process, the lead first). Returns ({group: (paths, summary)}, the lead's result or None).
 
     `worker` is the application's per-group step (`ccreport.app.monthly_group`): a module-level
-    function, so a spawned process can import it by name. It returns (group, paths, summary).
+    function, so a worker process can import it by name. It returns (group, paths, summary).
     """
     results: dict[str, tuple[list[Path], dict]] = {}
+    lead_result: Any = None
+    n = effective_workers(workers, len(jobs) + (lead is not None))
     bar_ctx = _progress(len(jobs), progress)
     with bar_ctx as bar:
-        if workers <= 1:
+        if n <= 1:
+            if lead is not None:
+                lead_result = lead[0](lead[1])
             for job in jobs:
                 group, paths, summary = worker(job)
                 results[group] = (paths, summary)
                 bar(1)
         else:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            with ProcessPoolExecutor(max_workers=n, mp_context=_context()) as pool:
+                first = pool.submit(lead[0], lead[1]) if lead is not None else None
                 futures = [pool.submit(worker, job) for job in jobs]
-                for fut in as_completed(futures):
-                    group, paths, summary = fut.result()
-                    results[group] = (paths, summary)
-                    bar(1)
-    return results
+                try:
+                    for fut in as_completed(futures):
+                        group, paths, summary = fut.result()
+                        results[group] = (paths, summary)
+                        bar(1)
+                    if first is not None:
+                        lead_result = first.result()
+                except BaseException:
+                    for fut in futures:
+                        fut.cancel()
+                    raise
+    return results, lead_result
 
 
 class _NoBar:

@@ -46,12 +46,10 @@ def _holiday_days(country: str | None, subdivision: str | None, dates: tuple[dt.
                   first_year: int, last_year: int) -> np.ndarray:
     days: set[dt.date] = set(dates)
     if country:
-        import holidays
+        from .holidaycache import holiday_days
 
         try:
-            found = holidays.country_holidays(
-                country, subdiv=subdivision, years=range(first_year, last_year + 1)
-            )
+            found = holiday_days(country, subdivision, first_year, last_year)
         except NotImplementedError:
             raise ConfigError(
                 f"calendars: holidays country {country!r} is not known to the holidays package "
@@ -61,7 +59,7 @@ def _holiday_days(country: str | None, subdivision: str | None, dates: tuple[dt.
             raise ConfigError(
                 f"calendars: holidays {country!r}/{subdivision!r}: {err}".splitlines()[0]
             ) from None
-        days.update(found.keys())
+        days.update(found)
     return np.array(sorted(days), dtype="datetime64[D]")
 
 

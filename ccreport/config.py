@@ -69,13 +69,16 @@ class Holidays(_Strict):
     @model_validator(mode="after")
     def _known(self) -> Holidays:
         """An unknown country or subdivision is a configuration error now, not after a million
-        rows have been read (this also loads the holidays package's data for the country)."""
+        rows have been read (from the holiday cache when the country was seen before, else this
+        loads the holidays package's data for the country)."""
         if self.country:
-            import holidays
+            from .holidaycache import check_known
 
             try:
-                holidays.country_holidays(self.country, subdiv=self.subdivision, years=dt.date.today().year)
+                check_known(self.country, self.subdivision)
             except NotImplementedError:
+                import holidays
+
                 subdivisions = holidays.list_supported_countries().get(self.country)
                 if subdivisions is None:
                     raise ValueError(f"country {self.country!r} is not known to the holidays package "

@@ -129,3 +129,39 @@ def test_narratives_must_be_a_folder(tmp_path):
     r = cli("monthly", INCIDENTS, "--month", "2026-10", "--format", "md", "--out", str(tmp_path),
             "--narratives", str(tmp_path / "missing"))
     assert r.returncode == 1 and "--narratives needs a folder" in r.stderr
+
+
+def test_split_run_names_every_file_once(split_run):
+    """The overview is written by a pool worker like the groups: the parent names each file
+    it wrote once (a worker's own log goes nowhere)."""
+    out, r = split_run
+    wrote = [line for line in r.stderr.splitlines() if line.startswith("Wrote ")]
+    assert sorted(Path(line.split(" ", 1)[1]).name for line in wrote) == sorted(p.name for p in out.glob("*.pdf"))
+
+
+def test_split_in_one_process_names_every_file_once(tmp_path):
+    r = cli("monthly", INCIDENTS, "--month", "2026-10", "--split-by", "site", "--jobs", "1",
+            "--format", "md", "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    wrote = [line for line in r.stderr.splitlines() if line.startswith("Wrote ")]
+    assert len(wrote) == len(set(wrote)) == len(list(tmp_path.glob("*.md"))) == 3
+
+
+@pytest.mark.parametrize("jobs,documents,want", [
+    (1, 21, 1), (2, 21, 2), (8, 3, 3), (2, 1, 1), (4, 2, 2), (0, 5, 1),
+])
+def test_processes_only_where_two_documents_can_share_them(jobs, documents, want):
+    from ccreport.batch import effective_workers
+
+    assert effective_workers(jobs, documents) == want
+
+
+def test_forkserver_preloads_only_modules_that_exist():
+    """A misspelt preload would be skipped silently by multiprocessing, and every worker would
+    import it again."""
+    import importlib.util
+
+    from ccreport.batch import PRELOAD
+
+    missing = [name for name in PRELOAD if importlib.util.find_spec(name) is None]
+    assert not missing

@@ -44,8 +44,17 @@ def dtype_of(name: str) -> Any:
     return "str"
 
 
-def _all_na(name: str, n: int) -> pd.Series:
-    """An all-missing column of the canonical dtype, built without per-cell conversion."""
+def _null_text(n: int) -> pa.ChunkedArray:
+    """n missing texts as the Arrow data of a "str" column (large_string, what pandas keeps)."""
+    return pa.chunked_array([pa.nulls(n, pa.large_string())])
+
+
+def _all_na(name: str, n: int, null_text: pa.ChunkedArray | None = None) -> pd.Series:
+    """An all-missing column of the canonical dtype, built without per-cell conversion.
+
+    `null_text` (from _null_text(n)) lets several absent text columns share one immutable Arrow
+    array: each column is its own pandas array over it, and writing into one replaces that
+    column's Arrow data, never the shared buffers."""
     kind = dtype_of(name)
     if kind == TS_DTYPE:
         return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")).dt.tz_localize("UTC")
@@ -56,7 +65,7 @@ def _all_na(name: str, n: int) -> pd.Series:
         return pd.Series(array(values, np.ones(n, dtype=bool)))
     if kind == "category":
         return pd.Series(pd.Categorical.from_codes(np.full(n, -1), categories=pd.Index([], dtype="str")))
-    return pd.Series(pd.array(pa.nulls(n, pa.string()), dtype="str"))
+    return pd.Series(pd.array(null_text if null_text is not None else _null_text(n), dtype="str"))
 
 
 def coerce(df: pd.DataFrame) -> pd.DataFrame:
@@ -67,9 +76,12 @@ def coerce(df: pd.DataFrame) -> pd.DataFrame:
     """
     out = {}
     n = len(df)
+    null_text = None  # shared by the absent text columns (often six of them)
     for name in FIELDS:
         if name not in df.columns:
-            out[name] = _all_na(name, n)
+            if dtype_of(name) == "str" and null_text is None:
+                null_text = _null_text(n)
+            out[name] = _all_na(name, n, null_text)
             continue
         col = df[name].reset_index(drop=True)
         kind = dtype_of(name)

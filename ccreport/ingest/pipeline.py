@@ -720,6 +720,8 @@ def load(
     extras = tuple(mapping.extra) if mapping else ()
     for name in extras:  # kept beside the canonical columns, as categories (grouping dimensions)
         incidents[name] = pd.Series(frame[name].to_numpy(), index=incidents.index, dtype="str").astype("category")
+    del frame, rows, parts
+    readers.release_memory()  # the raw columns just freed: back to the system before metrics
     fields |= {"incident_id", "opened_at", "status", "category"}
     return IngestResult(
         incidents=incidents, events=events, pauses=pauses, quality=quality,

@@ -417,20 +417,37 @@ def _parse_csv(p: Path, data: mmap.mmap | bytes, start: int,
     quoted = body_start == -1 or data.find(b'"', body_start) != -1
     buffer = pa.py_buffer(data)
     block = 1 << 22
+    blank_lines = _has_blank_lines(data, start)
+    if isinstance(data, mmap.mmap):
+        # The scans above touched every page of the map, which counts in this process's
+        # resident memory as long as it is mapped: drop them (they stay in the page cache),
+        # and let pyarrow read the file itself, so the peak is the table and not the table
+        # plus the whole file.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            data.madvise(mmap.MADV_DONTNEED)
+
+    def source() -> pa.NativeFile:
+        if isinstance(data, mmap.mmap):
+            f = pa.OSFile(str(p))
+            f.seek(start)
+            return f
+        return pa.BufferReader(buffer.slice(start) if start else buffer)
+
     try:
         while True:
             try:
-                table = pacsv.read_csv(
-                    pa.BufferReader(buffer.slice(start) if start else buffer),
-                    read_options=pacsv.ReadOptions(column_names=keys, skip_rows=1, block_size=block),
-                    parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted),
-                    convert_options=pacsv.ConvertOptions(
-                        column_types=types,
-                        null_values=sorted(set(markers) | {""}),
-                        strings_can_be_null=False,
-                        quoted_strings_can_be_null=False,
-                    ),
-                )
+                with source() as src:
+                    table = pacsv.read_csv(
+                        src,
+                        read_options=pacsv.ReadOptions(column_names=keys, skip_rows=1, block_size=block),
+                        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted),
+                        convert_options=pacsv.ConvertOptions(
+                            column_types=types,
+                            null_values=sorted(set(markers) | {""}),
+                            strings_can_be_null=False,
+                            quoted_strings_can_be_null=False,
+                        ),
+                    )
                 break
             except pa.ArrowInvalid as err:
                 # One record longer than a block (a long description): read again with blocks
@@ -454,18 +471,46 @@ def _parse_csv(p: Path, data: mmap.mmap | bytes, start: int,
     if table.num_rows == 0 and not allow_empty:
         raise IngestError(f"{p}: has a header row but no {noun}; export with data rows.")
     table = _untype_odd_columns(table)
-    frame = table.to_pandas(types_mapper=_PANDAS_TYPES.get)
-    return RawTable(str(p), headers, frame, row_numbers=_blank_line_rows(data, start, delimiter, frame.index))
+    # Each Arrow column is released as soon as it is converted (self_destruct; split_blocks
+    # keeps one block per column so none is consolidated into a second copy): the peak is
+    # about one table, not two. Text stays in Arrow (zero-copy). `table` is unusable after.
+    frame = table.to_pandas(types_mapper=_PANDAS_TYPES.get, self_destruct=True, split_blocks=True)
+    del table
+    release_memory()  # the parse buffers, before the pandas stages allocate their own
+    rows = _blank_line_rows(data, start, delimiter, frame.index) if blank_lines else None
+    return RawTable(str(p), headers, frame, row_numbers=rows)
+
+
+def _data_end(data: mmap.mmap | bytes, start: int) -> int:
+    end = len(data)
+    while end > start and data[end - 1:end] in (b"\n", b"\r"):
+        end -= 1  # blank lines at the very end shift nothing
+    return end
+
+
+def _has_blank_lines(data: mmap.mmap | bytes, start: int) -> bool:
+    """Whether a blank line separates records (the file's own end aside)."""
+    # One regex pass (about 4x faster than two bytes.find passes for the two-byte needles).
+    return _BLANK_LINE.search(data, start, _data_end(data, start)) is not None
+
+
+_BLANK_LINE = re.compile(rb"\n\r?\n")
+
+
+def release_memory() -> None:
+    """Hand the memory Arrow's allocator keeps for reuse (freed parse buffers, columns already
+    converted) back to the system, so it is not held beside what pandas allocates next."""
+    with contextlib.suppress(Exception):
+        pa.default_memory_pool().release_unused()
 
 
 def _blank_line_rows(data: mmap.mmap | bytes, start: int, delimiter: str, index: pd.Index) -> pd.Series | None:
     """Spreadsheet row numbers (header = row 1) when blank lines between records shift them:
     pyarrow skips blank lines, a spreadsheet shows them as rows. None (row = record + 1) for
-    files without blank lines, which is nearly all; the slow csv pass runs only for the rest."""
-    end = len(data)
-    while end > start and data[end - 1:end] in (b"\n", b"\r"):
-        end -= 1  # blank lines at the very end shift nothing
-    if data.find(b"\n\n", start, end) == -1 and data.find(b"\n\r\n", start, end) == -1:
+    files without blank lines, which is nearly all (_has_blank_lines, checked first); the slow
+    csv pass runs only for the rest."""
+    end = _data_end(data, start)
+    if not _has_blank_lines(data, start):
         return None
     text = data[start:end].decode("utf-8", errors="replace")
     try:

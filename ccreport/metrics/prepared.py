@@ -158,15 +158,23 @@ def _prepare(ingest: IngestResult, config: Config, span: tuple[int, int] | None 
     pick = _picker(subset)
     n = len(opened)
     s = _sla(ingest, config, opened, resolved, subset)
-    reopen = pick(_float(inc["reopen_count"]))
+
+    def floats(name: str) -> np.ndarray:
+        """The column's values for the kept rows as float64 (NaN = missing): the rows are
+        taken before the conversion, so no full-length float copy is made of a column that
+        is only read."""
+        values = inc[name].array
+        return _float(values if subset is None else values[subset])
+
+    reopen = floats("reopen_count")
     escalated = np.zeros(n, dtype=bool)
     if "escalated_at" in fields:
         escalated |= pick(_ns(inc["escalated_at"])) != _NAT
     if "escalation_level" in fields:
-        escalated |= pick(_float(inc["escalation_level"])) > 0
-    customers = pick(_float(inc["customers_affected"]))
-    csat = pick(_float(inc["csat"]))
-    contacts = pick(_float(inc["contacts_affected"]))
+        escalated |= floats("escalation_level") > 0
+    customers = floats("customers_affected")
+    csat = floats("csat")
+    contacts = floats("contacts_affected")
     data = _Data(
         n=n,
         fields=fields,
