@@ -91,6 +91,7 @@ _LABEL_HINTS = (
     ("not a known state", "map unknown states in a mapping file's `states:` (a mapping may hold only `states:`)."),
     ("from its status category", "a mapping file's `states:` reads a workflow status otherwise."),
     ("names no support tier", "name support teams' tiers in the mapping file's `levels:` ({\"Service desk\": 1})."),
+    ("dates are ambiguous", "set `dayfirst` in ccreport.yaml to say which order the export's dates use."),
     (" read as P", "set `priority_map` in the config (or a mapping's `priorities:`) to read a priority word otherwise."),
 )
 

@@ -402,3 +402,16 @@ def test_label_issues_name_no_tool_setting_but_validate_hints_at_them():
     out = run_cli("validate", path, "--mapping", mapping)
     assert out.returncode == 0
     assert "priority_map" in out.stderr and "levels:" in out.stderr and "states:" in out.stderr
+
+
+def test_ambiguous_dates_name_no_setting_in_the_issue_but_validate_says_which(tmp_path):
+    # Every day is 12 or below: the order cannot be told from the data.
+    p = write(tmp_path, "amb.csv", "incident_id,opened_at,resolved_at\n"
+              "A,01/02/2026 09:00,03/02/2026 10:00\nB,05/06/2026 09:00,07/06/2026 10:00\n")
+    r = load([p], Config())
+    problems = [i.problem for i in r.quality.issues if "ambiguous" in i.problem]
+    assert problems, [i.problem for i in r.quality.issues]
+    for text in problems:  # printed in every document's data-quality appendix
+        assert not re.search(r"dayfirst|config|ccreport", text), text
+    out = run_cli("validate", p)
+    assert out.returncode == 0 and "dayfirst" in out.stderr

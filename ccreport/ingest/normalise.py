@@ -477,6 +477,6 @@ def decide_dayfirst(
         if col not in decided:
             decided[col] = fallback
             if not file_votes[True] and not file_votes[False]:
-                quality.add(None, col, "dates are ambiguous (no day above 12); read as day-first. "
-                            "Set `dayfirst` in ccreport.yaml to be sure", path)
+                quality.add(None, col, "dates are ambiguous (no day above 12); read as day-first",
+                            path)
     return decided
