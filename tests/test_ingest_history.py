@@ -415,3 +415,15 @@ def test_ambiguous_dates_name_no_setting_in_the_issue_but_validate_says_which(tm
         assert not re.search(r"dayfirst|config|ccreport", text), text
     out = run_cli("validate", p)
     assert out.returncode == 0 and "dayfirst" in out.stderr
+
+
+def test_a_column_the_mapping_names_for_one_field_fills_no_other(tmp_path):
+    # The canonical preset would also match the header "Impact" to the impact field: the
+    # mapping's priority words must not become an empty numeric impact too.
+    p = write(tmp_path, "inc.csv", "Ref,Opened,Resolved,Impact\n"
+              "A1,2026-10-01T09:00Z,2026-10-01T10:00Z,High\nA2,2026-10-02T09:00Z,,Low\n")
+    m = write(tmp_path, "map.yaml", "columns:\n  incident_id: Ref\n  opened_at: Opened\n"
+              "  resolved_at: Resolved\n  priority: Impact\npriorities:\n  High: P2\n  Low: P4\n")
+    data = metrics_json(p, "--mapping", m, "--month", "2026-10", "--full")
+    assert "impact" not in data["fields"] and "priority" in data["fields"]
+    assert data["by_priority"]["P2"]["opened"] == 1 and data["by_priority"]["P4"]["opened"] == 1

@@ -133,6 +133,13 @@ _INVISIBLE_NOTE = "held invisible characters (zero-width, byte-order or directio
 _TYPED_FIELDS = (*DATETIME_FIELDS, *_COUNT_FIELDS, *FLOAT_FIELDS)
 
 
+def _claimed(mapping: Mapping | None) -> dict[str, str]:
+    """{header key: field} of the columns a mapping file names for a field: such a column is
+    that field's only, never also another field's by the preset's name matching (a mapping's
+    `priority: Impact` must not fill canonical `impact` with the priority words as well)."""
+    return {header_key(source): field_ for field_, source in mapping.columns.items()} if mapping else {}
+
+
 def _headers_for(headers: list[str], preset_name: str, mapping: Mapping | None,
                  fields: tuple[str, ...]) -> set[str]:
     """The source headers of `fields`, for the preset this file will use."""
@@ -144,10 +151,11 @@ def _headers_for(headers: list[str], preset_name: str, mapping: Mapping | None,
     for h in headers:
         by_key.setdefault(header_key(h), h)
     out = set()
+    claimed = _claimed(mapping)
     for field_ in fields:
         cands = (mapping.columns[field_],) if mapping and field_ in mapping.columns else preset.columns.get(field_, ())
         hit = find_column(by_key, cands)
-        if hit is not None:
+        if hit is not None and claimed.get(header_key(hit), field_) == field_:
             out.add(hit)
     if mapping and "state" in mapping.columns and fields is _DICTIONARY_FIELDS:
         hit = find_column(by_key, (mapping.columns["state"],))
@@ -203,9 +211,10 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
     priorities = {**preset.priorities, **config.priority_map, **(mapping.priorities if mapping else {})}
 
     source: dict[str, str] = {}
+    claimed = _claimed(mapping)
     for field_, cands in columns.items():
         hit = find_column(by_key, cands)
-        if hit is not None:
+        if hit is not None and claimed.get(header_key(hit), field_) == field_:
             source[field_] = hit
     # Event-log (history) mode: a mapping with event_time + state, or a tool's own event log.
     hist_time = hist_seq = None
