@@ -577,12 +577,11 @@ def strategy_document(strategy_path: str | Path, config: "Config", data_inputs: 
     evidence = None
     result = None
     if data_inputs:
-        from .ingest import load as ingest_load
-
-        result = ingest_load([str(p) for p in data_inputs], config, preset=preset)
+        # The same loading as every other command (the config's preset and mapping file included).
+        result = load(config, Inputs(tuple(str(p) for p in data_inputs), preset))
         evidence = strategy_evidence(strategy, result, config)
-    prov = provenance(config, run, Inputs(tuple(str(p) for p in data_inputs)) if data_inputs else None, result,
-                      extra=[("strategy", strategy_path)])
+    prov = provenance(config, run, Inputs(tuple(str(p) for p in data_inputs), preset) if data_inputs else None,
+                      result, extra=[("strategy", strategy_path)])
     cov = None
     if coverage:
         findings = check(strategy_path)  # from the file: findings carry line numbers

@@ -280,3 +280,19 @@ def test_cli_without_config_never_names_the_config(files, tmp_path):
     md = next(out.glob("*.md")).read_text(encoding="utf-8")
     assert "ccreport.yaml" not in md
     assert re.search(r"24.hour|24x7", md)
+
+
+def test_the_evidence_reads_the_export_through_the_configs_mapping(files, tmp_path):
+    # An export with its own column names, readable only through the config's mapping file.
+    text = export().replace("incident_id", "Ref", 1).replace("opened_at", "Logged", 1)
+    data = write(tmp_path, "own.csv", text)
+    write(tmp_path, "map.yaml", "columns:\n  incident_id: Ref\n  opened_at: Logged\n")
+    cfg = write(tmp_path, "cfg.yaml", OFFICE_CONFIG + "mapping: map.yaml\n")
+    strat = write(tmp_path, "strategy.yaml", strategy_text())
+    out = tmp_path / "out"
+    r = run_cli("--config", cfg, "strategy", strat, "--data", data, "--format", "md", "--out", out)
+    assert r.returncode == 0, r.stderr
+    md = next(out.glob("*.md")).read_text(encoding="utf-8")
+    _, expected = _evidence(strategy_text(), files["data"], load_config(files["config"]))
+    # The same attainment as from the canonical export (8 P3s read, not a failed load).
+    assert _p3_resolution(expected) in md.replace("\u00a0", " ")
