@@ -76,13 +76,130 @@ def distinct(raw: pd.Series) -> tuple[np.ndarray, pa.Array]:
     if seen is not None and seen[0]() is source:
         return seen[1]
     arr = source.combine_chunks() if isinstance(source, pa.ChunkedArray) else source
-    arr = pc.utf8_trim_whitespace(arr)
-    arr = pc.if_else(pc.equal(arr, ""), _NULL, arr)
-    enc = pc.dictionary_encode(arr)
-    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    result = codes, enc.dictionary
-    _SEEN[id(source)] = [weakref.ref(source, _forget(id(source))), result, None]
+    arr = _blank_as_null(pc.utf8_trim_whitespace(arr))
+    split = _split_distinct(arr)
+    if split is not None:
+        result, parts = split
+    else:
+        enc = pc.dictionary_encode(arr)
+        codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        result, parts = (codes, enc.dictionary), None
+    _SEEN[id(source)] = [weakref.ref(source, _forget(id(source))), result, parts]
     return result
+
+
+def _blank_as_null(arr: pa.Array) -> pa.Array:
+    """The text with empty strings as missing: the same buffers under a new validity bitmap
+    (an `if_else` would copy every string)."""
+    keep = pc.fill_null(pc.greater(pc.binary_length(arr), 0), False)
+    if arr.offset or keep.offset or not isinstance(arr, pa.StringArray):
+        return pc.if_else(pc.equal(arr, ""), _NULL, arr)
+    return pa.StringArray.from_buffers(len(arr), arr.buffers()[1], arr.buffers()[2], keep.buffers()[1])
+
+
+#: The two halves of a numeric date split at its first space: the date, and what follows
+#: (the `[ T]+` before the time is that space and any further spaces or `T`). A trimmed value
+#: `date + " " + rest` whose halves match these matches NUMERIC with the same groups.
+_DATE_HALF = r"^(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4}|\d{2})$"
+_TIME_HALF = r"^[ T]*(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?\s*(?P<p>[AaPp][Mm])?\s*$"
+
+
+#: Columns shorter than this are encoded whole (the split costs more than it saves); so are
+#: columns with more distinct halves than this share of their rows.
+_SPLIT_MIN = 4096
+_SPLIT_MAX_HALVES = 0.25
+
+
+def _split_distinct(arr: pa.Array):
+    """((codes, values), (numeric parts,)) read through the halves of each value, or None.
+
+    A million near-unique `dd/mm/yyyy HH:MM` values hold a few hundred dates and at most 1440
+    times: the halves are dictionary-encoded and regex-read as a few thousand short strings,
+    each row's distinct value is the pair of its halves' codes, and the values' numeric parts
+    are gathered from the halves' (values whose halves do not both read are given to NUMERIC
+    itself, so every value's parts are exactly NUMERIC's)."""
+    n = len(arr)
+    if n < _SPLIT_MIN or arr.null_count == n:
+        return None
+    pieces = pc.split_pattern(arr, " ", max_splits=1)
+    offsets = pieces.offsets.to_numpy(zero_copy_only=False)
+    length = np.diff(offsets)
+    valid = pieces.is_valid().to_numpy(zero_copy_only=False)
+    enc = pc.dictionary_encode(pieces.values)
+    halves = enc.dictionary
+    m = len(halves)
+    if m > n * _SPLIT_MAX_HALVES:  # the halves barely repeat: encoding the values is cheaper
+        return None
+    half_codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    start = np.minimum(offsets[:-1], max(len(half_codes) - 1, 0))
+    first = np.where(valid, half_codes[start], 0)
+    second = np.where(valid & (length == 2), half_codes[np.minimum(start + 1, len(half_codes) - 1)], m)
+    # Each row's value is the pair (first half, second half): number the halves in use, then
+    # the pairs in use, by marking a table of all pairs (no sort). Missing rows are pair
+    # (m, m), numbered and then set to -1.
+    first[~valid] = m
+    second[~valid] = m
+    used_first, used_second = np.zeros(m + 1, bool), np.zeros(m + 1, bool)
+    used_first[first] = True
+    used_second[second] = True
+    first_rank, second_rank = np.cumsum(used_first) - 1, np.cumsum(used_second) - 1
+    nt = int(second_rank[-1]) + 1
+    pair = first_rank[first] * nt + second_rank[second]
+    space = (int(first_rank[-1]) + 1) * nt
+    if space <= 4 * n + 65536:
+        mark = np.zeros(space, bool)
+        mark[pair] = True
+        number = np.cumsum(mark, dtype=np.int64) - 1
+        codes = number[pair]
+        rep = np.empty(int(number[-1]) + 1, np.int64)
+        rep[codes] = np.arange(n)  # any row of a pair: all hold the same text
+    else:  # too many pairs for a table
+        _, rep, codes = np.unique(pair, return_index=True, return_inverse=True)
+        codes = codes.reshape(-1)
+    keep = valid[rep]
+    if not keep.all():  # the missing rows' pair
+        renumber = np.cumsum(keep) - 1
+        codes = np.where(valid, renumber[codes], -1)
+        rep = rep[keep]
+    values = arr.take(rep)
+    date_of, time_of = first[rep], second[rep]
+    return (codes, values), (_parts_from_halves(values, halves, date_of, time_of, m),)
+
+
+def _parts_from_halves(values, halves, date_of, time_of, m):
+    """NUMERIC's parts of `values`, the value k being halves[date_of[k]] + " " +
+    halves[time_of[k]] (no time when time_of[k] == m)."""
+    d = pc.extract_regex(halves, _DATE_HALF)
+    t = pc.extract_regex(halves, _TIME_HALF)
+    d_ok = np.append(d.is_valid().to_numpy(zero_copy_only=False), False)
+    t_ok = np.append(t.is_valid().to_numpy(zero_copy_only=False), True)  # m: no time half
+    d = d.fill_null({"a": "", "b": "", "y": ""})
+    t = t.fill_null({"H": "", "M": "", "S": "", "p": ""})
+    ampm = pc.utf8_lower(t.field("p"))
+    half = {
+        "a": _int(d, "a", 0), "b": _int(d, "b", 0), "y": _int(d, "y", 0),
+        "two_digit_year": pc.equal(pc.utf8_length(d.field("y")), 2).to_numpy(zero_copy_only=False),
+    }
+    half = {k: np.append(v, np.zeros(1, v.dtype)) for k, v in half.items()}
+    timed = {
+        "H": _int(t, "H", 0), "M": _int(t, "M", 0), "S": _int(t, "S", 0),
+        "am": pc.equal(ampm, "am").to_numpy(zero_copy_only=False),
+        "pm": pc.equal(ampm, "pm").to_numpy(zero_copy_only=False),
+    }
+    timed = {k: np.append(v, np.zeros(1, v.dtype)) for k, v in timed.items()}
+    matched = d_ok[date_of] & t_ok[time_of]
+    out = {"matched": matched}
+    out.update({k: np.where(matched, v[date_of], np.zeros(1, v.dtype)) for k, v in half.items()})
+    out.update({k: np.where(matched, v[time_of], np.zeros(1, v.dtype)) for k, v in timed.items()})
+    rest = np.flatnonzero(~matched)
+    if len(rest):  # anything else NUMERIC reads (`1/2/2020T10:00`, tabs ...) it reads itself
+        other = _numeric_parts(values.take(pa.array(rest)))
+        if other is not None:
+            for k, v in other.items():
+                out[k][rest] = v
+    if not out["matched"].any():
+        return None
+    return out
 
 
 def take(values: np.ndarray, codes: np.ndarray, missing) -> np.ndarray:
@@ -168,9 +285,12 @@ def assemble(year, month, day, hour, minute, second, *, two_digit_year=None, am=
 
 def parse_numeric(values: pa.Array, dayfirst: bool) -> np.ndarray:
     """Numeric dates among `values` as naive datetime64[us] (NaT where not one or impossible)."""
-    p = numeric_parts(values)
+    return _from_parts(numeric_parts(values), len(values), dayfirst)
+
+
+def _from_parts(p: dict | None, n: int, dayfirst: bool) -> np.ndarray:
     if p is None:
-        return np.full(len(values), _NAT_US)
+        return np.full(n, _NAT_US)
     day, month = (p["a"], p["b"]) if dayfirst else (p["b"], p["a"])
     return assemble(p["y"], month, day, p["H"], p["M"], p["S"], two_digit_year=p["two_digit_year"],
                     am=p["am"], pm=p["pm"], valid=p["matched"])
@@ -203,7 +323,17 @@ def parse_values(values: pa.Array, dayfirst: bool) -> tuple[np.ndarray, np.ndarr
     utc = np.full(n, _NAT_US)
     if not n:
         return naive, utc
-    iso = pc.match_substring_regex(values, ISO).fill_null(False).to_numpy(zero_copy_only=False)
+    # A numeric date never reads as ISO (four digits then `-` cannot start `d/m/y`): the
+    # numeric values, already read, need no ISO test.
+    numeric = numeric_parts(values)
+    iso = np.zeros(n, bool)
+    maybe = np.ones(n, bool) if numeric is None else ~numeric["matched"]
+    if maybe.all():
+        iso = pc.match_substring_regex(values, ISO).fill_null(False).to_numpy(zero_copy_only=False)
+    elif maybe.any():
+        idx = np.flatnonzero(maybe)
+        iso[idx] = pc.match_substring_regex(values.take(pa.array(idx)), ISO).fill_null(False).to_numpy(
+            zero_copy_only=False)
     if iso.any():
         aware = iso & pc.match_substring_regex(values, TZ_SUFFIX).fill_null(False).to_numpy(zero_copy_only=False)
         text = pd.Series(values.to_pylist(), dtype=object)
@@ -218,8 +348,7 @@ def parse_values(values: pa.Array, dayfirst: bool) -> tuple[np.ndarray, np.ndarr
     rest = ~iso
     if rest.any():
         idx = np.flatnonzero(rest)
-        sub = values.take(pa.array(idx)) if len(idx) < n else values
-        got = parse_numeric(sub, dayfirst)
+        got = _from_parts(numeric, n, dayfirst)[idx]
         naive[idx] = got
         left = idx[np.isnat(got)]
         if len(left):
