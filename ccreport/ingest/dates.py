@@ -92,9 +92,10 @@ def _blank_as_null(arr: pa.Array) -> pa.Array:
     """The text with empty strings as missing: the same buffers under a new validity bitmap
     (an `if_else` would copy every string)."""
     keep = pc.fill_null(pc.greater(pc.binary_length(arr), 0), False)
-    if arr.offset or keep.offset or not isinstance(arr, pa.StringArray):
-        return pc.if_else(pc.equal(arr, ""), _NULL, arr)
-    return pa.StringArray.from_buffers(len(arr), arr.buffers()[1], arr.buffers()[2], keep.buffers()[1])
+    kind = type(arr)
+    if arr.offset or keep.offset or kind not in (pa.StringArray, pa.LargeStringArray):
+        return pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+    return kind.from_buffers(len(arr), arr.buffers()[1], arr.buffers()[2], keep.buffers()[1])
 
 
 #: The two halves of a numeric date split at its first space: the date, and what follows
@@ -122,23 +123,23 @@ def _split_distinct(arr: pa.Array):
     if n < _SPLIT_MIN or arr.null_count == n:
         return None
     pieces = pc.split_pattern(arr, " ", max_splits=1)
-    offsets = pieces.offsets.to_numpy(zero_copy_only=False)
-    length = np.diff(offsets)
-    valid = pieces.is_valid().to_numpy(zero_copy_only=False)
     enc = pc.dictionary_encode(pieces.values)
     halves = enc.dictionary
     m = len(halves)
     if m > n * _SPLIT_MAX_HALVES:  # the halves barely repeat: encoding the values is cheaper
         return None
-    half_codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    start = np.minimum(offsets[:-1], max(len(half_codes) - 1, 0))
-    first = np.where(valid, half_codes[start], 0)
-    second = np.where(valid & (length == 2), half_codes[np.minimum(start + 1, len(half_codes) - 1)], m)
+    offsets = pieces.offsets.to_numpy(zero_copy_only=False)
+    half_codes = np.append(enc.indices.to_numpy(zero_copy_only=False), [m, m])  # m: no half
+    start = offsets[:-1]
+    first = half_codes[start]
+    second = np.where(offsets[1:] - start == 2, half_codes[start + 1], m)
+    valid = None
+    if pieces.null_count:  # missing rows (no halves): pair (m, m), numbered, then set to -1
+        valid = pieces.is_valid().to_numpy(zero_copy_only=False)
+        first[~valid] = m
+        second[~valid] = m
     # Each row's value is the pair (first half, second half): number the halves in use, then
-    # the pairs in use, by marking a table of all pairs (no sort). Missing rows are pair
-    # (m, m), numbered and then set to -1.
-    first[~valid] = m
-    second[~valid] = m
+    # the pairs in use, by marking a table of all pairs (no sort).
     used_first, used_second = np.zeros(m + 1, bool), np.zeros(m + 1, bool)
     used_first[first] = True
     used_second[second] = True
@@ -156,42 +157,45 @@ def _split_distinct(arr: pa.Array):
     else:  # too many pairs for a table
         _, rep, codes = np.unique(pair, return_index=True, return_inverse=True)
         codes = codes.reshape(-1)
-    keep = valid[rep]
-    if not keep.all():  # the missing rows' pair
-        renumber = np.cumsum(keep) - 1
-        codes = np.where(valid, renumber[codes], -1)
-        rep = rep[keep]
-    values = arr.take(rep)
+    if valid is not None:
+        keep = valid[rep]
+        if not keep.all():
+            renumber = np.cumsum(keep) - 1
+            codes = np.where(valid, renumber[codes], -1)
+            rep = rep[keep]
     date_of, time_of = first[rep], second[rep]
-    return (codes, values), (_parts_from_halves(values, halves, date_of, time_of, m),)
+    # The values rebuilt from their halves (a gather from a few thousand short strings, where
+    # taking them from the rows would read a million scattered ones).
+    padded = pa.concat_arrays([halves, pa.nulls(1, halves.type)])
+    values = pc.binary_join_element_wise(padded.take(date_of), padded.take(time_of), pa.scalar(" ", halves.type),
+                                         null_handling="skip")
+    return (codes, values), (_parts_from_halves(values, halves, date_of, time_of),)
 
 
-def _parts_from_halves(values, halves, date_of, time_of, m):
+def _parts_from_halves(values, halves, date_of, time_of):
     """NUMERIC's parts of `values`, the value k being halves[date_of[k]] + " " +
-    halves[time_of[k]] (no time when time_of[k] == m)."""
+    halves[time_of[k]] (no time when time_of[k] == len(halves)). Parts other than `matched`
+    mean nothing where `matched` is false."""
     d = pc.extract_regex(halves, _DATE_HALF)
     t = pc.extract_regex(halves, _TIME_HALF)
     d_ok = np.append(d.is_valid().to_numpy(zero_copy_only=False), False)
-    t_ok = np.append(t.is_valid().to_numpy(zero_copy_only=False), True)  # m: no time half
+    t_ok = np.append(t.is_valid().to_numpy(zero_copy_only=False), True)  # no time half
     d = d.fill_null({"a": "", "b": "", "y": ""})
     t = t.fill_null({"H": "", "M": "", "S": "", "p": ""})
     ampm = pc.utf8_lower(t.field("p"))
-    half = {
-        "a": _int(d, "a", 0), "b": _int(d, "b", 0), "y": _int(d, "y", 0),
-        "two_digit_year": pc.equal(pc.utf8_length(d.field("y")), 2).to_numpy(zero_copy_only=False),
-    }
-    half = {k: np.append(v, np.zeros(1, v.dtype)) for k, v in half.items()}
-    timed = {
-        "H": _int(t, "H", 0), "M": _int(t, "M", 0), "S": _int(t, "S", 0),
-        "am": pc.equal(ampm, "am").to_numpy(zero_copy_only=False),
-        "pm": pc.equal(ampm, "pm").to_numpy(zero_copy_only=False),
-    }
-    timed = {k: np.append(v, np.zeros(1, v.dtype)) for k, v in timed.items()}
-    matched = d_ok[date_of] & t_ok[time_of]
-    out = {"matched": matched}
-    out.update({k: np.where(matched, v[date_of], np.zeros(1, v.dtype)) for k, v in half.items()})
-    out.update({k: np.where(matched, v[time_of], np.zeros(1, v.dtype)) for k, v in timed.items()})
-    rest = np.flatnonzero(~matched)
+    def table(values) -> np.ndarray:  # per half, small integers (years to 9999), one spare
+        return np.append(values, 0).astype(np.int16)
+
+    date_parts = {"a": _int(d, "a", 0), "b": _int(d, "b", 0), "y": _int(d, "y", 0),
+                  "two_digit_year": pc.equal(pc.utf8_length(d.field("y")), 2).to_numpy(zero_copy_only=False)}
+    time_parts = {"H": _int(t, "H", 0), "M": _int(t, "M", 0), "S": _int(t, "S", 0),
+                  "am": pc.equal(ampm, "am").to_numpy(zero_copy_only=False),
+                  "pm": pc.equal(ampm, "pm").to_numpy(zero_copy_only=False)}
+    out = {"matched": d_ok[date_of] & t_ok[time_of]}
+    for parts, of in ((date_parts, date_of), (time_parts, time_of)):
+        for k, v in parts.items():
+            out[k] = table(v)[of] if v.dtype != bool else np.append(v, False)[of]
+    rest = np.flatnonzero(~out["matched"])
     if len(rest):  # anything else NUMERIC reads (`1/2/2020T10:00`, tabs ...) it reads itself
         other = _numeric_parts(values.take(pa.array(rest)))
         if other is not None:
