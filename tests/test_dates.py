@@ -250,3 +250,23 @@ def test_a_long_column_takes_the_split_reading_and_reads_every_row():
     assert pd.isna(out[5]) and pd.isna(out[9]) and out[7] == pd.Timestamp("2026-07-01 09:00", tz="UTC")
     assert q.unparsed_timestamps == 1
     assert len(distinct) == len(set(v for v in values if v))
+
+
+def test_a_column_with_numeric_dates_and_one_iso_value_is_still_read_whole():
+    # The day-first evidence has seen numeric dates in the column, so the all-ISO cast is not
+    # tried; the ISO value among them is read by the general parser all the same.
+    values = ["13/01/2026 10:00", "2026-01-14T09:00:00Z", "14/01/2026 11:00"] * 2
+    col = pd.Series(values, dtype="str")
+    ev = normalise.numeric_date_evidence(col, pd.Series(range(2, 8)))
+    assert ev.count_dayfirst == 4
+    q = DataQuality()
+    out = normalise.parse_timestamps(col, field="opened_at", tz=TZ, dayfirst=True, quality=q,
+                                     rows=pd.Series(range(2, 8)), file="f.csv")
+    assert list(out[:3]) == [pd.Timestamp(t, tz="UTC") for t in
+                             ("2026-01-13 10:00", "2026-01-14 09:00", "2026-01-14 11:00")]
+    assert q.unparsed_timestamps == 0
+    iso = pd.Series(["2026-01-14T09:00:00Z"] * 3, dtype="str")
+    normalise.numeric_date_evidence(iso, pd.Series(range(2, 5)))
+    got = normalise.parse_timestamps(iso, field="opened_at", tz=TZ, dayfirst=True, quality=DataQuality(),
+                                     rows=pd.Series(range(2, 5)), file="f.csv")
+    assert (got == pd.Timestamp("2026-01-14 09:00", tz="UTC")).all()

@@ -206,6 +206,18 @@ def _parts_from_halves(values, halves, date_of, time_of):
     return out
 
 
+def holds_numeric(raw: pd.Series) -> bool:
+    """Whether the column is already known (read for the day-first evidence) to hold a
+    numeric date, and so is not all ISO 8601."""
+    source = getattr(raw.array, "_pa_array", None)  # as `distinct` keyed it (no conversion)
+    if source is None:
+        return False
+    seen = _SEEN.get(id(source))
+    if seen is None or seen[0]() is not source or seen[2] is None or seen[2][0] is None:
+        return False
+    return bool(seen[2][0]["matched"].any())
+
+
 def take(values: np.ndarray, codes: np.ndarray, missing) -> np.ndarray:
     """Each row's value from the distinct values' (codes -1 get `missing`)."""
     return np.append(values, np.array([missing], dtype=values.dtype))[codes]
