@@ -184,9 +184,10 @@ def _both_ways(monkeypatch, values, dayfirst):
     from ccreport.ingest import dates
 
     results = []
-    for split in (False, True):
+    for split, table in ((False, True), (True, True), (True, False)):  # whole; split, pairs by table or sort
         monkeypatch.setattr(dates, "_SPLIT_MIN", 0 if split else 10**12)
         monkeypatch.setattr(dates, "_SPLIT_MAX_HALVES", float("inf"))
+        monkeypatch.setattr(dates, "_PAIR_TABLE_SLACK", 65536 if table else -10**12)
         out, q = parse(values, dayfirst)
         ev = normalise.numeric_date_evidence(pd.Series(values, dtype="str"), pd.Series(range(2, 2 + len(values))))
         results.append((out, q, ev))
@@ -197,11 +198,12 @@ def _both_ways(monkeypatch, values, dayfirst):
 @given(st.lists(any_timestamp_text(), min_size=1, max_size=40), st.booleans())
 def test_split_reading_equals_the_whole_value_reading(texts, dayfirst):
     with pytest.MonkeyPatch.context() as mp:
-        (out0, q0, ev0), (out1, q1, ev1) = _both_ways(mp, texts + texts[::-1], dayfirst)
-    pd.testing.assert_series_equal(out0, out1)
-    assert [(i.row, i.field, i.problem) for i in q0.issues] == [(i.row, i.field, i.problem) for i in q1.issues]
-    assert (q0.unparsed_timestamps, q0.dst_adjusted) == (q1.unparsed_timestamps, q1.dst_adjusted)
-    assert ev0 == ev1
+        (out0, q0, ev0), *others = _both_ways(mp, texts + texts[::-1], dayfirst)
+    for out1, q1, ev1 in others:
+        pd.testing.assert_series_equal(out0, out1)
+        assert [(i.row, i.field, i.problem) for i in q0.issues] == [(i.row, i.field, i.problem) for i in q1.issues]
+        assert (q0.unparsed_timestamps, q0.dst_adjusted) == (q1.unparsed_timestamps, q1.dst_adjusted)
+        assert ev0 == ev1
 
 
 @settings(max_examples=60, deadline=None)

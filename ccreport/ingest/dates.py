@@ -109,6 +109,9 @@ _TIME_HALF = r"^[ T]*(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?\s*(
 #: columns with more distinct halves than this share of their rows.
 _SPLIT_MIN = 4096
 _SPLIT_MAX_HALVES = 0.25
+#: Pairs of halves are numbered through a table of all pairs when it has at most 4 entries
+#: per row plus this many; else by sorting them.
+_PAIR_TABLE_SLACK = 65536
 
 
 def _split_distinct(arr: pa.Array):
@@ -147,7 +150,7 @@ def _split_distinct(arr: pa.Array):
     nt = int(second_rank[-1]) + 1
     pair = first_rank[first] * nt + second_rank[second]
     space = (int(first_rank[-1]) + 1) * nt
-    if space <= 4 * n + 65536:
+    if space <= 4 * n + _PAIR_TABLE_SLACK:
         mark = np.zeros(space, bool)
         mark[pair] = True
         number = np.cumsum(mark, dtype=np.int64) - 1
