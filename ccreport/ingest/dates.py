@@ -76,13 +76,149 @@ def distinct(raw: pd.Series) -> tuple[np.ndarray, pa.Array]:
     if seen is not None and seen[0]() is source:
         return seen[1]
     arr = source.combine_chunks() if isinstance(source, pa.ChunkedArray) else source
-    arr = pc.utf8_trim_whitespace(arr)
-    arr = pc.if_else(pc.equal(arr, ""), _NULL, arr)
-    enc = pc.dictionary_encode(arr)
-    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    result = codes, enc.dictionary
-    _SEEN[id(source)] = [weakref.ref(source, _forget(id(source))), result, None]
+    arr = _blank_as_null(pc.utf8_trim_whitespace(arr))
+    split = _split_distinct(arr)
+    if split is not None:
+        result, parts = split
+    else:
+        enc = pc.dictionary_encode(arr)
+        codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        result, parts = (codes, enc.dictionary), None
+    _SEEN[id(source)] = [weakref.ref(source, _forget(id(source))), result, parts]
     return result
+
+
+def _blank_as_null(arr: pa.Array) -> pa.Array:
+    """The text with empty strings as missing: the same buffers under a new validity bitmap
+    (an `if_else` would copy every string)."""
+    keep = pc.fill_null(pc.greater(pc.binary_length(arr), 0), False)
+    kind = type(arr)
+    if arr.offset or keep.offset or kind not in (pa.StringArray, pa.LargeStringArray):
+        return pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
+    return kind.from_buffers(len(arr), arr.buffers()[1], arr.buffers()[2], keep.buffers()[1])
+
+
+#: The two halves of a numeric date split at its first space: the date, and what follows
+#: (the `[ T]+` before the time is that space and any further spaces or `T`). A trimmed value
+#: `date + " " + rest` whose halves match these matches NUMERIC with the same groups.
+_DATE_HALF = r"^(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4}|\d{2})$"
+_TIME_HALF = r"^[ T]*(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?\s*(?P<p>[AaPp][Mm])?\s*$"
+
+
+#: Columns shorter than this are encoded whole (the split costs more than it saves); so are
+#: columns with more distinct halves than this share of their rows.
+_SPLIT_MIN = 4096
+_SPLIT_MAX_HALVES = 0.25
+#: Pairs of halves are numbered through a table of all pairs when it has at most 4 entries
+#: per row plus this many; else by sorting them.
+_PAIR_TABLE_SLACK = 65536
+
+
+def _split_distinct(arr: pa.Array):
+    """((codes, values), (numeric parts,)) read through the halves of each value, or None.
+
+    A million near-unique `dd/mm/yyyy HH:MM` values hold a few hundred dates and at most 1440
+    times: the halves are dictionary-encoded and regex-read as a few thousand short strings,
+    each row's distinct value is the pair of its halves' codes, and the values' numeric parts
+    are gathered from the halves' (values whose halves do not both read are given to NUMERIC
+    itself, so every value's parts are exactly NUMERIC's)."""
+    n = len(arr)
+    if n < _SPLIT_MIN or arr.null_count == n:
+        return None
+    pieces = pc.split_pattern(arr, " ", max_splits=1)
+    enc = pc.dictionary_encode(pieces.values)
+    halves = enc.dictionary
+    m = len(halves)
+    if m > n * _SPLIT_MAX_HALVES:  # the halves barely repeat: encoding the values is cheaper
+        return None
+    offsets = pieces.offsets.to_numpy(zero_copy_only=False)
+    half_codes = np.append(enc.indices.to_numpy(zero_copy_only=False), [m, m])  # m: no half
+    start = offsets[:-1]
+    first = half_codes[start]
+    second = np.where(offsets[1:] - start == 2, half_codes[start + 1], m)
+    valid = None
+    if pieces.null_count:  # missing rows (no halves): pair (m, m), numbered, then set to -1
+        valid = pieces.is_valid().to_numpy(zero_copy_only=False)
+        first[~valid] = m
+        second[~valid] = m
+    # Each row's value is the pair (first half, second half): number the halves in use, then
+    # the pairs in use, by marking a table of all pairs (no sort).
+    used_first, used_second = np.zeros(m + 1, bool), np.zeros(m + 1, bool)
+    used_first[first] = True
+    used_second[second] = True
+    first_rank, second_rank = np.cumsum(used_first) - 1, np.cumsum(used_second) - 1
+    nt = int(second_rank[-1]) + 1
+    pair = first_rank[first] * nt + second_rank[second]
+    space = (int(first_rank[-1]) + 1) * nt
+    if space <= 4 * n + _PAIR_TABLE_SLACK:
+        mark = np.zeros(space, bool)
+        mark[pair] = True
+        number = np.cumsum(mark, dtype=np.int64) - 1
+        codes = number[pair]
+        rep = np.empty(int(number[-1]) + 1, np.int64)
+        rep[codes] = np.arange(n)  # any row of a pair: all hold the same text
+    else:  # too many pairs for a table
+        _, rep, codes = np.unique(pair, return_index=True, return_inverse=True)
+        codes = codes.reshape(-1)
+    if valid is not None:
+        keep = valid[rep]
+        if not keep.all():
+            renumber = np.cumsum(keep) - 1
+            codes = np.where(valid, renumber[codes], -1)
+            rep = rep[keep]
+    date_of, time_of = first[rep], second[rep]
+    # The values rebuilt from their halves (a gather from a few thousand short strings, where
+    # taking them from the rows would read a million scattered ones).
+    padded = pa.concat_arrays([halves, pa.nulls(1, halves.type)])
+    values = pc.binary_join_element_wise(padded.take(date_of), padded.take(time_of), pa.scalar(" ", halves.type),
+                                         null_handling="skip")
+    return (codes, values), (_parts_from_halves(values, halves, date_of, time_of),)
+
+
+def _parts_from_halves(values, halves, date_of, time_of):
+    """NUMERIC's parts of `values`, the value k being halves[date_of[k]] + " " +
+    halves[time_of[k]] (no time when time_of[k] == len(halves)). Parts other than `matched`
+    mean nothing where `matched` is false."""
+    d = pc.extract_regex(halves, _DATE_HALF)
+    t = pc.extract_regex(halves, _TIME_HALF)
+    d_ok = np.append(d.is_valid().to_numpy(zero_copy_only=False), False)
+    t_ok = np.append(t.is_valid().to_numpy(zero_copy_only=False), True)  # no time half
+    d = d.fill_null({"a": "", "b": "", "y": ""})
+    t = t.fill_null({"H": "", "M": "", "S": "", "p": ""})
+    ampm = pc.utf8_lower(t.field("p"))
+    def table(values) -> np.ndarray:  # per half, small integers (years to 9999), one spare
+        return np.append(values, 0).astype(np.int16)
+
+    date_parts = {"a": _int(d, "a", 0), "b": _int(d, "b", 0), "y": _int(d, "y", 0),
+                  "two_digit_year": pc.equal(pc.utf8_length(d.field("y")), 2).to_numpy(zero_copy_only=False)}
+    time_parts = {"H": _int(t, "H", 0), "M": _int(t, "M", 0), "S": _int(t, "S", 0),
+                  "am": pc.equal(ampm, "am").to_numpy(zero_copy_only=False),
+                  "pm": pc.equal(ampm, "pm").to_numpy(zero_copy_only=False)}
+    out = {"matched": d_ok[date_of] & t_ok[time_of]}
+    for parts, of in ((date_parts, date_of), (time_parts, time_of)):
+        for k, v in parts.items():
+            out[k] = table(v)[of] if v.dtype != bool else np.append(v, False)[of]
+    rest = np.flatnonzero(~out["matched"])
+    if len(rest):  # anything else NUMERIC reads (`1/2/2020T10:00`, tabs ...) it reads itself
+        other = _numeric_parts(values.take(pa.array(rest)))
+        if other is not None:
+            for k, v in other.items():
+                out[k][rest] = v
+    if not out["matched"].any():
+        return None
+    return out
+
+
+def holds_numeric(raw: pd.Series) -> bool:
+    """Whether the column is already known (read for the day-first evidence) to hold a
+    numeric date, and so is not all ISO 8601."""
+    source = getattr(raw.array, "_pa_array", None)  # as `distinct` keyed it (no conversion)
+    if source is None:
+        return False
+    seen = _SEEN.get(id(source))
+    if seen is None or seen[0]() is not source or seen[2] is None or seen[2][0] is None:
+        return False
+    return bool(seen[2][0]["matched"].any())
 
 
 def take(values: np.ndarray, codes: np.ndarray, missing) -> np.ndarray:
@@ -168,9 +304,12 @@ def assemble(year, month, day, hour, minute, second, *, two_digit_year=None, am=
 
 def parse_numeric(values: pa.Array, dayfirst: bool) -> np.ndarray:
     """Numeric dates among `values` as naive datetime64[us] (NaT where not one or impossible)."""
-    p = numeric_parts(values)
+    return _from_parts(numeric_parts(values), len(values), dayfirst)
+
+
+def _from_parts(p: dict | None, n: int, dayfirst: bool) -> np.ndarray:
     if p is None:
-        return np.full(len(values), _NAT_US)
+        return np.full(n, _NAT_US)
     day, month = (p["a"], p["b"]) if dayfirst else (p["b"], p["a"])
     return assemble(p["y"], month, day, p["H"], p["M"], p["S"], two_digit_year=p["two_digit_year"],
                     am=p["am"], pm=p["pm"], valid=p["matched"])
@@ -203,7 +342,17 @@ def parse_values(values: pa.Array, dayfirst: bool) -> tuple[np.ndarray, np.ndarr
     utc = np.full(n, _NAT_US)
     if not n:
         return naive, utc
-    iso = pc.match_substring_regex(values, ISO).fill_null(False).to_numpy(zero_copy_only=False)
+    # A numeric date never reads as ISO (four digits then `-` cannot start `d/m/y`): the
+    # numeric values, already read, need no ISO test.
+    numeric = numeric_parts(values)
+    iso = np.zeros(n, bool)
+    maybe = np.ones(n, bool) if numeric is None else ~numeric["matched"]
+    if maybe.all():
+        iso = pc.match_substring_regex(values, ISO).fill_null(False).to_numpy(zero_copy_only=False)
+    elif maybe.any():
+        idx = np.flatnonzero(maybe)
+        iso[idx] = pc.match_substring_regex(values.take(pa.array(idx)), ISO).fill_null(False).to_numpy(
+            zero_copy_only=False)
     if iso.any():
         aware = iso & pc.match_substring_regex(values, TZ_SUFFIX).fill_null(False).to_numpy(zero_copy_only=False)
         text = pd.Series(values.to_pylist(), dtype=object)
@@ -218,8 +367,7 @@ def parse_values(values: pa.Array, dayfirst: bool) -> tuple[np.ndarray, np.ndarr
     rest = ~iso
     if rest.any():
         idx = np.flatnonzero(rest)
-        sub = values.take(pa.array(idx)) if len(idx) < n else values
-        got = parse_numeric(sub, dayfirst)
+        got = _from_parts(numeric, n, dayfirst)[idx]
         naive[idx] = got
         left = idx[np.isnat(got)]
         if len(left):

@@ -395,10 +395,12 @@ def parse_timestamps(
     names, mixed in one column if need be."""
     if pd.api.types.is_datetime64_any_dtype(raw):
         return _typed(raw, tz, quality, field, rows, file)
-    fast = parse_iso_fast(raw, tz, quality, field, rows, file)
+    from . import dates
+
+    # A column the day-first evidence found numeric dates in cannot be all ISO 8601.
+    fast = None if dates.holds_numeric(raw) else parse_iso_fast(raw, tz, quality, field, rows, file)
     if fast is not None:
         return fast
-    from . import dates
 
     codes, values = dates.distinct(raw)
     naive, utc = dates.parse_values(values, dayfirst)
