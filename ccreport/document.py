@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -352,8 +353,20 @@ class Table:
     #: the same order ("-" for a part that points nowhere). Renderers link each part and add its
     #: page number where they have pages.
     refs: list[list[str | None]] | None = None
+    #: Optional column widths as shares of the table's width, one positive number per column
+    #: (any scale: [2, 1, 1] and [50, 25, 25] are the same). A table with widths has a fixed
+    #: shape: HTML/PDF lay it out with `table-layout: fixed` instead of measuring every cell,
+    #: which is much cheaper for large tables. DOCX and Markdown ignore it.
+    widths: list[float] | None = None
+
     def __post_init__(self) -> None:
         width = len(self.columns)
+        if self.widths is not None:
+            if len(self.widths) != width:
+                raise ValueError(f"widths has {len(self.widths)} entries, expected one per column ({width})")
+            for i, w in enumerate(self.widths):
+                if isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w) or w <= 0:
+                    raise ValueError(f"widths[{i}]: {w!r} is not a positive number")
         for row in self.rows:
             if len(row) != width:
                 raise ValueError(f"table row has {len(row)} cells, expected {width}: {row!r}")
@@ -391,6 +404,13 @@ class Table:
             if kwargs.get("refs") is not None:
                 kwargs["refs"] = kwargs["refs"][:limit]
         return cls(columns, rows, more=more, rag=rag, **kwargs)
+
+    def width_percents(self) -> list[float] | None:
+        """The widths as percentages of the table's width (summing to 100), or None."""
+        if self.widths is None:
+            return None
+        total = float(sum(self.widths))
+        return [round(100.0 * w / total, 2) for w in self.widths]
 
     def cell_refs(self, r: int, c: int) -> list[tuple[str, str | None]]:
         """The cell as (text, anchor) parts: one part with None when the cell has no reference."""
