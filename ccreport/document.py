@@ -405,6 +405,36 @@ class Table:
                 kwargs["refs"] = kwargs["refs"][:limit]
         return cls(columns, rows, more=more, rag=rag, **kwargs)
 
+    def estimated_widths(self, line: int = 100) -> list[float]:
+        """Column shares from the cells' text, the way CSS's automatic table layout shares a
+        full-width table (each column between its longest word and its whole text, the room
+        above the minimum shared by what each column could still use), counted in characters
+        on a line of `line` characters. Lets a large table be laid out fixed without measuring
+        every cell in the renderer. Columns that keep one line (numeric, nowrap) get their
+        whole text as minimum, with a margin for wide letters."""
+        mins, maxs = [], []
+        for i, col in enumerate(self.columns):
+            cells = [row[i] for row in self.rows]
+            if self.more is not None and i == 0:
+                cells = cells or [""]
+            one_line = col.numeric or col.nowrap
+            marks = 2 if self.rag is not None and any(r[i] is not None for r in self.rag if i < len(r)) else 0
+            longest_word = max((len(w) for t in cells + [col.header] for w in t.split()), default=1)
+            longest_text = max((len(t) for t in cells), default=0)
+            lo = max(longest_word, longest_text * 1.25 if one_line else 0) + marks + 1.5
+            hi = max(lo, longest_text + marks + 1.5, len(col.header) + 1.5)
+            mins.append(lo)
+            maxs.append(hi)
+        if sum(maxs) <= line:
+            widths = maxs
+        elif sum(mins) >= line:
+            widths = mins
+        else:
+            room = (line - sum(mins)) / (sum(maxs) - sum(mins))
+            widths = [lo + (hi - lo) * room for lo, hi in zip(mins, maxs)]
+        total = sum(widths)
+        return [round(100.0 * w / total, 2) for w in widths]
+
     def width_percents(self) -> list[float] | None:
         """The widths as percentages of the table's width (summing to 100), or None."""
         if self.widths is None:

@@ -1344,6 +1344,13 @@ def build_strategy(
         blocks.append(_evidence(s, evidence, issued))
     if coverage is not None:
         blocks.append(_coverage(s, coverage.rows, coverage.findings, coverage.example_share))
+    # Every table has a fixed shape once its text is known: lay each out from shares estimated
+    # here (cheap) instead of having the PDF engine measure every cell (about 1,000 of them).
+    # (Sections only: the cover's document-control tables sit in a narrower box; the provenance
+    # appendix, shared with the other documents, keeps the automatic layout.)
+    for blk in Document("strategy", "", blocks=[b for b in blocks if isinstance(b, Section)]).walk():
+        if isinstance(blk, Table) and blk.widths is None and blk.rows:
+            blk.widths = blk.estimated_widths()
     if options is not None and options.provenance is not None:
         blocks.append(c.provenance_section(options.provenance))
 
