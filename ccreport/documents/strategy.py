@@ -440,7 +440,7 @@ def _roles(s: Strategy) -> Section:
         abbr = _abbreviations(raci.roles)
         # No stage column: the procedures give each stage's owner, and the role columns need the width.
         cols = [Column("Activity")] + [Column(a, align="center") for a in abbr]
-        role_share = min(9.0, 60.0 / len(abbr))
+        role_share = min(9.0, 60.0 / max(1, len(abbr)))
         sec.add(Table(
             cols,
             [[_t(r.activity)] + [cell or "" for cell in r.cells] for r in raci.rows],
