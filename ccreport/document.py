@@ -419,7 +419,9 @@ class Table:
                 cells = cells or [""]
             one_line = col.numeric or col.nowrap
             marks = 2 if self.rag is not None and any(r[i] is not None for r in self.rag if i < len(r)) else 0
-            longest_word = max((len(w) for t in cells + [col.header] for w in t.split()), default=1)
+            # The HTML renderer lets a wrapped cell break a word of 25 characters or more every 12.
+            longest_word = max((len(w) if one_line or len(w) < 25 else 12
+                                for t in cells + [col.header] for w in t.split()), default=1)
             longest_text = max((len(t) for t in cells), default=0)
             lo = max(longest_word, longest_text * 1.25 if one_line else 0) + marks + 1.5
             hi = max(lo, longest_text + marks + 1.5, len(col.header) + 1.5)

@@ -111,6 +111,12 @@ def test_estimated_widths_follow_the_text():
     # Short cells in a wide table share the room by their length (like the automatic layout).
     small = Table([Column("A"), Column("B")], [["xx", "xxxxxx"]]).estimated_widths()
     assert small[1] > small[0]
+    # A long identifier in a wrapped column can break, so it does not starve the text beside it.
+    ident = "business_continuity.failover[1].invoked_by[0],"
+    findings = Table([Column("Where"), Column("What to do")],
+                     [[f"{ident} line {i}", "Say what to do here in a sentence of plain words. " * 3]
+                      for i in range(5)]).estimated_widths()
+    assert findings[1] > 1.5 * findings[0]
 
 
 def test_table_capped_says_how_many_were_left_off():

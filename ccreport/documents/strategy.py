@@ -1260,7 +1260,7 @@ def _coverage(s: Strategy, rows: "list[CoverageRow]", findings: "list[Finding]",
         return "; ".join(names), " ".join(anchor.get(t, "-") for t in r.sections)
 
     cells = [places(r) for r in rows]
-    evidence = 21 if any(r.status == PRESENT_WITH_WARNINGS for r in rows) else 12
+    evidence = 24 if any(r.status == PRESENT_WITH_WARNINGS for r in rows) else 12
     sec.add(Table(
         [Column("Point", numeric=True), Column("Criterion"), Column("Evidence", nowrap=True),
          Column("Where it is"), Column("Check found"), Column("Assessor's judgement")],
