@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -352,8 +353,20 @@ class Table:
     #: the same order ("-" for a part that points nowhere). Renderers link each part and add its
     #: page number where they have pages.
     refs: list[list[str | None]] | None = None
+    #: Optional column widths as shares of the table's width, one positive number per column
+    #: (any scale: [2, 1, 1] and [50, 25, 25] are the same). A table with widths has a fixed
+    #: shape: HTML/PDF lay it out with `table-layout: fixed` instead of measuring every cell,
+    #: which is much cheaper for large tables. DOCX and Markdown ignore it.
+    widths: list[float] | None = None
+
     def __post_init__(self) -> None:
         width = len(self.columns)
+        if self.widths is not None:
+            if len(self.widths) != width:
+                raise ValueError(f"widths has {len(self.widths)} entries, expected one per column ({width})")
+            for i, w in enumerate(self.widths):
+                if isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w) or w <= 0:
+                    raise ValueError(f"widths[{i}]: {w!r} is not a positive number")
         for row in self.rows:
             if len(row) != width:
                 raise ValueError(f"table row has {len(row)} cells, expected {width}: {row!r}")
@@ -391,6 +404,45 @@ class Table:
             if kwargs.get("refs") is not None:
                 kwargs["refs"] = kwargs["refs"][:limit]
         return cls(columns, rows, more=more, rag=rag, **kwargs)
+
+    def estimated_widths(self, line: int = 100) -> list[float]:
+        """Column shares from the cells' text, the way CSS's automatic table layout shares a
+        full-width table (each column between its longest word and its whole text, the room
+        above the minimum shared by what each column could still use), counted in characters
+        on a line of `line` characters. Lets a large table be laid out fixed without measuring
+        every cell in the renderer. Columns that keep one line (numeric, nowrap) get their
+        whole text as minimum, with a margin for wide letters."""
+        mins, maxs = [], []
+        for i, col in enumerate(self.columns):
+            cells = [row[i] for row in self.rows]
+            if self.more is not None and i == 0:
+                cells = cells or [""]
+            one_line = col.numeric or col.nowrap
+            marks = 2 if self.rag is not None and any(r[i] is not None for r in self.rag if i < len(r)) else 0
+            # The HTML renderer lets a wrapped cell break a word of 25 characters or more every 12.
+            longest_word = max((len(w) if one_line or len(w) < 25 else 12
+                                for t in cells + [col.header] for w in t.split()), default=1)
+            longest_text = max((len(t) for t in cells), default=0)
+            lo = max(longest_word, longest_text * 1.25 if one_line else 0) + marks + 1.5
+            hi = max(lo, longest_text + marks + 1.5, len(col.header) + 1.5)
+            mins.append(lo)
+            maxs.append(hi)
+        if sum(maxs) <= line:
+            widths = maxs
+        elif sum(mins) >= line:
+            widths = mins
+        else:
+            room = (line - sum(mins)) / (sum(maxs) - sum(mins))
+            widths = [lo + (hi - lo) * room for lo, hi in zip(mins, maxs)]
+        total = sum(widths)
+        return [round(100.0 * w / total, 2) for w in widths]
+
+    def width_percents(self) -> list[float] | None:
+        """The widths as percentages of the table's width (summing to 100), or None."""
+        if self.widths is None:
+            return None
+        total = float(sum(self.widths))
+        return [round(100.0 * w / total, 2) for w in self.widths]
 
     def cell_refs(self, r: int, c: int) -> list[tuple[str, str | None]]:
         """The cell as (text, anchor) parts: one part with None when the cell has no reference."""

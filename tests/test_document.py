@@ -86,6 +86,39 @@ def test_table_rows_must_match_columns():
         Table([Column("A"), Column("B")], [["only one"]])
 
 
+@pytest.mark.parametrize("widths", [[1], [1, 2, 3], [1, 0], [1, -2], [1, float("nan")], [1, float("inf")],
+                                    [True, 1], [1, "2"]])
+def test_table_widths_are_one_positive_share_per_column(widths):
+    with pytest.raises(ValueError, match="widths"):
+        Table([Column("A"), Column("B")], [["a", "b"]], widths=widths)
+
+
+def test_table_widths_are_shares_of_the_whole():
+    t = Table([Column("A"), Column("B"), Column("C")], [["a", "b", "c"]], widths=[2, 1, 1])
+    assert t.width_percents() == [50.0, 25.0, 25.0]
+    assert Table([Column("A")], [["a"]], widths=[0.3]).width_percents() == [100.0]
+    assert Table([Column("A")], [["a"]]).width_percents() is None
+
+
+def test_estimated_widths_follow_the_text():
+    cols = [Column("Date", nowrap=True), Column("What"), Column("N", numeric=True)]
+    long_text = "a long description of what happened " * 6
+    t = Table(cols, [["12 September 2027", long_text, "7"], ["1 May 2027", "short", "1,234"]])
+    shares = t.estimated_widths()
+    assert abs(sum(shares) - 100) < 0.1
+    assert shares[1] > shares[0] > shares[2]  # the long text takes the room; the one-line date keeps its own
+    assert shares[0] >= len("12 September 2027")  # a line holds 100 characters: one per share at least
+    # Short cells in a wide table share the room by their length (like the automatic layout).
+    small = Table([Column("A"), Column("B")], [["xx", "xxxxxx"]]).estimated_widths()
+    assert small[1] > small[0]
+    # A long identifier in a wrapped column can break, so it does not starve the text beside it.
+    ident = "business_continuity.failover[1].invoked_by[0],"
+    findings = Table([Column("Where"), Column("What to do")],
+                     [[f"{ident} line {i}", "Say what to do here in a sentence of plain words. " * 3]
+                      for i in range(5)]).estimated_widths()
+    assert findings[1] > 1.5 * findings[0]
+
+
 def test_table_capped_says_how_many_were_left_off():
     rows = [[str(i)] for i in range(40)]
     t = Table.capped([Column("n", numeric=True)], rows, limit=15, noun="major incidents",

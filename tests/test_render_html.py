@@ -153,3 +153,29 @@ def test_logo_is_embedded_as_a_data_uri(tmp_path):
     doc.logo = tmp_path / "missing.png"
     with pytest.raises(RenderError, match="cannot read the logo"):
         render_html(doc, {})
+
+
+def _one_table_html(table: Table) -> str:
+    doc = Document("t", "T", period_label="P", organisation="O", author="O", date=dt.date(2026, 1, 2), toc=False,
+                   blocks=[Section("S", [table])])
+    return render_html(doc, {})
+
+
+def test_fixed_shape_table_gets_fixed_layout_and_column_widths():
+    cols = [Column("Activity"), Column("SD", align="center"), Column("IM", align="center")]
+    html = _one_table_html(Table(cols, [["Log", "R", "A"]], widths=[3, 1, 1], caption="RACI"))
+    table = re.search(r"<table[^>]*>.*?</table>", html, re.S).group(0)
+    assert re.search(r'<table class="[^"]*\bfixed\b', table)
+    widths = [float(w) for w in re.findall(r'<col style="width:([\d.]+)%">', table)]
+    assert widths == [60.0, 20.0, 20.0]
+    # The colgroup comes after the caption and before the header, as HTML requires.
+    assert table.index("</caption>") < table.index("<colgroup>") < table.index("<thead>")
+    # The stylesheet lays such a table out from its columns, in print too.
+    style = html.split("<style>", 1)[1].split("</style>", 1)[0]
+    assert re.search(r"table\.data\.fixed\s*\{[^}]*table-layout:\s*fixed", style)
+
+
+def test_table_without_widths_keeps_automatic_layout():
+    html = _one_table_html(Table([Column("A"), Column("B")], [["a", "b"]]))
+    table = re.search(r"<table[^>]*>.*?</table>", html, re.S).group(0)
+    assert "<colgroup" not in table and "fixed" not in table.split(">", 1)[0]

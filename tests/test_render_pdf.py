@@ -143,6 +143,37 @@ def test_table_header_repeats_on_the_next_page(metrics, tmp_path):
     assert all("ID Title N" in t for t in with_rows)
 
 
+def _column_starts(table: Table) -> tuple[float, float]:
+    """The x of the first and the second column's cell text in the printed table."""
+
+    doc = Document("t", "W", period_label="P", organisation="O", author="O", date=dt.date(2026, 1, 2), toc=False,
+                   blocks=[Section("S", [table])])
+    reader = pypdf.PdfReader(io.BytesIO(html_to_pdf(_html(doc))))
+    xs: dict[str, float] = {}
+
+    def visit(text, cm, tm, font, size):
+        for word in ("LEFTCELL", "RIGHTCELL"):
+            if word in text:
+                xs.setdefault(word, tm[4] * cm[0] + tm[5] * cm[2] + cm[4])
+
+    for page in reader.pages:
+        page.extract_text(visitor_text=visit)
+    return xs["LEFTCELL"], xs["RIGHTCELL"]
+
+
+def test_fixed_table_widths_set_the_printed_columns():
+    cols = [Column("A"), Column("B")]
+    rows = [["LEFTCELL", "RIGHTCELL"]]
+    # Automatic layout shares the width by content (two like cells: about half each); widths [3, 1]
+    # give the first column three quarters.
+    auto_left, auto_right = _column_starts(Table(cols, rows))
+    left, right = _column_starts(Table(cols, rows, widths=[3, 1]))
+    assert left == pytest.approx(auto_left, abs=1)
+    text_width = 170 * 72 / 25.4  # A4 less the print CSS's 20 mm side margins
+    assert right - left == pytest.approx(0.75 * text_width, abs=0.05 * text_width)
+    assert (right - left) - (auto_right - auto_left) > 0.15 * text_width
+
+
 def _html(doc, templates_dir=None):
     from ccreport.render.html import render_html
 

@@ -600,3 +600,25 @@ def test_prompts_in_table_cells_read_as_gaps(config):
     cells = [cell for t in doc.walk() if isinstance(t, Table) for row in t.rows for cell in row]
     assert cells and not any(cell.lower().startswith("to write") for cell in cells)
     assert sum("not written yet" in cell.lower() for cell in cells) >= 5
+
+
+def test_fixed_shape_tables_have_fixed_layout(strategy, config, rendered):
+    """The matrices, level tables, exercise calendar and coverage appendix have one width per column;
+    their HTML lays them out from those widths."""
+    doc = build(strategy, config, coverage=True)
+    by_caption = {t.caption: t for t in doc.walk() if isinstance(t, Table)}
+    fixed = [cap for cap, t in by_caption.items() if t.widths is not None]
+    for start in ("Impact levels", "Urgency levels", "Priority matrix", "RACI", "Exercise calendar",
+                  "Assessment points"):
+        assert any(cap.startswith(start) for cap in fixed), start
+    raci = next(t for cap, t in by_caption.items() if cap.startswith("RACI"))
+    shares = raci.width_percents()
+    assert len(shares) == len(raci.columns) and abs(sum(shares) - 100) < 0.1
+    assert shares[0] >= 35  # the activity column keeps room for its text whatever the number of roles
+    # Every other table of the body has shares estimated from its text: none is laid out by measuring.
+    sections = [blk for blk in doc.blocks if type(blk).__name__ == "Section"]
+    body = [t for t in type(doc)("strategy", "", blocks=sections).walk() if isinstance(t, Table) and t.rows]
+    assert body and all(t.widths is not None and len(t.widths) == len(t.columns) for t in body)
+    assert rendered["html"].count('<table class="data fixed">') >= len(body)
+    raci_html = re.search(r"RACI: who is responsible.*?</colgroup>", rendered["html"], re.S).group(0)
+    assert raci_html.count("<col ") == len(raci.columns)

@@ -280,6 +280,10 @@ def _categories(s: Strategy) -> Section:
     return sec
 
 
+#: Impact and urgency level tables: a one-digit level, a short name, the description.
+LEVEL_WIDTHS = [8.0, 17.0, 75.0]
+
+
 def _priorities(s: Strategy) -> Section:
     sec = Section(SECTION_TITLES["priorities"])
     sec.add(Paragraph("Priority is set from two judgements: **impact** (how much of the service and how many "
@@ -288,10 +292,10 @@ def _priorities(s: Strategy) -> Section:
     level_cols = [Column("Level", align="center"), Column("Name"), Column("What it means")]
     if s.impact:
         sec.add(Table(level_cols, [[str(lv.level), _t(lv.name), _t(lv.description)] for lv in s.impact],
-                      caption="Impact levels"))
+                      caption="Impact levels", widths=LEVEL_WIDTHS))
     if s.urgency:
         sec.add(Table(level_cols, [[str(lv.level), _t(lv.name), _t(lv.description)] for lv in s.urgency],
-                      caption="Urgency levels"))
+                      caption="Urgency levels", widths=LEVEL_WIDTHS))
     if not (s.impact and s.urgency):
         sec.add(_todo("impact and urgency", "Impact and urgency levels 1 to 3 are not all described."))
 
@@ -312,6 +316,7 @@ def _priorities(s: Strategy) -> Section:
             rows.append(row)
             rags.append(rag)
         sec.add(Table(cols, rows, rag=rags, caption="Priority matrix: impact \u00d7 urgency",
+                      widths=[28, 24, 24, 24],
                       notes=[f"Each cell names the priority; colour and symbol repeat it: {Rag.RED.symbol} red "
                              f"for P1, {Rag.AMBER.symbol} amber for P2 and P3, {Rag.GREEN.symbol} green for P4 "
                              "and P5."]))
@@ -435,10 +440,13 @@ def _roles(s: Strategy) -> Section:
         abbr = _abbreviations(raci.roles)
         # No stage column: the procedures give each stage's owner, and the role columns need the width.
         cols = [Column("Activity")] + [Column(a, align="center") for a in abbr]
+        role_share = min(9.0, 60.0 / max(1, len(abbr)))
         sec.add(Table(
             cols,
             [[_t(r.activity)] + [cell or "" for cell in r.cells] for r in raci.rows],
             caption="RACI: who is responsible, accountable, consulted and informed",
+            # Fixed shape: each role column holds one or two letters; the activity takes the rest.
+            widths=[100 - role_share * len(abbr)] + [role_share] * len(abbr),
             notes=["R responsible (does the work), A accountable (one per activity), C consulted, I informed.",
                    "Roles: " + "; ".join(f"{a} {_t(n)}" for a, n in zip(abbr, raci.roles)) + "."],
         ))
@@ -704,6 +712,7 @@ def _exercises(s: Strategy, today: dt.date) -> Section:
             [Column("Date", nowrap=True), Column("Exercise"), Column("Type"), Column("Owner")],
             [[c.fmt_date(x.date), _t(x.exercise.name), _t(x.exercise.type), _t(x.exercise.owner)] for x in entries],
             caption=f"Exercise calendar, {c.fmt_date(today)} to {c.fmt_date(end)}",
+            widths=[20, 40, 15, 25],
         ))
         cal.add(_calendar_figure(s, entries, today))
     else:
@@ -1251,6 +1260,7 @@ def _coverage(s: Strategy, rows: "list[CoverageRow]", findings: "list[Finding]",
         return "; ".join(names), " ".join(anchor.get(t, "-") for t in r.sections)
 
     cells = [places(r) for r in rows]
+    evidence = 24 if any(r.status == PRESENT_WITH_WARNINGS for r in rows) else 12
     sec.add(Table(
         [Column("Point", numeric=True), Column("Criterion"), Column("Evidence", nowrap=True),
          Column("Where it is"), Column("Check found"), Column("Assessor's judgement")],
@@ -1259,6 +1269,8 @@ def _coverage(s: Strategy, rows: "list[CoverageRow]", findings: "list[Finding]",
         rag=[[None, None, Rag.GREEN if r.status == PRESENT else Rag.AMBER if r.status == PRESENT_WITH_WARNINGS
               else Rag.RED, None, None, None] for r in rows],
         caption="Assessment points and where the evidence is",
+        # Fixed shape; the evidence column (one line) is wide enough for its longest word in use.
+        widths=[7, 26, evidence, 45 - evidence, 10, 12],
     ))
     if findings:
         errors = sum(f.severity == "error" for f in findings)
@@ -1332,6 +1344,13 @@ def build_strategy(
         blocks.append(_evidence(s, evidence, issued))
     if coverage is not None:
         blocks.append(_coverage(s, coverage.rows, coverage.findings, coverage.example_share))
+    # Every table has a fixed shape once its text is known: lay each out from shares estimated
+    # here (cheap) instead of having the PDF engine measure every cell (about 1,000 of them).
+    # (Sections only: the cover's document-control tables sit in a narrower box; the provenance
+    # appendix, shared with the other documents, keeps the automatic layout.)
+    for blk in Document("strategy", "", blocks=[b for b in blocks if isinstance(b, Section)]).walk():
+        if isinstance(blk, Table) and blk.widths is None and blk.rows:
+            blk.widths = blk.estimated_widths()
     if options is not None and options.provenance is not None:
         blocks.append(c.provenance_section(options.provenance))
 
