@@ -421,17 +421,22 @@ def _set_language(docx: "DocxDocument", lang: str) -> None:
     theme = settings.find(qn("w:themeFontLang"))
     if theme is None:
         theme = OxmlElement("w:themeFontLang")
-        later = [settings.find(qn(t)) for t in ("w:clrSchemeMapping", "w:doNotIncludeSubdocsInStats",
-                                                "w:doNotAutoCompressPictures", "w:shapeDefaults", "w:decimalSymbol",
-                                                "w:listSeparator")]
-        later = [e for e in later if e is not None]
-        if later:
-            later[0].addprevious(theme)
-        else:
-            settings.append(theme)
+        _insert_before(settings, theme, ("w:clrSchemeMapping", "w:doNotIncludeSubdocsInStats",
+                                         "w:doNotAutoCompressPictures", "w:shapeDefaults", "w:decimalSymbol",
+                                         "w:listSeparator"))
     theme.set(qn("w:val"), lang)
     theme.attrib.pop(qn("w:eastAsia"), None)
 
+
+
+def _insert_before(parent, el, later: tuple[str, ...]) -> None:
+    """Put `el` into `parent` before the first of the `later` children present (the schema's
+    fixed order of children), else at the end."""
+    following = [x for x in (parent.find(qn(t)) for t in later) if x is not None]
+    if following:
+        following[0].addprevious(el)
+    else:
+        parent.append(el)
 
 def _lang(rpr, lang: str) -> None:
     for extra in rpr.findall(qn("w:lang"))[1:]:
@@ -439,12 +444,7 @@ def _lang(rpr, lang: str) -> None:
     el = rpr.find(qn("w:lang"))
     if el is None:
         el = OxmlElement("w:lang")
-        later = [rpr.find(qn(t)) for t in ("w:eastAsianLayout", "w:specVanish", "w:oMath")]
-        later = [e for e in later if e is not None]
-        if later:
-            later[0].addprevious(el)
-        else:
-            rpr.append(el)
+        _insert_before(rpr, el, ("w:eastAsianLayout", "w:specVanish", "w:oMath"))
     el.set(qn("w:val"), lang)
     el.set(qn("w:eastAsia"), lang)
 
@@ -546,11 +546,8 @@ def _update_fields_on_open(docx: "DocxDocument") -> None:
     if settings.find(qn("w:updateFields")) is None:
         el = OxmlElement("w:updateFields")
         el.set(qn("w:val"), "true")
-        later = [e for e in (settings.find(qn(t)) for t in _AFTER_UPDATE_FIELDS) if e is not None]
-        if later:  # in its schema place: Word rejects a settings part out of order
-            later[0].addprevious(el)
-        else:
-            settings.append(el)
+        # In its schema place: Word rejects a settings part out of order.
+        _insert_before(settings, el, _AFTER_UPDATE_FIELDS)
 
 
 def bookmark_name(anchor: str) -> str:
@@ -1010,13 +1007,8 @@ def _shade(cell, fill: str) -> None:
     shd.set(qn("w:color"), "auto")
     shd.set(qn("w:fill"), fill)
     # Schema order of tcPr: ... tcBorders, shd, noWrap, tcMar, textDirection, tcFitText, vAlign, hideMark
-    later = [tc_pr.find(qn(t)) for t in ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign",
-                                          "w:hideMark")]
-    later = [e for e in later if e is not None]
-    if later:
-        later[0].addprevious(shd)
-    else:
-        tc_pr.append(shd)
+    _insert_before(tc_pr, shd, ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign",
+                                "w:hideMark"))
 
 
 def _repeat_header(row) -> None:
