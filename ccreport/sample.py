@@ -13,6 +13,10 @@ Social). For the 13 calendar months ending with ``--end-month`` (Europe/London) 
 - ``ccreport.yaml``: the config that goes with the data (SPEC §3.4).
 - ``servicenow_incidents.csv`` and ``jira_incidents.csv``: slices of the same incidents as
   those tools export them, for trying the presets.
+
+This is the demo's data generator, not the data path: its few loops over rows (`itertuples`,
+a few thousand incidents and their timelines, each row building several text lines) run once
+per `make sample` or `ccreport demo` and are kept readable rather than vectorised.
 - ``reviews/<incident id>.md``: the post-incident review narrative of the major incident the
   demo reviews (the call surge of 19 August 2026, the one that affected most customers): the
   shipped example narrative, written for exactly that incident and its events. Written only
