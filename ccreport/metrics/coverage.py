@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 #: The timestamps that make an incident a record of its month.
@@ -62,7 +63,15 @@ def export_coverage(incidents: pd.DataFrame, timezone: str) -> Coverage:
     for name in RECORD_TIMES:
         if name in incidents.columns:
             col = incidents[name]
-            if col.notna().any():
+            if pd.api.types.is_datetime64_any_dtype(col.dtype):
+                # argmin / argmax on the int64 ticks (NaT is the int64 minimum), then the
+                # values themselves: what col.min() and col.max() give, in one numpy pass each.
+                ticks = col.array.asi8
+                valid = ticks != np.iinfo(np.int64).min
+                if valid.any():
+                    lows.append(col.iloc[int(np.argmin(np.where(valid, ticks, np.iinfo(np.int64).max)))])
+                    highs.append(col.iloc[int(np.argmax(ticks))])
+            elif col.notna().any():
                 lows.append(col.min())
                 highs.append(col.max())
     if not lows:

@@ -89,6 +89,8 @@ def _where(rows: np.ndarray, cond: np.ndarray) -> np.ndarray:
 
 
 def _count(codes: np.ndarray, k: int, rows: np.ndarray) -> np.ndarray:
+    if k == 1:  # one group (totals): every row of the set is in it, no codes to gather
+        return np.array([len(rows)], dtype=np.int64)
     return np.bincount(codes[rows], minlength=k)
 
 
