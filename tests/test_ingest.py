@@ -212,6 +212,30 @@ def test_large_file_across_read_blocks(tmp_path, quoted):
     expected = f"{text}\n{n - 1}, second line" if quoted else f"{text} {n - 1}"
     assert inc.description.iloc[-1] == expected
 
+@pytest.mark.parametrize("quoted", [False, True])
+def test_types_that_change_after_the_first_read_block(tmp_path, quoted):
+    """The CSV is read block by block (about 1 MB), and pyarrow types a column from the first
+    block; a column whose values change kind further down (a count that is 'abc', a time
+    with fractions of a second) still reads as the whole column says, value by value."""
+    n = 60_000
+    q = '"' if quoted else ""
+    lines = ["incident_id,opened_at,reopen_count,customers_affected"]
+    for i in range(n):
+        lines.append(f"{q}INC{i:06d}{q},2026-01-01T10:00:00Z,{i % 3},{i % 7}")
+    lines.append("INCX,2026-01-02T10:00:00.250Z,abc,1.5")
+    p = write(tmp_path, "late.csv", "\n".join(lines) + "\n")
+    assert p.stat().st_size > 2 << 20  # a few blocks
+    r = load([p], Config())
+    inc = r.incidents
+    assert len(inc) == n + 1
+    assert inc.reopen_count.iloc[:n].tolist() == [i % 3 for i in range(n)]
+    assert pd.isna(inc.reopen_count.iloc[-1])
+    assert inc.customers_affected.iloc[n - 1] == (n - 1) % 7
+    assert inc.opened_at.iloc[-1] == ts("2026-01-02T10:00:00.250Z")
+    assert inc.opened_at.iloc[0] == ts("2026-01-01T10:00:00Z")
+    assert any(i.row == n + 2 and i.field == "reopen_count" for i in r.quality.issues)
+
+
 def test_json_variants(tmp_path):
     recs = [{"incident_id": "A", "opened_at": "2026-01-01T10:00:00Z", "customers_affected": 12}]
     for name, data in (("a.json", recs), ("b.json", {"incidents": recs})):
