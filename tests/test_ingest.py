@@ -429,3 +429,23 @@ def test_servicenow_rest_times_are_utc(tmp_path):
     r = load([p], Config(timezone="Europe/London"))
     assert r.preset == "servicenow" and r.incidents.opened_at[0] == ts("2026-07-01T09:00Z")
     assert r.incidents.status[0] == "Closed" and r.incidents.priority[0] == "P3"
+
+
+def test_absent_columns_read_as_missing_and_take_writes(tmp_path):
+    """Canonical columns the export lacks are cheap stand-ins (one value broadcast, one small
+    Arrow chunk repeated), yet read as n missing values of the canonical dtype, and a write
+    into one changes that column only."""
+    from ccreport.ingest.frame import _NULL_CHUNK, coerce
+
+    n = 2 * _NULL_CHUNK + 5  # the repeated text chunk, twice, and a shorter last one
+    inc = coerce(pd.DataFrame({"incident_id": [f"INC{i}" for i in range(n)]}))
+    assert str(inc.impact.dtype) == "Int64" and str(inc.csat.dtype) == "Float64"
+    assert str(inc.tool_sla_met.dtype) == "boolean" and str(inc.description.dtype) == "str"
+    for name in ("impact", "urgency", "csat", "tool_sla_met", "description", "root_cause"):
+        assert len(inc[name]) == n and inc[name].isna().all(), name
+    assert inc.impact.iloc[[0, n - 1]].isna().all() and inc.description.iloc[n - 1] is pd.NA or pd.isna(inc.description.iloc[n - 1])
+    inc.loc[3, "impact"] = 2
+    inc.loc[n - 1, "description"] = "text"
+    assert inc.impact.iloc[3] == 2 and inc.impact.isna().sum() == n - 1
+    assert inc.urgency.isna().all() and inc.root_cause.isna().all()
+    assert inc.description.iloc[n - 1] == "text" and inc.description.isna().sum() == n - 1
