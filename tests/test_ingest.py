@@ -212,6 +212,30 @@ def test_large_file_across_read_blocks(tmp_path, quoted):
     expected = f"{text}\n{n - 1}, second line" if quoted else f"{text} {n - 1}"
     assert inc.description.iloc[-1] == expected
 
+@pytest.mark.parametrize("quoted", [False, True])
+def test_types_that_change_after_the_first_read_block(tmp_path, quoted):
+    """The CSV is read block by block (about 1 MB), and pyarrow types a column from the first
+    block; a column whose values change kind further down (a count that is 'abc', a time
+    with fractions of a second) still reads as the whole column says, value by value."""
+    n = 60_000
+    q = '"' if quoted else ""
+    lines = ["incident_id,opened_at,reopen_count,customers_affected"]
+    for i in range(n):
+        lines.append(f"{q}INC{i:06d}{q},2026-01-01T10:00:00Z,{i % 3},{i % 7}")
+    lines.append("INCX,2026-01-02T10:00:00.250Z,abc,1.5")
+    p = write(tmp_path, "late.csv", "\n".join(lines) + "\n")
+    assert p.stat().st_size > 2 << 20  # a few blocks
+    r = load([p], Config())
+    inc = r.incidents
+    assert len(inc) == n + 1
+    assert inc.reopen_count.iloc[:n].tolist() == [i % 3 for i in range(n)]
+    assert pd.isna(inc.reopen_count.iloc[-1])
+    assert inc.customers_affected.iloc[n - 1] == (n - 1) % 7
+    assert inc.opened_at.iloc[-1] == ts("2026-01-02T10:00:00.250Z")
+    assert inc.opened_at.iloc[0] == ts("2026-01-01T10:00:00Z")
+    assert any(i.row == n + 2 and i.field == "reopen_count" for i in r.quality.issues)
+
+
 def test_json_variants(tmp_path):
     recs = [{"incident_id": "A", "opened_at": "2026-01-01T10:00:00Z", "customers_affected": 12}]
     for name, data in (("a.json", recs), ("b.json", {"incidents": recs})):
@@ -405,3 +429,23 @@ def test_servicenow_rest_times_are_utc(tmp_path):
     r = load([p], Config(timezone="Europe/London"))
     assert r.preset == "servicenow" and r.incidents.opened_at[0] == ts("2026-07-01T09:00Z")
     assert r.incidents.status[0] == "Closed" and r.incidents.priority[0] == "P3"
+
+
+def test_absent_columns_read_as_missing_and_take_writes(tmp_path):
+    """Canonical columns the export lacks are cheap stand-ins (one value broadcast, one small
+    Arrow chunk repeated), yet read as n missing values of the canonical dtype, and a write
+    into one changes that column only."""
+    from ccreport.ingest.frame import _NULL_CHUNK, coerce
+
+    n = 2 * _NULL_CHUNK + 5  # the repeated text chunk, twice, and a shorter last one
+    inc = coerce(pd.DataFrame({"incident_id": [f"INC{i}" for i in range(n)]}))
+    assert str(inc.impact.dtype) == "Int64" and str(inc.csat.dtype) == "Float64"
+    assert str(inc.tool_sla_met.dtype) == "boolean" and str(inc.description.dtype) == "str"
+    for name in ("impact", "urgency", "csat", "tool_sla_met", "description", "root_cause"):
+        assert len(inc[name]) == n and inc[name].isna().all(), name
+    assert inc.impact.iloc[[0, n - 1]].isna().all() and inc.description.iloc[n - 1] is pd.NA or pd.isna(inc.description.iloc[n - 1])
+    inc.loc[3, "impact"] = 2
+    inc.loc[n - 1, "description"] = "text"
+    assert inc.impact.iloc[3] == 2 and inc.impact.isna().sum() == n - 1
+    assert inc.urgency.isna().all() and inc.root_cause.isna().all()
+    assert inc.description.iloc[n - 1] == "text" and inc.description.isna().sum() == n - 1

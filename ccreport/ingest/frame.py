@@ -44,9 +44,18 @@ def dtype_of(name: str) -> Any:
     return "str"
 
 
+#: Rows in the one Arrow array of missing texts that every absent text column repeats.
+_NULL_CHUNK = 1 << 16
+
+
 def _null_text(n: int) -> pa.ChunkedArray:
-    """n missing texts as the Arrow data of a "str" column (large_string, what pandas keeps)."""
-    return pa.chunked_array([pa.nulls(n, pa.large_string())])
+    """n missing texts as the Arrow data of a "str" column (large_string, what pandas keeps):
+    one small all-null array repeated as the chunks, so the column costs one chunk's buffers
+    (about 1 MB) and not n offsets."""
+    chunk = pa.nulls(min(n, _NULL_CHUNK), pa.large_string())
+    whole, rest = divmod(n, _NULL_CHUNK)
+    chunks = [chunk] * whole + ([chunk.slice(0, rest)] if rest else [])
+    return pa.chunked_array(chunks, type=pa.large_string())
 
 
 def _all_na(name: str, n: int, null_text: pa.ChunkedArray | None = None) -> pd.Series:
@@ -59,10 +68,12 @@ def _all_na(name: str, n: int, null_text: pa.ChunkedArray | None = None) -> pd.S
     if kind == TS_DTYPE:
         return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")).dt.tz_localize("UTC")
     if kind in ("Int64", "Float64", "boolean"):
+        # Zeros from calloc are only paged in where written, and the Series wraps the arrays
+        # without copying them (copy=False): the column costs its mask, one byte a row.
         array = {"Int64": pd.arrays.IntegerArray, "Float64": pd.arrays.FloatingArray,
                  "boolean": pd.arrays.BooleanArray}[kind]
         values = np.zeros(n, dtype={"Int64": "int64", "Float64": "float64", "boolean": "bool"}[kind])
-        return pd.Series(array(values, np.ones(n, dtype=bool)))
+        return pd.Series(array(values, np.ones(n, dtype=bool)), copy=False)
     if kind == "category":
         return pd.Series(pd.Categorical.from_codes(np.full(n, -1), categories=pd.Index([], dtype="str")))
     return pd.Series(pd.array(null_text if null_text is not None else _null_text(n), dtype="str"))
