@@ -3,7 +3,7 @@
     python bench/compare.py duckdb CSV       # DuckDB end to end from the CSV
     python bench/compare.py polars CSV       # the same figures with polars (skipped if absent)
     python bench/compare.py pyarrow CSV      # a bare pyarrow.csv.read_csv
-    python bench/compare.py weasyprint HTML TEMPLATES PDF   # WeasyPrint's own write_pdf of an HTML file
+    python bench/compare.py weasyprint HTML TEMPLATES PDF [tagged]   # WeasyPrint's own write_pdf of an HTML file
 
 The DuckDB and polars programs compute, per month x priority: opened, mean / median / P90
 time to resolve and 24x7 resolution-SLA attainment (cancelled excluded, negative durations
@@ -85,11 +85,13 @@ def pyarrow_read(path: str) -> int:
     return pacsv.read_csv(path).num_rows
 
 
-def weasyprint_pdf(html: str, templates: str, pdf: str) -> int:
+def weasyprint_pdf(html: str, templates: str, pdf: str, tagged: str = "") -> int:
+    """`tagged`: with `pdf_tags=True`, the tagged PDF ccreport writes by default."""
     import weasyprint
 
     base = Path(templates).resolve().as_uri() + "/"
-    weasyprint.HTML(filename=html, base_url=base, media_type="print").write_pdf(pdf)
+    options = {"pdf_tags": True} if tagged == "tagged" else {}
+    weasyprint.HTML(filename=html, base_url=base, media_type="print").write_pdf(pdf, **options)
     return Path(pdf).stat().st_size
 
 
