@@ -81,28 +81,45 @@ def collapse(
     within a run.
     """
     rows = rows[rows[EVENT_TIME].notna()] if rows[EVENT_TIME].notna().any() else rows
-    order = rows.sort_values(["incident_id", EVENT_TIME, EVENT_SEQ], kind="stable", na_position="first")
-    ids = order["incident_id"]
-    n = len(order)
-    group = pd.factorize(ids, use_na_sentinel=False)[0]
+    # The sort order (incident, event time, sequence; missing first, ties in row order) from
+    # integer keys: the incidents' ranks in text order, the times' and sequence numbers'
+    # values. Columns are taken in that order as needed (the incidents take only their
+    # latest rows).
+    rank, _ = pd.factorize(rows["incident_id"], sort=True, use_na_sentinel=False)
+    when = rows[EVENT_TIME].astype(TS_DTYPE).array.asi8  # NaT is the smallest: first
+    seq = pd.to_numeric(rows[EVENT_SEQ], errors="coerce").astype("float64").to_numpy()
+    seq_known = ~np.isnan(seq)
+    perm = np.lexsort((np.where(seq_known, seq, 0.0), seq_known, when, rank))
+
+    def col(name: str) -> pd.Series:
+        return rows[name].iloc[perm]
+
+    ids = col("incident_id")
+    n = len(perm)
+    group = rank[perm]
     new = np.ones(n, dtype=bool)
     new[1:] = group[1:] != group[:-1]  # the first event of each incident
     starts = np.flatnonzero(new)
     runs = np.cumsum(new) - 1  # each row's incident, 0 ... in sorted order
     last = np.append(starts[1:], n) - 1 if n else np.array([], dtype=np.int64)
-    latest = order.iloc[last].set_index("incident_id", drop=False)
+    latest = rows.iloc[perm[last]].set_index("incident_id", drop=False)
     index = latest.index
-    t = order[EVENT_TIME].astype(TS_DTYPE)
+    t = col(EVENT_TIME).astype(TS_DTYPE)
     ti = t.array.asi8
 
-    raw = order[RAW_STATE].astype("object")
-    status = order["status"].astype("object")
+    raw = col(RAW_STATE)
+    status = col("status")
     # A pause label the mapping does not name is On Hold for the sequence.
-    paused = _is_pause(status, raw, pause_states)
-    status = status.where(status.notna() | ~paused, "On Hold")
-    known = status.notna().to_numpy()
+    paused = _is_pause(status, raw, pause_states).to_numpy()
     scode, labels = pd.factorize(status, use_na_sentinel=True)
     labels = list(labels)
+    fill = (scode < 0) & paused
+    if fill.any():
+        if "On Hold" not in labels:
+            labels.append("On Hold")
+        scode[fill] = labels.index("On Hold")
+    known = scode >= 0
+    status = pd.Series(np.append(np.array(labels, dtype=object), np.nan)[scode], index=status.index, dtype=object)
 
     def codes_of(*names: str) -> list[int]:
         return [labels.index(x) for x in names if x in labels]
@@ -146,15 +163,15 @@ def collapse(
     last_reopen = at(reopened, "max")
     # The status in force at the end: that of the last known label.
     last_known = np.maximum.reduceat(np.where(known, np.arange(n), -1), starts) if n else np.array([], int)
-    final_values = np.append(status.to_numpy(dtype=object), np.nan)[last_known]  # -1: the appended NaN
+    final_values = np.append(status.to_numpy(), np.nan)[last_known]  # -1: the appended NaN
     final = pd.Series(final_values, index=index, dtype=object)
     final_done = final.isin(DONE_STATUSES).to_numpy()
     for name, value in into.items():
         # Only a move after the last reopen is the final resolution (reopened, then closed
         # straight away: resolved_at comes from closed_at, counted, not from the first fix).
         derived[name] = value.where(final_done & ~(value <= last_reopen).fillna(False).to_numpy(dtype=bool))
-    if LEVEL in order.columns:
-        level = pd.to_numeric(order[LEVEL], errors="coerce").astype("float64").to_numpy()
+    if LEVEL in rows.columns:
+        level = pd.to_numeric(col(LEVEL), errors="coerce").astype("float64").to_numpy()
         readable = ~np.isnan(level)
         first_at = np.minimum.reduceat(np.where(readable, np.arange(n), n), starts) if n else np.array([], int)
         first = np.append(level, np.nan)[first_at]  # the first readable tier (n: none)
@@ -181,17 +198,19 @@ def collapse(
 
     # Events: one "state" event per change of the tool's state label (unknown ones included:
     # they are what the tool recorded).
-    rcode = pd.factorize(raw.fillna(""))[0]
+    rcode, rlabels = pd.factorize(raw, use_na_sentinel=True)
+    if "" in list(rlabels):  # a blank label is the same as none
+        rcode[rcode == list(rlabels).index("")] = -1
     changed = new.copy()
     changed[1:] |= rcode[1:] != rcode[:-1]
-    ch = order[changed]
+    ch = rows[["incident_id", RAW_STATE, "status"]].iloc[perm[changed]]
     events = empty_events()
     if len(ch):
         events = pd.DataFrame({
-            "incident_id": ch["incident_id"].astype("str").to_numpy(),
+            "incident_id": ch["incident_id"].astype("str").array,
             "timestamp": t[changed].array,
             "type": "state",
-            "text": ch[RAW_STATE].astype("str").where(ch[RAW_STATE].notna(), ch["status"].astype("str")).to_numpy(),
+            "text": ch[RAW_STATE].astype("str").where(ch[RAW_STATE].notna(), ch["status"].astype("str")).array,
             "author": pd.NA,
             "audience": "internal",
         })
@@ -202,8 +221,8 @@ def collapse(
     kchanged[1:] = (kg[1:] != kg[:-1]) | (kr[1:] != kr[:-1])
     sel = kp[kchanged]
     end_of = incidents["resolved_at"].fillna(incidents["closed_at"])
-    pauses = pause_intervals(ids.iloc[sel], t.iloc[sel], status.iloc[sel], raw.iloc[sel],
-                             pause_states, end_of=end_of)
+    pauses = pause_intervals(ids.iloc[sel], t.iloc[sel], status.iloc[sel], raw.astype("object").iloc[sel],
+                             pause_states, end_of=end_of, runs=runs[sel])
     return incidents.reset_index(drop=True), events, pauses
 
 
@@ -214,20 +233,31 @@ def pause_intervals(
     raw: pd.Series,
     pause_states: tuple[str, ...],
     end_of: pd.Series | None = None,
+    runs: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Intervals [t_i, t_{i+1}) where the i-th state change entered a pause state.
 
     `ids/times/...` are state-change events sorted by incident and time. A pause still open at
     the last event ends at the incident's resolution (`end_of`), or is dropped if unresolved.
+    `runs`, when given, numbers the incidents (equal for the rows of one incident).
     """
     if not len(ids):
         return empty_pauses()
-    frame = pd.DataFrame({"incident_id": ids.astype("str").to_numpy(),
-                          "start": times.astype(TS_DTYPE).array})
-    frame["start"] = frame["start"].astype(TS_DTYPE)
-    frame["end"] = frame.groupby("incident_id", sort=False)["start"].shift(-1)
+    start = times.astype(TS_DTYPE).array.asi8
+    group = runs if runs is not None else pd.factorize(ids.astype("str"), use_na_sentinel=False)[0]
+    # The next state change of the same incident (its events in their order).
+    by = np.argsort(group, kind="stable")
+    g, s = group[by], start[by]
+    nxt = np.full(len(s), _NAT)
+    same = g[1:] == g[:-1]
+    nxt[:-1] = np.where(same, s[1:], _NAT)
+    end = np.empty_like(nxt)
+    end[by] = nxt
     is_pause = _is_pause(status.reset_index(drop=True), raw.reset_index(drop=True), pause_states).to_numpy()
-    out = frame[is_pause].copy()
+    pick = np.flatnonzero(is_pause)
+    out = pd.DataFrame({"incident_id": ids.iloc[pick].astype("str").to_numpy(),
+                        "start": pd.DatetimeIndex(start[pick].view("datetime64[ns]")).tz_localize("UTC"),
+                        "end": pd.DatetimeIndex(end[pick].view("datetime64[ns]")).tz_localize("UTC")})
     if end_of is not None and out["end"].isna().any():
         fill = out["incident_id"].map(end_of.groupby(level=0).last())
         out["end"] = out["end"].where(out["end"].notna(), fill)
