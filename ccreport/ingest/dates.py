@@ -1,13 +1,16 @@
-"""Timestamp text to UTC at column speed: each distinct value is parsed once.
+"""Timestamp text to UTC at column speed: each distinct value, or half of one, is read once.
 
 A column of a million timestamps holds far fewer distinct values (an event log repeats the
 same opening time on every update of an incident; minute-resolution times recur across
-incidents), so the text is dictionary-encoded first and only the distinct values are read:
-numeric dates (`d/m/yyyy H:MM`, `dd-mm-yyyy HH:MM[:SS]`, `m/d/yy h:mm AM` ...) by one
-vectorised regular expression (Arrow's RE2 kernel) and integer arithmetic on their parts,
-ISO 8601 by pandas' ISO parser, month names by the pandas string accessor. Clock-change rules
-are applied to the distinct wall-clock times and the results spread back over the rows, so
-every row gets exactly the value a per-row parse would give it.
+incidents), and far fewer distinct dates and times of day still. A long numeric-date column
+is cut into its date and time halves (`_Split`): each distinct half is read once, by one
+vectorised regular expression (Arrow's RE2 kernel) and integer arithmetic, into a day number
+or a time of day, and the two are added per row. Other columns, and the rows of a long one
+whose halves do not read (`_Whole`), are dictionary-encoded and each distinct value read:
+numeric dates (`d/m/yyyy H:MM`, `dd-mm-yyyy HH:MM[:SS]`, `m/d/yy h:mm AM` ...) the same way,
+ISO 8601 by pandas' ISO parser, month names by the pandas string accessor. Every row gets
+exactly the value a per-row parse would give it; clock-change rules are applied by
+`normalise.localise_rows`.
 
 What reads as a date (SPEC §3.2):
 - numeric `D/M/Y` or `M/D/Y` (separators `/ . -`; years of 4 digits, or 2 digits pivoting at
@@ -187,6 +190,11 @@ _SPLIT_MAX_HALVES = 0.25
 #: Kept for the tests' three-way comparison (the split reading no longer numbers pairs).
 _PAIR_TABLE_SLACK = 65536
 _US_PER_DAY = 86_400_000_000
+#: Bytes that may be (or start) whitespace at the edge of a value: ASCII controls and space,
+#: and any non-ASCII byte (a no-break space ...).
+_EDGE = np.zeros(256, dtype=bool)
+_EDGE[:33] = True
+_EDGE[127:] = True
 _NAT_I8 = np.iinfo(np.int64).min
 
 
@@ -279,8 +287,8 @@ def _split(arr: pa.Array, trimmed: bool = False) -> _Split | None:
         return None
     # Whitespace (or a byte that may start a non-ASCII space) at either end of a value: trim
     # the column first, as the whole reading does. Values of digits pass untouched.
-    s, e = start[present], end[present] - 1
-    if not trimmed and ((data[s] <= 32) | (data[s] >= 127) | (data[e] <= 32) | (data[e] >= 127)).any():
+    top = len(data) - 1
+    if not trimmed and (present & (_EDGE[data[np.minimum(start, top)]] | _EDGE[data[np.clip(end - 1, 0, top)]])).any():
         return _split(_blank_as_null(pc.utf8_trim_whitespace(arr)), trimmed=True)
     first = int(np.argmax(present))
     spaces = np.flatnonzero(data[start[first]:end[first]] == 32)
@@ -293,9 +301,8 @@ def _split(arr: pa.Array, trimmed: bool = False) -> _Split | None:
         if k + shift < 1 or not todo.any():
             continue
         pos = start + (k + shift)
-        hit = todo & (pos < end)
-        hit[hit] = data[pos[hit]] == 32
-        cut[hit] = pos[hit]
+        hit = todo & (pos < end) & (data[np.minimum(pos, top)] == 32)
+        cut = np.where(hit, pos, cut)
         todo &= ~hit
     if todo.any():  # anywhere else: the first space of the value, if it has one
         at = np.flatnonzero(data == 32)

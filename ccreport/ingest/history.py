@@ -21,8 +21,8 @@ lack: acknowledgement, pauses, and a missing resolved_at (the last move into Res
 incident is still Resolved or Closed), counted as `resolved_from_history`; only where the
 sequence has none either does the pipeline fall back to closed_at (`resolved_from_closed`).
 
-Everything is vectorised over the sorted event frame (groupby shift/min/max), no per-incident
-Python.
+Everything is vectorised over the sorted event rows (numpy reductions over each incident's run
+of rows, shifts within runs), no per-incident Python.
 """
 
 from __future__ import annotations
