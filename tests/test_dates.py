@@ -265,3 +265,18 @@ def test_a_column_with_numeric_dates_and_one_iso_value_is_still_read_whole():
     got = normalise.parse_timestamps(iso, field="opened_at", tz=TZ, dayfirst=True, quality=DataQuality(),
                                      rows=pd.Series(range(2, 5)), file="f.csv")
     assert (got == pd.Timestamp("2026-01-14 09:00", tz="UTC")).all()
+
+
+def test_row_localisation_equals_the_distinct_value_rules():
+    # One pass leaves the gap and overlap times unset; those go through localise_distinct.
+    import numpy as np
+
+    naive = pd.to_datetime(["2026-03-29 00:59", "2026-03-29 01:00", "2026-03-29 01:59", "2026-03-29 02:00",
+                            "2026-10-25 00:59", "2026-10-25 01:00", "2026-10-25 01:59", "2026-10-25 02:00",
+                            None, "2026-07-01 12:00"]).to_numpy(dtype="datetime64[ns]")
+    utc, gap, overlap = normalise.localise_rows(naive, TZ)
+    want, want_gap, want_overlap = normalise.localise_distinct(pd.DatetimeIndex(naive), TZ)
+    assert (pd.DatetimeIndex(utc).tz_localize("UTC").equals(want.tz_convert("UTC")))
+    assert gap.tolist() == list(want_gap) == [False, True, True, False, False, False, False, False, False, False]
+    assert overlap.tolist() == list(want_overlap) == [False, False, False, False, False, True, True, False, False, False]
+    assert np.isnat(utc[8])
