@@ -366,11 +366,12 @@ def parse_iso_fast(raw: pd.Series, tz, quality: DataQuality | None, field: str =
     missing = pa.array(sorted(set(markers) | {""}), type=pa.string())
     # The first value decides; found among the first rows, it spares a day-first column the
     # trimming and marker test of every row below.
-    head = pc.utf8_trim_whitespace(to_arrow(raw).slice(0, 64))
+    text = to_arrow(raw)
+    head = pc.utf8_trim_whitespace(text.slice(0, 64))
     head = head.filter(pc.invert(pc.fill_null(pc.is_in(head, value_set=missing), True))).drop_null()
     if len(head) and not _ISO_START.match(head[0].as_py()):
         return None
-    arr = pc.utf8_trim_whitespace(to_arrow(raw))
+    arr = pc.utf8_trim_whitespace(text)
     arr = pc.if_else(pc.is_in(arr, value_set=missing), pa.scalar(None, pa.string()), arr)
     if arr.null_count == len(arr):
         return pd.Series(pd.NaT, index=raw.index, dtype=TS_DTYPE)
@@ -437,7 +438,6 @@ def parse_timestamps(
         where = np.flatnonzero(outside)
         as_read = naive[where] if utc is None else np.where(np.isnat(utc[where]), naive[where], utc[where])
         as_read = pd.Series(as_read, index=raw.index[where])
-    if as_read is not None:
         naive = np.where(outside, np.datetime64("NaT", "us"), naive)
     local, gap, overlap = localise_rows(naive.astype("datetime64[ns]"), tz)
     value = local
