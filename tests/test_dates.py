@@ -154,8 +154,8 @@ def test_day_first_evidence_counts_rows():
     assert ev.count_monthfirst == 0
 
 
-# The split reading (`dates._split_distinct`: each value's date and time halves encoded and
-# read apart, used on long columns) must give exactly what the whole-value reading gives.
+# The split reading (`dates._split`: each value's date and time halves encoded and read
+# apart, used on long columns) must give exactly what the whole-value reading gives.
 
 @st.composite
 def any_timestamp_text(draw) -> str | None:
@@ -231,27 +231,20 @@ def test_a_long_column_takes_the_split_reading_and_reads_every_row():
     values[5] = "31/04/2026 10:00"
     values[7] = "2026-07-01T09:00:00Z"
     values[9] = None
-    split = dates._split_distinct
-    taken = []
-
-    def spy(arr):
-        got = split(arr)
-        taken.append(got is not None)
-        return got
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(dates, "_split_distinct", spy)
-        codes, distinct = dates.distinct(pd.Series(values, dtype="str"))
-    assert taken == [True]
-    parts = dates.numeric_parts(distinct)
-    assert parts is not None and int(parts["matched"].sum()) == len(distinct) - 1  # all but the ISO value
+    col = pd.Series(values, dtype="str")
+    read = dates.reading(col)
+    assert isinstance(read, dates._Split)
+    assert read is dates.reading(col)  # read once: the evidence and the parse share it
+    assert list(read.rest_rows) == [7]  # only the ISO value is read whole; 31 April splits (and fails)
+    assert read.present.sum() == len(values) - 1
+    ev = normalise.numeric_date_evidence(col, pd.Series(range(2, 2 + len(values))))
+    assert ev.count_dayfirst == sum(1 for v in values if v and v[2] == "/" and int(v[:2]) > 12)
     out, q = parse(values)
     want = pd.Series(stamps).dt.tz_localize(TZ, ambiguous=True, nonexistent="shift_forward").dt.tz_convert("UTC")
     for i in (0, 1, 1234, 19999):
         assert out[i] == want[i]
     assert pd.isna(out[5]) and pd.isna(out[9]) and out[7] == pd.Timestamp("2026-07-01 09:00", tz="UTC")
     assert q.unparsed_timestamps == 1
-    assert len(distinct) == len(set(v for v in values if v))
 
 
 def test_a_column_with_numeric_dates_and_one_iso_value_is_still_read_whole():
@@ -272,3 +265,18 @@ def test_a_column_with_numeric_dates_and_one_iso_value_is_still_read_whole():
     got = normalise.parse_timestamps(iso, field="opened_at", tz=TZ, dayfirst=True, quality=DataQuality(),
                                      rows=pd.Series(range(2, 5)), file="f.csv")
     assert (got == pd.Timestamp("2026-01-14 09:00", tz="UTC")).all()
+
+
+def test_row_localisation_equals_the_distinct_value_rules():
+    # One pass leaves the gap and overlap times unset; those go through localise_distinct.
+    import numpy as np
+
+    naive = pd.to_datetime(["2026-03-29 00:59", "2026-03-29 01:00", "2026-03-29 01:59", "2026-03-29 02:00",
+                            "2026-10-25 00:59", "2026-10-25 01:00", "2026-10-25 01:59", "2026-10-25 02:00",
+                            None, "2026-07-01 12:00"]).to_numpy(dtype="datetime64[ns]")
+    utc, gap, overlap = normalise.localise_rows(naive, TZ)
+    want, want_gap, want_overlap = normalise.localise_distinct(pd.DatetimeIndex(naive), TZ)
+    assert (pd.DatetimeIndex(utc).tz_localize("UTC").equals(want.tz_convert("UTC")))
+    assert gap.tolist() == list(want_gap) == [False, True, True, False, False, False, False, False, False, False]
+    assert overlap.tolist() == list(want_overlap) == [False, False, False, False, False, True, True, False, False, False]
+    assert np.isnat(utc[8])

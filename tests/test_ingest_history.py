@@ -427,3 +427,35 @@ def test_a_column_the_mapping_names_for_one_field_fills_no_other(tmp_path):
     data = metrics_json(p, "--mapping", m, "--month", "2026-10", "--full")
     assert "impact" not in data["fields"] and "priority" in data["fields"]
     assert data["by_priority"]["P2"]["opened"] == 1 and data["by_priority"]["P4"]["opened"] == 1
+
+
+def test_pause_intervals_with_interleaved_incidents_end_at_each_incidents_next_change():
+    # load_events passes state events sorted; a caller may not: the next change is always the
+    # same incident's next one, never the next row.
+    from ccreport.ingest.history import pause_intervals
+
+    ids = pd.Series(["A", "B", "A", "B", "A"])
+    times = pd.Series(pd.to_datetime(["2026-01-01 10:00", "2026-01-01 10:30", "2026-01-01 11:00",
+                                      "2026-01-01 12:00", "2026-01-01 13:00"], utc=True))
+    status = pd.Series(["On Hold", "On Hold", "In Progress", "In Progress", "Resolved"], dtype=object)
+    got = pause_intervals(ids, times, status, status, ("On Hold",))
+    assert list(zip(got["incident_id"], got["start"], got["end"])) == [
+        ("A", ts("2026-01-01 10:00Z"), ts("2026-01-01 11:00Z")),
+        ("B", ts("2026-01-01 10:30Z"), ts("2026-01-01 12:00Z")),
+    ]
+
+
+def test_collapse_sorts_events_by_time_then_sequence_with_missing_first(tmp_path):
+    # The latest row is the last by event time, then by update count; an update count that
+    # is missing sorts first, so the numbered row of the same minute is the later one.
+    p = write(tmp_path, "sn.csv", "\n".join([
+        "number,incident_state,sys_mod_count,sys_updated_at,opened_at,priority",
+        "INC2,Active,1,2026-01-02 10:00:00,2026-01-02 09:00:00,3 - Moderate",
+        "INC1,Resolved,2,2026-01-01 12:00:00,2026-01-01 09:00:00,3 - Moderate",
+        "INC1,Closed,,2026-01-01 12:00:00,2026-01-01 09:00:00,3 - Moderate",
+        "INC1,New,0,2026-01-01 09:00:00,2026-01-01 09:00:00,3 - Moderate",
+        "INC2,New,0,2026-01-02 09:00:00,2026-01-02 09:00:00,3 - Moderate",
+    ]) + "\n")
+    inc = load([p], Config(), preset="servicenow").incidents.set_index("incident_id")
+    assert list(inc.index) == ["INC1", "INC2"]
+    assert inc.loc["INC1", "status"] == "Resolved" and inc.loc["INC2", "status"] == "In Progress"

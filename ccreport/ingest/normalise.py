@@ -235,18 +235,15 @@ class DayFirstEvidence:
 
 def numeric_date_evidence(raw: pd.Series, rows: pd.Series) -> DayFirstEvidence | None:
     """For a column of dd/mm vs mm/dd dates, which rows prove which order (None if the column
-    holds no such dates). Each distinct value is examined once."""
+    holds no such dates). Each distinct value (or half of one) is examined once."""
     from . import dates
 
-    codes, values = dates.distinct(raw)
-    parts = dates.numeric_parts(values) if len(values) else None
-    if parts is None:
+    found = dates.reading(raw).evidence()
+    if found is None:
         return None
-    has, a, b = parts["matched"], parts["a"], parts["b"]
-    day_first = dates.take(has & (a > 12) & (b <= 12), codes, False)
-    month_first = dates.take(has & (b > 12) & (a <= 12), codes, False)
+    day_first, month_first = found
     return DayFirstEvidence(
-        rows[day_first].head(3).tolist(), rows[month_first].head(3).tolist(),
+        rows.iloc[np.flatnonzero(day_first)[:3]].tolist(), rows.iloc[np.flatnonzero(month_first)[:3]].tolist(),
         int(day_first.sum()), int(month_first.sum()),
     )
 
@@ -315,6 +312,25 @@ def localise_distinct(naive: pd.DatetimeIndex, tz: zoneinfo.ZoneInfo | str
     return out, np.asarray(gap), np.asarray(overlap)
 
 
+def localise_rows(naive: np.ndarray, tz: zoneinfo.ZoneInfo | str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(UTC datetime64[ns], in DST gap, in DST overlap) per row of naive datetime64[ns], as
+    `localise_distinct` gives them: one pass that leaves the gap and overlap times unset, then
+    `localise_distinct` for those few alone."""
+    none = np.zeros(len(naive), dtype=bool)
+    if str(tz) == "UTC":
+        return naive, none, none
+    got = pd.DatetimeIndex(naive).tz_localize(str(tz), ambiguous="NaT", nonexistent="NaT")
+    out = got.asi8.copy()
+    odd = (out == np.iinfo(np.int64).min) & ~np.isnat(naive)
+    gap, overlap = none, none.copy()
+    if odd.any():
+        utc, g, o = localise_distinct(pd.DatetimeIndex(naive[odd]), tz)
+        out[odd] = utc.asi8
+        gap = none.copy()
+        gap[odd], overlap[odd] = g, o
+    return out.view("datetime64[ns]"), gap, overlap
+
+
 def report_clock_changes(gap: np.ndarray, overlap: np.ndarray, naive: pd.Series, quality: DataQuality | None,
                          field: str, rows: pd.Series | None, file: str | None) -> None:
     """Count the rows a clock change moved (row masks) and list the first five."""
@@ -357,8 +373,15 @@ def parse_iso_fast(raw: pd.Series, tz, quality: DataQuality | None, field: str =
 
     if pd.api.types.is_datetime64_any_dtype(raw):  # typed cells (XLSX, Parquet)
         return _typed(raw, tz, quality, field, rows, file)
-    arr = pc.utf8_trim_whitespace(to_arrow(raw))
     missing = pa.array(sorted(set(markers) | {""}), type=pa.string())
+    # The first value decides; found among the first rows, it spares a day-first column the
+    # trimming and marker test of every row below.
+    text = to_arrow(raw)
+    head = pc.utf8_trim_whitespace(text.slice(0, 64))
+    head = head.filter(pc.invert(pc.fill_null(pc.is_in(head, value_set=missing), True))).drop_null()
+    if len(head) and not _ISO_START.match(head[0].as_py()):
+        return None
+    arr = pc.utf8_trim_whitespace(text)
     arr = pc.if_else(pc.is_in(arr, value_set=missing), pa.scalar(None, pa.string()), arr)
     if arr.null_count == len(arr):
         return pd.Series(pd.NaT, index=raw.index, dtype=TS_DTYPE)
@@ -412,33 +435,36 @@ def parse_timestamps(
     if fast is not None:
         return fast
 
-    codes, values = dates.distinct(raw)
-    naive, utc = dates.parse_values(values, dayfirst)
+    read = dates.reading(raw)
+    naive, utc = read.times(dayfirst)
     # Parsed, but not a plausible incident time: set aside (wall clock or UTC, as read).
     lo, hi = (np.datetime64(t.tz_localize(None).to_datetime64(), "us") for t in (EARLIEST, LATEST))
-    out_naive = ~np.isnat(naive) & ((naive < lo) | (naive >= hi))
-    out_utc = ~np.isnat(utc) & ((utc < lo) | (utc >= hi))
-    as_read = np.where(np.isnat(utc), naive, utc)
-    naive[out_naive] = np.datetime64("NaT")
-    utc[out_utc] = np.datetime64("NaT")
-    local, gap, overlap = localise_distinct(pd.DatetimeIndex(naive.astype("datetime64[ns]")), tz)
-    local = local.tz_convert("UTC").tz_localize(None).to_numpy(dtype="datetime64[ns]")
-    value = np.where(np.isnat(utc), local, utc.astype("datetime64[ns]"))
-    nat = np.datetime64("NaT", "ns")
-    out = pd.Series(dates.take(value, codes, nat), index=raw.index).dt.tz_localize("UTC").astype(TS_DTYPE)
+    outside = (naive < lo) | (naive >= hi)  # NaT compares false
+    out_utc = None if utc is None else (utc < lo) | (utc >= hi)
+    if out_utc is not None:
+        outside |= out_utc
+    as_read = None
+    if outside.any():
+        where = np.flatnonzero(outside)
+        as_read = naive[where] if utc is None else np.where(np.isnat(utc[where]), naive[where], utc[where])
+        as_read = pd.Series(as_read, index=raw.index[where])
+        naive = np.where(outside, np.datetime64("NaT", "us"), naive)
+    local, gap, overlap = localise_rows(naive.astype("datetime64[ns]"), tz)
+    value = local
+    if utc is not None:
+        utc = np.where(out_utc, np.datetime64("NaT", "us"), utc)
+        value = np.where(np.isnat(utc), local, utc.astype("datetime64[ns]"))
+    out = pd.Series(value, index=raw.index).dt.tz_localize("UTC").astype(TS_DTYPE)
 
-    row_naive = pd.Series(dates.take(naive, codes, np.datetime64("NaT", "us")), index=raw.index)
-    report_clock_changes(dates.take(gap, codes, False), dates.take(overlap, codes, False), row_naive,
-                         quality, field, rows, file)
-    outside = dates.take(out_naive | out_utc, codes, False)
-    report_outside(pd.Series(dates.take(as_read, codes, np.datetime64("NaT", "us"))[outside],
-                             index=raw.index[outside]), quality, field, rows, file)
-    failed = (codes >= 0) & out.isna().to_numpy() & ~outside
+    report_clock_changes(gap, overlap, pd.Series(naive, index=raw.index), quality, field, rows, file)
+    if as_read is not None:
+        report_outside(as_read, quality, field, rows, file)
+    failed = read.present & np.isnat(value) & ~outside
     n = int(failed.sum())
     if n:
         quality.unparsed_timestamps += n
         for p in np.flatnonzero(failed)[:5]:
-            text = values[int(codes[p])].as_py()
+            text = read.text(int(p))
             quality.add(int(rows[raw.index[p]]), field, f"cannot read {text[:40]!r} as a date and time", file)
         if n > 5:
             quality.add(None, field, f"{n - 5} more values could not be read as dates", file)
