@@ -147,6 +147,7 @@ bars = Chart("sla_by_priority", "P1 missed", ("P1", "P2"), (series("Resolved in 
 doc = Document(kind="test", title="Ahead", blocks=[Section("One", [Figure("a", trend, "A", "Alt a"),
                                                                    Figure("b", bars, "B", "Alt b")])])
 kill = sys.argv[1] == "kill"
+charts._a_processor_is_free = lambda: True  # whatever the machine's load is now
 with charts.drawing_ahead():
     helper = charts._HELPER
     assert helper is not None, "no helper was forked"
@@ -200,3 +201,9 @@ def test_no_helper_once_this_process_has_another_thread():
     finally:
         release.set()
         t.join()
+
+
+def test_no_helper_when_no_processor_is_free(monkeypatch):
+    monkeypatch.setattr(os, "getloadavg", lambda: (64.0, 64.0, 64.0))
+    with charts.drawing_ahead():
+        assert charts._HELPER is None

@@ -688,8 +688,9 @@ def start_drawing(doc: "Document", *, svg: bool, png: bool) -> Callable[[], dict
 # helper process when it starts (`drawing_ahead`): the helper imports matplotlib while this
 # process reads the export, then draws each document's charts while this process imports
 # WeasyPrint. The helper is forked only while this process has no other thread (before
-# pyarrow starts its pool: see batch.py for why a fork after that is not safe) and only where
-# a second processor can run it; it never touches the export, and it writes nothing.
+# pyarrow starts its pool: see batch.py for why a fork after that is not safe) and only when
+# a processor is free to run it (on a saturated machine it would cost more than it hides);
+# it never touches the export, and it writes nothing.
 
 
 def _single_threaded() -> bool:
@@ -699,9 +700,16 @@ def _single_threaded() -> bool:
         return False
 
 
+def _a_processor_is_free() -> bool:
+    """A second processor this process may use, and (by the 1-minute load average) a whole
+    processor idle: on a busy machine the helper would only add its own start (numpy imported
+    twice, the fork) to the same work."""
+    cpus = len(os.sched_getaffinity(0))
+    return cpus > 1 and os.getloadavg()[0] <= cpus - 1
+
+
 def _can_fork() -> bool:
-    return (sys.platform.startswith("linux") and hasattr(os, "fork") and len(os.sched_getaffinity(0)) > 1
-            and _single_threaded())
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and _a_processor_is_free() and _single_threaded()
 
 
 def _preload() -> None:
