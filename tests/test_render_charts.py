@@ -204,6 +204,21 @@ def test_no_helper_once_this_process_has_another_thread():
 
 
 def test_no_helper_when_no_processor_is_free(monkeypatch):
-    monkeypatch.setattr(os, "getloadavg", lambda: (64.0, 64.0, 64.0))
+    monkeypatch.setattr(charts, "_procs_running", lambda: 64)
     with charts.drawing_ahead():
         assert charts._HELPER is None
+
+
+def test_the_load_average_decides_where_the_runnable_count_cannot_be_read(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(charts, "_procs_running", lambda: None)
+    monkeypatch.setattr(os, "getloadavg", lambda: (64.0, 64.0, 64.0))
+    assert not charts._a_processor_is_free()
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2))
+    assert charts._a_processor_is_free()
+
+
+def test_the_runnable_count_is_read_from_the_kernel():
+    if not Path("/proc/stat").exists():
+        pytest.skip("no /proc/stat here")
+    assert charts._procs_running() >= 1  # this test is running

@@ -701,11 +701,29 @@ def _single_threaded() -> bool:
 
 
 def _a_processor_is_free() -> bool:
-    """A second processor this process may use, and (by the 1-minute load average) a whole
-    processor idle: on a busy machine the helper would only add its own start (numpy imported
-    twice, the fork) to the same work."""
+    """A second processor this process may use, and a whole processor idle now: on a busy
+    machine the helper would only add its own start (numpy imported twice, the fork) to the
+    same work. "Now" is the kernel's count of runnable threads at this moment (`procs_running`
+    in /proc/stat, this process included); the 1-minute load average, which lags by a minute,
+    stands in where that count cannot be read."""
     cpus = len(os.sched_getaffinity(0))
-    return cpus > 1 and os.getloadavg()[0] <= cpus - 1
+    if cpus < 2:
+        return False
+    running = _procs_running()
+    if running is None:
+        return os.getloadavg()[0] <= cpus - 1
+    return running <= cpus - 1
+
+
+def _procs_running() -> int | None:
+    try:
+        with open("/proc/stat", "rb") as f:
+            for line in f:
+                if line.startswith(b"procs_running "):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def _can_fork() -> bool:
