@@ -13,6 +13,7 @@ CLI's to raise before calling in.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -380,6 +381,24 @@ def monthly_group(job: GroupJob) -> tuple[str, list[Path], dict]:
     return job.group, write(doc, job.settings, job.basename, job.config), summary
 
 
+def _charts_ahead(verb):
+    """`verb` with its charts drawn by a helper process started now, which imports matplotlib
+    while this process reads the export (render.charts.drawing_ahead). Not for a --split-by
+    pool: its workers draw their own."""
+
+    @functools.wraps(verb)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("split_by") and kwargs.get("jobs", 1) > 1:
+            return verb(*args, **kwargs)
+        from .render.charts import drawing_ahead
+
+        with drawing_ahead():
+            return verb(*args, **kwargs)
+
+    return run
+
+
+@_charts_ahead
 def monthly(config: "Config", inputs: Inputs, settings: Output, *, month: str | None = None,
             date_from: str | None = None, date_to: str | None = None, contacts_file: str | None = None,
             email: Email = Email(), split_by: str | None = None, jobs: int = 1, strict: bool = False,
@@ -532,6 +551,7 @@ def _sl_method(config: "Config") -> str:
     return sl_method(config)
 
 
+@_charts_ahead
 def pir(config: "Config", inputs: Inputs, settings: Output, request: PirRequest, email: Email = Email(),
         run: "Request | None" = None) -> list[Path]:
     """`ccreport pir`: one review per incident named, or per major incident of the period."""
@@ -600,6 +620,7 @@ def strategy_document(strategy_path: str | Path, config: "Config", data_inputs: 
     return doc, strategy
 
 
+@_charts_ahead
 def strategy(config: "Config", strategy_path: str | Path, settings: Output, *,
              data_inputs: Sequence[str | Path] | None = None, coverage: bool = False, preset: str | None = None,
              email: Email = Email(), today: dt.date | None = None, run: "Request | None" = None) -> list[Path]:

@@ -6,6 +6,10 @@ SLA chart's bars take the status colours the tables use for the same figures."""
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +17,8 @@ from ccreport.document import Chart, LifecycleChart, Marker, series
 from ccreport.documents.common import rag_status
 from ccreport.render import charts
 from ccreport.render.charts import MIN_CONTRAST, STATUS_FILL, drawn, lightness, ramp, second_colour
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _crossings(fig) -> list[str]:
@@ -125,3 +131,94 @@ def test_key_entries_are_evenly_spaced(names):
             assert ntext in names and 2 * pt <= gap <= 6 * pt, (text, ntext, gap)
         else:  # a name, then the next entry's square: clearly wider
             assert ntext == "\u25a0" and gap >= 7 * pt, (text, ntext, gap)
+
+
+# --------------------------------------------------------------------------- drawing ahead
+
+_AHEAD = r'''
+import os, sys
+from ccreport.document import Chart, Document, Figure, Section, series
+from ccreport.render import charts
+
+trend = Chart("trend", "Opened rose", ("Aug", "Sep", "Oct"), (series("Opened", [3, 1, 2]),), unit="incidents",
+              target=2.5)
+bars = Chart("sla_by_priority", "P1 missed", ("P1", "P2"), (series("Resolved in SLA", [81.0, 97.5]),), unit="%",
+             target=95.0)
+doc = Document(kind="test", title="Ahead", blocks=[Section("One", [Figure("a", trend, "A", "Alt a"),
+                                                                   Figure("b", bars, "B", "Alt b")])])
+kill = sys.argv[1] == "kill"
+charts._a_processor_is_free = lambda: True  # whatever the machine's load is now
+with charts.drawing_ahead():
+    helper = charts._HELPER
+    assert helper is not None, "no helper was forked"
+    if kill:
+        os.kill(helper.pid, 9)
+        os.waitpid(helper.pid, 0)
+    ahead = charts.draw_charts(doc, svg=True, png=True)
+assert charts._HELPER is None
+in_parent = "matplotlib" in sys.modules
+try:
+    os.kill(helper.pid, 0)
+    gone = False
+except ProcessLookupError:
+    gone = True
+here = charts.draw_charts(doc, svg=True, png=True)
+print(in_parent, gone, ahead == here, sorted(ahead), all(c.svg and c.png for c in ahead.values()))
+'''
+
+_FORKS = sys.platform.startswith("linux") and len(getattr(os, "sched_getaffinity", lambda _: ())(0)) > 1
+
+
+@pytest.mark.skipif(not _FORKS, reason="the helper is forked only on Linux with a second processor")
+def test_charts_drawn_ahead_by_the_helper_are_the_ones_drawn_here():
+    out = subprocess.run([sys.executable, "-c", _AHEAD, "draw"], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr
+    # matplotlib was never imported here: the helper drew them; it was stopped and reaped.
+    assert out.stdout.split("[")[0].split() == ["False", "True", "True"]
+    assert "['a', 'b'] True" in out.stdout
+
+
+@pytest.mark.skipif(not _FORKS, reason="the helper is forked only on Linux with a second processor")
+def test_a_helper_that_died_leaves_the_charts_to_this_process():
+    out = subprocess.run([sys.executable, "-c", _AHEAD, "kill"], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr
+    # Drawn here instead (matplotlib imported in this process), the same bytes.
+    assert out.stdout.split("[")[0].split() == ["True", "True", "True"]
+    assert "['a', 'b'] True" in out.stdout
+
+
+def test_no_helper_once_this_process_has_another_thread():
+    import threading
+
+    release = threading.Event()
+    t = threading.Thread(target=release.wait, daemon=True)
+    t.start()
+    try:
+        with charts.drawing_ahead():
+            assert charts._HELPER is None
+    finally:
+        release.set()
+        t.join()
+
+
+def test_no_helper_when_no_processor_is_free(monkeypatch):
+    monkeypatch.setattr(charts, "_procs_running", lambda: 64)
+    with charts.drawing_ahead():
+        assert charts._HELPER is None
+
+
+def test_the_load_average_decides_where_the_runnable_count_cannot_be_read(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(charts, "_procs_running", lambda: None)
+    monkeypatch.setattr(os, "getloadavg", lambda: (64.0, 64.0, 64.0))
+    assert not charts._a_processor_is_free()
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.2, 0.2, 0.2))
+    assert charts._a_processor_is_free()
+
+
+def test_the_runnable_count_is_read_from_the_kernel():
+    if not Path("/proc/stat").exists():
+        pytest.skip("no /proc/stat here")
+    assert charts._procs_running() >= 1  # this test is running

@@ -19,12 +19,14 @@ import atexit
 import contextlib
 import io
 import os
+import pickle
 import re
 import shutil
+import signal
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from ..document import Chart, xml_safe
 
@@ -657,10 +659,197 @@ def draw_all(figures: Iterable[tuple[str, Chart]], primary: str, *, svg: bool, p
 
 def draw_charts(doc: "Document", *, svg: bool, png: bool) -> dict[str, ChartImage]:
     """Draw every figure of the document once, in each image format asked for."""
+    return start_drawing(doc, svg=svg, png=png)()
+
+
+def start_drawing(doc: "Document", *, svg: bool, png: bool) -> Callable[[], dict[str, ChartImage]]:
+    """Start drawing every figure of the document; the function returned gives the charts.
+
+    Inside `drawing_ahead` the helper process draws them while the caller goes on (the PDF
+    renderer imports WeasyPrint meanwhile); otherwise they are drawn here, when the function
+    is called. Should the helper fail in any way, they are drawn here: the same charts, and
+    the same error if drawing one fails."""
     figures = [(f.id, f.chart) for f in doc.figures()]
     if not figures or not (svg or png):
-        return {}
-    return draw_all(figures, doc.primary_colour, svg=svg, png=png)
+        return dict
+    request = (figures, doc.primary_colour, svg, png)
+    pending = _HELPER.send(request) if _HELPER is not None else None
+
+    def result() -> dict[str, ChartImage]:
+        drawn = pending() if pending is not None else None
+        return drawn if drawn is not None else draw_all(figures, doc.primary_colour, svg=svg, png=png)
+
+    return result
+
+
+# --------------------------------------------------------------------------- drawing ahead
+# matplotlib takes longer to import than a 10k-incident export takes to read and compute, and
+# drawing a report's charts about as long again. A command that writes documents forks a
+# helper process when it starts (`drawing_ahead`): the helper imports matplotlib while this
+# process reads the export, then draws each document's charts while this process imports
+# WeasyPrint. The helper is forked only while this process has no other thread (before
+# pyarrow starts its pool: see batch.py for why a fork after that is not safe) and only when
+# a processor is free to run it (on a saturated machine it would cost more than it hides);
+# it never touches the export, and it writes nothing.
+
+
+def _single_threaded() -> bool:
+    try:
+        return len(os.listdir("/proc/self/task")) == 1  # native threads (pyarrow's) included
+    except OSError:
+        return False
+
+
+def _a_processor_is_free() -> bool:
+    """A second processor this process may use, and a whole processor idle now: on a busy
+    machine the helper would only add its own start (numpy imported twice, the fork) to the
+    same work. "Now" is the kernel's count of runnable threads at this moment (`procs_running`
+    in /proc/stat, this process included); the 1-minute load average, which lags by a minute,
+    stands in where that count cannot be read."""
+    cpus = len(os.sched_getaffinity(0))
+    if cpus < 2:
+        return False
+    running = _procs_running()
+    if running is None:
+        return os.getloadavg()[0] <= cpus - 1
+    return running <= cpus - 1
+
+
+def _procs_running() -> int | None:
+    try:
+        with open("/proc/stat", "rb") as f:
+            for line in f:
+                if line.startswith(b"procs_running "):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _can_fork() -> bool:
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and _a_processor_is_free() and _single_threaded()
+
+
+def _preload() -> None:
+    """What drawing imports, imported once in the helper before the first request."""
+    import matplotlib.ticker  # noqa: F401
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401
+    from matplotlib.figure import Figure  # noqa: F401
+    from matplotlib.text import Annotation  # noqa: F401
+
+    from .. import units  # noqa: F401
+    from ..documents import common  # noqa: F401
+
+
+def _serve(conn) -> None:
+    """The helper's life: draw each request (figures, primary, svg, png) and send back
+    ("ok", charts) or ("error", text); stop at None or when the parent's end closes. It leaves
+    with os._exit: the parent's atexit handlers and buffers are not its own."""
+    code = 0
+    try:
+        _preload()
+        while True:
+            try:
+                request = conn.recv()
+            except EOFError:
+                break
+            if request is None:
+                break
+            figures, primary, svg, png = request
+            try:
+                reply: tuple = ("ok", draw_all(figures, primary, svg=svg, png=png))
+            except Exception as err:  # noqa: BLE001 - the parent draws again and raises it
+                reply = ("error", f"{type(err).__name__}: {err}")
+            conn.send(reply)
+    except BaseException:  # noqa: BLE001 - Ctrl-C, a broken pipe: nothing to tell anyone
+        code = 1
+    finally:
+        os._exit(code)
+
+
+class _Helper:
+    """The parent's end of a drawing helper: a forked process and a pipe to it."""
+
+    def __init__(self, pid: int, conn) -> None:
+        self.pid = pid
+        self.conn = conn
+        self.waiting = False
+        self.broken = False
+
+    @classmethod
+    def start(cls) -> "_Helper | None":
+        from multiprocessing import Pipe
+
+        _matplotlib_config_dir()  # here: the folder (and its removal at exit) is this process's
+        ours, theirs = Pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            return None
+        if pid == 0:  # pragma: no cover - the helper (coverage does not follow a fork)
+            ours.close()
+            _serve(theirs)
+        theirs.close()
+        return cls(pid, ours)
+
+    def send(self, request: tuple) -> Callable[[], dict[str, ChartImage] | None] | None:
+        """Ask for a document's charts; the function returned waits for them (None: the helper
+        failed, draw them here)."""
+        if self.broken or self.waiting:
+            return None
+        try:
+            self.conn.send(request)
+        except (OSError, ValueError, pickle.PicklingError, TypeError, AttributeError):
+            self.broken = True
+            return None
+        self.waiting = True
+
+        def receive() -> dict[str, ChartImage] | None:
+            if not self.waiting:
+                return None
+            self.waiting = False
+            try:
+                status, value = self.conn.recv()
+            except (OSError, EOFError, ValueError, pickle.UnpicklingError, TypeError, AttributeError):
+                self.broken = True
+                return None
+            return value if status == "ok" else None
+
+        return receive
+
+    def close(self) -> None:
+        """Stop the helper and wait for it (its CPU time is then this process's children's)."""
+        if self.waiting or self.broken:  # mid-request: it need not finish
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+        else:
+            with contextlib.suppress(OSError, ValueError):
+                self.conn.send(None)
+        self.conn.close()
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+
+
+_HELPER: _Helper | None = None
+
+
+@contextlib.contextmanager
+def drawing_ahead():
+    """Inside the block, `start_drawing` hands the charts to a helper process forked now
+    (when this process may fork: Linux, a second processor, no other thread yet); it imports
+    matplotlib at once. Stopped when the block ends. Nested blocks share the outer helper."""
+    global _HELPER
+    if _HELPER is not None or not _can_fork():
+        yield
+        return
+    helper = _Helper.start()
+    _HELPER = helper
+    try:
+        yield
+    finally:
+        _HELPER = None
+        if helper is not None:
+            helper.close()
 
 
 # --------------------------------------------------------------------------- lifecycle timeline

@@ -1179,6 +1179,13 @@ class DocxRenderer:
     #: The contents' page numbers come from the PDF's layout of the same document.
     uses_print_layout = True
 
+    @staticmethod
+    def warm() -> None:
+        """Import what the contents' page numbers need (the PDF renderer's WeasyPrint) now."""
+        from .registry import renderer
+
+        renderer("pdf").warm()
+
     def prepare(self, document: Document, charts: Mapping[str, "ChartImage"], options: "RenderOptions") -> None:
         """Check the user's Word template before any format is written (no partial output)."""
         template = options.docx_template

@@ -1,7 +1,8 @@
 """`write_document`: one Document written in each requested format into the output folder.
 
 It creates the folder, makes the base name safe, draws each chart image format the requested
-renderers need once, and asks each renderer (from the registry) to write
+renderers need once (in the drawing helper, when the command started one, while the renderers
+import their libraries: a renderer's optional `warm()`), and asks each renderer (from the registry) to write
 `<out>/<name><extension>`; renderers write through `files.atomic_write`, which logs
 "Wrote <path>". When a format is unavailable on this machine (PDF without Pango), the other
 formats are still written and that error is raised at the end. An OSError while writing
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from ..errors import RenderError
-from .charts import draw_charts
+from .charts import start_drawing
 from .files import unique_basename
 from .options import RenderOptions
 from .registry import normalise_formats, renderer
@@ -47,7 +48,12 @@ def write_document(
     # A renderer that takes its page numbers from the print layout (DOCX) needs the SVG
     # charts the PDF is laid out with, whatever else is written.
     layout = any(getattr(r, "uses_print_layout", False) for r in renderers)
-    charts = draw_charts(doc, svg="svg" in needed or layout, png="png" in needed)
+    drawn = start_drawing(doc, svg="svg" in needed or layout, png="png" in needed)
+    for r in renderers:  # while a helper draws the charts (charts.drawing_ahead): WeasyPrint's import
+        warm = getattr(r, "warm", None)
+        if warm is not None:
+            warm()
+    charts = drawn()
     for r in renderers:  # what can fail on the content fails before anything is written
         prepare = getattr(r, "prepare", None)
         if prepare is not None:

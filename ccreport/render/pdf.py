@@ -275,6 +275,14 @@ class PdfRenderer:
     extension = ".pdf"
     charts = "svg"
 
+    @staticmethod
+    def warm() -> None:
+        """Import WeasyPrint now (while the charts are drawn); a missing Pango is said later."""
+        try:
+            _weasyprint()
+        except PangoMissing:
+            pass
+
     def prepare(self, document: "Document", charts: Mapping[str, "ChartImage"], options: "RenderOptions") -> None:
         HTML.prepare(document, charts, options)
 
