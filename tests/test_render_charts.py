@@ -189,6 +189,31 @@ def test_a_helper_that_died_leaves_the_charts_to_this_process():
     assert "['a', 'b'] True" in out.stdout
 
 
+_UNUSED = '''
+import os, signal
+from ccreport.render import charts
+
+statuses = []
+wait = os.waitpid
+os.waitpid = lambda pid, flags: statuses.append(wait(pid, flags)[1]) or (pid, statuses[-1])
+charts._a_processor_is_free = lambda: True
+with charts.drawing_ahead():
+    assert charts._HELPER is not None, "no helper was forked"
+(status,) = statuses
+print(os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL)
+'''
+
+
+@pytest.mark.skipif(not _FORKS, reason="the helper is forked only on Linux with a second processor")
+def test_a_helper_never_asked_is_stopped_without_waiting_for_its_imports():
+    # A command that fails before its first chart (bad input, exit 2) must not wait for the
+    # helper to finish importing matplotlib: the helper is killed, not asked to stop.
+    out = subprocess.run([sys.executable, "-c", _UNUSED], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True"]
+
+
 def test_no_helper_once_this_process_has_another_thread():
     import threading
 

@@ -775,6 +775,7 @@ class _Helper:
         self.conn = conn
         self.waiting = False
         self.broken = False
+        self.used = False
 
     @classmethod
     def start(cls) -> "_Helper | None":
@@ -803,6 +804,7 @@ class _Helper:
             self.broken = True
             return None
         self.waiting = True
+        self.used = True
 
         def receive() -> dict[str, ChartImage] | None:
             if not self.waiting:
@@ -819,7 +821,9 @@ class _Helper:
 
     def close(self) -> None:
         """Stop the helper and wait for it (its CPU time is then this process's children's)."""
-        if self.waiting or self.broken:  # mid-request: it need not finish
+        if self.waiting or self.broken or not self.used:
+            # Mid-request, or never asked (the command failed or wrote no chart): it need not
+            # finish importing matplotlib first.
             with contextlib.suppress(OSError):
                 os.kill(self.pid, signal.SIGKILL)
         else:
