@@ -579,6 +579,7 @@ class _Watchdog:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.expired = False
+        self._ends = time.monotonic() + seconds
         self._lock = threading.Lock()
         self._sock: socket.socket | None = None
         self._timer = threading.Timer(max(seconds, 0.0), self._fire)
@@ -592,6 +593,11 @@ class _Watchdog:
             self._sock = socket.socket(fileno=os.dup(sock.fileno()))
             if self.expired:
                 self._shutdown()
+
+    def passed(self) -> bool:
+        """The limit has passed: the timer fired, or a read timed out at the same moment (the
+        reads' timeout is capped at this limit, so either may wake first)."""
+        return self.expired or time.monotonic() >= self._ends
 
     def _fire(self) -> None:
         with self._lock:
@@ -706,7 +712,7 @@ def send(
             refused = dict(err.recipients)  # nobody got it; sorted out below
         except Exception as err:  # noqa: BLE001 - every failure is classified, none escapes raw
             refused = {}
-            outcome = (_deadline_outcome(config, last_chance) if watchdog.expired
+            outcome = (_deadline_outcome(config, last_chance) if watchdog.passed()
                        else _classify(err, config, scrub))
         else:
             delivered += [r for r in pending if r not in refused]
