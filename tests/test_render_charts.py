@@ -170,22 +170,16 @@ _FORKS = sys.platform.startswith("linux") and len(getattr(os, "sched_getaffinity
 
 
 @pytest.mark.skipif(not _FORKS, reason="the helper is forked only on Linux with a second processor")
-def test_charts_drawn_ahead_by_the_helper_are_the_ones_drawn_here():
-    out = subprocess.run([sys.executable, "-c", _AHEAD, "draw"], capture_output=True, text=True, timeout=300,
+@pytest.mark.parametrize("mode, drawn_here", [
+    ("draw", "False"),  # matplotlib never imported here: the helper drew them
+    ("kill", "True"),   # the helper died: drawn here instead
+])
+def test_charts_drawn_ahead_are_the_ones_drawn_here_and_the_helper_is_reaped(mode, drawn_here):
+    out = subprocess.run([sys.executable, "-c", _AHEAD, mode], capture_output=True, text=True, timeout=300,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert out.returncode == 0, out.stderr
-    # matplotlib was never imported here: the helper drew them; it was stopped and reaped.
-    assert out.stdout.split("[")[0].split() == ["False", "True", "True"]
-    assert "['a', 'b'] True" in out.stdout
-
-
-@pytest.mark.skipif(not _FORKS, reason="the helper is forked only on Linux with a second processor")
-def test_a_helper_that_died_leaves_the_charts_to_this_process():
-    out = subprocess.run([sys.executable, "-c", _AHEAD, "kill"], capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert out.returncode == 0, out.stderr
-    # Drawn here instead (matplotlib imported in this process), the same bytes.
-    assert out.stdout.split("[")[0].split() == ["True", "True", "True"]
+    # (matplotlib in this process, helper gone, same bytes as drawn here)
+    assert out.stdout.split("[")[0].split() == [drawn_here, "True", "True"]
     assert "['a', 'b'] True" in out.stdout
 
 
