@@ -29,7 +29,7 @@ from ..schema import (
     UNCATEGORISED,
     UNKNOWN_PRIORITY,
 )
-from . import arrowtext, history, normalise, readers
+from . import arrowtext, history, normalise, plan, readers
 from .frame import TS_DTYPE, coerce, empty_events, empty_pauses
 from .mapping import Mapping, load_mapping
 from .presets import PRESETS, Preset, detect, find_column, header_key, missing_column_error
@@ -41,8 +41,7 @@ log = logging.getLogger("ccreport")
 _LEVEL_FIELDS = ("impact", "urgency")
 #: No count of incidents, customers or contacts is larger (and Int64 must hold it).
 MAX_COUNT = 10**12
-_COUNT_FIELDS = ("escalation_level", "reassignment_count", "reopen_count",
-                 "customers_affected", "contacts_affected")
+_COUNT_FIELDS = plan.COUNT_FIELDS
 
 
 @dataclass
@@ -117,10 +116,6 @@ def _blank_missing(col: pd.Series, markers: set[str]) -> pd.Series:
     return arrowtext.clean(col, markers)
 
 
-#: Low-cardinality fields worth dictionary-encoding while reading.
-_DICTIONARY_FIELDS = (*DIMENSIONS, "subcategory", "configuration_item", "priority", "status", "impact", "urgency", "major")
-
-
 #: Fields that identify or group incidents: an invisible character (zero-width space, BOM,
 #: direction mark) in one would make "INC1" four incidents or "Telephony" two categories, so
 #: it is removed and the change counted (arrowtext.strip_invisible).
@@ -129,49 +124,12 @@ _KEY_FIELDS = ("incident_id", *DIMENSIONS, "subcategory", "configuration_item", 
 _INVISIBLE_NOTE = "held invisible characters (zero-width, byte-order or direction marks); they were removed"
 
 
-#: Fields pyarrow may parse while reading (ISO timestamps, numbers).
-_TYPED_FIELDS = (*DATETIME_FIELDS, *_COUNT_FIELDS, *FLOAT_FIELDS)
-
-
-def _claimed(mapping: Mapping | None) -> dict[str, str]:
-    """{header key: field} of the columns a mapping file names for a field: such a column is
-    that field's only, never also another field's by the preset's name matching (a mapping's
-    `priority: Impact` must not fill canonical `impact` with the priority words as well)."""
-    return {header_key(source): field_ for field_, source in mapping.columns.items()} if mapping else {}
-
-
-def _headers_for(headers: list[str], preset_name: str, mapping: Mapping | None,
-                 fields: tuple[str, ...]) -> set[str]:
-    """The source headers of `fields`, for the preset this file will use."""
-    if preset_name == "auto":
-        preset = PRESETS[mapping.preset] if mapping and mapping.preset else detect(headers)
-    else:
-        preset = PRESETS[preset_name]
-    by_key: dict[str, str] = {}
-    for h in headers:
-        by_key.setdefault(header_key(h), h)
-    out = set()
-    claimed = _claimed(mapping)
-    for field_ in fields:
-        cands = (mapping.columns[field_],) if mapping and field_ in mapping.columns else preset.columns.get(field_, ())
-        hit = find_column(by_key, cands)
-        if hit is not None and claimed.get(header_key(hit), field_) == field_:
-            out.add(hit)
-    if mapping and "state" in mapping.columns and fields is _DICTIONARY_FIELDS:
-        hit = find_column(by_key, (mapping.columns["state"],))
-        if hit is not None:
-            out.add(hit)
-    if mapping and fields is _DICTIONARY_FIELDS:  # custom fields group incidents: few values
-        out |= {h for h in (find_column(by_key, (c,)) for c in mapping.extra.values()) if h is not None}
-    return out
-
-
 def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | None,
               sheet: str | None, quality: DataQuality) -> _Mapped:
     raw = readers.read(path, sheet,
-                       dictionary=lambda headers: _headers_for(headers, preset_name, mapping, _DICTIONARY_FIELDS),
-                       typed=lambda headers: _headers_for(headers, preset_name, mapping, _TYPED_FIELDS),
-                       markers=tuple(config.missing_values))
+                       dictionary=lambda headers: plan.headers_for(headers, preset_name, mapping, plan.DICTIONARY_FIELDS),
+                       typed=lambda headers: plan.headers_for(headers, preset_name, mapping, plan.TYPED_FIELDS),
+                       markers=tuple(config.missing_values), ahead=plan.read_token(preset_name, mapping, config))
     n = len(raw.frame)
     quality.rows_read += n
     # Bytes the reader removed or replaced to read the file (NULs, bytes that are not text)
@@ -211,7 +169,7 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
     priorities = {**preset.priorities, **config.priority_map, **(mapping.priorities if mapping else {})}
 
     source: dict[str, str] = {}
-    claimed = _claimed(mapping)
+    claimed = plan.claimed(mapping)
     for field_, cands in columns.items():
         hit = find_column(by_key, cands)
         if hit is not None and claimed.get(header_key(hit), field_) == field_:

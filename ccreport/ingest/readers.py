@@ -15,7 +15,6 @@ import io
 import json
 import mmap
 import re
-import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +24,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from ..errors import IngestError
+from . import csvparse
+from .csvparse import MAX_HEADER_BYTES, MAX_RECORD_BYTES, regular_file_size, sniff_delimiter, unique_keys
+
+__all__ = ["MAX_HEADER_BYTES", "MAX_RECORD_BYTES", "RawTable", "read", "read_csv", "regular_file_size",
+           "sniff_delimiter", "unique_keys"]
 
 #: XLSX files larger than this when unzipped are refused (zip-bomb guard). The sizes are the
 #: ones the archive declares; Python's zipfile stops inflating a member at its declared size,
@@ -43,15 +46,6 @@ MAX_XLSX_RATIO_FROM = 16 * 1024 * 1024
 #: shared-string XML one cell can use (32,767 characters, XML-escaped and UTF-8).
 _MIN_CELL_XML = 16
 _MAX_CELL_TEXT_XML = 32_767 * 2
-_DELIMITERS = ",;\t|"
-#: A header line longer than this is not an export's header row.
-MAX_HEADER_BYTES = 1 << 20
-#: A CSV record (one incident) longer than this is refused; pyarrow's blocks grow up to it.
-MAX_RECORD_BYTES = 1 << 28
-
-# The csv module refuses fields over 128 KiB by default; a 1 MB description is data, not an
-# error (the header and the slow ragged-row path read with it).
-csv.field_size_limit(2**31 - 1)
 
 
 @dataclass
@@ -78,41 +72,10 @@ class RawTable:
         return pd.Series(np.arange(2, len(self.frame) + 2), index=self.frame.index)
 
 
-def unique_keys(headers: list[str]) -> list[str]:
-    """Unique frame column keys for possibly repeated headers: 'Comment', 'Comment__2', ..."""
-    seen: dict[str, int] = {}
-    keys = []
-    for h in headers:
-        n = seen.get(h, 0) + 1
-        seen[h] = n
-        keys.append(h if n == 1 else f"{h}__{n}")
-    return keys
-
-
-def regular_file_size(p: Path) -> int:
-    """The size of `p`, which must be a regular file: a missing file, a folder, a FIFO (which
-    would block the read until a writer comes, possibly forever), a socket or a device
-    (/dev/zero never ends, /dev/null would be called empty) is one line naming it."""
-    try:
-        st = p.stat()
-    except FileNotFoundError:
-        raise IngestError(f"{p}: file not found.") from None
-    except OSError as err:
-        raise IngestError(f"{p}: cannot read ({err.strerror}).") from None
-    except ValueError:  # a NUL in the name
-        raise IngestError(f"{p!r}: not a valid file name.") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise IngestError(f"{p}: is a folder; name the export file itself.")
-    if not stat.S_ISREG(st.st_mode):
-        kind = "a pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "a device"
-        raise IngestError(f"{p}: is {kind}, not a regular file; save the export to a file and name that.")
-    return st.st_size
-
-
 def read(path: str | Path, sheet: str | None = None,
          dictionary: Callable[[list[str]], set[str]] | None = None,
          typed: Callable[[list[str]], set[str]] | None = None,
-         markers: tuple[str, ...] = ()) -> RawTable:
+         markers: tuple[str, ...] = (), ahead: object = None) -> RawTable:
     """Read any supported export by its extension (content-sniffed for .txt and unknown).
 
     `dictionary(headers)` names the CSV columns to dictionary-encode while reading (low
@@ -121,8 +84,24 @@ def read(path: str | Path, sheet: str | None = None,
     the CSV columns pyarrow may type itself while reading (timestamps, counts): a clean ISO or
     integer column is parsed by the multi-threaded reader, anything else arrives as text for
     the general parsers; `markers` are the missing markers for those typed columns.
+
+    `ahead`: the token a read of this file was started ahead with (`csvparse.read_ahead`), when
+    the caller started one: its table is used if the token and the file are unchanged.
     """
     p = Path(path)
+    started = csvparse.claim(p, ahead) if ahead is not None else None
+    try:
+        raw = _read(p, sheet, dictionary, typed, markers, started)
+        started = None
+        return raw
+    finally:
+        if started is not None:  # not a CSV after all, or a check failed first
+            started.discard()
+
+
+def _read(p: Path, sheet: str | None, dictionary: Callable[[list[str]], set[str]] | None,
+          typed: Callable[[list[str]], set[str]] | None, markers: tuple[str, ...],
+          ahead: csvparse.Ahead | None) -> RawTable:
     size = regular_file_size(p)
     if size == 0:
         raise IngestError(f"{p}: the file is empty; export the incidents again.")
@@ -144,7 +123,7 @@ def read(path: str | Path, sheet: str | None = None,
         return read_xlsx(p, sheet)
     if head.startswith(b"PAR1"):
         return read_parquet(p)
-    return read_csv(p, dictionary, typed, markers)
+    return read_csv(p, dictionary, typed, markers, ahead=ahead)
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -247,53 +226,30 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
-def sniff_delimiter(sample: str) -> str:
-    """The delimiter of a CSV sample: csv.Sniffer first, then the most common candidate
-    in the header line that also appears consistently in the next lines."""
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
-    except csv.Error:
-        pass
-    lines = [ln for ln in sample.splitlines()[:20] if ln.strip()]
-    if not lines:
-        return ","
-    counts = {d: lines[0].count(d) for d in _DELIMITERS}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] > 0 else ","
-
-
 def read_csv(p: Path, dictionary: Callable[[list[str]], set[str]] | None = None,
              typed: Callable[[list[str]], set[str]] | None = None, markers: tuple[str, ...] = (),
-             *, noun: str = "incidents", allow_empty: bool = False) -> RawTable:
+             *, noun: str = "incidents", allow_empty: bool = False,
+             ahead: csvparse.Ahead | None = None) -> RawTable:
     """A CSV export, parsed by pyarrow straight from a read-only memory map of the file (no
     copy into Python bytes; UTF-16 and cp1252 files are re-encoded to UTF-8 first).
 
     Every other delimited input (--events, --contacts) is read here too, so that decoding,
     delimiter sniffing and row numbers are the same for all of them: `noun` names what the
-    rows are in the messages about an empty file; `allow_empty` accepts a header row alone."""
+    rows are in the messages about an empty file; `allow_empty` accepts a header row alone.
+    `ahead`: the same first pass, already started (csvparse.read_ahead)."""
+    data, start, parsed = (ahead.result() if ahead is not None
+                           else csvparse.first_pass(p, dictionary, typed, markers, noun, allow_empty))
     try:
-        with p.open("rb") as f:
-            data: mmap.mmap | bytes = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError) as err:
-        raise IngestError(f"{p}: cannot read ({getattr(err, 'strerror', None) or err}).") from None
-    mapped = data
-    try:
-        if data[:2] not in (b"\xff\xfe", b"\xfe\xff") and data.find(b"\x00") == -1:
-            start = 3 if data[:3] == b"\xef\xbb\xbf" else 0
-            try:  # UTF-8 (most files)
-                return _parse_csv(p, data, start, dictionary, typed, markers, noun, allow_empty)
-            except _NotUtf8:
-                pass
+        if parsed is not None:  # UTF-8 (most files)
+            return _to_raw(p, parsed, data, start)
         # UTF-16, NUL bytes, bytes that are not UTF-8: decoded by the rules of _decode_marked, and
         # whatever had to be removed or replaced is found per cell and reported.
         text, encoding = _decode_marked(p, data[:])
-        return _report_marks(_parse_csv(p, text.encode("utf-8"), 0, dictionary, typed, markers, noun, allow_empty),
-                             encoding)
+        encoded = text.encode("utf-8")
+        return _report_marks(_to_raw(p, csvparse.parse(p, encoded, 0, dictionary, typed, markers, noun, allow_empty),
+                                     encoded, 0), encoding)
     finally:
-        # mmap refuses to close while pyarrow still holds a view of it (then the collector
-        # unmaps it later); the parsed table owns copies of its values.
-        with contextlib.suppress(BufferError):
-            mapped.close()
+        csvparse.close_map(data)
 
 
 def _report_marks(raw: RawTable, encoding: str) -> RawTable:
@@ -361,180 +317,20 @@ def _arrow_text(col: pd.Series) -> pa.Array | pa.ChunkedArray:
     return pa.array(col.astype("str").where(col.notna(), None).tolist(), type=pa.string())
 
 
-class _NotUtf8(Exception):
-    pass
-
-
-def _parse_csv(p: Path, data: mmap.mmap | bytes, start: int,
-               dictionary: Callable[[list[str]], set[str]] | None = None,
-               typed: Callable[[list[str]], set[str]] | None = None, markers: tuple[str, ...] = (),
-               noun: str = "incidents", allow_empty: bool = False) -> RawTable:
-    """Parse UTF-8 CSV bytes (from offset `start`) with pyarrow (fast, multi-threaded)."""
-    # The sample for sniffing holds the whole header line (up to MAX_HEADER_BYTES) and 64 KiB
-    # of records after it.
-    header_end = data.find(b"\n", start, start + MAX_HEADER_BYTES)
-    if header_end == -1 and len(data) - start > MAX_HEADER_BYTES:
-        raise IngestError(
-            f"{p}: the first line is over {MAX_HEADER_BYTES // 1024} KB long with no line break; "
-            "the first line must be a header row naming the columns (is this a CSV export?)."
-        )
-    try:
-        # pyarrow skips the header line without checking it: a bad byte there must take the
-        # path that replaces and reports it, like one in any other row.
-        data[start:header_end if header_end != -1 else len(data)].decode("utf-8")
-    except UnicodeDecodeError:
-        raise _NotUtf8() from None
-    sample = data[start:max(start + 65536, header_end + 65536)].decode("utf-8", errors="replace")
-    if not sample.strip():
-        raise IngestError(f"{p}: the file is empty; export the {noun} again.")
-    delimiter = sniff_delimiter(sample)
-    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
-    try:
-        headers = next(reader)
-    except (StopIteration, csv.Error) as err:
-        raise IngestError(f"{p}: cannot read the header row ({err}).") from None
-    headers = [h.strip() for h in headers]
-    while headers and headers[-1] == "":  # a trailing delimiter on the header line
-        headers.pop()
-    if not any(headers):
-        raise IngestError(f"{p}: the header row is empty; the first line must name the columns.")
-    keys = unique_keys([h or f"column_{i + 1}" for i, h in enumerate(headers)])
-    # Headers that repeat (exactly, or as presets match them: 'opened_at' and 'Opened At')
-    # are coalesced and cross-checked later, which needs them as text: never encode or type them.
-    norm = [re.sub(r"[^a-z0-9]+", "", h.lower()) for h in headers]
-    single = {h for h, n in zip(headers, norm) if norm.count(n) == 1}
-    encode = dictionary(headers) if dictionary else set()
-    encode = {h for h in encode if h in single}
-    infer = typed(headers) if typed else set()
-    infer = {h for h in infer if h in single and h not in encode}
-    # Columns left out of column_types are typed by pyarrow: ISO timestamps and integers only
-    # (its timestamp_parsers default is ISO 8601); a column with anything else stays text.
-    types = {k: (_DICT if h in encode else pa.string()) for h, k in zip(headers, keys) if h not in infer}
-    # A value can only span lines inside quotes. With no quote after the header line, pyarrow
-    # may cut the file into blocks at any newline (its fast chunker); otherwise it must track
-    # quotes across blocks.
-    body_start = data.find(b"\n", start)
-    quoted = body_start == -1 or data.find(b'"', body_start) != -1
-    buffer = pa.py_buffer(data)
-    blank_lines = _has_blank_lines(data, start)
-    if isinstance(data, mmap.mmap):
-        # The scans above touched every page of the map, which counts in this process's
-        # resident memory as long as it is mapped: drop them (they stay in the page cache),
-        # and let pyarrow read the file itself, so the peak is the table and not the table
-        # plus the whole file.
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            data.madvise(mmap.MADV_DONTNEED)
-
-    def source() -> pa.NativeFile:
-        if isinstance(data, mmap.mmap):
-            f = pa.OSFile(str(p))
-            f.seek(start)
-            return f
-        return pa.BufferReader(buffer.slice(start) if start else buffer)
-
-    options = {
-        "parse_options": pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted),
-        "convert_options": pacsv.ConvertOptions(
-            column_types=types,
-            null_values=sorted(set(markers) | {""}),
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    }
-
-    def read_options(block: int) -> pacsv.ReadOptions:
-        return pacsv.ReadOptions(column_names=keys, skip_rows=1, block_size=block)
-
-    table, block = _stream_csv(source, read_options, options)
-    try:
-        while table is None:
-            try:
-                with source() as src:
-                    table = pacsv.read_csv(src, read_options=read_options(block), **options)
-            except pa.ArrowInvalid as err:
-                # One record longer than a block (a long description): read again with blocks
-                # big enough to hold it, up to MAX_RECORD_BYTES.
-                if "straddl" not in str(err) or block >= MAX_RECORD_BYTES:
-                    raise
-                block = min(block * 4, MAX_RECORD_BYTES)
-    except pa.ArrowInvalid as err:
-        if "UTF8" in str(err) or "utf8" in str(err).lower():
-            raise _NotUtf8() from None
-        if "Expected" in str(err) and "columns" in str(err):
-            # A ragged row: find its spreadsheet row number on the slow path (errors only).
-            text = data[start:].decode("utf-8", errors="replace")
-            raise IngestError(_ragged_message(p, text, delimiter, len(keys))) from None
-        if "straddl" in str(err):
-            raise IngestError(f"{p}: a record is over {MAX_RECORD_BYTES // (1 << 20)} MB long; "
-                              "check the quoting (an unclosed quote joins every later row into one).") from None
-        raise IngestError(f"{p}: cannot parse as CSV ({str(err).splitlines()[0]}).") from None
-    finally:
-        del buffer  # the table owns copies of every value; the map can be unmapped
-    if table.num_rows == 0 and not allow_empty:
-        raise IngestError(f"{p}: has a header row but no {noun}; export with data rows.")
-    table = _untype_odd_columns(table)
+def _to_raw(p: Path, parsed: csvparse.Parsed, data: mmap.mmap | bytes, start: int) -> RawTable:
+    """The pandas stage of a CSV read: the Arrow table as a frame of text (and typed columns)."""
+    table = parsed.table
+    parsed.table = None
     # Each Arrow column is released as soon as it is converted (self_destruct; split_blocks
     # keeps one block per column so none is consolidated into a second copy): the peak is
     # about one table, not two. Text stays in Arrow (zero-copy). `table` is unusable after.
     frame = table.to_pandas(types_mapper=_PANDAS_TYPES.get, self_destruct=True, split_blocks=True)
     del table
     release_memory()  # the parse buffers, before the pandas stages allocate their own
-    rows = _blank_line_rows(data, start, delimiter, frame.index) if blank_lines else None
-    return RawTable(str(p), headers, frame, row_numbers=rows)
+    rows = _blank_line_rows(data, start, parsed.delimiter, frame.index) if parsed.blank_lines else None
+    return RawTable(str(p), parsed.headers, frame, row_numbers=rows)
 
 
-
-#: The streaming read's block: the parse's transient buffers are about one block per column
-#: being converted, so the peak is the table plus a few blocks rather than about 2.5 times the
-#: table (the whole-file reader parses every block before converting). 1 MiB measured no
-#: slower than 4 MiB at 1M rows, and 256 KiB no leaner.
-STREAM_BLOCK = 1 << 20
-#: The whole-file reader's first block (the fallback below).
-WHOLE_BLOCK = 1 << 22
-
-
-def _stream_csv(source: Callable[[], pa.NativeFile], read_options: Callable[[int], pacsv.ReadOptions],
-                options: dict) -> tuple[pa.Table | None, int]:
-    """(table, block) read block by block with pyarrow's streaming reader, or (None, block)
-    when only the whole-file reader gives the answer, starting with that block size.
-
-    The streaming reader fixes the type of each inferred column (timestamps, counts) from its
-    first block, where the whole-file reader widens it to fit every block (a count column with
-    one 'abc' far down is text): so any error, a later block that does not fit the first
-    block's types among them, is left to the whole-file reader, which reads the file again and
-    gives today's table or today's error. So do files without records (the column types of a
-    header alone). A successful stream has the whole-file reader's types: both infer from a
-    first block and the whole-file reader only widens a type when a later block does not fit."""
-    block = STREAM_BLOCK
-    while True:
-        try:
-            with source() as src:
-                reader = pacsv.open_csv(src, read_options=read_options(block), **options)
-                table = pa.Table.from_batches(list(reader), schema=reader.schema)
-        except pa.ArrowInvalid as err:
-            if "straddl" in str(err) and block < MAX_RECORD_BYTES:
-                block = min(block * 4, MAX_RECORD_BYTES)
-                continue
-            return None, max(block, WHOLE_BLOCK)
-        if table.num_rows == 0:
-            return None, max(block, WHOLE_BLOCK)
-        return table, block
-
-
-def _data_end(data: mmap.mmap | bytes, start: int) -> int:
-    end = len(data)
-    while end > start and data[end - 1:end] in (b"\n", b"\r"):
-        end -= 1  # blank lines at the very end shift nothing
-    return end
-
-
-def _has_blank_lines(data: mmap.mmap | bytes, start: int) -> bool:
-    """Whether a blank line separates records (the file's own end aside)."""
-    # One regex pass (about 4x faster than two bytes.find passes for the two-byte needles).
-    return _BLANK_LINE.search(data, start, _data_end(data, start)) is not None
-
-
-_BLANK_LINE = re.compile(rb"\n\r?\n")
 
 
 def release_memory() -> None:
@@ -549,8 +345,8 @@ def _blank_line_rows(data: mmap.mmap | bytes, start: int, delimiter: str, index:
     pyarrow skips blank lines, a spreadsheet shows them as rows. None (row = record + 1) for
     files without blank lines, which is nearly all (_has_blank_lines, checked first); the slow
     csv pass runs only for the rest."""
-    end = _data_end(data, start)
-    if not _has_blank_lines(data, start):
+    end = csvparse.data_end(data, start)
+    if not csvparse.has_blank_lines(data, start):
         return None
     text = data[start:end].decode("utf-8", errors="replace")
     try:
@@ -565,54 +361,6 @@ def _blank_line_rows(data: mmap.mmap | bytes, start: int, delimiter: str, index:
 #: with missing values, not float64 with NaN to be rounded back).
 _PANDAS_TYPES = {pa.string(): pd.StringDtype("pyarrow"), pa.int64(): pd.Int64Dtype(),
                  pa.float64(): pd.Float64Dtype()}
-
-
-def _untype_odd_columns(table: pa.Table) -> pa.Table:
-    """Keep only the inferred types the normalisers expect (timestamps, integers, floats);
-    anything else pyarrow guessed (dates, times, booleans) goes back to text."""
-    for i, column in enumerate(table.schema):
-        t = column.type
-        if pa.types.is_timestamp(t) and t.unit != "ns":
-            # Nanoseconds, as pandas works in, while still in Arrow (one cheap pass); a year
-            # past 2262 stays in seconds for the range check to set aside, not overflow.
-            try:
-                table = table.set_column(i, column.name, table.column(i).cast(pa.timestamp("ns", t.tz)))
-            except pa.ArrowInvalid:
-                pass
-            continue
-        if (pa.types.is_string(t) or pa.types.is_dictionary(t) or pa.types.is_timestamp(t)
-                or pa.types.is_integer(t) or pa.types.is_floating(t)):
-            continue
-        if pa.types.is_binary(t) or pa.types.is_large_binary(t):
-            raise _NotUtf8()  # pyarrow types text that is not UTF-8 as binary: try cp1252
-        if pa.types.is_null(t):
-            col = pa.nulls(table.num_rows, pa.string())
-        else:
-            col = table.column(i).cast(pa.string())
-        table = table.set_column(i, column.name, col)
-    return table
-
-
-def _ragged_message(p: Path, text: str, delimiter: str, expected: int) -> str:
-    """Find the spreadsheet row of the first ragged record (slow path, errors only)."""
-    bad = []
-    try:
-        for i, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)):
-            if i == 0 or not row:
-                continue
-            if len(row) != expected:
-                bad.append((i + 1, len(row)))
-    except csv.Error:
-        pass  # quoting the stdlib reader cannot follow either: say what we know
-    if not bad:
-        return f"{p}: a row has a different number of fields than the header; check the delimiter and quoting."
-    more = f" ({len(bad) - 1} more such rows)" if len(bad) > 1 else ""
-    row, width = bad[0]
-    return (f"{p}: row {row} has {width} fields but the header has {expected}{more}; "
-            "check the delimiter and quoting of that row.")
-
-
-_DICT = pa.dictionary(pa.int32(), pa.string())
 
 
 # --- XLSX ------------------------------------------------------------------------------------
