@@ -107,7 +107,12 @@ def coerce(df: pd.DataFrame) -> pd.DataFrame:
                 col = pd.to_numeric(col, errors="coerce").astype("Float64").round().astype("Int64")
             out[name] = col
         elif kind == "Float64":
-            out[name] = col if col.dtype == "Float64" else pd.to_numeric(col, errors="coerce").astype("Float64")
+            if col.dtype == "Float64":
+                out[name] = col
+            elif col.dtype == "Int64":  # whole numbers typed by the reader: no parse, one cast
+                out[name] = col.astype("Float64")
+            else:
+                out[name] = pd.to_numeric(col, errors="coerce").astype("Float64")
         elif kind == "category":
             out[name] = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
         else:

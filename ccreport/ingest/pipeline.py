@@ -317,7 +317,8 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
             _report_unknown_labels(level_raw, bad, rows_no, quality, path, True, what="tier")
             rows[history.LEVEL] = tiers
     rows["_row"] = rows_no.to_numpy()
-    rows["_file"] = path
+    # One category, not a million copies of the name (concatenated files give each their own).
+    rows["_file"] = pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8), categories=[path])
 
     # Rejected rows: no ID, or (outside history mode) no readable opened_at.
     bad_id = rows["incident_id"].isna()
@@ -383,11 +384,12 @@ def _report_priority_words(frame: pd.DataFrame, parts: list[_Mapped], quality: D
         n = int(hit.sum())
         if not n:
             continue
-        first = frame["_row"].to_numpy()[hit][0]
+        at = int(np.flatnonzero(hit)[0])
+        first = frame["_row"].iloc[at]
         also = (f"; the export's {' and '.join(repr(x) for x in same)} {'is' if len(same) == 1 else 'are'} "
                 f"also {p}, so they are counted together" if same else "")
         quality.add(_int(first), "priority", f"{label[:40]!r} read as {p} ({n} incident{'s' if n > 1 else ''})"
-                    f"{also}", frame["_file"].to_numpy()[hit][0])
+                    f"{also}", str(frame["_file"].iloc[at]))
 
 
 def _status_from_category(preset: Preset, raw: readers.RawTable, by_key: dict[str, str], rows: pd.DataFrame,
