@@ -100,6 +100,7 @@ def load(config: "Config", inputs: Inputs) -> "IngestResult":
     """Read and normalise the exports (and events), config defaults for unset options."""
     from .ingest import load as ingest_load
     from .ingest import load_events
+    from .ingest.csvparse import forget
     from .ingest.plan import start_reading
 
     preset = inputs.preset or config.preset or "auto"
@@ -107,7 +108,10 @@ def load(config: "Config", inputs: Inputs) -> "IngestResult":
     # The first export's parse starts now, in a thread, and runs while the pipeline's imports
     # (pandas above all) take the main thread.
     mapping = start_reading(list(inputs.paths), config, preset, mapping)
-    result = ingest_load(list(inputs.paths), config, preset=preset, mapping=mapping, sheet=inputs.sheet)
+    try:
+        result = ingest_load(list(inputs.paths), config, preset=preset, mapping=mapping, sheet=inputs.sheet)
+    finally:
+        forget(list(inputs.paths))
     if inputs.events:
         events = load_events(inputs.events, config, result)
         result.sources = (*result.sources, (str(inputs.events), len(events)))

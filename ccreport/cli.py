@@ -101,9 +101,17 @@ period_options = add_options([
 
 def ingest(state: State, inputs, preset, mapping, sheet, events_file):
     """Load inputs (and events) using config defaults for unset options (see app.load)."""
+    from .ingest.plan import start_early
+
+    start_early(tuple(inputs), preset, mapping)  # the parse runs while the config loads
     from . import app
 
-    return app.load(state.config, app.Inputs(tuple(inputs), preset, mapping, sheet, events_file, _where()))
+    try:
+        return app.load(state.config, app.Inputs(tuple(inputs), preset, mapping, sheet, events_file, _where()))
+    finally:
+        from .ingest.csvparse import forget
+
+        forget(list(inputs))
 
 
 def _inputs(inputs, preset, mapping, sheet, events_file):

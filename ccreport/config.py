@@ -19,10 +19,9 @@ from . import yamlio
 from .errors import ConfigError
 from .metrics.definitions import contact_target_keys, target_keys
 from .ingest.presets import PRESET_NAMES
-from .schema import PRIORITIES
+from .schema import DEFAULT_MISSING, PRIORITIES
 
 DEFAULT_CONFIG_NAME = "ccreport.yaml"
-DEFAULT_MISSING = ("", "?", "NULL", "N/A", "-")
 #: ServiceNow's default impact × urgency matrix: [impact-1][urgency-1].
 DEFAULT_MATRIX = (("P1", "P2", "P3"), ("P2", "P3", "P4"), ("P3", "P4", "P5"))
 

@@ -116,3 +116,7 @@ CONTACT_COUNT_FIELDS = ("offered", "answered", "abandoned", "answered_in_sl")
 #: Optional columns of the contact data that say where an interval's contacts were handled: a
 #: row per interval, channel and (when present) site and queue.
 CONTACT_GROUP_FIELDS = ("site", "queue")
+
+
+#: The missing-value markers of `missing_values` when the configuration names none.
+DEFAULT_MISSING = ("", "?", "NULL", "N/A", "-")

@@ -33,8 +33,8 @@ def claims(monkeypatch):
     seen: list[tuple[str, bool]] = []
     real = csvparse.claim
 
-    def spy(p, token):
-        got = real(p, token)
+    def spy(p, token, *args):
+        got = real(p, token, *args)
         seen.append((p.name, got is not None))
         return got
 
@@ -54,17 +54,29 @@ def test_the_pipeline_takes_the_table_read_ahead_and_it_is_the_table_it_reads_it
 
 
 def test_a_read_ahead_with_other_arguments_is_thrown_away_and_the_file_read_again(tmp_path, claims):
-    p = write(tmp_path, "a.csv", HEADER + _rows(50))
-    config = Config()
-    plan_preset = "servicenow"  # the pipeline will read it as canonical
+    p = write(tmp_path, "a.csv", HEADER + _rows(50).replace(",P1,", ",n/a,"))
     from ccreport.ingest.plan import start_reading
 
-    start_reading([str(p)], config, plan_preset, None)
+    start_reading([str(p)], Config(), "canonical", None)  # the default missing markers
     assert str(p) in csvparse._AHEAD
+    config = Config(missing_values=("n/a",))  # the pipeline reads with others
     got = load([p], config, preset="canonical")
     assert claims == [("a.csv", False)]
     assert csvparse._AHEAD == {}
     pd.testing.assert_frame_equal(got.incidents, load([p], config, preset="canonical").incidents)
+
+
+def test_a_read_ahead_started_with_another_preset_is_used_when_it_parsed_the_file_the_same_way(tmp_path, claims):
+    # Started before the configuration was loaded, a read uses the command line's preset
+    # ('auto' when none is given); the configuration's preset may differ and still read this
+    # header row with the same column types: then the table is the one the pipeline would read.
+    p = write(tmp_path, "a.csv", HEADER + _rows(50))
+    from ccreport.ingest.plan import start_reading
+
+    start_reading([str(p)], Config(), "auto", None)
+    got = load([p], Config(), preset="canonical")
+    assert claims == [("a.csv", True)]
+    pd.testing.assert_frame_equal(got.incidents, load([p], Config(), preset="canonical").incidents)
 
 
 def test_a_file_changed_after_the_read_ahead_started_is_read_as_it_is_now(tmp_path, claims):
@@ -203,3 +215,45 @@ def test_a_second_half_that_does_not_fit_the_first_halfs_types_is_read_as_the_si
     assert halves == [(halves[0][0], False)]
     assert split.schema.field("reopen_count").type == "string"
     _same(split, _first_pass(p, monkeypatch, split=False))
+
+
+def test_the_command_line_starts_the_parse_before_the_config_and_keeps_it_when_the_config_agrees(tmp_path, claims):
+    from .util import run_cli
+
+    p = write(tmp_path, "a.csv", HEADER + _rows(30))
+    cfg = write(tmp_path, "c.yaml", "timezone: Europe/London\n")
+    out = run_cli("--config", cfg, "validate", p, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert claims == [("a.csv", True)]
+    import json
+
+    assert json.loads(out.stdout)["data_quality"]["incidents"] == 30
+
+
+def test_a_config_with_other_missing_markers_makes_the_pipeline_read_the_file_again(tmp_path, claims):
+    from .util import run_cli
+
+    text = "incident_id,opened_at,priority,status,reopen_count\n" + "".join(
+        f"INC{i},2026-10-01T09:00:00Z,P2,Resolved,{'unknown' if i == 3 else i % 2}\n" for i in range(30))
+    p = write(tmp_path, "a.csv", text)
+    cfg = write(tmp_path, "c.yaml", "missing_values: ['unknown']\n")
+    out = run_cli("--config", cfg, "validate", p, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert claims == [("a.csv", False)]
+    # 'unknown' is a missing marker here: nothing is reported for it (with the default
+    # markers it is "not a number").
+    import json
+
+    assert json.loads(out.stdout)["data_quality"]["issues"] == []
+    plain = run_cli("validate", p, "--format", "json")
+    assert [i["field"] for i in json.loads(plain.stdout)["data_quality"]["issues"]] == ["reopen_count"]
+
+
+def test_a_command_that_fails_before_reading_leaves_no_read_behind(tmp_path):
+    from .util import run_cli
+
+    p = write(tmp_path, "a.csv", HEADER + _rows(30))
+    cfg = write(tmp_path, "c.yaml", "timezone: Mars/Olympus\n")
+    out = run_cli("--config", cfg, "validate", p)
+    assert out.returncode != 0 and "timezone" in out.stderr
+    assert csvparse._AHEAD == {}

@@ -112,6 +112,29 @@ class Parsed:
     table: pa.Table
     delimiter: str
     blank_lines: bool
+    #: What the parse was asked for (read_choices): another read with the same choices gets
+    #: the same table.
+    choices: tuple[dict[str, pa.DataType], list[str]] | None = None
+
+
+def read_choices(headers: list[str], keys: list[str], dictionary: Callable[[list[str]], set[str]] | None,
+                 typed: Callable[[list[str]], set[str]] | None, markers: tuple[str, ...]
+                 ) -> tuple[dict[str, pa.DataType], list[str]]:
+    """(column types, null values) of the parse: the text and dictionary-encoded columns, which
+    leaves the rest for pyarrow to type (`typed`: ISO timestamps, integers), and the missing
+    markers of those typed columns."""
+    # Headers that repeat (exactly, or as presets match them: 'opened_at' and 'Opened At')
+    # are coalesced and cross-checked later, which needs them as text: never encode or type them.
+    norm = [re.sub(r"[^a-z0-9]+", "", h.lower()) for h in headers]
+    single = {h for h, n in zip(headers, norm) if norm.count(n) == 1}
+    encode = dictionary(headers) if dictionary else set()
+    encode = {h for h in encode if h in single}
+    infer = typed(headers) if typed else set()
+    infer = {h for h in infer if h in single and h not in encode}
+    # Columns left out of column_types are typed by pyarrow: ISO timestamps and integers only
+    # (its timestamp_parsers default is ISO 8601); a column with anything else stays text.
+    types = {k: (_DICT if h in encode else pa.string()) for h, k in zip(headers, keys) if h not in infer}
+    return types, sorted(set(markers) | {""})
 
 
 def parse(p: Path, data: mmap.mmap | bytes, start: int,
@@ -148,17 +171,8 @@ def parse(p: Path, data: mmap.mmap | bytes, start: int,
     if not any(headers):
         raise IngestError(f"{p}: the header row is empty; the first line must name the columns.")
     keys = unique_keys([h or f"column_{i + 1}" for i, h in enumerate(headers)])
-    # Headers that repeat (exactly, or as presets match them: 'opened_at' and 'Opened At')
-    # are coalesced and cross-checked later, which needs them as text: never encode or type them.
-    norm = [re.sub(r"[^a-z0-9]+", "", h.lower()) for h in headers]
-    single = {h for h, n in zip(headers, norm) if norm.count(n) == 1}
-    encode = dictionary(headers) if dictionary else set()
-    encode = {h for h in encode if h in single}
-    infer = typed(headers) if typed else set()
-    infer = {h for h in infer if h in single and h not in encode}
-    # Columns left out of column_types are typed by pyarrow: ISO timestamps and integers only
-    # (its timestamp_parsers default is ISO 8601); a column with anything else stays text.
-    types = {k: (_DICT if h in encode else pa.string()) for h, k in zip(headers, keys) if h not in infer}
+    choices = read_choices(headers, keys, dictionary, typed, markers)
+    types, null_values = choices
     # A value can only span lines inside quotes. With no quote after the header line, pyarrow
     # may cut the file into blocks at any newline (its fast chunker); otherwise it must track
     # quotes across blocks.
@@ -186,7 +200,7 @@ def parse(p: Path, data: mmap.mmap | bytes, start: int,
         "parse_options": pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted),
         "convert_options": pacsv.ConvertOptions(
             column_types=types,
-            null_values=sorted(set(markers) | {""}),
+            null_values=null_values,
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
         ),
@@ -235,7 +249,7 @@ def parse(p: Path, data: mmap.mmap | bytes, start: int,
     if table.num_rows == 0 and not allow_empty:
         raise IngestError(f"{p}: has a header row but no {noun}; export with data rows.")
     table = _untype_odd_columns(table)
-    return Parsed(headers, keys, table, delimiter, blank_lines)
+    return Parsed(headers, keys, table, delimiter, blank_lines, choices)
 
 
 def _stream_csv(source: Callable[[], pa.NativeFile], read_options: Callable[[int], pacsv.ReadOptions],
@@ -524,6 +538,10 @@ class Ahead(threading.Thread):
         out, self._out = self._out, None
         return out  # type: ignore[return-value]
 
+    def parsed(self) -> Parsed | None:
+        """The finished parse, if it ended with one (no error, not a file to decode first)."""
+        return self._out[2] if self._out is not None else None
+
     def discard(self) -> None:
         self.join()
         if self._out is not None:
@@ -536,9 +554,9 @@ _AHEAD: dict[str, Ahead] = {}
 
 def read_ahead(p: Path, token: object, dictionary: Callable[[list[str]], set[str]],
                typed: Callable[[list[str]], set[str]], markers: tuple[str, ...]) -> None:
-    """Start `first_pass(p, dictionary, typed, markers)` in a thread. `token` stands for
-    everything those arguments depend on (the preset, the mapping, the markers): `claim` hands
-    the result only to a read with an equal token, of the file as it was."""
+    """Start `first_pass(p, dictionary, typed, markers)` in a thread, unless one is running for
+    `p`. `token` stands for everything those arguments depend on (the preset, the mapping, the
+    markers); see `claim`."""
     key = str(p)
     if key in _AHEAD or _identity(p) is None:
         return
@@ -546,14 +564,34 @@ def read_ahead(p: Path, token: object, dictionary: Callable[[list[str]], set[str
     ahead.start()
 
 
-def claim(p: Path, token: object) -> Ahead | None:
-    """The read started ahead for `p` with this token (its `result()` to be taken), or None.
-    A read ahead with other arguments, or of a file that has changed since, is thrown away
-    (after it ends, so two tables are never held)."""
+def claim(p: Path, token: object, dictionary: Callable[[list[str]], set[str]] | None = None,
+          typed: Callable[[list[str]], set[str]] | None = None, markers: tuple[str, ...] = ()) -> Ahead | None:
+    """The read started ahead for `p` (its `result()` to be taken) if it is the read these
+    arguments would make, else None: started with an equal token, or parsed with the column
+    types and null values these arguments give for its header row (a read started before the
+    configuration was loaded, with the command line's preset, usually is). A read ahead of
+    a file that has changed since, or with other choices, is thrown away (after it ends, so two
+    tables are never held)."""
     ahead = _AHEAD.pop(str(p), None)
     if ahead is None:
         return None
-    if ahead.token != token or ahead.identity != _identity(p):
+    if ahead.identity != _identity(p):
+        ahead.discard()
+        return None
+    if ahead.token == token:
+        return ahead
+    ahead.join()
+    parsed = ahead.parsed()
+    if parsed is None or parsed.choices != read_choices(parsed.headers, parsed.keys, dictionary, typed, markers):
         ahead.discard()
         return None
     return ahead
+
+
+def forget(paths: list[str | Path]) -> None:
+    """Throw away the reads started ahead for these files and not claimed (the command failed
+    before reading them): nothing is left running or held once a command's load is over."""
+    for p in paths:
+        ahead = _AHEAD.pop(str(Path(p)), None)
+        if ahead is not None:
+            ahead.discard()

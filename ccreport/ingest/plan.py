@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..schema import DATETIME_FIELDS, DIMENSIONS, FLOAT_FIELDS
+from ..schema import DATETIME_FIELDS, DEFAULT_MISSING, DIMENSIONS, FLOAT_FIELDS
 from .presets import PRESETS, detect, find_column, header_key
 
 if TYPE_CHECKING:
@@ -94,3 +94,33 @@ def start_reading(paths: list[str | Path], config: Config, preset: str, mapping:
         markers=tuple(config.missing_values),
     )
     return mapping
+
+
+def start_early(paths: tuple[str, ...], preset: str | None, mapping: str | None) -> None:
+    """Before the configuration is loaded (`validate`, `metrics`): start the first export's parse
+    with the command line's preset ('auto' without one) and mapping file and the default
+    missing markers. The configuration may choose otherwise; `csvparse.claim` then compares
+    what the parse was asked for, column by column, with what the pipeline asks for, and the
+    file is read again only if they differ. Nothing starts, and nothing is reported, when the
+    arguments will be refused anyway (an unknown preset, a mapping file that does not load):
+    the command gives that error where it always has."""
+    preset = preset or "auto"
+    if not paths or (preset != "auto" and preset not in PRESETS) or Path(paths[0]).suffix.lower() in _NOT_CSV:
+        return
+    loaded = None
+    if mapping:
+        from ..errors import CcreportError
+        from .mapping import load_mapping
+
+        try:
+            loaded = load_mapping(mapping)
+        except CcreportError:
+            return
+    from . import csvparse
+
+    csvparse.read_ahead(
+        Path(paths[0]), ("early", preset, loaded),
+        dictionary=lambda headers: headers_for(headers, preset, loaded, DICTIONARY_FIELDS),
+        typed=lambda headers: headers_for(headers, preset, loaded, TYPED_FIELDS),
+        markers=DEFAULT_MISSING,
+    )

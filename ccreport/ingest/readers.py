@@ -89,7 +89,7 @@ def read(path: str | Path, sheet: str | None = None,
     the caller started one: its table is used if the token and the file are unchanged.
     """
     p = Path(path)
-    started = csvparse.claim(p, ahead) if ahead is not None else None
+    started = csvparse.claim(p, ahead, dictionary, typed, markers) if ahead is not None else None
     try:
         raw = _read(p, sheet, dictionary, typed, markers, started)
         started = None
