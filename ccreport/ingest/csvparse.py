@@ -282,37 +282,19 @@ def _stream_csv(source: Callable[[], pa.NativeFile], read_options: Callable[[int
 
 #: Files with more bytes of records than this are parsed in two halves at once (_stream_halves).
 SPLIT_FROM = 16 << 20
-#: How far past the middle a split may look for a line break outside quotes.
-_SPLIT_SEARCH = 4 << 20
 
 
 def _split_point(data: mmap.mmap | bytes, body: int, end: int, quoted: bool) -> int | None:
-    """A record boundary near the middle of the records [body, end): the offset just after a
-    line break that is not inside a quoted value (an even number of quote characters before it:
-    quotes in CSV come in pairs, a doubled quote inside a value as well), or None for a small
-    file, one processor, or no such break close to the middle."""
-    if end - body < SPLIT_FROM or len(os.sched_getaffinity(0)) < 2:
+    """A record boundary near the middle of the records [body, end): the offset just after the
+    first line break past the middle, or None for a small file, one processor, or a file with
+    a quote character after its header. In such a file a line break may be inside a quoted
+    value, and counting quotes does not tell: pyarrow takes a quote inside an unquoted value
+    (`12" monitor`) as text, and it reads a quoted value left open at the end of the first half
+    without an error, so a wrong split could pass unnoticed."""
+    if quoted or end - body < SPLIT_FROM or len(os.sched_getaffinity(0)) < 2:
         return None
-    mid = body + (end - body) // 2
-    nl = data.find(b"\n", mid, min(end, mid + _SPLIT_SEARCH))
-    if nl == -1:
-        return None
-    if not quoted:
-        return nl + 1
-    # Quote parity up to the first break after the middle, counted in 16 MiB pieces (copies of
-    # that size, not of the file), then from break to break until one is outside quotes.
-    quotes, pos = 0, body
-    while pos < nl:
-        quotes += data[pos:min(pos + (16 << 20), nl)].count(b'"')
-        pos = min(pos + (16 << 20), nl)
-    limit = min(end, mid + _SPLIT_SEARCH)
-    while quotes % 2:
-        nxt = data.find(b"\n", nl + 1, limit)
-        if nxt == -1:
-            return None
-        quotes += data[nl:nxt].count(b'"')
-        nl = nxt
-    return nl + 1
+    nl = data.find(b"\n", body + (end - body) // 2, end)
+    return nl + 1 if nl != -1 and nl + 1 < end else None
 
 
 class _Range:
