@@ -591,6 +591,41 @@ def test_figures_are_the_same_when_only_the_reports_span_is_prepared(monkeypatch
         assert json.dumps(spanned, sort_keys=True, default=str) == json.dumps(everything, sort_keys=True, default=str)
 
 
+def test_relevant_rows_match_the_sentinel_reference():
+    """_relevant compares the raw ticks (no copies with _NAT turned into _BIG); the same rows
+    as the reference that makes "never" explicit first, missing times and edges included."""
+    from ccreport.metrics import kernels, prepared
+
+    rng = np.random.default_rng(3)
+    lo, hi = 1_000, 2_000
+    opened = rng.choice([kernels._NAT, 0, 999, 1_000, 1_500, 1_999, 2_000, 3_000], 5000)
+    resolved = rng.choice([kernels._NAT, 0, 999, 1_000, 1_500, 1_999, 2_000, 3_000], 5000)
+    o = np.where(opened == kernels._NAT, kernels._BIG, opened)
+    r = np.where(resolved == kernels._NAT, kernels._BIG, resolved)
+    reference = ((o < hi) & (r >= lo)) | ((o >= lo) & (o < hi)) | ((r >= lo) & (r < hi))
+    assert np.array_equal(prepared._relevant(opened, resolved, lo, hi), reference)
+
+
+@pytest.mark.parametrize("chunks", [1, 3, 7])
+def test_take_rows_is_iloc_without_joining_chunks(chunks):
+    """kernels.take_rows gives what .iloc gives (values, dtype, index, order, repeats, missing
+    values), over a text column of several Arrow chunks taken chunk by chunk."""
+    import pyarrow as pa
+
+    from ccreport.metrics.kernels import take_rows
+
+    values = [None if i % 11 == 0 else f"title {i}" for i in range(70)]
+    size = -(-len(values) // chunks)
+    arrow = pa.chunked_array([pa.array(values[i:i + size], pa.large_string()) for i in range(0, len(values), size)])
+    column = pd.Series(pd.array(arrow, dtype="str"), index=pd.RangeIndex(100, 170), name="title")
+    assert column.array._pa_array.num_chunks == chunks
+    for rows in ([], [5], [69, 0, 33, 33, 11, 12], list(range(69, -1, -3))):
+        rows = np.array(rows, dtype=np.int64)
+        got, want = take_rows(column, rows), column.iloc[rows]
+        assert got.dtype == want.dtype and got.name == want.name
+        pd.testing.assert_series_equal(got, want)
+
+
 def test_contacts_affected_sums_like_customers_affected():
     """contacts_affected is a figure (issue 12): the sum over opened in P of the recorded values,
     in totals and by_priority of --full output only (not a SPEC §4 core key)."""

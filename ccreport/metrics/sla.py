@@ -45,8 +45,8 @@ class _Sla:
     pause_resp: np.ndarray
     resolve_clock: np.ndarray
     respond_clock: np.ndarray
-    resolve_target: np.ndarray
-    respond_target: np.ndarray
+    resolve_targets: np.ndarray  # per priority code (PRIORITY_LABELS): hours, NaN = none
+    respond_targets: np.ndarray
     res_has: np.ndarray  # a resolution result exists
     res_met: np.ndarray
     resp_has: np.ndarray
@@ -84,8 +84,9 @@ def _sla(ingest: IngestResult, config: Config, opened: np.ndarray, resolved: np.
     tta = _hours(opened, ack)
     resolve_clock = np.full(n, np.nan)
     respond_clock = np.full(n, np.nan)
-    pause_res = np.full(n, np.nan)
-    pause_resp = np.full(n, np.nan)
+    # Without pauses every pause time is unknown: one read-only NaN seen n times, not 2n floats.
+    pause_res = np.full(n, np.nan) if ingest.pauses_known else _nans(n)
+    pause_resp = np.full(n, np.nan) if ingest.pauses_known else _nans(n)
     if ingest.pauses_known:
         owner_all = _pause_owner(inc, ingest.pauses)
         if subset is not None:  # positions in the frame → positions among the subset's rows
@@ -117,17 +118,28 @@ def _sla(ingest: IngestResult, config: Config, opened: np.ndarray, resolved: np.
         resolve_clock[rows] = res_clock
         respond_clock[rows] = resp_clock
 
+    # Per row through the priority: a row's target is its priority's (the tables are kept, the
+    # per-row arrays are only made here and by incident_sla).
     res_target = resolve_target[prio]
-    resp_target = respond_target[prio]
     res_has = ~cancelled & (ttr >= 0) & ~np.isnan(res_target)  # NaN ttr compares False
+    res_met = res_has & (resolve_clock <= res_target)
+    del res_target
+    resp_target = respond_target[prio]
     resp_has = ~cancelled & (tta >= 0) & ~np.isnan(resp_target)
+    resp_met = resp_has & (respond_clock <= resp_target)
+    del resp_target
     return _Sla(
         prio=prio, cancelled=cancelled, calendar=cal_idx, names=names, ttr=ttr, tta=tta,
         pause_res=pause_res, pause_resp=pause_resp, resolve_clock=resolve_clock,
-        respond_clock=respond_clock, resolve_target=res_target, respond_target=resp_target,
-        res_has=res_has, res_met=res_has & (resolve_clock <= res_target),
-        resp_has=resp_has, resp_met=resp_has & (respond_clock <= resp_target),
+        respond_clock=respond_clock, resolve_targets=resolve_target, respond_targets=respond_target,
+        res_has=res_has, res_met=res_met, resp_has=resp_has, resp_met=resp_met,
     )
+
+
+def _nans(n: int) -> np.ndarray:
+    """n NaN floats as one read-only value broadcast (no memory per row); indexing it gives an
+    ordinary array."""
+    return np.broadcast_to(np.float64(np.nan), (n,))
 
 
 def _met(has: np.ndarray, met: np.ndarray) -> pd.arrays.BooleanArray:
@@ -164,12 +176,12 @@ def incident_sla(ingest: IngestResult, config: Config) -> pd.DataFrame:
             "calendar": pd.Categorical.from_codes(s.calendar, categories=s.names),
             "ttr_hours": s.ttr,
             "tta_hours": s.tta,
-            "pause_hours": s.pause_res,
-            "response_pause_hours": s.pause_resp,
+            "pause_hours": np.array(s.pause_res),  # a column of its own, writable
+            "response_pause_hours": np.array(s.pause_resp),
             "resolve_clock_hours": s.resolve_clock,
             "respond_clock_hours": s.respond_clock,
-            "resolve_target_hours": s.resolve_target,
-            "respond_target_hours": s.respond_target,
+            "resolve_target_hours": s.resolve_targets[s.prio],
+            "respond_target_hours": s.respond_targets[s.prio],
             "resolution_sla_met": _met(s.res_has, s.res_met),
             "response_sla_met": _met(s.resp_has, s.resp_met),
         },
