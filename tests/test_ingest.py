@@ -449,3 +449,21 @@ def test_absent_columns_read_as_missing_and_take_writes(tmp_path):
     assert inc.impact.iloc[3] == 2 and inc.impact.isna().sum() == n - 1
     assert inc.urgency.isna().all() and inc.root_cause.isna().all()
     assert inc.description.iloc[n - 1] == "text" and inc.description.isna().sum() == n - 1
+
+
+def test_clean_keeps_the_raw_buffers_of_text_that_needs_no_trimming():
+    """arrowtext.clean: a column with nothing to trim or blank is the raw column's own Arrow
+    buffers (no second copy of every ID held beside the raw one); one with something to trim
+    is trimmed, markers and blanks missing."""
+    import pyarrow as pa
+
+    from ccreport.ingest import arrowtext
+
+    raw = pd.Series(pd.array(pa.chunked_array([pa.array(["INC1", "INC2", None], pa.large_string())]), dtype="str"))
+    out = arrowtext.clean(raw, {"?"})
+    assert out.tolist()[:2] == ["INC1", "INC2"] and pd.isna(out.iloc[2])
+    buffer = out.array._pa_array.chunk(0).buffers()[2]
+    assert buffer.address == raw.array._pa_array.chunk(0).buffers()[2].address
+    padded = pd.Series(["INC1 ", " INC2", "?", "  ", None], dtype="str")
+    got = arrowtext.clean(padded, {"?"})
+    assert got.tolist()[:2] == ["INC1", "INC2"] and got.iloc[2:].isna().all()

@@ -36,12 +36,19 @@ def clean(col: pd.Series, markers: set[str]) -> pd.Series:
     """
     if isinstance(col.dtype, pd.CategoricalDtype):
         return _clean_categorical(col, markers)
-    arr = pc.utf8_trim_whitespace(to_arrow(col))
+    text = to_arrow(col)
+    arr = pc.utf8_trim_whitespace(text)
+    lengths = pc.binary_length(arr)
+    if pc.sum(lengths).as_py() == pc.sum(pc.binary_length(text)).as_py():
+        # Nothing was trimmed (trimming only shortens): keep the column's own buffers, and
+        # let the trimmed copy go now rather than hold a second copy of every ID and title
+        # beside the raw one until the file is mapped.
+        arr = text
     wanted = markers | {""}
     # A value longer (in UTF-8 bytes) than every marker cannot be one: a column of IDs or
     # titles has no value that short, and the lengths are read from the offsets alone, much
     # cheaper than the set lookup of every value.
-    short = pc.less_equal(pc.binary_length(arr), max(len(m.encode("utf-8", "surrogatepass")) for m in wanted))
+    short = pc.less_equal(lengths, max(len(m.encode("utf-8", "surrogatepass")) for m in wanted))
     if pc.any(short).as_py():
         hit = pc.is_in(arr, value_set=pa.array(sorted(wanted), type=pa.string()))
         if pc.any(hit).as_py():
