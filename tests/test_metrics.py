@@ -591,6 +591,37 @@ def test_figures_are_the_same_when_only_the_reports_span_is_prepared(monkeypatch
         assert json.dumps(spanned, sort_keys=True, default=str) == json.dumps(everything, sort_keys=True, default=str)
 
 
+def test_sla_clocks_timed_in_parts_are_the_same(monkeypatch):
+    """_sla times the rows of a calendar in parts (_CHUNK rows, each part on a clock over its
+    own span): every clock, result and figure equals the one timed in one go (office hours,
+    bank holidays, clock changes, missing and negative times, an event log's pauses)."""
+    from ccreport import metrics
+    from ccreport.metrics import sla
+
+    rng = np.random.default_rng(11)
+    n = 2000
+    opened = pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 2 * 365 * 24 * 60, n), unit="min")
+    resolved = (opened + pd.to_timedelta(rng.integers(-600, 30 * 24 * 60, n), unit="min")).where(rng.random(n) > 0.1)
+    acked = (opened + pd.to_timedelta(rng.integers(0, 3 * 24 * 60, n), unit="min")).where(rng.random(n) > 0.2)
+    records = [{"incident_id": f"INC{i:05d}", "opened_at": opened[i].isoformat(),
+                "resolved_at": None if pd.isna(resolved[i]) else resolved[i].isoformat(),
+                "acknowledged_at": None if pd.isna(acked[i]) else acked[i].isoformat(),
+                "priority": f"P{rng.integers(1, 6)}", "status": rng.choice(["Resolved", "Closed", "New"])}
+               for i in range(n)]
+    result = IngestResult.from_records(records, fields=frozenset(records[0]))
+    pauses = result.incidents[["incident_id", "opened_at"]].iloc[::7]
+    result.pauses = pd.DataFrame({"incident_id": pauses["incident_id"].to_numpy(), "start": pauses["opened_at"].to_numpy(),
+                                  "end": (pauses["opened_at"] + pd.Timedelta(hours=5)).to_numpy()})
+    for known in (False, True):
+        result.pauses_known = known
+        whole = metrics.incident_sla(result, CONFIG)
+        ms = compute(result, CONFIG, OCTOBER).to_dict(full=True)
+        with monkeypatch.context() as m:
+            m.setattr(sla, "_CHUNK", 37)
+            pd.testing.assert_frame_equal(metrics.incident_sla(result, CONFIG), whole)
+            assert compute(result, CONFIG, OCTOBER).to_dict(full=True) == ms
+
+
 def test_relevant_rows_match_the_sentinel_reference():
     """_relevant compares the raw ticks (no copies with _NAT turned into _BIG); the same rows
     as the reference that makes "never" explicit first, missing times and edges included."""

@@ -38,7 +38,15 @@ def _picker(subset: np.ndarray | None) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def _ns(values: pd.Series) -> np.ndarray:
-    """A tz-aware datetime Series as int64 UTC nanoseconds (NaT → int64 minimum)."""
+    """A tz-aware datetime Series as int64 UTC nanoseconds (NaT → int64 minimum).
+
+    A column already at nanoseconds (the canonical frame's) gives a read-only view of its own
+    ticks, not a copy (DatetimeArray.as_unit copies even to its own unit): 8 bytes a row
+    fewer for each time column read, at the run's high-water mark."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype) and values.dt.unit == "ns":
+        ticks = values.array.asi8.view()
+        ticks.flags.writeable = False
+        return ticks
     return calendars._utc_ns(values)
 
 

@@ -19,6 +19,10 @@ from ..schema import PRIORITIES
 from .kernels import _NAT, PRIORITY_LABELS, _hours, _is_cancelled, _ns, _picker, _priority_codes
 
 
+#: Rows whose SLA clocks are computed at once (see _sla).
+_CHUNK = 1 << 20
+
+
 def _pause_owner(incidents: pd.DataFrame, pauses: pd.DataFrame) -> np.ndarray:
     """Position in `incidents` of each pause's incident (−1 when unknown)."""
     if pauses.empty:
@@ -62,14 +66,14 @@ def _sla(ingest: IngestResult, config: Config, opened: np.ndarray, resolved: np.
     n = len(opened)
     tz = config.timezone
     has_ack = "acknowledged_at" in ingest.fields
-    ack = pick(_ns(inc["acknowledged_at"])) if has_ack else np.full(n, _NAT, dtype=np.int64)
+    ack = pick(_ns(inc["acknowledged_at"])) if has_ack else np.broadcast_to(np.int64(_NAT), (n,))
     prio = pick(_priority_codes(inc["priority"]))
     cancelled = pick(_is_cancelled(inc["status"]))
 
     resolve_target = np.full(len(PRIORITY_LABELS), np.nan)
     respond_target = np.full(len(PRIORITY_LABELS), np.nan)
     names = [calendars.TWENTY_FOUR_SEVEN]
-    cal_of_prio = np.zeros(len(PRIORITY_LABELS), dtype=np.int64)
+    cal_of_prio = np.zeros(len(PRIORITY_LABELS), dtype=np.int8)
     for i, p in enumerate(PRIORITIES):
         target = config.sla.get(p)
         if target is not None:
@@ -101,11 +105,19 @@ def _sla(ingest: IngestResult, config: Config, opened: np.ndarray, resolved: np.
         if len(rows) == 0:
             continue
         cal = None if name == calendars.TWENTY_FOUR_SEVEN else config.calendars[name]
-        o, r, a = opened[rows], resolved[rows], ack[rows]
-        po, pr_, pa_ = calendars.clock_positions(cal, tz, o, r, a)
-        res_clock = calendars.hours_from_positions(po, pr_, o, r)
-        resp_clock = calendars.hours_from_positions(po, pa_, o, a)
+        # In parts of _CHUNK rows: the clock positions and their working arrays (about 70
+        # bytes a row) are then a part's, not the whole calendar's, at the run's high-water
+        # mark. A row's working time is the difference of two positions on one clock, exact
+        # integers whatever span the clock covers, so the parts give the same hours.
+        for start in range(0, len(rows), _CHUNK):
+            part = rows[start:start + _CHUNK]
+            o, r, a = opened[part], resolved[part], ack[part]
+            po, pr_, pa_ = calendars.clock_positions(cal, tz, o, r, a)
+            resolve_clock[part] = calendars.hours_from_positions(po, pr_, o, r)
+            respond_clock[part] = calendars.hours_from_positions(po, pa_, o, a)
+            del o, r, a, po, pr_, pa_
         if ingest.pauses_known:
+            o, r, a = opened[rows], resolved[rows], ack[rows]
             where = np.full(n, -1, dtype=np.int64)
             where[rows] = np.arange(len(rows))
             sub_owner = np.where(owner_all >= 0, where[np.maximum(owner_all, 0)], -1)
@@ -113,10 +125,8 @@ def _sla(ingest: IngestResult, config: Config, opened: np.ndarray, resolved: np.
             pa = calendars.pause_hours_between(o, a, sub_owner, p_start, p_end, cal, tz)
             pause_res[rows] = pr
             pause_resp[rows] = pa
-            res_clock = res_clock - np.nan_to_num(pr)
-            resp_clock = resp_clock - np.nan_to_num(pa)
-        resolve_clock[rows] = res_clock
-        respond_clock[rows] = resp_clock
+            resolve_clock[rows] -= np.nan_to_num(pr)
+            respond_clock[rows] -= np.nan_to_num(pa)
 
     # Per row through the priority: a row's target is its priority's (the tables are kept, the
     # per-row arrays are only made here and by incident_sla).
