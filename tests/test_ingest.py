@@ -467,3 +467,25 @@ def test_clean_keeps_the_raw_buffers_of_text_that_needs_no_trimming():
     padded = pd.Series(["INC1 ", " INC2", "?", "  ", None], dtype="str")
     got = arrowtext.clean(padded, {"?"})
     assert got.tolist()[:2] == ["INC1", "INC2"] and got.iloc[2:].isna().all()
+
+
+def test_text_columns_are_compacted_into_one_array_with_the_same_values():
+    """pipeline._compact_text: a text column of many reader chunks becomes one contiguous
+    Arrow array with the same values and dtype; absent text columns (the shared stand-in of
+    no values) and other columns are left as they are."""
+    import pyarrow as pa
+
+    from ccreport.ingest.frame import _NULL_CHUNK, coerce
+    from ccreport.ingest.pipeline import _compact_text
+
+    n = _NULL_CHUNK + 7
+    ids = [f"INC{i}" for i in range(n)]
+    chunks = [pa.array(ids[i:i + 1000], pa.large_string()) for i in range(0, n, 1000)]
+    frame = coerce(pd.DataFrame({"incident_id": pd.array(pa.chunked_array(chunks), dtype="str"),
+                                 "opened_at": pd.Timestamp("2026-10-01", tz="UTC")}))
+    stand_in = frame["description"].array._pa_array
+    before = frame.copy()
+    _compact_text(frame)
+    assert frame["incident_id"].array._pa_array.num_chunks == 1
+    assert frame["description"].array._pa_array.num_chunks == stand_in.num_chunks
+    pd.testing.assert_frame_equal(frame, before)
