@@ -467,6 +467,13 @@ def test_clean_keeps_the_raw_buffers_of_text_that_needs_no_trimming():
     padded = pd.Series(["INC1 ", " INC2", "?", "  ", None], dtype="str")
     got = arrowtext.clean(padded, {"?"})
     assert got.tolist()[:2] == ["INC1", "INC2"] and got.iloc[2:].isna().all()
+    # Chunk by chunk: a chunk with nothing to trim keeps its buffers beside one that is trimmed.
+    mixed = pd.Series(pd.array(pa.chunked_array([pa.array(["A", "B"], pa.large_string()),
+                                                 pa.array([" C", "D "], pa.large_string())]), dtype="str"))
+    got = arrowtext.clean(mixed, {"?"})
+    assert got.tolist() == ["A", "B", "C", "D"]
+    kept, source = got.array._pa_array.chunk(0), mixed.array._pa_array.chunk(0)
+    assert kept.buffers()[2].address == source.buffers()[2].address
 
 
 def test_text_columns_are_compacted_into_one_array_with_the_same_values():

@@ -36,14 +36,8 @@ def clean(col: pd.Series, markers: set[str]) -> pd.Series:
     """
     if isinstance(col.dtype, pd.CategoricalDtype):
         return _clean_categorical(col, markers)
-    text = to_arrow(col)
-    arr = pc.utf8_trim_whitespace(text)
+    arr = _trim(to_arrow(col))
     lengths = pc.binary_length(arr)
-    if pc.sum(lengths).as_py() == pc.sum(pc.binary_length(text)).as_py():
-        # Nothing was trimmed (trimming only shortens): keep the column's own buffers, and
-        # let the trimmed copy go now rather than hold a second copy of every ID and title
-        # beside the raw one until the file is mapped.
-        arr = text
     wanted = markers | {""}
     # A value longer (in UTF-8 bytes) than every marker cannot be one: a column of IDs or
     # titles has no value that short, and the lengths are read from the offsets alone, much
@@ -54,6 +48,21 @@ def clean(col: pd.Series, markers: set[str]) -> pd.Series:
         if pc.any(hit).as_py():
             arr = pc.if_else(hit, _NULL, arr)
     return from_arrow(arr, col.index)
+
+
+def _trim(text: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """utf8_trim_whitespace chunk by chunk, keeping each chunk that has nothing to trim as it
+    is (trimming only shortens, so the same total length means nothing was trimmed): a column
+    of IDs or titles keeps the reader's buffers, and at most one chunk's copy is made at a
+    time, instead of a second copy of the whole column held beside the raw one."""
+    if isinstance(text, pa.Array):
+        return _trim(pa.chunked_array([text], type=text.type)).chunk(0) if len(text) else pc.utf8_trim_whitespace(text)
+    chunks = []
+    for chunk in text.chunks:
+        trimmed = pc.utf8_trim_whitespace(chunk)
+        same = pc.sum(pc.binary_length(trimmed)).as_py() == pc.sum(pc.binary_length(chunk)).as_py()
+        chunks.append(chunk if same else trimmed)
+    return pa.chunked_array(chunks, type=text.type)
 
 
 def to_float(col: pd.Series, markers: set[str] = frozenset()) -> tuple[pd.Series, pd.Series]:

@@ -244,10 +244,16 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
     # Timestamp and number columns are trimmed and cleared of missing markers by their own
     # parsers (one pass instead of two on the largest columns).
     own_parser = set(DATETIME_FIELDS) | set(_COUNT_FIELDS) | set(FLOAT_FIELDS)
-    cols: dict[str, pd.Series] = {
-        f: (_coalesce_repeats(raw, h) if f in own_parser else _blank_missing(_coalesce_repeats(raw, h), markers))
-        for f, h in source.items()
-    }
+    cols: dict[str, pd.Series] = {}
+    for f, h in source.items():
+        col = _coalesce_repeats(raw, h)
+        cols[f] = col if f in own_parser else _blank_missing(col, markers)
+        if f not in own_parser and not isinstance(col.dtype, pd.CategoricalDtype):
+            # A text column that needed no trimming keeps the raw column's buffers
+            # (arrowtext.clean): its trimmed copy, freed, goes back to the system now rather
+            # than staying in Arrow's pool beside the next column's (half a gigabyte of IDs
+            # and titles at 10M rows).
+            readers.release_memory()
     for f in cols:
         cols[f] = _nested_as_text(cols[f], f, markers, own_parser, rows_no, quality, path)
     for f in _KEY_FIELDS:
@@ -256,10 +262,7 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
                 cols[f], arrowtext.INVISIBLE_IN_IDS if f == "incident_id" else arrowtext.INVISIBLE)
             _report(changed, rows_no, f, _INVISIBLE_NOTE, cols[f], quality, path)
             cols[f] = cleaned
-    # A text column that needed no trimming keeps the raw column's buffers (arrowtext.clean):
-    # its trimmed copy, freed, goes back to the system instead of staying in Arrow's pool
-    # beside the raw column (half a gigabyte of IDs and titles at 10M rows).
-    readers.release_memory()
+    readers.release_memory()  # and the copies strip_invisible made of columns it changed
     rows = pd.DataFrame(index=raw.frame.index)
     fields = set(source)
 
