@@ -350,9 +350,8 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
             _report(bad, rows_no, f, "is not true/false; left empty", cols[f], quality, path)
             rows[f] = val
     rows["priority"] = normalise.normalise_priority(
-        cols.get("priority", pd.Series(None, index=rows.index, dtype=object)),
-        rows["impact"] if "impact" in rows else pd.Series(pd.NA, index=rows.index),
-        rows["urgency"] if "urgency" in rows else pd.Series(pd.NA, index=rows.index),
+        cols["priority"] if "priority" in cols else pd.Series(None, index=rows.index, dtype=object),
+        rows.get("impact"), rows.get("urgency"),  # None: not in the file
         config.priority_matrix, priorities,
     )
     if "priority" in cols or ("impact" in cols and "urgency" in cols):
