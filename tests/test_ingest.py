@@ -449,3 +449,50 @@ def test_absent_columns_read_as_missing_and_take_writes(tmp_path):
     assert inc.impact.iloc[3] == 2 and inc.impact.isna().sum() == n - 1
     assert inc.urgency.isna().all() and inc.root_cause.isna().all()
     assert inc.description.iloc[n - 1] == "text" and inc.description.isna().sum() == n - 1
+
+
+def test_clean_keeps_the_raw_buffers_of_text_that_needs_no_trimming():
+    """arrowtext.clean: a column with nothing to trim or blank is the raw column's own Arrow
+    buffers (no second copy of every ID held beside the raw one); one with something to trim
+    is trimmed, markers and blanks missing."""
+    import pyarrow as pa
+
+    from ccreport.ingest import arrowtext
+
+    raw = pd.Series(pd.array(pa.chunked_array([pa.array(["INC1", "INC2", None], pa.large_string())]), dtype="str"))
+    out = arrowtext.clean(raw, {"?"})
+    assert out.tolist()[:2] == ["INC1", "INC2"] and pd.isna(out.iloc[2])
+    buffer = out.array._pa_array.chunk(0).buffers()[2]
+    assert buffer.address == raw.array._pa_array.chunk(0).buffers()[2].address
+    padded = pd.Series(["INC1 ", " INC2", "?", "  ", None], dtype="str")
+    got = arrowtext.clean(padded, {"?"})
+    assert got.tolist()[:2] == ["INC1", "INC2"] and got.iloc[2:].isna().all()
+    # Chunk by chunk: a chunk with nothing to trim keeps its buffers beside one that is trimmed.
+    mixed = pd.Series(pd.array(pa.chunked_array([pa.array(["A", "B"], pa.large_string()),
+                                                 pa.array([" C", "D "], pa.large_string())]), dtype="str"))
+    got = arrowtext.clean(mixed, {"?"})
+    assert got.tolist() == ["A", "B", "C", "D"]
+    kept, source = got.array._pa_array.chunk(0), mixed.array._pa_array.chunk(0)
+    assert kept.buffers()[2].address == source.buffers()[2].address
+
+
+def test_text_columns_are_compacted_into_one_array_with_the_same_values():
+    """pipeline._compact_text: a text column of many reader chunks becomes one contiguous
+    Arrow array with the same values and dtype; absent text columns (the shared stand-in of
+    no values) and other columns are left as they are."""
+    import pyarrow as pa
+
+    from ccreport.ingest.frame import _NULL_CHUNK, coerce
+    from ccreport.ingest.pipeline import _compact_text
+
+    n = _NULL_CHUNK + 7
+    ids = [f"INC{i}" for i in range(n)]
+    chunks = [pa.array(ids[i:i + 1000], pa.large_string()) for i in range(0, n, 1000)]
+    frame = coerce(pd.DataFrame({"incident_id": pd.array(pa.chunked_array(chunks), dtype="str"),
+                                 "opened_at": pd.Timestamp("2026-10-01", tz="UTC")}))
+    stand_in = frame["description"].array._pa_array
+    before = frame.copy()
+    _compact_text(frame)
+    assert frame["incident_id"].array._pa_array.num_chunks == 1
+    assert frame["description"].array._pa_array.num_chunks == stand_in.num_chunks
+    pd.testing.assert_frame_equal(frame, before)

@@ -591,6 +591,72 @@ def test_figures_are_the_same_when_only_the_reports_span_is_prepared(monkeypatch
         assert json.dumps(spanned, sort_keys=True, default=str) == json.dumps(everything, sort_keys=True, default=str)
 
 
+def test_sla_clocks_timed_in_parts_are_the_same(monkeypatch):
+    """_sla times the rows of a calendar in parts (_CHUNK rows, each part on a clock over its
+    own span): every clock, result and figure equals the one timed in one go (office hours,
+    bank holidays, clock changes, missing and negative times, an event log's pauses)."""
+    from ccreport import metrics
+    from ccreport.metrics import sla
+
+    rng = np.random.default_rng(11)
+    n = 2000
+    opened = pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 2 * 365 * 24 * 60, n), unit="min")
+    resolved = (opened + pd.to_timedelta(rng.integers(-600, 30 * 24 * 60, n), unit="min")).where(rng.random(n) > 0.1)
+    acked = (opened + pd.to_timedelta(rng.integers(0, 3 * 24 * 60, n), unit="min")).where(rng.random(n) > 0.2)
+    records = [{"incident_id": f"INC{i:05d}", "opened_at": opened[i].isoformat(),
+                "resolved_at": None if pd.isna(resolved[i]) else resolved[i].isoformat(),
+                "acknowledged_at": None if pd.isna(acked[i]) else acked[i].isoformat(),
+                "priority": f"P{rng.integers(1, 6)}", "status": rng.choice(["Resolved", "Closed", "New"])}
+               for i in range(n)]
+    result = IngestResult.from_records(records, fields=frozenset(records[0]))
+    pauses = result.incidents[["incident_id", "opened_at"]].iloc[::7]
+    result.pauses = pd.DataFrame({"incident_id": pauses["incident_id"].to_numpy(), "start": pauses["opened_at"].to_numpy(),
+                                  "end": (pauses["opened_at"] + pd.Timedelta(hours=5)).to_numpy()})
+    for known in (False, True):
+        result.pauses_known = known
+        whole = metrics.incident_sla(result, CONFIG)
+        ms = compute(result, CONFIG, OCTOBER).to_dict(full=True)
+        with monkeypatch.context() as m:
+            m.setattr(sla, "_CHUNK", 37)
+            pd.testing.assert_frame_equal(metrics.incident_sla(result, CONFIG), whole)
+            assert compute(result, CONFIG, OCTOBER).to_dict(full=True) == ms
+
+
+def test_relevant_rows_match_the_sentinel_reference():
+    """_relevant compares the raw ticks (no copies with _NAT turned into _BIG); the same rows
+    as the reference that makes "never" explicit first, missing times and edges included."""
+    from ccreport.metrics import kernels, prepared
+
+    rng = np.random.default_rng(3)
+    lo, hi = 1_000, 2_000
+    opened = rng.choice([kernels._NAT, 0, 999, 1_000, 1_500, 1_999, 2_000, 3_000], 5000)
+    resolved = rng.choice([kernels._NAT, 0, 999, 1_000, 1_500, 1_999, 2_000, 3_000], 5000)
+    o = np.where(opened == kernels._NAT, kernels._BIG, opened)
+    r = np.where(resolved == kernels._NAT, kernels._BIG, resolved)
+    reference = ((o < hi) & (r >= lo)) | ((o >= lo) & (o < hi)) | ((r >= lo) & (r < hi))
+    assert np.array_equal(prepared._relevant(opened, resolved, lo, hi), reference)
+
+
+@pytest.mark.parametrize("chunks", [1, 3, 7])
+def test_take_rows_is_iloc_without_joining_chunks(chunks):
+    """kernels.take_rows gives what .iloc gives (values, dtype, index, order, repeats, missing
+    values), over a text column of several Arrow chunks taken chunk by chunk."""
+    import pyarrow as pa
+
+    from ccreport.metrics.kernels import take_rows
+
+    values = [None if i % 11 == 0 else f"title {i}" for i in range(70)]
+    size = -(-len(values) // chunks)
+    arrow = pa.chunked_array([pa.array(values[i:i + size], pa.large_string()) for i in range(0, len(values), size)])
+    column = pd.Series(pd.array(arrow, dtype="str"), index=pd.RangeIndex(100, 170), name="title")
+    assert column.array._pa_array.num_chunks == chunks
+    for rows in ([], [5], [69, 0, 33, 33, 11, 12], list(range(69, -1, -3))):
+        rows = np.array(rows, dtype=np.int64)
+        got, want = take_rows(column, rows), column.iloc[rows]
+        assert got.dtype == want.dtype and got.name == want.name
+        pd.testing.assert_series_equal(got, want)
+
+
 def test_contacts_affected_sums_like_customers_affected():
     """contacts_affected is a figure (issue 12): the sum over opened in P of the recorded values,
     in totals and by_priority of --full output only (not a SPEC §4 core key)."""

@@ -36,17 +36,33 @@ def clean(col: pd.Series, markers: set[str]) -> pd.Series:
     """
     if isinstance(col.dtype, pd.CategoricalDtype):
         return _clean_categorical(col, markers)
-    arr = pc.utf8_trim_whitespace(to_arrow(col))
+    arr = _trim(to_arrow(col))
+    lengths = pc.binary_length(arr)
     wanted = markers | {""}
     # A value longer (in UTF-8 bytes) than every marker cannot be one: a column of IDs or
     # titles has no value that short, and the lengths are read from the offsets alone, much
     # cheaper than the set lookup of every value.
-    short = pc.less_equal(pc.binary_length(arr), max(len(m.encode("utf-8", "surrogatepass")) for m in wanted))
+    short = pc.less_equal(lengths, max(len(m.encode("utf-8", "surrogatepass")) for m in wanted))
     if pc.any(short).as_py():
         hit = pc.is_in(arr, value_set=pa.array(sorted(wanted), type=pa.string()))
         if pc.any(hit).as_py():
             arr = pc.if_else(hit, _NULL, arr)
     return from_arrow(arr, col.index)
+
+
+def _trim(text: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """utf8_trim_whitespace chunk by chunk, keeping each chunk that has nothing to trim as it
+    is (trimming only shortens, so the same total length means nothing was trimmed): a column
+    of IDs or titles keeps the reader's buffers, and at most one chunk's copy is made at a
+    time, instead of a second copy of the whole column held beside the raw one."""
+    if isinstance(text, pa.Array):
+        return _trim(pa.chunked_array([text], type=text.type)).chunk(0) if len(text) else pc.utf8_trim_whitespace(text)
+    chunks = []
+    for chunk in text.chunks:
+        trimmed = pc.utf8_trim_whitespace(chunk)
+        same = pc.sum(pc.binary_length(trimmed)).as_py() == pc.sum(pc.binary_length(chunk)).as_py()
+        chunks.append(chunk if same else trimmed)
+    return pa.chunked_array(chunks, type=text.type)
 
 
 def to_float(col: pd.Series, markers: set[str] = frozenset()) -> tuple[pd.Series, pd.Series]:

@@ -100,16 +100,17 @@ def priority_of_label(label: str, extra: dict[str, str]) -> str | None:
 
 def normalise_priority(
     raw: pd.Series,
-    impact: pd.Series,
-    urgency: pd.Series,
+    impact: pd.Series | None,
+    urgency: pd.Series | None,
     matrix: tuple[tuple[str, ...], ...],
     extra: dict[str, str],
 ) -> pd.Series:
-    """Canonical priority: label rules, then the impact × urgency matrix, else Unknown."""
+    """Canonical priority: label rules, then the impact × urgency matrix, else Unknown.
+    `impact` or `urgency` None: the export has no such column (no row can use the matrix)."""
     extra = {k.strip().lower(): v for k, v in extra.items()}
     out = categorical_labels(raw, lambda u: priority_of_label(u, extra))
     need = out.isna() & raw.isna()
-    if need.any():
+    if impact is not None and urgency is not None and need.any():
         i = pd.to_numeric(impact, errors="coerce")
         u = pd.to_numeric(urgency, errors="coerce")
         ok = need & i.between(1, 3) & u.between(1, 3)

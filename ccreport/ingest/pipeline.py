@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..config import Config
@@ -201,10 +202,16 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
     # Timestamp and number columns are trimmed and cleared of missing markers by their own
     # parsers (one pass instead of two on the largest columns).
     own_parser = set(DATETIME_FIELDS) | set(_COUNT_FIELDS) | set(FLOAT_FIELDS)
-    cols: dict[str, pd.Series] = {
-        f: (_coalesce_repeats(raw, h) if f in own_parser else _blank_missing(_coalesce_repeats(raw, h), markers))
-        for f, h in source.items()
-    }
+    cols: dict[str, pd.Series] = {}
+    for f, h in source.items():
+        col = _coalesce_repeats(raw, h)
+        cols[f] = col if f in own_parser else _blank_missing(col, markers)
+        if f not in own_parser and not isinstance(col.dtype, pd.CategoricalDtype):
+            # A text column that needed no trimming keeps the raw column's buffers
+            # (arrowtext.clean): its trimmed copy, freed, goes back to the system now rather
+            # than staying in Arrow's pool beside the next column's (half a gigabyte of IDs
+            # and titles at 10M rows).
+            readers.release_memory()
     for f in cols:
         cols[f] = _nested_as_text(cols[f], f, markers, own_parser, rows_no, quality, path)
     for f in _KEY_FIELDS:
@@ -213,6 +220,7 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
                 cols[f], arrowtext.INVISIBLE_IN_IDS if f == "incident_id" else arrowtext.INVISIBLE)
             _report(changed, rows_no, f, _INVISIBLE_NOTE, cols[f], quality, path)
             cols[f] = cleaned
+    readers.release_memory()  # and the copies strip_invisible made of columns it changed
     rows = pd.DataFrame(index=raw.frame.index)
     fields = set(source)
 
@@ -300,9 +308,8 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
             _report(bad, rows_no, f, "is not true/false; left empty", cols[f], quality, path)
             rows[f] = val
     rows["priority"] = normalise.normalise_priority(
-        cols.get("priority", pd.Series(None, index=rows.index, dtype=object)),
-        rows["impact"] if "impact" in rows else pd.Series(pd.NA, index=rows.index),
-        rows["urgency"] if "urgency" in rows else pd.Series(pd.NA, index=rows.index),
+        cols["priority"] if "priority" in cols else pd.Series(None, index=rows.index, dtype=object),
+        rows.get("impact"), rows.get("urgency"),  # None: not in the file
         config.priority_matrix, priorities,
     )
     if "priority" in cols or ("impact" in cols and "urgency" in cols):
@@ -317,8 +324,9 @@ def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | No
             _report_unknown_labels(level_raw, bad, rows_no, quality, path, True, what="tier")
             rows[history.LEVEL] = tiers
     rows["_row"] = rows_no.to_numpy()
-    # One category, not a million copies of the name (concatenated files give each their own).
-    rows["_file"] = pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8), categories=[path])
+    # One category, not the path repeated on every row (as text, 41 bytes a row of a 10M-row
+    # export's name): a byte a row, and the zeros of the codes cost no memory until read.
+    rows["_file"] = pd.Categorical.from_codes(np.zeros(len(rows), dtype=np.int8), categories=pd.Index([path], dtype="str"))
 
     # Rejected rows: no ID, or (outside history mode) no readable opened_at.
     bad_id = rows["incident_id"].isna()
@@ -610,6 +618,25 @@ def _finish(frame: pd.DataFrame, quality: DataQuality) -> pd.DataFrame:
     return frame
 
 
+def _compact_text(incidents: pd.DataFrame) -> None:
+    """Copy each text column that holds values (IDs, titles) into one contiguous Arrow array,
+    in place, one column at a time, once the raw table is gone.
+
+    The reader's columns are chunks of tens of kilobytes each, allocated among the CSV parser's
+    buffers: once those are freed, the chunks still pin the allocator's pages they share, about
+    twice the text's own size (45 bytes a row of a 1M-row export's IDs and titles), for the
+    whole run. The copy is compact, and the old chunks' pages go back to the system."""
+    for name in incidents.columns:
+        arr = getattr(incidents[name].array, "_pa_array", None)
+        if arr is None or arr.num_chunks < 2 or arr.null_count == len(arr):
+            continue  # not Arrow text, already one array, or the shared stand-in of no values
+        whole = pa.chunked_array([arr.combine_chunks()], type=arr.type)
+        del arr
+        incidents[name] = pd.Series(pd.array(whole, dtype=incidents[name].dtype), index=incidents.index)
+        del whole
+        readers.release_memory()
+
+
 def _ids_unique(ids: pd.Series) -> bool:
     """Whether no incident ID repeats. Most exports are sorted by number, and IDs in strictly
     rising (or falling) order are unique: one comparison pass instead of hashing them all;
@@ -691,6 +718,7 @@ def load(
         incidents[name] = pd.Series(frame[name].to_numpy(), index=incidents.index, dtype="str").astype("category")
     del frame, rows, parts
     readers.release_memory()  # the raw columns just freed: back to the system before metrics
+    _compact_text(incidents)
     fields |= {"incident_id", "opened_at", "status", "category"}
     return IngestResult(
         incidents=incidents, events=events, pauses=pauses, quality=quality,

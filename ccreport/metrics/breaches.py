@@ -65,7 +65,8 @@ def breaches(d: _Data, p: Period) -> list[Breach]:
         return []
     is_res = kind == 0
     clock = np.where(is_res, d.res_clock[rows], d.resp_clock[rows])
-    target = np.where(is_res, d.res_target[rows], d.resp_target[rows])
+    prio = d.prio[rows]
+    target = np.where(is_res, d.res_targets[prio], d.resp_targets[prio])
     paused = np.where(is_res, d.res_pause[rows], d.resp_pause[rows])
     over = clock - target
     ids = d.frame("incident_id", rows).astype("str").to_numpy(dtype=object)

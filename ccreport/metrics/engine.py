@@ -40,7 +40,7 @@ from .breaches import breaches, sla_agreement
 from .contacts import contacts_section
 from .coverage import Coverage, export_coverage
 from .definitions import BY_KEY, Figures, keys
-from .kernels import PRIORITY_LABELS, _count
+from .kernels import PRIORITY_LABELS, _count, small_int
 from .lists import ageing, major_incidents, major_rows, mtbf_hours, weekly
 from .model import Ageing, Baseline, MetricSet, Previous, Quality, QualityIssue, SlaTarget, TrendMonth, Week
 from .prepared import (_Data, _prepare, _priority_keys, _sets, _Sets, backlog_mask, baseline_start, figures,
@@ -103,9 +103,12 @@ def trend(d: _Data, p: Period, months: int = 12) -> list[TrendMonth]:
     edges = np.array([t.value for t in edges_ts], dtype=np.int64)
 
     def month_of(ts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        idx = np.searchsorted(edges, ts, side="right") - 1
-        inside = d.live & (idx >= 0) & (idx < months)
-        return idx, np.flatnonzero(inside)
+        """(each row's month as a small int code, the rows not cancelled in the months): a
+        code is only read at the rows of its set, so only those are looked up."""
+        rows = np.flatnonzero(d.live & (ts >= edges[0]) & (ts < edges[-1]))
+        idx = np.zeros(d.n, dtype=small_int(months))
+        idx[rows] = np.searchsorted(edges, ts[rows], side="right") - 1
+        return idx, rows
 
     opened_month, opened_rows = month_of(d.opened)
     resolved_month, resolved_rows = month_of(d.resolved)

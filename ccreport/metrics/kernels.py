@@ -23,24 +23,41 @@ PRIORITY_LABELS = (*PRIORITIES, UNKNOWN_PRIORITY)
 
 # ---- columns → arrays ---------------------------------------------------------------------
 
+def small_int(k: int) -> type[np.signedinteger]:
+    """The smallest signed integer type holding the codes 0..k (a byte a row for a dozen
+    groups): codes only index, gather and bincount, none is multiplied."""
+    for t in (np.int8, np.int16, np.int32):
+        if k < np.iinfo(t).max:
+            return t
+    return np.int64
+
+
 def _picker(subset: np.ndarray | None) -> Callable[[np.ndarray], np.ndarray]:
     """Indexes full-length arrays by `subset` (all of them when None)."""
     return (lambda a: a) if subset is None else (lambda a: a[subset])
 
 
 def _ns(values: pd.Series) -> np.ndarray:
-    """A tz-aware datetime Series as int64 UTC nanoseconds (NaT → int64 minimum)."""
+    """A tz-aware datetime Series as int64 UTC nanoseconds (NaT → int64 minimum).
+
+    A column already at nanoseconds (the canonical frame's) gives a read-only view of its own
+    ticks, not a copy (DatetimeArray.as_unit copies even to its own unit): 8 bytes a row
+    fewer for each time column read, at the run's high-water mark."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype) and values.dt.unit == "ns":
+        ticks = values.array.asi8.view()
+        ticks.flags.writeable = False
+        return ticks
     return calendars._utc_ns(values)
 
 
 def _priority_codes(priority: pd.Series) -> np.ndarray:
-    """0..4 for P1..P5, 5 for Unknown, missing or anything else."""
+    """0..4 for P1..P5, 5 for Unknown, missing or anything else (int8)."""
     cat = priority if isinstance(priority.dtype, pd.CategoricalDtype) else priority.astype("category")
     # Map the column's own categories onto P1..P5/Unknown, then look the codes up.
     lookup = np.array(
         [PRIORITY_LABELS.index(str(c)) if str(c) in PRIORITY_LABELS else len(PRIORITIES)
          for c in cat.cat.categories] + [len(PRIORITIES)],
-        dtype=np.int64,
+        dtype=np.int8,  # six codes: a byte a row, not eight
     )
     return lookup[cat.cat.codes.to_numpy()]  # code −1 (missing) picks the last entry
 
@@ -59,9 +76,13 @@ def _hours(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _dim_codes(values: pd.Series, na_label: str) -> tuple[np.ndarray, list[str]]:
-    """Integer codes and labels of a grouping column; missing values get `na_label`."""
+    """Integer codes and labels of a grouping column; missing values get `na_label`.
+
+    The codes keep the categorical's own small integer type (int8 below 128 labels), and are
+    the column's own codes when no value is missing: read-only to the caller, and widened
+    (`.astype(np.int64)`) before any arithmetic that could pass the type's range."""
     cat = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("category")
-    codes = cat.cat.codes.to_numpy().astype(np.int64)
+    codes = cat.cat.codes.to_numpy()
     labels = [str(c) for c in cat.cat.categories]
     if (codes < 0).any():
         if na_label in labels:
@@ -69,8 +90,32 @@ def _dim_codes(values: pd.Series, na_label: str) -> tuple[np.ndarray, list[str]]
         else:
             labels.append(na_label)
             na = len(labels) - 1
-        codes = np.where(codes < 0, na, codes)
+        codes = np.where(codes < 0, np.array(na, dtype=small_int(len(labels))), codes)
     return codes, labels
+
+
+def take_rows(column: pd.Series, positions: np.ndarray) -> pd.Series:
+    """`column.iloc[positions]` (non-negative positions), without joining the chunks of an
+    Arrow-backed column: pyarrow's take over a chunked text column first concatenates every
+    chunk (a copy of the whole column, 30 bytes a row for titles) to pick a few rows. Each
+    chunk gives its own rows here, and only those are put together."""
+    arr = getattr(column.array, "_pa_array", None)
+    if arr is None or arr.num_chunks < 2 or len(positions) == 0:
+        return column.iloc[positions]
+    import pyarrow as pa
+
+    starts = np.cumsum([0] + [len(c) for c in arr.chunks])
+    order = np.argsort(positions, kind="stable")
+    ordered = positions[order]
+    chunk = np.searchsorted(starts, ordered, side="right") - 1
+    bounds = np.searchsorted(chunk, np.arange(arr.num_chunks + 1))
+    pieces = [arr.chunk(c).take(pa.array(ordered[bounds[c]:bounds[c + 1]] - starts[c]))
+              for c in np.flatnonzero(np.diff(bounds))]
+    taken = pa.concat_arrays(pieces)  # the rows asked for, in position order
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    values = pd.array(pa.chunked_array([taken.take(pa.array(back))], type=arr.type), dtype=column.dtype)
+    return pd.Series(values, index=column.index[positions], name=column.name)
 
 
 def _float(values: pd.Series) -> np.ndarray:

@@ -15,7 +15,7 @@ import pandas as pd
 from ..config import Config
 from ..ingest.result import IngestResult
 from ..period import Period
-from .kernels import NS_PER_HOUR, PRIORITY_LABELS, _where
+from .kernels import NS_PER_HOUR, PRIORITY_LABELS, _where, small_int
 from .model import AGE_BUCKETS, Ageing, MajorIncident, Week
 from .prepared import _Data, _prepare, _priority_keys, _sets, figures
 
@@ -66,9 +66,9 @@ def weekly(d: _Data, p: Period) -> list[Week]:
     k = len(starts)
     sets = _sets(d, p)
     # The week of each row of P's opened and resolved sets is its group code.
-    week_opened = np.zeros(d.n, dtype=np.int64)
+    week_opened = np.zeros(d.n, dtype=small_int(k))
     week_opened[sets.opened] = np.searchsorted(edges_a, d.opened[sets.opened], side="right") - 1
-    week_resolved = np.zeros(d.n, dtype=np.int64)
+    week_resolved = np.zeros(d.n, dtype=small_int(k))
     week_resolved[sets.resolved] = np.searchsorted(edges_a, d.resolved[sets.resolved], side="right") - 1
     weeks = figures(d, sets, {"opened": week_opened, "resolved": week_resolved}, k, ("opened", "resolved"))
     return [Week(week_start=f"{starts[i]:%Y-%m-%d}", opened=f.opened, resolved=f.resolved)

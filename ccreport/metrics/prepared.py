@@ -37,7 +37,7 @@ class _Data:
     resolved: np.ndarray  # int64 UTC ns; missing → _BIG (never resolved)
     live: np.ndarray  # not cancelled
     cancelled: np.ndarray
-    prio: np.ndarray  # 0..5 (P1..P5, Unknown)
+    prio: np.ndarray  # 0..5 (P1..P5, Unknown), int8
     has_unknown_priority: bool
     ttr: np.ndarray  # hours (NaN when not resolved)
     ttr_ok: np.ndarray  # resolved with ttr >= 0
@@ -50,23 +50,26 @@ class _Data:
     # The clocks behind those results (sla.py), for the breach list: hours, NaN where none.
     res_clock: np.ndarray  # resolution SLA clock: calendar time minus pauses
     resp_clock: np.ndarray
-    res_target: np.ndarray  # the priority's target (NaN: none)
-    resp_target: np.ndarray
-    res_pause: np.ndarray  # pause hours subtracted (NaN: pauses not known)
+    res_targets: np.ndarray  # per priority code (PRIORITY_LABELS): the target in hours, NaN: none
+    resp_targets: np.ndarray
+    res_pause: np.ndarray  # pause hours subtracted (NaN: pauses not known; then read-only)
     resp_pause: np.ndarray
     reopen_known: np.ndarray
     reopened: np.ndarray
     escalated: np.ndarray
     major: np.ndarray
+    # The columns' values as floats (NaN when not recorded); a field the input lacks is one
+    # read-only NaN (and False) broadcast, like the pause times without pauses.
     customers: np.ndarray  # float, NaN when not recorded
     customers_ok: np.ndarray
     csat: np.ndarray  # float, NaN when not recorded
     csat_ok: np.ndarray
     contacts: np.ndarray  # contacts_affected, float, NaN when not recorded
     contacts_ok: np.ndarray
-    zeros: np.ndarray  # the one-group code array for totals
+    zeros: np.ndarray  # the one-group code array for totals (calloc'd: costs no page it is not read in)
     incidents: pd.DataFrame  # the whole frame
     frame_rows: np.ndarray | None  # position in `incidents` of each row here (None: all rows)
+    #: Group codes (small ints, read-only: widen before arithmetic) and labels per dimension.
     dims: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
     cache: dict = field(default_factory=dict)
 
@@ -75,7 +78,7 @@ class _Data:
 
     def frame(self, name: str, rows: np.ndarray) -> pd.Series:
         """Column `name` of the incidents at these row positions."""
-        return self.incidents[name].iloc[rows if self.frame_rows is None else self.frame_rows[rows]]
+        return kernels.take_rows(self.incidents[name], rows if self.frame_rows is None else self.frame_rows[rows])
 
     def values(self, name: str) -> np.ndarray:
         """A numeric canonical column as floats over the prepared rows (NaN where not recorded),
@@ -134,15 +137,36 @@ def window(period: Period, months: int = 12) -> tuple[int, int]:
 def _relevant(opened: np.ndarray, resolved: np.ndarray, lo: int, hi: int) -> np.ndarray:
     """Incidents that can count in a figure over [lo, hi): opened or resolved in it, or open
     (in a backlog) at some instant of it. A missing time (_NAT) is "never"."""
-    o = np.where(opened == _NAT, _BIG, opened)
-    r = np.where(resolved == _NAT, _BIG, resolved)
-    return ((o < hi) & (r >= lo)) | ((o >= lo) & (o < hi)) | ((r >= lo) & (r < hi))
+    # On the raw ticks, without copies that turn _NAT into _BIG: _NAT is below every bound.
+    keep = (opened >= lo) & (opened < hi)  # opened in it
+    keep |= (resolved >= lo) & (resolved < hi)  # resolved in it
+    keep |= (opened != _NAT) & (opened < hi) & ((resolved == _NAT) | (resolved >= lo))  # open in it
+    return keep
+
+
+def _never(ts: np.ndarray, owned: bool) -> np.ndarray:
+    """`ts` with a missing time (_NAT) as _BIG ("never"), in place when the array is `owned`
+    (a copy of the frame's rows), else in a copy (the frame's own ticks are left alone)."""
+    missing = ts == _NAT
+    if not owned:
+        return np.where(missing, _BIG, ts)
+    ts[missing] = _BIG
+    return ts
+
+
+def _absent(n: int, value: float | bool) -> np.ndarray:
+    """A column the input lacks: one read-only value broadcast over n rows (no memory per row)."""
+    return np.broadcast_to(np.float64(value) if isinstance(value, float) else np.bool_(value), (n,))
 
 
 def _prepare(ingest: IngestResult, config: Config, span: tuple[int, int] | None = None) -> _Data:
     """The arrays every figure is computed from. With `span` ([start, end) in UTC ns), only
     the incidents that can count in a figure over it are kept (a three-year export reported
-    by month does not time every incident's SLA); every figure over the span is the same."""
+    by month does not time every incident's SLA); every figure over the span is the same.
+
+    Memory: this runs at the command's high-water mark (the frame is still held), so the arrays
+    are as small as their values allow (int8 priorities and group codes, per-priority SLA
+    targets, absent columns broadcast) and intermediate ones are dropped as soon as read."""
     inc = ingest.incidents
     fields = frozenset(ingest.fields)
     opened = _ns(inc["opened_at"])
@@ -155,32 +179,38 @@ def _prepare(ingest: IngestResult, config: Config, span: tuple[int, int] | None 
         if not keep.all():
             subset = np.flatnonzero(keep)
             opened, resolved = opened[subset], resolved[subset]
+        del keep
     pick = _picker(subset)
     n = len(opened)
     s = _sla(ingest, config, opened, resolved, subset)
 
-    def floats(name: str) -> np.ndarray:
-        """The column's values for the kept rows as float64 (NaN = missing): the rows are
-        taken before the conversion, so no full-length float copy is made of a column that
-        is only read."""
-        values = inc[name].array
-        return _float(values if subset is None else values[subset])
+    def floats(name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(values, recorded) of a numeric column for the kept rows: float64 (NaN = missing)
+        and its not-NaN mask. The rows are taken before the conversion, so no full-length
+        float copy is made of a column that is only read; a column with no value at all (a
+        field the input lacks) is _absent, NaN and False, without a float or a flag a row."""
+        column = inc[name]
+        if column.isna().all():
+            return _absent(n, np.nan), _absent(n, False)
+        values = column.array
+        values = _float(values if subset is None else values[subset])
+        return values, ~np.isnan(values)
 
-    reopen = floats("reopen_count")
+    reopen, reopen_known = floats("reopen_count")
     escalated = np.zeros(n, dtype=bool)
     if "escalated_at" in fields:
         escalated |= pick(_ns(inc["escalated_at"])) != _NAT
     if "escalation_level" in fields:
-        escalated |= floats("escalation_level") > 0
-    customers = floats("customers_affected")
-    csat = floats("csat")
-    contacts = floats("contacts_affected")
+        escalated |= floats("escalation_level")[0] > 0
+    customers, customers_ok = floats("customers_affected")
+    csat, csat_ok = floats("csat")
+    contacts, contacts_ok = floats("contacts_affected")
     data = _Data(
         n=n,
         fields=fields,
         tz=config.timezone,
-        opened=np.where(opened == _NAT, _BIG, opened),
-        resolved=np.where(resolved == _NAT, _BIG, resolved),
+        opened=_never(opened, owned=subset is not None),
+        resolved=_never(resolved, owned=subset is not None),
         live=~s.cancelled,
         cancelled=s.cancelled,
         prio=s.prio,
@@ -195,24 +225,25 @@ def _prepare(ingest: IngestResult, config: Config, span: tuple[int, int] | None 
         resp_met=s.resp_met,
         res_clock=s.resolve_clock,
         resp_clock=s.respond_clock,
-        res_target=s.resolve_target,
-        resp_target=s.respond_target,
+        res_targets=s.resolve_targets,
+        resp_targets=s.respond_targets,
         res_pause=s.pause_res,
         resp_pause=s.pause_resp,
-        reopen_known=~np.isnan(reopen),
+        reopen_known=reopen_known,
         reopened=reopen > 0,
         escalated=escalated,
         major=pick(inc["major"].to_numpy(dtype=bool, na_value=False)),
         customers=customers,
-        customers_ok=~np.isnan(customers),
+        customers_ok=customers_ok,
         csat=csat,
-        csat_ok=~np.isnan(csat),
+        csat_ok=csat_ok,
         contacts=contacts,
-        contacts_ok=~np.isnan(contacts),
-        zeros=np.zeros(n, dtype=np.int64),
+        contacts_ok=contacts_ok,
+        zeros=np.zeros(n, dtype=np.int8),
         incidents=inc,
         frame_rows=subset,
     )
+    del s, opened, resolved, reopen
     for name in DIMENSIONS:
         codes, labels = _dim_codes(inc[name], UNCATEGORISED if name == "category" else NOT_RECORDED)
         data.dims[name] = (pick(codes), labels)

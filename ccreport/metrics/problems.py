@@ -331,7 +331,8 @@ def problem_candidates(d: _Data, p: Period, s: ProblemSettings) -> list[ProblemC
     ref_days = (min(p.end_ns, int(opened.max())) - max(lo, int(opened.min()))) / NS_PER_DAY
     linked = (d.frame("problem_id", rows).notna().to_numpy(dtype=bool) if d.has("problem_id")
               else np.zeros(len(rows), dtype=bool))
-    svc = d.dims["service"][0][rows] if d.has("service") else np.zeros(len(rows), dtype=np.int64)
+    # Widened: the codes are small ints, and the service and signature codes make one key.
+    svc = d.dims["service"][0][rows].astype(np.int64) if d.has("service") else np.zeros(len(rows), dtype=np.int64)
     found: list[tuple[frozenset[int], ProblemCandidate]] = []
     for kind in KINDS:
         if not d.has(kind):

@@ -19,6 +19,10 @@ from ..schema import PRIORITIES
 from .kernels import _NAT, PRIORITY_LABELS, _hours, _is_cancelled, _ns, _picker, _priority_codes
 
 
+#: Rows whose SLA clocks are computed at once (see _sla).
+_CHUNK = 1 << 20
+
+
 def _pause_owner(incidents: pd.DataFrame, pauses: pd.DataFrame) -> np.ndarray:
     """Position in `incidents` of each pause's incident (−1 when unknown)."""
     if pauses.empty:
@@ -45,8 +49,8 @@ class _Sla:
     pause_resp: np.ndarray
     resolve_clock: np.ndarray
     respond_clock: np.ndarray
-    resolve_target: np.ndarray
-    respond_target: np.ndarray
+    resolve_targets: np.ndarray  # per priority code (PRIORITY_LABELS): hours, NaN = none
+    respond_targets: np.ndarray
     res_has: np.ndarray  # a resolution result exists
     res_met: np.ndarray
     resp_has: np.ndarray
@@ -62,14 +66,14 @@ def _sla(ingest: IngestResult, config: Config, opened: np.ndarray, resolved: np.
     n = len(opened)
     tz = config.timezone
     has_ack = "acknowledged_at" in ingest.fields
-    ack = pick(_ns(inc["acknowledged_at"])) if has_ack else np.full(n, _NAT, dtype=np.int64)
+    ack = pick(_ns(inc["acknowledged_at"])) if has_ack else np.broadcast_to(np.int64(_NAT), (n,))
     prio = pick(_priority_codes(inc["priority"]))
     cancelled = pick(_is_cancelled(inc["status"]))
 
     resolve_target = np.full(len(PRIORITY_LABELS), np.nan)
     respond_target = np.full(len(PRIORITY_LABELS), np.nan)
     names = [calendars.TWENTY_FOUR_SEVEN]
-    cal_of_prio = np.zeros(len(PRIORITY_LABELS), dtype=np.int64)
+    cal_of_prio = np.zeros(len(PRIORITY_LABELS), dtype=np.int8)
     for i, p in enumerate(PRIORITIES):
         target = config.sla.get(p)
         if target is not None:
@@ -84,8 +88,9 @@ def _sla(ingest: IngestResult, config: Config, opened: np.ndarray, resolved: np.
     tta = _hours(opened, ack)
     resolve_clock = np.full(n, np.nan)
     respond_clock = np.full(n, np.nan)
-    pause_res = np.full(n, np.nan)
-    pause_resp = np.full(n, np.nan)
+    # Without pauses every pause time is unknown: one read-only NaN seen n times, not 2n floats.
+    pause_res = np.full(n, np.nan) if ingest.pauses_known else _nans(n)
+    pause_resp = np.full(n, np.nan) if ingest.pauses_known else _nans(n)
     if ingest.pauses_known:
         owner_all = _pause_owner(inc, ingest.pauses)
         if subset is not None:  # positions in the frame → positions among the subset's rows
@@ -100,11 +105,19 @@ def _sla(ingest: IngestResult, config: Config, opened: np.ndarray, resolved: np.
         if len(rows) == 0:
             continue
         cal = None if name == calendars.TWENTY_FOUR_SEVEN else config.calendars[name]
-        o, r, a = opened[rows], resolved[rows], ack[rows]
-        po, pr_, pa_ = calendars.clock_positions(cal, tz, o, r, a)
-        res_clock = calendars.hours_from_positions(po, pr_, o, r)
-        resp_clock = calendars.hours_from_positions(po, pa_, o, a)
+        # In parts of _CHUNK rows: the clock positions and their working arrays (about 70
+        # bytes a row) are then a part's, not the whole calendar's, at the run's high-water
+        # mark. A row's working time is the difference of two positions on one clock, exact
+        # integers whatever span the clock covers, so the parts give the same hours.
+        for start in range(0, len(rows), _CHUNK):
+            part = rows[start:start + _CHUNK]
+            o, r, a = opened[part], resolved[part], ack[part]
+            po, pr_, pa_ = calendars.clock_positions(cal, tz, o, r, a)
+            resolve_clock[part] = calendars.hours_from_positions(po, pr_, o, r)
+            respond_clock[part] = calendars.hours_from_positions(po, pa_, o, a)
+            del o, r, a, po, pr_, pa_
         if ingest.pauses_known:
+            o, r, a = opened[rows], resolved[rows], ack[rows]
             where = np.full(n, -1, dtype=np.int64)
             where[rows] = np.arange(len(rows))
             sub_owner = np.where(owner_all >= 0, where[np.maximum(owner_all, 0)], -1)
@@ -112,22 +125,31 @@ def _sla(ingest: IngestResult, config: Config, opened: np.ndarray, resolved: np.
             pa = calendars.pause_hours_between(o, a, sub_owner, p_start, p_end, cal, tz)
             pause_res[rows] = pr
             pause_resp[rows] = pa
-            res_clock = res_clock - np.nan_to_num(pr)
-            resp_clock = resp_clock - np.nan_to_num(pa)
-        resolve_clock[rows] = res_clock
-        respond_clock[rows] = resp_clock
+            resolve_clock[rows] -= np.nan_to_num(pr)
+            respond_clock[rows] -= np.nan_to_num(pa)
 
+    # Per row through the priority: a row's target is its priority's (the tables are kept, the
+    # per-row arrays are only made here and by incident_sla).
     res_target = resolve_target[prio]
-    resp_target = respond_target[prio]
     res_has = ~cancelled & (ttr >= 0) & ~np.isnan(res_target)  # NaN ttr compares False
+    res_met = res_has & (resolve_clock <= res_target)
+    del res_target
+    resp_target = respond_target[prio]
     resp_has = ~cancelled & (tta >= 0) & ~np.isnan(resp_target)
+    resp_met = resp_has & (respond_clock <= resp_target)
+    del resp_target
     return _Sla(
         prio=prio, cancelled=cancelled, calendar=cal_idx, names=names, ttr=ttr, tta=tta,
         pause_res=pause_res, pause_resp=pause_resp, resolve_clock=resolve_clock,
-        respond_clock=respond_clock, resolve_target=res_target, respond_target=resp_target,
-        res_has=res_has, res_met=res_has & (resolve_clock <= res_target),
-        resp_has=resp_has, resp_met=resp_has & (respond_clock <= resp_target),
+        respond_clock=respond_clock, resolve_targets=resolve_target, respond_targets=respond_target,
+        res_has=res_has, res_met=res_met, resp_has=resp_has, resp_met=resp_met,
     )
+
+
+def _nans(n: int) -> np.ndarray:
+    """n NaN floats as one read-only value broadcast (no memory per row); indexing it gives an
+    ordinary array."""
+    return np.broadcast_to(np.float64(np.nan), (n,))
 
 
 def _met(has: np.ndarray, met: np.ndarray) -> pd.arrays.BooleanArray:
@@ -164,12 +186,12 @@ def incident_sla(ingest: IngestResult, config: Config) -> pd.DataFrame:
             "calendar": pd.Categorical.from_codes(s.calendar, categories=s.names),
             "ttr_hours": s.ttr,
             "tta_hours": s.tta,
-            "pause_hours": s.pause_res,
-            "response_pause_hours": s.pause_resp,
+            "pause_hours": np.array(s.pause_res),  # a column of its own, writable
+            "response_pause_hours": np.array(s.pause_resp),
             "resolve_clock_hours": s.resolve_clock,
             "respond_clock_hours": s.respond_clock,
-            "resolve_target_hours": s.resolve_target,
-            "respond_target_hours": s.respond_target,
+            "resolve_target_hours": s.resolve_targets[s.prio],
+            "respond_target_hours": s.respond_targets[s.prio],
             "resolution_sla_met": _met(s.res_has, s.res_met),
             "response_sla_met": _met(s.resp_has, s.resp_met),
         },
