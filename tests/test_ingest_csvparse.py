@@ -255,3 +255,25 @@ def test_a_command_that_fails_before_reading_leaves_no_read_behind(tmp_path):
     out = run_cli("--config", cfg, "validate", p)
     assert out.returncode != 0 and "timezone" in out.stderr
     assert csvparse._AHEAD == {}
+
+
+def test_the_table_converted_column_by_column_is_the_frame_pyarrow_converts_at_once():
+    import pyarrow as pa
+
+    from ccreport.ingest import readers
+
+    def table():
+        return pa.table({
+            "id": pa.array(["a", "b", None]),
+            "cat": pa.array(["x", "y", "x"]).dictionary_encode(),
+            "at": pa.array([1, None, 3], pa.timestamp("ns", "UTC")),
+            "n": pa.array([1, None, 2], pa.int64()),
+            "f": pa.array([0.5, None, 2.0]),
+        })
+
+    whole = table().to_pandas(types_mapper=readers._PANDAS_TYPES.get, split_blocks=True)
+    held = [table()]
+    got = readers._to_pandas(held)
+    assert held == []
+    pd.testing.assert_frame_equal(got, whole, check_exact=True)
+    assert list(got.dtypes.astype(str)) == ["string", "category", "datetime64[ns, UTC]", "Int64", "Float64"]

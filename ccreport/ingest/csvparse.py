@@ -248,7 +248,11 @@ def parse(p: Path, data: mmap.mmap | bytes, start: int,
         del buffer  # the table owns copies of every value; the map can be unmapped
     if table.num_rows == 0 and not allow_empty:
         raise IngestError(f"{p}: has a header row but no {noun}; export with data rows.")
-    table = _untype_odd_columns(table)
+    # Handed over in a list, so that no reference here keeps each column that is cast (the
+    # seconds of a timestamp column beside its nanoseconds) alive to the end.
+    held = [table]
+    del table
+    table = _untype_odd_columns(held)
     return Parsed(headers, keys, table, delimiter, blank_lines, choices)
 
 
@@ -398,9 +402,11 @@ def has_blank_lines(data: mmap.mmap | bytes, start: int) -> bool:
 _BLANK_LINE = re.compile(rb"\n\r?\n")
 
 
-def _untype_odd_columns(table: pa.Table) -> pa.Table:
+def _untype_odd_columns(held: list[pa.Table]) -> pa.Table:
     """Keep only the inferred types the normalisers expect (timestamps, integers, floats);
-    anything else pyarrow guessed (dates, times, booleans) goes back to text."""
+    anything else pyarrow guessed (dates, times, booleans) goes back to text. The table comes
+    in a list it is taken from: each replaced column is freed as the next one is made."""
+    table = held.pop()
     for i, column in enumerate(table.schema):
         t = column.type
         if pa.types.is_timestamp(t) and t.unit != "ns":
