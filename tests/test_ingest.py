@@ -437,7 +437,7 @@ def test_absent_columns_read_as_missing_and_take_writes(tmp_path):
     into one changes that column only."""
     from ccreport.ingest.frame import _NULL_CHUNK, coerce
 
-    n = 2 * _NULL_CHUNK + 5  # the repeated text chunk, twice, and a shorter last one
+    n = 2 * _NULL_CHUNK + 5  # the repeated text chunk, twice, and a shorter last one (counts: their own zero pages)
     inc = coerce(pd.DataFrame({"incident_id": [f"INC{i}" for i in range(n)]}))
     assert str(inc.impact.dtype) == "Int64" and str(inc.csat.dtype) == "Float64"
     assert str(inc.tool_sla_met.dtype) == "boolean" and str(inc.description.dtype) == "str"
@@ -449,6 +449,7 @@ def test_absent_columns_read_as_missing_and_take_writes(tmp_path):
     assert inc.impact.iloc[3] == 2 and inc.impact.isna().sum() == n - 1
     assert inc.urgency.isna().all() and inc.root_cause.isna().all()
     assert inc.description.iloc[n - 1] == "text" and inc.description.isna().sum() == n - 1
+    assert inc.impact.array._data.base is not inc.urgency.array._data.base  # each its own zeros
 
 
 def test_clean_keeps_the_raw_buffers_of_text_that_needs_no_trimming():
