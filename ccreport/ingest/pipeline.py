@@ -127,10 +127,9 @@ _INVISIBLE_NOTE = "held invisible characters (zero-width, byte-order or directio
 
 def _map_file(path: str, config: Config, preset_name: str, mapping: Mapping | None,
               sheet: str | None, quality: DataQuality) -> _Mapped:
-    raw = readers.read(path, sheet,
-                       dictionary=lambda headers: plan.headers_for(headers, preset_name, mapping, plan.DICTIONARY_FIELDS),
-                       typed=lambda headers: plan.headers_for(headers, preset_name, mapping, plan.TYPED_FIELDS),
-                       markers=tuple(config.missing_values), ahead=plan.read_token(preset_name, mapping, config))
+    dictionary, typed = plan.choosers(preset_name, mapping)
+    raw = readers.read(path, sheet, dictionary=dictionary, typed=typed, markers=tuple(config.missing_values),
+                       ahead=plan.read_token(preset_name, mapping, config))
     n = len(raw.frame)
     quality.rows_read += n
     # Bytes the reader removed or replaced to read the file (NULs, bytes that are not text)

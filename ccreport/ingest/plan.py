@@ -12,7 +12,7 @@ has changed since) makes it read the file itself.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from ..schema import DATETIME_FIELDS, DEFAULT_MISSING, DIMENSIONS, FLOAT_FIELDS
 from .presets import PRESETS, detect, find_column, header_key
@@ -65,6 +65,14 @@ def headers_for(headers: list[str], preset_name: str, mapping: Mapping | None,
     return out
 
 
+def choosers(preset_name: str, mapping: Mapping | None) -> tuple[Callable[[list[str]], set[str]],
+                                                                  Callable[[list[str]], set[str]]]:
+    """The CSV reader's `dictionary` and `typed` arguments for this preset and mapping: from a
+    header row, the headers to dictionary-encode and those pyarrow may type."""
+    return (lambda headers: headers_for(headers, preset_name, mapping, DICTIONARY_FIELDS),
+            lambda headers: headers_for(headers, preset_name, mapping, TYPED_FIELDS))
+
+
 def read_token(preset_name: str, mapping: Mapping | None, config: Config) -> tuple:
     """Everything the CSV read's arguments depend on besides the file."""
     return preset_name, mapping, tuple(config.missing_values)
@@ -87,12 +95,8 @@ def start_reading(paths: list[str | Path], config: Config, preset: str, mapping:
         return mapping
     from . import csvparse
 
-    csvparse.read_ahead(
-        p, read_token(preset, mapping, config),
-        dictionary=lambda headers: headers_for(headers, preset, mapping, DICTIONARY_FIELDS),
-        typed=lambda headers: headers_for(headers, preset, mapping, TYPED_FIELDS),
-        markers=tuple(config.missing_values),
-    )
+    csvparse.read_ahead(p, read_token(preset, mapping, config), *choosers(preset, mapping),
+                        markers=tuple(config.missing_values))
     return mapping
 
 
@@ -118,9 +122,4 @@ def start_early(paths: tuple[str, ...], preset: str | None, mapping: str | None)
             return
     from . import csvparse
 
-    csvparse.read_ahead(
-        Path(paths[0]), ("early", preset, loaded),
-        dictionary=lambda headers: headers_for(headers, preset, loaded, DICTIONARY_FIELDS),
-        typed=lambda headers: headers_for(headers, preset, loaded, TYPED_FIELDS),
-        markers=DEFAULT_MISSING,
-    )
+    csvparse.read_ahead(Path(paths[0]), ("early", preset, loaded), *choosers(preset, loaded), markers=DEFAULT_MISSING)
