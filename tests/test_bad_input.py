@@ -69,7 +69,7 @@ def _large(path: Path, last: str) -> None:
 
 
 def _large_ragged_last_row(path: Path) -> None:
-    # Protection: readers._ragged_message finds the row number after pyarrow refuses the file.
+    # Protection: csvparse._ragged_message finds the row number after pyarrow refuses the file.
     _large(path, "INC999999,Broken,CRM,P3,Closed,2026-10-06T10:00:00Z,,1,EXTRA\n")
 
 
@@ -90,7 +90,7 @@ def _zip_bomb(path: Path) -> None:
 
 
 def _long_record(path: Path) -> None:
-    # Protection: readers._parse_csv retries with a larger block when a record straddles two.
+    # Protection: csvparse.parse retries with a larger block when a record straddles two.
     path.write_text(
         "incident_id,title,description,priority,opened_at\n"
         "INC001,Phones down,short,P1,2026-10-05T09:00:00Z\n"
@@ -99,7 +99,7 @@ def _long_record(path: Path) -> None:
 
 
 def _long_header(path: Path) -> None:
-    # Protection: readers._parse_csv's sample holds the whole header line (up to 1 MB).
+    # Protection: csvparse.parse's sample holds the whole header line (up to 1 MB).
     extra = ",".join(f"custom_field_{i:04d}_" + "z" * 80 for i in range(1000))
     blanks = "," * 1000
     path.write_text(f"incident_id,title,priority,opened_at,{extra}\n"

@@ -62,7 +62,7 @@ def test_one_stray_byte_keeps_utf8_and_one_category(tmp_path):
 
 
 def test_a_bad_byte_in_the_header_is_reported_too(tmp_path):
-    """pyarrow skips the header without checking it; readers._parse_csv checks it."""
+    """pyarrow skips the header without checking it; csvparse.parse checks it."""
     path = tmp_path / "hdr.csv"
     path.write_bytes(b"incident_id,tit\x92le,opened_at,priority\nINC1,T\xc3\xa9l\xc3\xa9com,2026-10-05T09:00:00Z,P1\n")
     result = load([path], Config())

@@ -27,10 +27,9 @@ import pyarrow.compute as pc
 
 from ..errors import IngestError
 from . import csvparse
-from .csvparse import MAX_HEADER_BYTES, MAX_RECORD_BYTES, regular_file_size, sniff_delimiter, unique_keys
+from .csvparse import regular_file_size, unique_keys
 
-__all__ = ["MAX_HEADER_BYTES", "MAX_RECORD_BYTES", "RawTable", "read", "read_csv", "regular_file_size",
-           "sniff_delimiter", "unique_keys"]
+__all__ = ["RawTable", "read", "read_csv", "regular_file_size", "unique_keys"]
 
 #: XLSX files larger than this when unzipped are refused (zip-bomb guard). The sizes are the
 #: ones the archive declares; Python's zipfile stops inflating a member at its declared size,
