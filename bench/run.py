@@ -537,6 +537,21 @@ def section_documents(opts: Options) -> list[str]:
     return lines
 
 
+#: k CPU-bound processes at once (pure Python, no I/O): how much two processes gain on this
+#: machine at most, against which the split speed-up is read.
+_SPIN = ("import subprocess, sys; k = int(sys.argv[1]); "
+         "ps = [subprocess.Popen([sys.executable, '-c', 'sum(range(3 * 10**7))']) for _ in range(k)]; "
+         "sys.exit(max(p.wait() for p in ps))")
+
+
+def parallel_ceiling(pairs: int) -> Ratio:
+    """Two processes' work over one process's, in the same wall time: 2 × (one alone) ÷ (two
+    at once). 2.0 on two free cores; lower where the second vCPU is shared or throttled."""
+    r = rounds({"1": [sys.executable, "-c", _SPIN, "1"], "2": [sys.executable, "-c", _SPIN, "2"]}, pairs)
+    gains = [2 * a.wall / b.wall for a, b in zip(r["1"], r["2"])]
+    return Ratio(statistics.median(gains), min(gains), max(gains))
+
+
 def section_split(opts: Options) -> list[str]:
     """`monthly --split-by` with 1 and 2 jobs, whole process through the real CLI: 20 groups
     (service) and 2 groups (site, in an export with two sites)."""
@@ -572,7 +587,12 @@ def section_split(opts: Options) -> list[str]:
             else:
                 checks.append(f"- 2 groups, `--jobs 2` never slower: {speed.median:.2f}× — {_check(speed.median >= 0.95)} "
                               "(0.95 allows for noise)")
-    return [*lines, "", "Targets:", *checks]
+    ceiling = parallel_ceiling(opts.pairs)
+    return [*lines, "",
+            f"This machine's ceiling for two processes in the same rounds: {ceiling} (two CPU-bound "
+            "processes at once do this many times one process's work in the same wall time; 2.0 on "
+            "two free cores). No `--jobs 2` run can beat it.",
+            "", "Targets:", *checks]
 
 
 def _timed(fn: Callable[[], object]) -> float:
