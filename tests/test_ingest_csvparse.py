@@ -277,3 +277,15 @@ def test_the_table_converted_column_by_column_is_the_frame_pyarrow_converts_at_o
     assert held == []
     pd.testing.assert_frame_equal(got, whole, check_exact=True)
     assert list(got.dtypes.astype(str)) == ["string", "category", "datetime64[ns, UTC]", "Int64", "Float64"]
+
+
+def test_zoneinfo_is_imported_before_any_read_ahead_thread_starts():
+    # pyarrow imports zoneinfo at its first tz-aware value; done first in the read-ahead
+    # thread while the main thread imports pandas, that import failed once ("The zoneinfo
+    # module or pytz package must be installed", an internal error of `metrics`).
+    import subprocess
+    import sys
+
+    code = "import sys; import ccreport.ingest.csvparse; print('zoneinfo' in sys.modules, 'pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "False"]

@@ -20,12 +20,20 @@ import os
 import re
 import stat
 import threading
+import zoneinfo  # noqa: F401  (imported for pyarrow: see below)
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
+
+# pyarrow looks up a time zone through `zoneinfo`, importing it at the first tz-aware value.
+# If that first import happens in the read-ahead thread while the main thread is importing
+# pandas (which imports zoneinfo too), the import can fail. pyarrow then reports "The zoneinfo
+# module or pytz package must be installed", and the command ends in an internal error (seen
+# once in `metrics` as a process). So zoneinfo is imported here, in the main thread, before
+# any read starts.
 
 from ..errors import IngestError
 
